@@ -1,0 +1,225 @@
+"""Grid worlds and world distributions (DESIGN §2). Pure numpy: no I/O, no DEAP, no plotting.
+
+A world is a grid of ``height × width`` cells (walls, one start cell) holding ``K`` objects, each a 0/1
+vector over the scenario's features. Worlds of one distribution share ``K`` and the grid size, so a batch of
+``B`` worlds is a set of arrays. Cells are numbered row-major: ``cell = row * width + col``.
+
+Everything an agent needs that does not depend on the agent is computed once per world here: the cell
+reached by each move, the shortest-path distance from every cell to every object, the first move of a
+shortest path, and the Manhattan distance (for reflex agents' scent). Every generated world is solvable: each
+object lies in the start's connected component, by construction and checked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+from numpy.typing import NDArray
+
+from evo.errors import EvoError
+
+if TYPE_CHECKING:
+    from evo.scenario import WorldConfig
+
+#: Moves, in the order agents score them: north, east, south, west, stay.
+ACTIONS = ("N", "E", "S", "W", "stay")
+STAY = 4
+_DELTAS = ((-1, 0), (0, 1), (1, 0), (0, -1))
+_MAX_ATTEMPTS = 200
+
+
+@dataclass(frozen=True, eq=False)
+class WorldBatch:
+    """``B`` worlds of one distribution, with the per-world tables agents share.
+
+    Attributes: ``walls`` (B, C) bool; ``start`` (B,) cell; ``obj_cell`` (B, K) cell of each object;
+    ``obj_feat`` (B, K, F) 0/1 features; ``neighbors`` (B, C, 5) cell reached by N, E, S, W, stay (the same cell
+    when blocked); ``dist`` (B, K, C) shortest-path steps from each cell to each object (``unreachable`` when
+    none); ``next_move`` (B, K, C) first move of a shortest path (ties: N before E before S before W; STAY at
+    the object or when unreachable); ``manhattan`` (B, K, C); ``obj_at`` (B, C) object index at a cell or -1.
+    """
+
+    height: int
+    width: int
+    steps: int
+    walls: NDArray[np.bool_]
+    start: NDArray[np.int64]
+    obj_cell: NDArray[np.int64]
+    obj_feat: NDArray[np.float64]
+    neighbors: NDArray[np.int64]
+    dist: NDArray[np.int64]
+    next_move: NDArray[np.int64]
+    manhattan: NDArray[np.int64]
+    obj_at: NDArray[np.int64]
+
+    @property
+    def size(self) -> int:
+        return int(self.walls.shape[0])
+
+    @property
+    def n_objects(self) -> int:
+        return int(self.obj_cell.shape[1])
+
+    @property
+    def unreachable(self) -> int:
+        return self.height * self.width + 1
+
+    def subset(self, index: Sequence[int] | NDArray[np.int64]) -> WorldBatch:
+        """The worlds at ``index`` (tables included)."""
+        idx = np.asarray(index)
+        return WorldBatch(self.height, self.width, self.steps,
+                          *(getattr(self, n)[idx] for n in ("walls", "start", "obj_cell", "obj_feat",
+                                                           "neighbors", "dist", "next_move", "manhattan",
+                                                           "obj_at")))
+
+
+def parse_layout(layout: Sequence[str]) -> tuple[NDArray[np.bool_], int, int, int]:
+    """``(walls (C,), start cell, height, width)`` of a layout given as rows of ``#``, ``.``, ``S``.
+    Cells outside the layout's border are treated as walls by the move table."""
+    h, w = len(layout), len(layout[0])
+    walls = np.array([[ch == "#" for ch in row] for row in layout], dtype=bool).reshape(-1)
+    start = next(r * w + c for r, row in enumerate(layout) for c, ch in enumerate(row) if ch == "S")
+    return walls, start, h, w
+
+
+def _neighbors(walls: NDArray[np.bool_], h: int, w: int) -> NDArray[np.int64]:
+    """(…, C, 5) cell reached by each move (N, E, S, W, stay) from each cell; blocked moves stay put."""
+    cells = np.arange(h * w)
+    r, c = np.divmod(cells, w)
+    out = np.empty((*walls.shape[:-1], h * w, 5), dtype=np.int64)
+    out[..., STAY] = cells
+    for d, (dr, dc) in enumerate(_DELTAS):
+        rr, cc = r + dr, c + dc
+        inside = (rr >= 0) & (rr < h) & (cc >= 0) & (cc < w)
+        target = np.where(inside, rr.clip(0, h - 1) * w + cc.clip(0, w - 1), cells)
+        blocked = ~inside | np.take_along_axis(walls, np.broadcast_to(target, walls.shape), axis=-1)
+        out[..., d] = np.where(blocked, cells, target)
+    return out
+
+
+def _component(neighbors: NDArray[np.int64], walls: NDArray[np.bool_], start: int) -> NDArray[np.bool_]:
+    """Cells reachable from ``start`` in one world (``neighbors`` (C, 5))."""
+    seen = np.zeros(walls.shape[0], dtype=bool)
+    seen[start] = True
+    while True:
+        grown = seen.copy()
+        grown[neighbors[seen].reshape(-1)] = True
+        if (grown == seen).all():
+            return seen & ~walls
+        seen = grown
+
+
+def reachable_cells(layout: Sequence[str]) -> int:
+    """Number of free cells other than the start reachable from the start of a fixed layout."""
+    walls, start, h, w = parse_layout(layout)
+    comp = _component(_neighbors(walls[None], h, w)[0], walls, start)
+    return int(comp.sum()) - 1
+
+
+def shortest_paths(neighbors: NDArray[np.int64], walls: NDArray[np.bool_], obj_cell: NDArray[np.int64]
+                   ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Distances (B, K, C) from every cell to every object and the first move of a shortest path, by a
+    breadth-first wave run for all worlds and objects at once."""
+    b, c = walls.shape
+    k = obj_cell.shape[1]
+    inf = c + 1
+    dist = np.full((b, k, c), inf, dtype=np.int64)
+    np.put_along_axis(dist, obj_cell[..., None], 0, axis=-1)
+    nb = np.broadcast_to(neighbors[:, None, :, :4], (b, k, c, 4)).reshape(b, k, c * 4)
+    free = ~walls[:, None, :]
+    while True:
+        around = np.take_along_axis(dist, nb, axis=-1).reshape(b, k, c, 4).min(axis=-1)
+        new = np.where(free, np.minimum(dist, around + 1), inf)
+        if np.array_equal(new, dist):
+            break
+        dist = new
+    around = np.take_along_axis(dist, nb, axis=-1).reshape(b, k, c, 4)
+    moved = (neighbors[..., :4] != np.arange(c)[None, :, None])[:, None]  # (B, 1, C, 4) the move changes cell
+    steps_down = moved & (around == (dist - 1)[..., None]) & (dist > 0)[..., None] & (dist < inf)[..., None]
+    next_move = np.where(steps_down.any(axis=-1), steps_down.argmax(axis=-1), STAY)
+    return dist, next_move
+
+
+def _manhattan(obj_cell: NDArray[np.int64], h: int, w: int) -> NDArray[np.int64]:
+    r, c = np.divmod(np.arange(h * w), w)
+    orow, ocol = np.divmod(obj_cell, w)
+    return np.abs(r - orow[..., None]) + np.abs(c - ocol[..., None])
+
+
+def build_batch(walls: NDArray[np.bool_], start: NDArray[np.int64], obj_cell: NDArray[np.int64],
+                obj_feat: NDArray[np.float64], height: int, width: int, steps: int) -> WorldBatch:
+    """Assemble a batch from its layout arrays and compute the shared tables. Raises if an object is
+    unreachable from the start or two objects share a cell."""
+    walls = np.asarray(walls, dtype=bool)
+    start = np.asarray(start, dtype=np.int64)
+    obj_cell = np.asarray(obj_cell, dtype=np.int64)
+    neighbors = _neighbors(walls, height, width)
+    dist, next_move = shortest_paths(neighbors, walls, obj_cell)
+    b, k = obj_cell.shape
+    from_start = dist[np.arange(b)[:, None], np.arange(k)[None, :], start[:, None]]
+    if (from_start > height * width).any():
+        raise EvoError("a world has an object the start cannot reach")
+    obj_at = np.full((b, height * width), -1, dtype=np.int64)
+    np.put_along_axis(obj_at, obj_cell, np.arange(k)[None, :].repeat(b, 0), axis=1)
+    if ((obj_at >= 0).sum(axis=1) != k).any() or (obj_cell == start[:, None]).any():
+        raise EvoError("objects must occupy distinct cells other than the start")
+    return WorldBatch(height, width, steps, walls, start, obj_cell, np.asarray(obj_feat, dtype=np.float64),
+                      neighbors, dist, next_move, _manhattan(obj_cell, height, width), obj_at)
+
+
+def _draw_features(cfg: WorldConfig, features: Sequence[str], rng: np.random.Generator) -> NDArray[np.float64]:
+    index = {f: i for i, f in enumerate(features)}
+    rows = []
+    for group in cfg.objects:
+        for _ in range(group.count):
+            row = np.zeros(len(features))
+            if group.variants:
+                p = np.array([v.p for v in group.variants])
+                chosen = group.variants[int(rng.choice(len(p), p=p / p.sum()))]
+                for f in chosen.features:
+                    row[index[f]] = 1.0
+            else:
+                draws = rng.random(len(group.features))
+                for (f, prob), u in zip(group.features.items(), draws):
+                    if u < prob:
+                        row[index[f]] = 1.0
+            rows.append(row)
+    return np.array(rows)
+
+
+def generate(cfg: WorldConfig, features: Sequence[str], n: int, rng: np.random.Generator) -> WorldBatch:
+    """Draw ``n`` solvable worlds from the distribution ``cfg``."""
+    k = sum(g.count for g in cfg.objects)
+    if cfg.layout:
+        fixed_walls, fixed_start, h, w = parse_layout(cfg.layout)
+    else:
+        h, w = cfg.size
+    walls = np.empty((n, h * w), dtype=bool)
+    start = np.empty(n, dtype=np.int64)
+    obj_cell = np.empty((n, k), dtype=np.int64)
+    obj_feat = np.empty((n, k, len(features)))
+    border = np.zeros((h, w), dtype=bool)
+    border[[0, -1], :] = border[:, [0, -1]] = True
+    border = border.reshape(-1)
+    for i in range(n):
+        for _ in range(_MAX_ATTEMPTS):
+            if cfg.layout:
+                wl, s = fixed_walls, fixed_start
+            else:
+                wl = border | (rng.random(h * w) < cfg.wall_density)
+                s = int(rng.choice(np.flatnonzero(~wl)))
+            comp = _component(_neighbors(wl[None], h, w)[0], wl, s)
+            comp[s] = False
+            cells = np.flatnonzero(comp)
+            if cells.size >= k:
+                break
+        else:
+            raise EvoError(f"could not draw a world with {k} reachable cells for the objects in "
+                           f"{_MAX_ATTEMPTS} attempts: lower wall_density or the object count")
+        walls[i], start[i] = wl, s
+        obj_cell[i] = rng.choice(cells, size=k, replace=False)
+        obj_feat[i] = _draw_features(cfg, features, rng)
+    return build_batch(walls, start, obj_cell, obj_feat, h, w, cfg.steps)
