@@ -1,0 +1,272 @@
+"""Runs: scenario + seed → a results directory (DESIGN §8), and the Python API's :class:`RunResult`.
+
+A run directory holds ``scenario.toml`` (fully resolved), ``meta.json`` (seed, entropy, versions, git
+revision, status, wall time), ``log.csv`` (one row per generation), ``final_population.npz`` (one row per
+individual), ``champion_episodes.npz`` (the champion's paths in one train and one shift world),
+``summary.json`` (headline numbers) and ``figures/``. The scenario is validated before anything is written.
+"""
+
+from __future__ import annotations
+
+import logging
+import platform
+import subprocess
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from evo import results, scenario as scenario_mod
+from evo.errors import EvoError
+from evo.evolution import Assessment, Generation, Model, Streams, assess, evolve
+from evo.metrics import CLASSES, class_fractions
+from evo.scenario import Scenario
+
+log = logging.getLogger(__name__)
+
+#: Files every finished run directory holds.
+RUN_FILES = ("scenario.toml", "meta.json", "log.csv", "final_population.npz", "champion_episodes.npz",
+             "summary.json")
+
+
+def default_out(s: Scenario, seed: int, root: str | Path = "results") -> Path:
+    return Path(root) / s.name / f"seed-{seed}"
+
+
+def _as_scenario(scenario: str | Path | Scenario) -> Scenario:
+    return scenario if isinstance(scenario, Scenario) else scenario_mod.load(scenario)
+
+
+def _git_revision() -> str | None:
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5,
+                             cwd=Path(__file__).resolve().parent)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None if out.returncode == 0 else None
+
+
+def _versions() -> dict[str, str]:
+    import deap
+    import matplotlib
+
+    from evo import __version__
+
+    return {"evo": __version__, "python": platform.python_version(), "numpy": np.__version__,
+            "deap": deap.__version__, "matplotlib": matplotlib.__version__}
+
+
+def _final_worlds(model: Model, streams: Streams) -> tuple[Any, dict[str, Any]]:
+    s = model.scenario
+    n = s.evolution.eval_worlds
+    train = model.draw(s.worlds.train, n, streams.assessment)
+    shifts = {name: model.draw(cfg, n, streams.assessment) for name, cfg in s.worlds.shift.items()}
+    return train, shifts
+
+
+
+def _summary(model: Model, seed: int, genomes: NDArray[np.float64], a: Assessment,
+             champion_reached: Mapping[str, dict[str, float]], wall: float) -> dict[str, Any]:
+    s = model.scenario
+    champ = int(np.argmax(a.train_fitness))
+    policy = model.decode(genomes[champ:champ + 1])
+    layout = model.genome_layout
+    champion: dict[str, Any] = {
+        "index": champ,
+        "genome_layout": {k: list(v) for k, v in layout.items()},
+        "genome": [float(x) for x in genomes[champ]],
+        "objective": ({f: float(policy.w[0, i]) for i, f in enumerate(model.features)}
+                      if policy.w is not None else None),
+        "horizon": int(policy.horizon[0]),
+        "class": str(a.classes[champ]),
+        "alignment": None if a.alignment is None else float(a.alignment[champ]),
+        "train_fitness": float(a.train_fitness[champ]),
+        "shift_fitness": {k: float(v[champ]) for k, v in a.shift_fitness.items()},
+        "reached_per_episode": dict(champion_reached),
+    }
+    return {
+        "scenario": s.name,
+        "seed": seed,
+        "generations": s.evolution.generations,
+        "population": s.evolution.population,
+        "agent_kind": s.agent.kind,
+        "features": list(model.features),
+        "base_objective": {f: float(v) for f, v in zip(model.features, model.base.payoff)},
+        "train": {"base_fitness": {"mean": float(a.train_fitness.mean()), "best": float(a.train_fitness.max())}},
+        "shift": {k: {"base_fitness": {"mean": float(v.mean()), "best": float(v.max())},
+                      "champion": float(v[champ])} for k, v in a.shift_fitness.items()},
+        "classes": class_fractions(a.classes),
+        "alignment": None if a.alignment is None else {"mean": float(a.alignment.mean()),
+                                                      "champion": float(a.alignment[champ])},
+        "mesa_objective_mean": (None if policy.w is None else
+                                {f: float(v) for f, v in zip(model.features, model.decode(genomes).w.mean(0))}),
+        "horizon": {"mean": float(model.decode(genomes).horizon.mean()),
+                    "optimizer_fraction": float(a.optimizer.mean())},
+        "champion": champion,
+        "class_definitions": {
+            "robust_threshold": s.metrics.robust_threshold,
+            "pseudo_threshold": s.metrics.pseudo_threshold,
+            "reach_threshold": s.metrics.reach_threshold,
+        },
+        "wall_time_s": wall,
+    }
+
+
+@dataclass
+class RunResult:
+    """What ``evo run`` writes, loaded back: the run directory, summary, log and final population."""
+
+    path: Path
+    summary: dict[str, Any]
+    log: dict[str, NDArray[np.float64]]
+    population: dict[str, NDArray[Any]]
+
+    @classmethod
+    def load(cls, path: str | Path) -> RunResult:
+        path = Path(path)
+        if not (path / "summary.json").exists():
+            raise EvoError(f"{path}: not a finished run directory (no summary.json)")
+        return cls(path, results.read_json(path / "summary.json"), results.read_csv(path / "log.csv"),
+                   results.read_npz(path / "final_population.npz"))
+
+    @property
+    def champion(self) -> dict[str, Any]:
+        return self.summary["champion"]
+
+    def figures(self) -> dict[str, Path]:
+        """Paths of the figures (made if missing)."""
+        from evo import plots
+
+        return plots.make_all(self.path)
+
+    def plot_fitness(self) -> Any:
+        from evo import plots
+
+        return plots.fitness_figure(self.path)
+
+    def plot_objective(self) -> Any:
+        from evo import plots
+
+        return plots.objective_figure(self.path)
+
+    def plot_classes(self) -> Any:
+        from evo import plots
+
+        return plots.classes_figure(self.path)
+
+    def plot_champion(self) -> Any:
+        from evo import plots
+
+        return plots.champion_figure(self.path)
+
+
+def prepare_out(s: Scenario, seed: int, out: str | Path | None, force: bool) -> Path:
+    """The run directory, refusing to overwrite a finished run unless ``force``."""
+    path = Path(out) if out is not None else default_out(s, seed)
+    meta = path / "meta.json"
+    if meta.exists() and not force:
+        try:
+            status = results.read_json(meta).get("status")
+        except EvoError:
+            status = "unknown"
+        if status == "done":
+            raise EvoError(f"{path} already holds a finished run; pass --force to overwrite it "
+                           "or --out to choose another directory")
+    results.ensure_writable_dir(path)
+    (path / "figures").mkdir(exist_ok=True)
+    return path
+
+
+def run(scenario: str | Path | Scenario, seed: int = 0, out: str | Path | None = None, *,
+        force: bool = False, figures: bool = True,
+        progress: Callable[[Generation], None] | None = None) -> RunResult:
+    """Run a scenario with a seed and write its results directory; returns the loaded :class:`RunResult`."""
+    s = _as_scenario(scenario)
+    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
+        raise EvoError(f"seed: expected a non-negative integer, got {seed!r}")
+    path = prepare_out(s, seed, out, force)
+    started = time.perf_counter()
+    meta: dict[str, Any] = {
+        "scenario": s.name, "scenario_source": s.source, "seed": seed,
+        "seed_entropy": int(np.random.SeedSequence(seed).entropy),  # type: ignore[arg-type]
+        "streams": list(Streams.__dataclass_fields__)[1:], "versions": _versions(),
+        "git_revision": _git_revision(), "started": datetime.now(UTC).isoformat(timespec="seconds"),
+        "status": "running",
+    }
+    results.write_json(path / "meta.json", meta)
+    results.write_text(path / "scenario.toml", scenario_mod.dumps(s))
+    try:
+        model = Model.from_scenario(s)
+        streams = Streams.from_seed(seed)
+        state, logbook = evolve(model, streams, progress)
+        train_batch, shift_batches = _final_worlds(model, streams)
+        train_fit = model.evaluate(state.genomes, train_batch).fitness
+        a = assess(model, state.genomes, train_fit, shift_batches)
+        champ = int(np.argmax(a.train_fitness))
+        champion_reached = {}
+        for name, batch in shift_batches.items():
+            ep = model.evaluate(state.genomes[champ:champ + 1], batch)
+            champion_reached[name] = {f: float(v) for f, v in
+                                      zip(model.features, ep.reached_features(batch.obj_feat)[0].mean(0))}
+        results.write_csv(path / "log.csv", list(logbook), logbook.header)
+        _write_population(path, model, state, a)
+        _write_champion_episodes(path, model, state.genomes[champ], train_batch, shift_batches)
+        wall = time.perf_counter() - started
+        summary = _summary(model, seed, state.genomes, a, champion_reached, round(wall, 3))
+        results.write_json(path / "summary.json", summary)
+        if figures:
+            from evo import plots
+
+            plots.make_all(path)
+        meta.update(status="done", wall_time_s=round(time.perf_counter() - started, 3),
+                    finished=datetime.now(UTC).isoformat(timespec="seconds"))
+        results.write_json(path / "meta.json", meta)
+    except BaseException as exc:
+        meta.update(status="interrupted" if isinstance(exc, KeyboardInterrupt) else "failed",
+                    error=f"{type(exc).__name__}: {exc}")
+        try:
+            results.write_json(path / "meta.json", meta)
+        except OSError:
+            log.exception("could not record the failure in %s", path / "meta.json")
+        raise
+    return RunResult.load(path)
+
+
+def _write_population(path: Path, model: Model, state: Any, a: Assessment) -> None:
+    policy = model.decode(state.genomes)
+    arrays: dict[str, Any] = {
+        "genomes": state.genomes, "ids": state.ids, "parents": state.parents,
+        "features": np.array(model.features), "layout_names": np.array(list(model.genome_layout)),
+        "layout_slices": np.array(list(model.genome_layout.values()), dtype=np.int64),
+        "train_fitness": a.train_fitness, "classes": a.classes, "horizon": policy.horizon,
+        "shift_names": np.array(list(a.shift_fitness)),
+    }
+    if a.alignment is not None:
+        arrays["alignment"] = a.alignment
+    for name, v in a.shift_fitness.items():
+        arrays[f"shift_fitness.{name}"] = v
+        arrays[f"shift_reached.{name}"] = a.shift_reached[name]
+    results.write_npz(path / "final_population.npz", arrays)
+
+
+def _write_champion_episodes(path: Path, model: Model, genome: NDArray[np.float64], train_batch: Any,
+                             shift_batches: Mapping[str, Any]) -> None:
+    """The champion's path in the first world of the train batch and of each shift batch."""
+    arrays: dict[str, Any] = {"names": np.array(["train", *shift_batches]), "features": np.array(model.features),
+                              "base_payoff": model.base.payoff}
+    for name, batch in [("train", train_batch), *shift_batches.items()]:
+        one = batch.subset([0])
+        ep = model.evaluate(genome[None, :], one, record_paths=True)
+        arrays.update({f"{name}.walls": one.walls[0], f"{name}.start": one.start[0],
+                       f"{name}.obj_cell": one.obj_cell[0], f"{name}.obj_feat": one.obj_feat[0],
+                       f"{name}.shape": np.array([one.height, one.width]), f"{name}.path": ep.paths[0, 0],
+                       f"{name}.steps": ep.steps[0, 0], f"{name}.payoff": ep.payoff[0, 0]})
+    results.write_npz(path / "champion_episodes.npz", arrays)
+
+
+__all__ = ["CLASSES", "RUN_FILES", "RunResult", "default_out", "run"]

@@ -1,0 +1,113 @@
+"""Results I/O: atomic writes of plain formats (JSON, CSV, NPZ without pickle, TOML text, PNG).
+
+Every file is written to a temporary name in its final directory, flushed, fsynced and renamed, so a run that
+stops half-way never leaves a half-written file under a final name. Readers never unpickle.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import tempfile
+from collections.abc import Iterable, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from evo.errors import EvoError
+
+
+@contextmanager
+def atomic_file(path: str | Path, mode: str = "w") -> Any:
+    """Open a temporary file beside ``path``; on success fsync it and rename it to ``path``."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, mode, **({} if "b" in mode else {"encoding": "utf-8", "newline": ""})) as fh:
+            yield fh
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_text(path: str | Path, text: str) -> None:
+    with atomic_file(path) as fh:
+        fh.write(text)
+
+
+def write_json(path: str | Path, data: Any) -> None:
+    write_text(path, json.dumps(data, indent=2, sort_keys=False, allow_nan=False) + "\n")
+
+
+def read_json(path: str | Path) -> Any:
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise EvoError(f"{path}: no such file") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise EvoError(f"{path}: not valid JSON ({exc})") from None
+
+
+def write_csv(path: str | Path, rows: Iterable[Mapping[str, Any]], header: list[str]) -> None:
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=header, lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: _csv_value(row.get(k, "")) for k in header})
+    write_text(path, buf.getvalue())
+
+
+def _csv_value(v: Any) -> Any:
+    return repr(float(v)) if isinstance(v, float | np.floating) else v
+
+
+def read_csv(path: str | Path) -> dict[str, NDArray[np.float64]]:
+    """A numeric CSV (such as ``log.csv``) as one float array per column."""
+    with open(path, encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    if not rows:
+        return {}
+    return {k: np.array([float(r[k]) if r[k] != "" else np.nan for r in rows]) for k in rows[0]}
+
+
+def write_npz(path: str | Path, arrays: Mapping[str, NDArray[Any]]) -> None:
+    for name, a in arrays.items():
+        if np.asarray(a).dtype == object:
+            raise TypeError(f"refusing to write object array {name!r}: it would need pickle")
+    with atomic_file(path, "wb") as fh:
+        np.savez_compressed(fh, **{k: np.asarray(v) for k, v in arrays.items()})
+
+
+def read_npz(path: str | Path) -> dict[str, NDArray[Any]]:
+    """Arrays of an NPZ file, never unpickling (object arrays raise :class:`EvoError`)."""
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            return {k: data[k] for k in data.files}
+    except FileNotFoundError:
+        raise EvoError(f"{path}: no such file") from None
+    except (ValueError, OSError, EOFError) as exc:  # object arrays, truncated or corrupt archives
+        raise EvoError(f"{path}: not a readable NPZ of plain arrays ({exc})") from None
+
+
+def save_figure(fig: Any, path: str | Path, dpi: int = 120) -> None:
+    with atomic_file(path, "wb") as fh:
+        fig.savefig(fh, format="png", dpi=dpi, bbox_inches="tight")
+
+
+def ensure_writable_dir(path: Path) -> None:
+    """Create ``path`` (and parents) or raise a clear error."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        probe: IO[bytes]
+        with tempfile.TemporaryFile(dir=path) as probe:
+            probe.write(b"ok")
+    except OSError as exc:
+        raise EvoError(f"{path}: results directory is not writable ({exc.strerror or exc})") from None
