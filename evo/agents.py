@@ -172,7 +172,7 @@ def reflex_moves(policy: Policy, worlds: WorldBatch, pos: NDArray[np.int64], rem
     prox = np.maximum(0, r - man) / r * remaining[:, :, None, :]  # (P, B, 5, K)
     scent = (prox[..., None] * worlds.obj_feat[None, :, None, :, :]).max(axis=3)  # (P, B, 5, F)
     grad = scent[:, :, 1:, :] - scent[:, :, :1, :]  # (P, B, 4, F)
-    score = policy.bias[:, None, None, :4] + policy.theta_wall[:, None, None] * wall
+    score = policy.bias[:, None, :4] + policy.theta_wall[:, None, None] * wall
     n_features = adj.shape[-1]
     for f in range(n_features):
         score = score + policy.theta_adj[:, None, None, f] * adj[..., f]

@@ -1,0 +1,66 @@
+"""Shared fixtures: a seeded rng and a tiny scenario that runs in well under a second."""
+
+from __future__ import annotations
+
+import matplotlib
+import numpy as np
+import pytest
+
+matplotlib.use("Agg")
+
+from evo import scenario as scenario_mod  # noqa: E402
+
+TINY = """
+[scenario]
+name = "tiny"
+description = "a tiny red_door for tests"
+features = ["red", "blue", "door", "gem"]
+
+[base_objective]
+payoff = { door = 1.0 }
+terminal = ["door"]
+step_cost = 0.01
+
+[agent]
+kind = "mesa"
+horizon = 8
+discount = 0.7
+perception_cost = { door = 0.1, gem = 0.1 }
+
+[worlds.train]
+size = [6, 6]
+wall_density = 0.15
+steps = 15
+objects = [
+  { features = { door = 1.0, red = 1.0 }, count = 1 },
+  { features = { gem = 1.0, blue = 1.0 }, count = 2 },
+]
+
+[worlds.shift.blue_doors]
+objects = [
+  { features = { door = 1.0, blue = 1.0 }, count = 1 },
+  { features = { gem = 1.0, red = 1.0 }, count = 2 },
+]
+
+[evolution]
+population = 24
+generations = 6
+worlds_per_generation = 4
+shift_sample = 8
+eval_worlds = 8
+"""
+
+
+@pytest.fixture
+def rng() -> np.random.Generator:
+    return np.random.default_rng(12345)
+
+
+@pytest.fixture
+def tiny_text() -> str:
+    return TINY
+
+
+@pytest.fixture
+def tiny_scenario() -> scenario_mod.Scenario:
+    return scenario_mod.loads(TINY, source="tiny.toml")

@@ -1,0 +1,349 @@
+"""Per-agent, per-world reference evaluator: the episode rules of :mod:`evo.agents` and :mod:`evo.simulate`
+written as plain Python loops, so that it is obviously correct and the batched evaluator can be checked
+against it exactly.
+
+Nothing here reuses the tables of :class:`evo.worlds.WorldBatch`: moves, breadth-first distances, the next
+move of a shortest path and the Manhattan "scent" are recomputed from the raw layout (``walls``, ``start``,
+``obj_cell``, ``obj_feat``, ``height``, ``width``, ``steps``). Genomes are decoded here too, from the layout
+documented in :mod:`evo.agents`. Every sum runs left to right, in feature order, starting from ``0.0``, as
+the docstrings specify; numbers are Python floats. The only numpy used in a calculation is the final
+``mean`` over worlds, taken exactly as :attr:`evo.simulate.Episodes.fitness` takes it.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from evo.agents import Policy
+from evo.scenario import AgentConfig
+from evo.simulate import Costs, Payoffs
+
+N, E, S, W, STAY = 0, 1, 2, 3, 4
+#: (row change, column change) of the moves N, E, S, W.
+DELTAS = ((-1, 0), (0, 1), (1, 0), (0, -1))
+
+
+# ------------------------------------------------------------------------------------------------------
+# worlds
+
+
+@dataclass
+class World:
+    """One world as plain Python values. Cells are numbered row-major: ``cell = row * width + col``."""
+
+    height: int
+    width: int
+    walls: list[bool]
+    start: int
+    obj_cell: list[int]
+    obj_feat: list[list[float]]
+
+    @property
+    def n_cells(self) -> int:
+        return self.height * self.width
+
+    @property
+    def unreachable(self) -> int:
+        """The distance recorded for a cell from which an object cannot be reached."""
+        return self.n_cells + 1
+
+    def move(self, cell: int, move: int) -> int:
+        """The cell reached from ``cell`` by ``move``; a move off the grid or into a wall stays put."""
+        if move == STAY:
+            return cell
+        row, col = divmod(cell, self.width)
+        dr, dc = DELTAS[move]
+        row, col = row + dr, col + dc
+        if not (0 <= row < self.height and 0 <= col < self.width):
+            return cell
+        target = row * self.width + col
+        if self.walls[target]:
+            return cell
+        return target
+
+    def manhattan(self, a: int, b: int) -> int:
+        ra, ca = divmod(a, self.width)
+        rb, cb = divmod(b, self.width)
+        return abs(ra - rb) + abs(ca - cb)
+
+    def object_at(self, cell: int) -> int | None:
+        for k, c in enumerate(self.obj_cell):
+            if c == cell:
+                return k
+        return None
+
+
+def bfs_distances(world: World, target: int) -> list[int]:
+    """Fewest moves from every cell to ``target`` (``world.unreachable`` for walls and cells that cannot
+    reach it). Moves are symmetric between free cells, so a search outward from the target suffices."""
+    dist = [world.unreachable] * world.n_cells
+    if world.walls[target]:
+        return dist
+    dist[target] = 0
+    queue = deque([target])
+    while queue:
+        cell = queue.popleft()
+        for move in (N, E, S, W):
+            other = world.move(cell, move)
+            if other != cell and dist[other] == world.unreachable:
+                dist[other] = dist[cell] + 1
+                queue.append(other)
+    return dist
+
+
+def next_move(world: World, dist: list[int], cell: int) -> int:
+    """The first of N, E, S, W that lowers the distance by one; STAY when none does (at the target, or
+    when it is unreachable)."""
+    if dist[cell] == 0 or dist[cell] == world.unreachable:
+        return STAY
+    for move in (N, E, S, W):
+        other = world.move(cell, move)
+        if other != cell and dist[other] == dist[cell] - 1:
+            return move
+    return STAY
+
+
+def worlds_from_arrays(walls: NDArray[np.bool_], start: NDArray[np.int64], obj_cell: NDArray[np.int64],
+                       obj_feat: NDArray[np.float64], height: int, width: int) -> list[World]:
+    """The batch ``walls`` (B, C), ``start`` (B,), ``obj_cell`` (B, K), ``obj_feat`` (B, K, F) as Worlds."""
+    return [World(height, width, [bool(x) for x in walls[b]], int(start[b]),
+                  [int(c) for c in obj_cell[b]], [[float(x) for x in row] for row in obj_feat[b]])
+            for b in range(len(start))]
+
+
+# ------------------------------------------------------------------------------------------------------
+# agents
+
+
+@dataclass
+class Agent:
+    """One agent's parameters as plain Python values; parts its kind lacks are ``None``."""
+
+    kind: str
+    horizon: int
+    discount: float
+    view_radius: int
+    w: list[float] | None
+    theta_wall: float | None
+    theta_adj: list[float] | None
+    theta_scent: list[float] | None
+    bias: list[float] | None
+
+
+def agents_from_genomes(genomes: NDArray[np.float64], cfg: AgentConfig, n_features: int) -> list[Agent]:
+    """Decode each genome by the layout in :mod:`evo.agents`: mesa ``w[F]``; reflex ``θ_wall, θ_adj[F],
+    θ_scent[F], bias[5]``; hybrid ``w[F]``, the reflex genes, then the horizon gene ``g`` with horizon
+    ``round(clip(g, 0, 1)·H)``."""
+    f = n_features
+    agents = []
+    for genome in genomes:
+        genes = [float(x) for x in genome]
+        w = theta_wall = theta_adj = theta_scent = bias = None
+        at = 0
+        if cfg.kind in ("mesa", "hybrid"):
+            w, at = genes[at:at + f], at + f
+        if cfg.kind in ("reflex", "hybrid"):
+            theta_wall, at = genes[at], at + 1
+            theta_adj, at = genes[at:at + f], at + f
+            theta_scent, at = genes[at:at + f], at + f
+            bias, at = genes[at:at + 5], at + 5
+        if cfg.kind == "mesa":
+            horizon = cfg.horizon
+        elif cfg.kind == "reflex":
+            horizon = 0
+        else:
+            g, at = genes[at], at + 1
+            horizon = round(min(max(g, 0.0), 1.0) * cfg.horizon)  # round half to even, like numpy's rint
+        assert at == len(genes), "genome length does not match the layout"
+        agents.append(Agent(cfg.kind, horizon, float(cfg.discount), cfg.view_radius, w, theta_wall,
+                            theta_adj, theta_scent, bias))
+    return agents
+
+
+def agents_from_policy(policy: Policy) -> list[Agent]:
+    """The agents of an already decoded :class:`evo.agents.Policy`."""
+
+    def row(a: NDArray[np.float64] | None, p: int) -> list[float] | None:
+        return None if a is None else [float(x) for x in a[p]]
+
+    return [Agent(policy.kind, int(policy.horizon[p]), float(policy.discount), int(policy.view_radius),
+                  row(policy.w, p), None if policy.theta_wall is None else float(policy.theta_wall[p]),
+                  row(policy.theta_adj, p), row(policy.theta_scent, p), row(policy.bias, p))
+            for p in range(policy.horizon.shape[0])]
+
+
+def planned_target(agent: Agent, world: World, dists: list[list[int]], pos: int,
+                   remaining: list[bool]) -> int | None:
+    """The remaining object within the horizon of largest positive value ``(Σ_f w_f·x_kf)·γ^d`` (lowest
+    index on ties), or None."""
+    assert agent.w is not None
+    best, best_value = None, 0.0
+    for k in range(len(world.obj_cell)):
+        if not remaining[k]:
+            continue
+        d = dists[k][pos]
+        if d > agent.horizon:
+            continue
+        utility = 0.0
+        for f in range(len(agent.w)):
+            utility = utility + agent.w[f] * world.obj_feat[k][f]
+        value = utility * agent.discount**d
+        if value > best_value:  # strict: positive, and the lowest index keeps a tie
+            best, best_value = k, value
+    return best
+
+
+def scent(agent: Agent, world: World, cell: int, f: int, remaining: list[bool]) -> float:
+    """``max(0, R − |cell − o|₁)/R`` maximised over remaining objects ``o`` carrying feature ``f``; 0 if none."""
+    r = agent.view_radius
+    best = 0.0
+    for k, o in enumerate(world.obj_cell):
+        if remaining[k] and world.obj_feat[k][f] > 0:
+            best = max(best, max(0, r - world.manhattan(cell, o)) / r)
+    return best
+
+
+def reflex_move(agent: Agent, world: World, pos: int, remaining: list[bool]) -> int:
+    """The first argmax over N, E, S, W, stay of the reflex scores in :mod:`evo.agents`."""
+    assert agent.bias is not None and agent.theta_adj is not None and agent.theta_scent is not None
+    assert agent.theta_wall is not None
+    n_features = len(agent.theta_adj)
+    scores = []
+    for move in (N, E, S, W):
+        there = world.move(pos, move)
+        wall = 1.0 if there == pos else 0.0
+        k = world.object_at(there) if there != pos else None
+        feat = world.obj_feat[k] if k is not None and remaining[k] else [0.0] * n_features
+        score = agent.bias[move]
+        score = score + agent.theta_wall * wall
+        for f in range(n_features):
+            score = score + agent.theta_adj[f] * feat[f]
+        for f in range(n_features):
+            gradient = scent(agent, world, there, f, remaining) - scent(agent, world, pos, f, remaining)
+            score = score + agent.theta_scent[f] * gradient
+        scores.append(score)
+    scores.append(agent.bias[STAY])
+    best = 0
+    for move in range(1, 5):
+        if scores[move] > scores[best]:
+            best = move
+    return best
+
+
+def choose_move(agent: Agent, world: World, dists: list[list[int]], pos: int, remaining: list[bool]) -> int:
+    """mesa: toward its planned target, else stay. reflex: its reflexes. hybrid: a reflex agent when its
+    horizon is 0, otherwise toward its planned target, else its reflexes."""
+    if agent.kind == "reflex" or (agent.kind == "hybrid" and agent.horizon == 0):
+        return reflex_move(agent, world, pos, remaining)
+    target = planned_target(agent, world, dists, pos, remaining)
+    if target is not None:
+        return next_move(world, dists[target], pos)
+    if agent.kind == "mesa":
+        return STAY
+    return reflex_move(agent, world, pos, remaining)
+
+
+# ------------------------------------------------------------------------------------------------------
+# episodes
+
+
+@dataclass
+class Episode:
+    payoff: float
+    reached: list[bool]
+    steps: int
+    path: list[int]
+
+
+def object_value(objective: Payoffs, feat: list[float]) -> float:
+    value = 0.0
+    for f in range(len(feat)):
+        value = value + float(objective.payoff[f]) * feat[f]
+    return value
+
+
+def is_terminal(objective: Payoffs, feat: list[float]) -> bool:
+    return any(bool(objective.terminal[f]) and feat[f] > 0 for f in range(len(feat)))
+
+
+def run_episode(agent: Agent, world: World, dists: list[list[int]], objective: Payoffs, steps: int) -> Episode:
+    """One agent in one world: each step pick a move, pay the step cost, move, consume a remaining object
+    on the new cell (earning its payoff); a terminal object ends the episode. The path is padded with the
+    last cell to ``steps + 1`` cells."""
+    pos = world.start
+    remaining = [True] * len(world.obj_cell)
+    payoff = 0.0
+    path = [pos]
+    taken = 0
+    for _ in range(steps):
+        move = choose_move(agent, world, dists, pos, remaining)
+        payoff = payoff - objective.step_cost
+        pos = world.move(pos, move)
+        taken += 1
+        path.append(pos)
+        k = world.object_at(pos)
+        if k is not None and remaining[k]:
+            remaining[k] = False
+            payoff = payoff + object_value(objective, world.obj_feat[k])
+            if is_terminal(objective, world.obj_feat[k]):
+                break
+    path += [pos] * (steps + 1 - len(path))
+    return Episode(payoff, [not r for r in remaining], taken, path)
+
+
+def agent_cost(agent: Agent, costs: Costs) -> float:
+    """planning cost·horizon + Σ_f perception_f·|w_f| + complexity·Σ_f |w_f| (sums in feature order)."""
+    cost = costs.planning * float(agent.horizon)
+    if agent.w is not None:
+        absw = [abs(x) for x in agent.w]
+        if costs.perception is not None:
+            for f in range(len(absw)):
+                cost = cost + float(costs.perception[f]) * absw[f]
+        total = 0.0
+        for x in absw:
+            total = total + x
+        cost = cost + costs.complexity * total
+    return cost
+
+
+@dataclass
+class ReferenceEpisodes:
+    """Same fields as :class:`evo.simulate.Episodes`, with paths always recorded, plus ``fitness``."""
+
+    payoff: NDArray[np.float64]  # (P, B)
+    reached: NDArray[np.bool_]  # (P, B, K)
+    steps: NDArray[np.int64]  # (P, B)
+    paths: NDArray[np.int64]  # (P, B, T + 1)
+    cost: NDArray[np.float64]  # (P,)
+    fitness: NDArray[np.float64]  # (P,)
+
+
+def reference_episodes(walls: NDArray[np.bool_], start: NDArray[np.int64], obj_cell: NDArray[np.int64],
+                       obj_feat: NDArray[np.float64], height: int, width: int, steps: int,
+                       agents: Policy | Sequence[Agent], objective: Payoffs, costs: Costs) -> ReferenceEpisodes:
+    """Run every agent in every world, one episode at a time. ``agents`` is a decoded Policy or the result
+    of :func:`agents_from_genomes`."""
+    if isinstance(agents, Policy):
+        agents = agents_from_policy(agents)
+    worlds = worlds_from_arrays(walls, start, obj_cell, obj_feat, height, width)
+    dists = [[bfs_distances(world, cell) for cell in world.obj_cell] for world in worlds]
+    episodes = [[run_episode(agent, world, d, objective, steps) for world, d in zip(worlds, dists)]
+                for agent in agents]
+    payoff = np.array([[e.payoff for e in row] for row in episodes], dtype=np.float64)
+    cost = np.array([agent_cost(agent, costs) for agent in agents], dtype=np.float64)
+    k = obj_cell.shape[1]
+    p, b = len(agents), len(worlds)
+    return ReferenceEpisodes(
+        payoff=payoff.reshape(p, b),
+        reached=np.array([[e.reached for e in row] for row in episodes], dtype=bool).reshape(p, b, k),
+        steps=np.array([[e.steps for e in row] for row in episodes], dtype=np.int64).reshape(p, b),
+        paths=np.array([[e.path for e in row] for row in episodes], dtype=np.int64).reshape(p, b, steps + 1),
+        cost=cost,
+        # the mean over worlds is taken exactly as Episodes.fitness takes it (numpy's summation order)
+        fitness=payoff.reshape(p, b).mean(axis=1) - cost,
+    )

@@ -1,0 +1,241 @@
+"""The batched evaluator (:func:`evo.simulate.run_episodes`) against the per-agent reference in
+``tests/reference.py``: on random small worlds, random agents of every kind and random objectives, payoffs,
+objects reached, steps, paths and fitness must be *equal*, not close. Also the shared world tables against
+plain breadth-first search, and the solvability of generated worlds."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from evo import agents, scenario, worlds
+from evo.scenario import AgentConfig, ObjectGroup, Variant, WorldConfig
+from evo.simulate import Costs, Payoffs, run_episodes
+
+try:  # tests/ as a plain directory, which pytest puts on sys.path
+    import reference as ref
+except ImportError:  # tests/ as a package
+    from tests import reference as ref
+
+SCENARIOS = sorted((Path(__file__).parents[1] / "scenarios").glob("*.toml"))
+FEATURES = ("a", "b", "c", "d")
+
+# Few distinct values make ties (equal object values, equal reflex scores) common; arbitrary floats cover
+# the rest. Zero and negative weights are in both.
+TIE_VALUES = (-1.0, -0.5, 0.0, 0.25, 0.5, 1.0)
+genes = st.one_of(st.sampled_from(TIE_VALUES),
+                  st.floats(-3.0, 3.0, allow_nan=False, allow_infinity=False, allow_subnormal=False))
+
+
+# ------------------------------------------------------------------------------------------------------
+# strategies
+
+
+@st.composite
+def layouts(draw: st.DrawFn, height: int, width: int, n_objects: int, n_features: int) -> dict:
+    """One world's raw arrays: random walls, a random free start, ``n_objects`` objects on distinct cells
+    the start can reach (found with the reference's own search), random 0/1 features."""
+    c = height * width
+    walls = draw(st.lists(st.sampled_from([False, False, True]), min_size=c, max_size=c))
+    free = [i for i in range(c) if not walls[i]]
+    if not free:
+        walls, free = [False] * c, list(range(c))
+    start = draw(st.sampled_from(free))
+    world = ref.World(height, width, walls, start, [], [])
+    reach = [i for i, d in enumerate(ref.bfs_distances(world, start)) if d < world.unreachable and i != start]
+    if len(reach) < n_objects:  # too walled in: open the grid (every side >= 3 leaves >= 8 cells)
+        walls = [False] * c
+        reach = [i for i in range(c) if i != start]
+    cells = draw(st.lists(st.sampled_from(reach), min_size=n_objects, max_size=n_objects, unique=True))
+    feats = draw(st.lists(st.lists(st.sampled_from([0.0, 1.0]), min_size=n_features, max_size=n_features),
+                          min_size=n_objects, max_size=n_objects))
+    return {"walls": walls, "start": start, "obj_cell": cells, "obj_feat": feats}
+
+
+@st.composite
+def world_batches(draw: st.DrawFn) -> worlds.WorldBatch:
+    """A batch of 1..3 worlds of one shape, built with :func:`evo.worlds.build_batch`."""
+    height, width = draw(st.integers(3, 8)), draw(st.integers(3, 8))
+    n_features = draw(st.integers(2, 4))
+    n_objects = draw(st.integers(1, 4))
+    steps = draw(st.integers(1, 16))
+    rows = draw(st.lists(layouts(height, width, n_objects, n_features), min_size=1, max_size=3))
+    return worlds.build_batch(np.array([r["walls"] for r in rows], dtype=bool),
+                              np.array([r["start"] for r in rows]), np.array([r["obj_cell"] for r in rows]),
+                              np.array([r["obj_feat"] for r in rows], dtype=np.float64),
+                              height, width, steps)
+
+
+@st.composite
+def world_configs(draw: st.DrawFn, n_features: int) -> WorldConfig:
+    """A random world distribution over the first ``n_features`` of FEATURES, for :func:`worlds.generate`."""
+    names = FEATURES[:n_features]
+    height, width = draw(st.integers(4, 8)), draw(st.integers(4, 8))
+    room = (height - 2) * (width - 2) - 1  # free interior cells besides the start
+    n_groups = draw(st.integers(1, 2))
+    counts = [draw(st.integers(1, 2)) for _ in range(n_groups)]
+    while sum(counts) > room:
+        counts.pop()
+    groups = []
+    for count in counts or [1]:
+        if draw(st.booleans()):
+            feats = draw(st.dictionaries(st.sampled_from(names), st.sampled_from([0.0, 0.3, 0.5, 1.0]),
+                                         min_size=1))
+            groups.append(ObjectGroup(count=count, features=feats))
+        else:
+            n = draw(st.integers(1, 3))
+            sets = draw(st.lists(st.lists(st.sampled_from(names), unique=True, max_size=n_features),
+                                 min_size=n, max_size=n))
+            groups.append(ObjectGroup(count=count, variants=tuple(Variant(p=1.0 / n, features=tuple(s))
+                                                                  for s in sets)))
+    return WorldConfig(size=(height, width), wall_density=draw(st.sampled_from([0.0, 0.1, 0.2, 0.35])),
+                       steps=draw(st.integers(1, 16)), objects=tuple(groups))
+
+
+@st.composite
+def agent_configs(draw: st.DrawFn) -> AgentConfig:
+    return AgentConfig(kind=draw(st.sampled_from(agents.KINDS)), horizon=draw(st.integers(0, 8)),
+                       discount=draw(st.one_of(st.sampled_from([0.5, 0.7, 0.9, 1.0]), st.floats(0.05, 1.0))),
+                       view_radius=draw(st.integers(1, 6)))
+
+
+@st.composite
+def genome_arrays(draw: st.DrawFn, cfg: AgentConfig, n_features: int) -> np.ndarray:
+    """1..6 genomes; a hybrid's horizon gene also takes values below 0, above 1 and on rounding halves."""
+    layout = agents.genome_layout(cfg.kind, n_features)
+    length = agents.genome_length(cfg.kind, n_features)
+    n = draw(st.integers(1, 6))
+    g = np.array(draw(st.lists(st.lists(genes, min_size=length, max_size=length), min_size=n, max_size=n)))
+    if "horizon_gene" in layout:
+        h = max(cfg.horizon, 1)
+        special = [-0.5, 0.0, 1.0, 1.5] + [(i + 0.5) / h for i in range(h)] + [i / h for i in range(h + 1)]
+        gene = st.one_of(st.sampled_from(special), st.floats(-0.5, 1.5))
+        g[:, layout["horizon_gene"][0]] = draw(st.lists(gene, min_size=n, max_size=n))
+    return g
+
+
+@st.composite
+def objectives(draw: st.DrawFn, n_features: int) -> Payoffs:
+    value = st.one_of(st.sampled_from([-1.0, 0.0, 0.5, 1.0]), st.floats(-2.0, 2.0))
+    return Payoffs(np.array(draw(st.lists(value, min_size=n_features, max_size=n_features))),
+                   np.array(draw(st.lists(st.booleans(), min_size=n_features, max_size=n_features))),
+                   draw(st.one_of(st.sampled_from([0.0, 0.01, 0.1]), st.floats(0.0, 0.5))))
+
+
+@st.composite
+def cost_sets(draw: st.DrawFn, n_features: int) -> Costs:
+    small = st.one_of(st.just(0.0), st.floats(0.0, 0.2))
+    perception = draw(st.one_of(st.none(), st.lists(small, min_size=n_features, max_size=n_features)))
+    return Costs(draw(small), None if perception is None else np.array(perception), draw(small))
+
+
+# ------------------------------------------------------------------------------------------------------
+# helpers
+
+
+def assert_same(batch: worlds.WorldBatch, genomes: np.ndarray, cfg: AgentConfig, objective: Payoffs,
+                costs: Costs) -> None:
+    """Batched and reference evaluation agree exactly on every output."""
+    n_features = batch.obj_feat.shape[-1]
+    policy = agents.decode(genomes, cfg, n_features)
+    # decoding: the reference reads the genome layout itself
+    assert ref.agents_from_policy(policy) == ref.agents_from_genomes(genomes, cfg, n_features)
+    got = run_episodes(policy, batch, objective, costs, record_paths=True)
+    want = ref.reference_episodes(batch.walls, batch.start, batch.obj_cell, batch.obj_feat, batch.height,
+                                  batch.width, batch.steps, ref.agents_from_genomes(genomes, cfg, n_features),
+                                  objective, costs)
+    assert got.paths is not None
+    # paths first: the first diverging step says most about a disagreement
+    np.testing.assert_array_equal(got.paths, want.paths, err_msg="paths")
+    np.testing.assert_array_equal(got.steps, want.steps, err_msg="steps")
+    np.testing.assert_array_equal(got.reached, want.reached, err_msg="reached")
+    np.testing.assert_array_equal(got.payoff, want.payoff, err_msg="payoff")
+    np.testing.assert_array_equal(got.cost, want.cost, err_msg="cost")
+    np.testing.assert_array_equal(got.fitness, want.fitness, err_msg="fitness")
+
+
+def reference_worlds(batch: worlds.WorldBatch) -> list[ref.World]:
+    return ref.worlds_from_arrays(batch.walls, batch.start, batch.obj_cell, batch.obj_feat, batch.height,
+                                  batch.width)
+
+
+# ------------------------------------------------------------------------------------------------------
+# tests
+
+
+@settings(deadline=None, max_examples=300)
+@given(batch=world_batches(), cfg=agent_configs(), data=st.data())
+def test_batched_equals_reference_on_built_worlds(batch: worlds.WorldBatch, cfg: AgentConfig,
+                                                  data: st.DataObject) -> None:
+    n_features = batch.obj_feat.shape[-1]
+    assert_same(batch, data.draw(genome_arrays(cfg, n_features)), cfg, data.draw(objectives(n_features)),
+                data.draw(cost_sets(n_features)))
+
+
+@settings(deadline=None, max_examples=100)
+@given(n_features=st.integers(2, 4), cfg=agent_configs(), seed=st.integers(0, 2**32 - 1), data=st.data())
+def test_batched_equals_reference_on_generated_worlds(n_features: int, cfg: AgentConfig, seed: int,
+                                                      data: st.DataObject) -> None:
+    world_cfg = data.draw(world_configs(n_features))
+    batch = worlds.generate(world_cfg, FEATURES[:n_features], data.draw(st.integers(1, 4)),
+                            np.random.default_rng(seed))
+    assert_same(batch, data.draw(genome_arrays(cfg, n_features)), cfg, data.draw(objectives(n_features)),
+                data.draw(cost_sets(n_features)))
+
+
+@settings(deadline=None, max_examples=150)
+@given(batch=world_batches(), data=st.data())
+def test_world_tables_equal_breadth_first_search(batch: worlds.WorldBatch, data: st.DataObject) -> None:
+    for b, world in enumerate(reference_worlds(batch)):
+        moves = [[world.move(cell, m) for m in range(5)] for cell in range(world.n_cells)]
+        assert batch.neighbors[b].tolist() == moves
+        for k, cell in enumerate(world.obj_cell):
+            dist = ref.bfs_distances(world, cell)
+            assert batch.dist[b, k].tolist() == dist
+            assert batch.next_move[b, k].tolist() == [ref.next_move(world, dist, c) for c in range(world.n_cells)]
+            assert batch.manhattan[b, k].tolist() == [world.manhattan(c, cell) for c in range(world.n_cells)]
+    # shortest_paths on its own, with objects anywhere free, reachable from the start or not
+    free = [[c for c in range(batch.height * batch.width) if not batch.walls[b, c]] for b in range(batch.size)]
+    k = data.draw(st.integers(1, min(len(f) for f in free)))
+    cells = np.array([data.draw(st.lists(st.sampled_from(f), min_size=k, max_size=k, unique=True)) for f in free])
+    dist, next_move = worlds.shortest_paths(batch.neighbors, batch.walls, cells)
+    for b, world in enumerate(reference_worlds(batch)):
+        for j in range(k):
+            want = ref.bfs_distances(world, int(cells[b, j]))
+            assert dist[b, j].tolist() == want
+            assert next_move[b, j].tolist() == [ref.next_move(world, want, c) for c in range(world.n_cells)]
+
+
+@settings(deadline=None, max_examples=100)
+@given(n_features=st.integers(2, 4), seed=st.integers(0, 2**32 - 1), data=st.data())
+def test_generated_worlds_are_solvable(n_features: int, seed: int, data: st.DataObject) -> None:
+    world_cfg = data.draw(world_configs(n_features))
+    batch = worlds.generate(world_cfg, FEATURES[:n_features], 8, np.random.default_rng(seed))
+    for world in reference_worlds(batch):
+        assert not world.walls[world.start]
+        assert len(set(world.obj_cell)) == len(world.obj_cell)
+        assert world.start not in world.obj_cell
+        from_start = ref.bfs_distances(world, world.start)
+        for cell in world.obj_cell:
+            assert from_start[cell] < world.unreachable
+
+
+@pytest.mark.parametrize("kind", agents.KINDS)
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
+def test_batched_equals_reference_on_scenarios(path: Path, kind: str) -> None:
+    """Every bundled scenario's training and shift distributions, with every agent kind."""
+    s = scenario.load(path)
+    cfg = replace(s.agent, kind=kind)
+    objective = Payoffs.from_mapping(s.features, s.base_objective.payoff, s.base_objective.terminal,
+                                     s.base_objective.step_cost)
+    costs = Costs(0.01, np.array([s.agent.perception_cost.get(f, 0.0) for f in s.features]), 0.02)
+    rng = np.random.default_rng(1234)
+    for world_cfg in (s.worlds.train, *s.worlds.shift.values()):
+        batch = worlds.generate(world_cfg, s.features, 4, rng)
+        genomes = agents.initial_genomes(cfg, len(s.features), 24, rng)
+        assert_same(batch, genomes, cfg, objective, costs)
