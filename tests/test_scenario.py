@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from evo import operators
 from evo import scenario as scenario_mod
 from evo.errors import ScenarioError
 
@@ -52,7 +53,7 @@ BAD = [
     ("undeclared feature", lambda t: _replace(t, "payoff = { door = 1.0 }", "payoff = { exit = 1.0 }"),
      "base_objective.payoff.exit", "declared in scenario.features"),
     ("unknown selection scheme", lambda t: _replace(t, "population = 24", 'population = 24\nselection = { scheme = "tournamnet" }'),
-     "evolution.selection.scheme", "one of best, random, roulette, tournament, truncation"),
+     "evolution.selection.scheme", "one of " + ", ".join(operators.SELECTION.names())),
     ("tournament larger than population",
      lambda t: _replace(t, "population = 24", 'population = 24\nselection = { scheme = "tournament", size = 50 }'),
      "evolution.selection.size", "population is 24"),
