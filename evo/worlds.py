@@ -210,6 +210,8 @@ def generate(cfg: WorldConfig, features: Sequence[str], n: int, rng: np.random.G
                 wl, s = fixed_walls, fixed_start
             else:
                 wl = border | (rng.random(h * w) < cfg.wall_density)
+                if wl.all():  # every interior cell drew a wall: no start cell, try again
+                    continue
                 s = int(rng.choice(np.flatnonzero(~wl)))
             comp = _component(_neighbors(wl[None], h, w)[0], wl, s)
             comp[s] = False

@@ -199,7 +199,8 @@ def planned_target(agent: Agent, world: World, dists: list[list[int]], pos: int,
 
 
 def scent(agent: Agent, world: World, cell: int, f: int, remaining: list[bool]) -> float:
-    """``max(0, R − |cell − o|₁)/R`` maximised over remaining objects ``o`` carrying feature ``f``; 0 if none."""
+    """``max(0, R − |cell − o|₁)/R`` maximised over remaining objects ``o`` carrying feature ``f``; 0 if
+    there are none."""
     r = agent.view_radius
     best = 0.0
     for k, o in enumerate(world.obj_cell):
@@ -271,7 +272,8 @@ def is_terminal(objective: Payoffs, feat: list[float]) -> bool:
     return any(bool(objective.terminal[f]) and feat[f] > 0 for f in range(len(feat)))
 
 
-def run_episode(agent: Agent, world: World, dists: list[list[int]], objective: Payoffs, steps: int) -> Episode:
+def run_episode(agent: Agent, world: World, dists: list[list[int]], objective: Payoffs,
+                steps: int) -> Episode:
     """One agent in one world: each step pick a move, pay the step cost, move, consume a remaining object
     on the new cell (earning its payoff); a terminal object ends the episode. The path is padded with the
     last cell to ``steps + 1`` cells."""
@@ -325,14 +327,16 @@ class ReferenceEpisodes:
 
 def reference_episodes(walls: NDArray[np.bool_], start: NDArray[np.int64], obj_cell: NDArray[np.int64],
                        obj_feat: NDArray[np.float64], height: int, width: int, steps: int,
-                       agents: Policy | Sequence[Agent], objective: Payoffs, costs: Costs) -> ReferenceEpisodes:
+                       agents: Policy | Sequence[Agent], objective: Payoffs,
+                       costs: Costs) -> ReferenceEpisodes:
     """Run every agent in every world, one episode at a time. ``agents`` is a decoded Policy or the result
     of :func:`agents_from_genomes`."""
     if isinstance(agents, Policy):
         agents = agents_from_policy(agents)
     worlds = worlds_from_arrays(walls, start, obj_cell, obj_feat, height, width)
     dists = [[bfs_distances(world, cell) for cell in world.obj_cell] for world in worlds]
-    episodes = [[run_episode(agent, world, d, objective, steps) for world, d in zip(worlds, dists)]
+    episodes = [[run_episode(agent, world, d, objective, steps)
+                 for world, d in zip(worlds, dists, strict=True)]
                 for agent in agents]
     payoff = np.array([[e.payoff for e in row] for row in episodes], dtype=np.float64)
     cost = np.array([agent_cost(agent, costs) for agent in agents], dtype=np.float64)
