@@ -138,45 +138,83 @@ def discount_table(discount: float, max_distance: int) -> NDArray[np.float64]:
     return np.array([discount**d for d in range(max_distance + 1)])
 
 
-def plan_moves(policy: Policy, worlds: WorldBatch, pos: NDArray[np.int64], remaining: NDArray[np.bool_],
-               utility: NDArray[np.float64], gamma: NDArray[np.float64]
+@dataclass(frozen=True, eq=False)
+class Tables:
+    """A world batch's tables re-laid for fast lookups: a (world, cell) pair is one row ``b·C + cell``, so
+    every per-step lookup is a one-dimensional gather on a contiguous table."""
+
+    cells: int  # C
+    n_objects: int  # K
+    neighbors: NDArray[np.int64]  # (B·C, 5) row reached by each move
+    dist: NDArray[np.int64]  # (K, B·C) path distance to each object
+    next_move: NDArray[np.int64]  # (K·B·C,) first move toward each object
+    obj_at: NDArray[np.int64]  # (B·C,) object index at a cell or -1
+    obj_feat: NDArray[np.float64]  # (B, K, F)
+    proximity: NDArray[np.float64] | None  # (B·C, K) ``max(0, R − |c − o|₁)/R``, for reflex scent
+
+    @classmethod
+    def of(cls, worlds: WorldBatch, view_radius: int | None) -> Tables:
+        b, c, k = worlds.size, worlds.height * worlds.width, worlds.n_objects
+        offset = (np.arange(b) * c)[:, None, None]
+        proximity = None
+        if view_radius is not None:
+            r = view_radius
+            proximity = np.ascontiguousarray(
+                (np.maximum(0, r - worlds.manhattan) / r).transpose(0, 2, 1)).reshape(b * c, k)
+        return cls(c, k, (worlds.neighbors + offset).reshape(b * c, 5),
+                   np.ascontiguousarray(worlds.dist.transpose(1, 0, 2)).reshape(k, b * c),
+                   np.ascontiguousarray(worlds.next_move.transpose(1, 0, 2)).reshape(k * b * c),
+                   worlds.obj_at.reshape(b * c), worlds.obj_feat, proximity)
+
+
+def plan_moves(horizon: NDArray[np.int64], utility: NDArray[np.float64], gamma: NDArray[np.float64],
+               tables: Tables, row: NDArray[np.int64], remaining: NDArray[np.bool_]
                ) -> tuple[NDArray[np.int64], NDArray[np.bool_]]:
-    """Mesa planning for all (agent, world) pairs: the move toward the best positive object within the
-    horizon, and whether such an object exists. ``pos`` (P, B), ``remaining`` (P, B, K)."""
-    b_idx = np.arange(worlds.size)[None, :]
-    dist_here = np.moveaxis(worlds.dist, 1, 2)[b_idx, pos]  # (P, B, K)
-    in_range = remaining & (dist_here <= policy.horizon[:, None, None])
-    value = utility * gamma[np.minimum(dist_here, gamma.shape[0] - 1)]
-    ok = in_range & (value > 0)
-    best = np.where(ok, value, -np.inf).argmax(axis=-1)  # first maximum: lowest index on ties
-    has_target = ok.any(axis=-1)
-    move = np.moveaxis(worlds.next_move, 1, 2)[b_idx, pos, best]
+    """Mesa planning for ``n`` (agent, world) pairs standing on table rows ``row`` (n,): the move toward the
+    best positive object within the horizon, and whether one exists. ``horizon`` (n,); ``utility`` and
+    ``remaining`` (K, n). Objects are scanned in index order and only a strictly better value replaces the
+    best so far, so ties go to the lowest index, as the rules say."""
+    n = row.shape[0]
+    best = np.full(n, -1)
+    best_value = np.zeros(n)  # a value must be positive and strictly beat every earlier object
+    top = gamma.shape[0] - 1
+    for k in range(tables.n_objects):
+        d = tables.dist[k].take(row)
+        value = utility[k] * gamma.take(np.minimum(d, top))
+        better = remaining[k] & (d <= horizon) & (value > best_value)
+        best_value = np.where(better, value, best_value)
+        best = np.where(better, k, best)
+    has_target = best >= 0
+    move = tables.next_move.take(np.maximum(best, 0) * tables.dist.shape[1] + row)
     return np.where(has_target, move, STAY), has_target
 
 
-def reflex_moves(policy: Policy, worlds: WorldBatch, pos: NDArray[np.int64], remaining: NDArray[np.bool_]
-                 ) -> NDArray[np.int64]:
-    """Reflex moves for all (agent, world) pairs (rules in the module docstring)."""
-    assert policy.bias is not None and policy.theta_adj is not None and policy.theta_scent is not None
-    assert policy.theta_wall is not None
-    b_idx = np.arange(worlds.size)[None, :]
-    nb = worlds.neighbors[b_idx, pos, :4]  # (P, B, 4)
-    wall = (nb == pos[..., None]).astype(np.float64)
-    obj = worlds.obj_at[b_idx[..., None], nb]  # (P, B, 4)
+def reflex_moves(policy: Policy, tables: Tables, agent: NDArray[np.int64], world: NDArray[np.int64],
+                 row: NDArray[np.int64], remaining: NDArray[np.bool_]) -> NDArray[np.int64]:
+    """Reflex moves (rules in the module docstring) for ``n`` pairs: ``agent``, ``world`` and table ``row``
+    (n,) each, ``remaining`` (K, n)."""
+    if policy.bias is None or policy.theta_adj is None or policy.theta_scent is None or \
+            policy.theta_wall is None or tables.proximity is None:
+        raise ValueError("reflex_moves needs a policy with reflex genes and tables with proximity")
+    n = row.shape[0]
+    nb = tables.neighbors[row, :4]  # (n, 4)
+    wall = (nb == row[:, None]).astype(np.float64)
+    obj = tables.obj_at.take(nb)  # (n, 4)
     safe = np.maximum(obj, 0)
-    present = (obj >= 0) & np.take_along_axis(remaining, safe, axis=-1) & (wall == 0)
-    adj = worlds.obj_feat[b_idx[..., None], safe] * present[..., None]  # (P, B, 4, F)
-    cells = np.concatenate([pos[..., None], nb], axis=-1)  # (P, B, 5): here, N, E, S, W
-    man = np.moveaxis(worlds.manhattan, 1, 2)[b_idx[..., None], cells]  # (P, B, 5, K)
-    r = policy.view_radius
-    prox = np.maximum(0, r - man) / r * remaining[:, :, None, :]  # (P, B, 5, K)
-    scent = (prox[..., None] * worlds.obj_feat[None, :, None, :, :]).max(axis=3)  # (P, B, 5, F)
-    grad = scent[:, :, 1:, :] - scent[:, :, :1, :]  # (P, B, 4, F)
-    score = policy.bias[:, None, :4] + policy.theta_wall[:, None, None] * wall
-    n_features = adj.shape[-1]
-    for f in range(n_features):
-        score = score + policy.theta_adj[:, None, None, f] * adj[..., f]
-    for f in range(n_features):
-        score = score + policy.theta_scent[:, None, None, f] * grad[..., f]
-    stay = np.broadcast_to(policy.bias[:, None, 4:5], (*score.shape[:2], 1))
-    return np.concatenate([score, stay], axis=-1).argmax(axis=-1)
+    present = (obj >= 0) & remaining.reshape(-1).take(safe * n + np.arange(n)[:, None]) & (wall == 0)
+    feat = tables.obj_feat[world]  # (n, K, F)
+    adj = np.take_along_axis(feat, safe[..., None], axis=1) * present[..., None]  # (n, 4, F)
+    cells = np.concatenate([row[:, None], nb], axis=-1)  # (n, 5): here, N, E, S, W
+    prox = tables.proximity[cells] * remaining.T[:, None, :]  # (n, 5, K)
+    scent = prox[:, :, 0, None] * feat[:, None, 0, :]  # (n, 5, F); max over objects is exact in any order
+    for k in range(1, prox.shape[-1]):
+        np.maximum(scent, prox[:, :, k, None] * feat[:, None, k, :], out=scent)
+    grad = scent[:, 1:, :] - scent[:, :1, :]  # (n, 4, F)
+    bias = policy.bias[agent]
+    theta_adj, theta_scent = policy.theta_adj[agent], policy.theta_scent[agent]
+    score = bias[:, :4] + policy.theta_wall[agent, None] * wall
+    for f in range(adj.shape[-1]):
+        score = score + theta_adj[:, f, None] * adj[..., f]
+    for f in range(adj.shape[-1]):
+        score = score + theta_scent[:, f, None] * grad[..., f]
+    return np.concatenate([score, bias[:, 4:5]], axis=-1).argmax(axis=-1)

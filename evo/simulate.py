@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from evo.agents import Policy, discount_table, object_utility, plan_moves, reflex_moves
+from evo.agents import Policy, Tables, discount_table, object_utility, plan_moves, reflex_moves
 from evo.worlds import WorldBatch
 
 
@@ -88,47 +88,76 @@ class Episodes:
 
 def run_episodes(policy: Policy, worlds: WorldBatch, objective: Payoffs, costs: Costs,
                  record_paths: bool = False) -> Episodes:
-    """Run every agent of ``policy`` in every world of ``worlds``."""
+    """Run every agent of ``policy`` in every world of ``worlds``.
+
+    The ``P·B`` (agent, world) pairs are flattened into rows; only pairs whose episode is still running are
+    stepped, and a pair that ends is written out and dropped from the working arrays."""
     p, b, k = policy.horizon.shape[0], worlds.size, worlds.n_objects
-    b_idx = np.arange(b)[None, :]
-    pos = np.broadcast_to(worlds.start[None, :], (p, b)).copy()
-    remaining = np.ones((p, b, k), dtype=bool)
-    done = np.zeros((p, b), dtype=bool)
-    payoff = np.zeros((p, b))
-    steps = np.zeros((p, b), dtype=np.int64)
-    values = objective.object_values(worlds.obj_feat)
-    terminal = objective.object_terminal(worlds.obj_feat)
-    paths = np.empty((p, b, worlds.steps + 1), dtype=np.int64) if record_paths else None
-    if paths is not None:
-        paths[..., 0] = pos
-    utility = gamma = None
+    n, c, t_max = p * b, worlds.height * worlds.width, worlds.steps
+    tables = Tables.of(worlds, policy.view_radius if policy.reacts else None)
+    values = objective.object_values(worlds.obj_feat).reshape(-1)  # (B·K,)
+    terminal = objective.object_terminal(worlds.obj_feat).reshape(-1)
+    out_payoff = np.zeros(n)
+    out_steps = np.zeros(n, dtype=np.int64)
+    out_remaining = np.ones((n, k), dtype=bool)
+    paths = np.empty((n, t_max + 1), dtype=np.int64) if record_paths else None
+
+    # working arrays of the live pairs
+    pair = np.arange(n)
+    agent, world = np.repeat(np.arange(p), b), np.tile(np.arange(b), p)
+    row = world * c + worlds.start[world]
+    remaining = np.ones((k, n), dtype=bool)
+    payoff = np.zeros(n)
+    steps = np.zeros(n, dtype=np.int64)
+    utility = gamma = horizon = None
     if policy.plans:
         assert policy.w is not None
-        utility = object_utility(policy.w, worlds.obj_feat)
+        utility = np.ascontiguousarray(object_utility(policy.w, worlds.obj_feat).reshape(n, k).T)
         gamma = discount_table(policy.discount, int(worlds.dist.max()))
-    for t in range(worlds.steps):
-        if policy.plans and policy.reacts:
-            planned, has_target = plan_moves(policy, worlds, pos, remaining, utility, gamma)
-            move = np.where(has_target, planned, reflex_moves(policy, worlds, pos, remaining))
-        elif policy.plans:
-            move, _ = plan_moves(policy, worlds, pos, remaining, utility, gamma)
-        else:
-            move = reflex_moves(policy, worlds, pos, remaining)
-        active = ~done
-        new_pos = worlds.neighbors[b_idx, pos, move]
-        pos = np.where(active, new_pos, pos)
-        payoff = payoff - np.where(active, objective.step_cost, 0.0)
-        steps = steps + active
-        obj = worlds.obj_at[b_idx, pos]
-        safe = np.maximum(obj, 0)
-        hit = active & (obj >= 0) & np.take_along_axis(remaining, safe[..., None], axis=-1)[..., 0]
-        remaining[hit, safe[hit]] = False
-        payoff = payoff + np.where(hit, values[b_idx, safe], 0.0)
-        done = done | (hit & terminal[b_idx, safe])
+        horizon = policy.horizon[agent]
+    if paths is not None:
+        paths[:, 0] = row - world * c
+
+    def finish(rows: NDArray[np.int64], t_done: int) -> None:
+        out_payoff[pair[rows]] = payoff[rows]
+        out_steps[pair[rows]] = steps[rows]
+        out_remaining[pair[rows]] = remaining[:, rows].T
         if paths is not None:
-            paths[..., t + 1] = pos
-        if done.all():
-            if paths is not None:
-                paths[..., t + 2:] = pos[..., None]
-            break
-    return Episodes(payoff, ~remaining, steps, paths, costs.of(policy))
+            paths[pair[rows], t_done + 1:] = (row[rows] - world[rows] * c)[:, None]
+
+    for t in range(t_max):
+        if policy.plans:
+            move, has_target = plan_moves(horizon, utility, gamma, tables, row, remaining)
+            if policy.reacts:
+                lost = np.flatnonzero(~has_target)
+                move[lost] = reflex_moves(policy, tables, agent[lost], world[lost], row[lost],
+                                          remaining[:, lost])
+        else:
+            move = reflex_moves(policy, tables, agent, world, row, remaining)
+        m = row.shape[0]
+        row = tables.neighbors.take(row * 5 + move)
+        payoff = payoff - objective.step_cost
+        steps = steps + 1
+        obj = tables.obj_at.take(row)
+        safe = np.maximum(obj, 0)
+        hit = (obj >= 0) & remaining.reshape(-1).take(safe * m + np.arange(m))
+        got = np.flatnonzero(hit)
+        remaining[safe[got], got] = False
+        object_row = world[got] * k + safe[got]
+        payoff[got] = payoff[got] + values.take(object_row)
+        if paths is not None:
+            paths[pair, t + 1] = row - world * c
+        ended = got[terminal.take(object_row)]
+        if ended.size:
+            finish(ended, t + 1)
+            keep = np.ones(m, dtype=bool)
+            keep[ended] = False
+            pair, agent, world, row = pair[keep], agent[keep], world[keep], row[keep]
+            remaining, payoff, steps = remaining[:, keep], payoff[keep], steps[keep]
+            if utility is not None:
+                utility, horizon = utility[:, keep], horizon[keep]
+            if pair.size == 0:
+                break
+    finish(np.arange(pair.size), t_max)
+    return Episodes(out_payoff.reshape(p, b), ~out_remaining.reshape(p, b, k), out_steps.reshape(p, b),
+                    None if paths is None else paths.reshape(p, b, t_max + 1), costs.of(policy))
