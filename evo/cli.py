@@ -14,6 +14,13 @@ EPILOG = """examples:
   evo list                                   shipped scenarios and what each shows
   evo run scenarios/red_door.toml --seed 3   evolve, then write results/red_door/seed-3/
   evo show results/red_door/seed-3           print the headline numbers of a run
+  evo lineage results/red_door/seed-3        the champion's line of descent, and lineage figures
+  evo sweep scenarios/sweeps/selection_pressure.toml
+                                             every (cell, seed) of a sweep, on all cores; resumable
+  evo sweep-report results/selection_pressure
+                                             means and 95 % intervals per cell of a sweep
+  evo probe results/red_door/seed-3 --world blue_doors
+                                             the champion's behavioural objective in choice worlds
 """
 
 
@@ -99,6 +106,141 @@ def _cmd_show(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_lineage(args: argparse.Namespace) -> int:
+    from evo import lineage, lineage_plots
+
+    phy, summary = lineage_plots.load(args.run)
+    info = summary["lineage"]
+    target = info["champion"]["id"] if args.individual is None else args.individual
+    if target not in phy:
+        raise EvoError(f"{args.run}: individual {target} is not in lineage.csv ({info['mode']} mode keeps "
+                       "the living population, its line-of-descent ancestors and their crossover mates)")
+    lod = lineage.line_of_descent(phy, target)
+    onset = lineage.pseudo_onset(phy, lod)
+    marks = {}
+    if onset["first"] is not None:
+        marks[onset["first"]["id"]] = "first pseudo"
+    if onset["since"] is not None and onset["since"] != onset["first"]:
+        marks[onset["since"]["id"]] = "pseudo from here"
+    who = "the champion" if args.individual is None else "individual"
+    print(f"line of descent of {who} #{target} in {args.run} ({len(lod)} ancestors, founder first; "
+          f"lineage mode {info['mode']}, {info['records']} records)")
+    wcols = [c for c in phy.columns if c.startswith("w_")]
+    extra = [c for c in ("proxy_margin",) if c in phy.columns]
+    head = ["gen", "id", "fitness", *wcols, *extra, "class", "measured", ""]
+    rows = []
+    for i in lod:
+        k = phy.row[i]
+        rows.append([str(int(phy.origin_time[k])), str(i), f"{phy.columns['fitness'][k]:+.3f}",
+                     *(f"{phy.columns[c][k]:+.2f}" for c in wcols + extra), str(phy.columns["class"][k]),
+                     str(phy.columns["measured_class"][k]) or "-", marks.get(i, "")])
+    widths = [max(len(h), *(len(r[j]) for r in rows)) for j, h in enumerate(head)]
+    print("  ".join(h.rjust(w) if j < len(head) - 3 else h.ljust(w)
+                    for j, (h, w) in enumerate(zip(head, widths, strict=True))).rstrip())
+    for r in rows:
+        print("  ".join(v.rjust(w) if j < len(head) - 3 else v.ljust(w)
+                        for j, (v, w) in enumerate(zip(r, widths, strict=True))).rstrip())
+    print("class: inner-goal class read from the genome (pseudo: ranks objects like the base objective in "
+          "train worlds, not after the shift); measured: behavioural class where the ancestor was "
+          "evaluated under shift")
+    if extra:
+        print(f"proxy_margin = {info['trait']['label']}")
+    mrca = info.get("mrca")
+    print("final population: " + (f"MRCA #{mrca['id']} born in generation {mrca['generation']}" if mrca else
+                                  "no common ancestor (several founder lineages survive)")
+          + f"; {info['founder_lineages']['final']} founder lineage(s) left; phylogenetic diversity "
+          f"{info['phylogenetic_diversity']:.0f} generations")
+    if not args.no_figures:
+        made = lineage_plots.make_all(args.run, overwrite=False)
+        if args.individual is not None:
+            from evo import results
+
+            fig = lineage_plots.champion_figure(args.run, individual=args.individual)
+            path = Path(args.run) / "figures" / f"lineage_individual-{args.individual}.png"
+            results.save_figure(fig, path)
+            made[path.name] = path
+        print("figures: " + ", ".join(str(p) for p in made.values()))
+    return 0
+
+
+def _cmd_sweep(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from evo import sweep
+
+    plan = sweep.load(args.sweep)
+    bar = None
+
+    def progress(p: sweep.Progress) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = tqdm(total=p.total, initial=p.done, desc=f"sweep {plan.name}", unit="run", disable=args.quiet,
+                       file=sys.stderr, dynamic_ncols=True)
+            return
+        if p.failed:
+            bar.set_postfix(failed=p.failed, refresh=False)
+        bar.update(1)
+
+    try:
+        outcome = sweep.run_sweep(plan, args.out, backend=args.backend, workers=args.workers,
+                                  scheduler=args.scheduler, run_figures=args.run_figures, figures=False,
+                                  progress=progress)
+    finally:
+        if bar is not None:
+            bar.close()
+    if not args.no_figures:
+        from evo import sweep_plots
+
+        outcome.figures = sweep_plots.make_all(outcome.path)
+    print(f"sweep: {outcome.path}  ({outcome.done}/{outcome.total} runs done, {outcome.skipped} of them "
+          f"before this invocation; {outcome.seconds:.0f} s)")
+    print(sweep.report_table(outcome.path))
+    for rid, error in outcome.failed.items():
+        print(f"failed: {rid}: {error}", file=sys.stderr)
+    if outcome.figures:
+        print(f"figures: {outcome.path / 'figures'} ({', '.join(p.name for p in outcome.figures.values())})")
+    print(f"index: {outcome.path / 'index.sqlite'}")
+    return 1 if outcome.failed else 0
+
+
+def _cmd_sweep_report(args: argparse.Namespace) -> int:
+    from evo import sweep
+
+    print(sweep.report_table(args.sweep_dir))
+    if args.figures:
+        from evo import sweep_plots
+
+        made = sweep_plots.make_all(args.sweep_dir)
+        print("figures: " + (", ".join(str(p) for p in made.values()) or "none (no run is done yet)"))
+    return 0
+
+
+def _cmd_probe(args: argparse.Namespace) -> int:
+    from evo import probe, probe_plots
+
+    out = probe_plots.probe_run(args.run, args.agents, args.world, seed=args.seed, sample=args.sample,
+                                n_layouts=args.layouts, figure=not args.no_figures)
+    who = {"champion": "the champion", "sample": f"a sample of {out['n_agents']} agents",
+           "all": f"all {out['n_agents']} agents"}[out["agents"]]
+    print(f"probe: {who} ({out['agent_kind']}) in choice worlds of '{out['world']}': "
+          f"{out['n_choice_sets']} choice sets × {out['n_layouts']} layouts × rotations = "
+          f"{out['n_choices_per_agent']} choices per agent; reached nothing in {out['none_rate']:.0%}")
+    print("objectives scaled to unit length; behavioural = conditional-logit fit of the choices "
+          "(95 % interval), raw β in logit units")
+    print(probe.format_table(out))
+    al = out["alignment"]
+    line = f"cos(behavioural, base) {al['behavioural_vs_base']:+.2f}"
+    if "behavioural_vs_mesa" in al:
+        line += f"   cos(behavioural, mesa) {al['behavioural_vs_mesa']:+.2f}"
+    if "ranking_recovered" in out:
+        line += f"   ranking of the mesa-objective recovered: {out['ranking_recovered']:.0%}"
+    print(line)
+    print(f"stored in {Path(args.run) / 'summary.json'} under probe.{out['world']}")
+    if not args.no_figures:
+        print(f"figure: {Path(args.run) / 'figures' / 'probe.png'}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="evo", description="An evolutionary sandbox for inner alignment: a genetic algorithm selects "
@@ -125,6 +267,72 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("run", help="a run directory")
     p.add_argument("--json", action="store_true", help="print summary.json as is")
     p.set_defaults(func=_cmd_show)
+
+    p = sub.add_parser("lineage", help="print an individual's line of descent; write the lineage figures",
+                       description="Print the line of descent (founder first) of the champion, or of "
+                       "--individual, as a table: generation, id, train fitness, mesa-objective weights, "
+                       "inner-goal class. Writes figures/lineage_*.png if missing (the champion's ancestry, "
+                       "founder lineages, the final population's phylogeny). Needs a run made with "
+                       "evolution.lineage = \"pruned\" (the default) or \"full\".")
+    p.add_argument("run", help="a run directory")
+    p.add_argument("--individual", type=int, metavar="ID",
+                   help="an id from lineage.csv (default: the champion); also writes "
+                   "figures/lineage_individual-ID.png")
+    p.add_argument("--no-figures", action="store_true", help="only print the table")
+    p.set_defaults(func=_cmd_lineage)
+
+    p = sub.add_parser("sweep", help="run a sweep: a base scenario × a grid of overrides × seeds",
+                       description="Run every (cell, seed) of a sweep file (scenarios/sweeps/*.toml) as one "
+                       "normal run directory under OUT/runs/, index each in OUT/index.sqlite as it "
+                       "finishes, then draw the comparison figures in OUT/figures/. Run the same command "
+                       "again after an interruption: finished runs are skipped. Results do not depend on the "
+                       "backend or the number of workers.")
+    p.add_argument("sweep", help="a sweep file, e.g. scenarios/sweeps/selection_pressure.toml")
+    p.add_argument("--backend", choices=("serial", "processes", "dask"), default="processes",
+                   help="serial: in this process; processes (default): a process pool on this machine; "
+                   "dask: dask.distributed (a LocalCluster, or --scheduler)")
+    p.add_argument("--workers", type=int, metavar="N",
+                   help="parallel runs (default: the number of cores; with --scheduler: ignored)")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="dask scheduler to connect to, e.g. tcp://10.0.0.5:8786 (OUT must be on a file "
+                   "system every worker sees); without it --backend dask starts a LocalCluster")
+    p.add_argument("--out", help="sweep directory (default results/<sweep name>)")
+    p.add_argument("--run-figures", action="store_true", help="also draw each run's own figures (slower)")
+    p.add_argument("--no-figures", action="store_true", help="skip the comparison figures")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=_cmd_sweep)
+
+    p = sub.add_parser("sweep-report", help="print means and 95 % intervals per cell of a sweep",
+                       description="Read SWEEP_DIR/index.sqlite and print, per cell, the number of finished "
+                       "runs and the mean over seeds with its 95 % t-interval of train fitness, shift "
+                       "fitness, pseudo-aligned fraction, alignment and generations to pseudo-alignment. "
+                       "Works while the sweep is still running.")
+    p.add_argument("sweep_dir", help="a sweep directory (holds index.sqlite)")
+    p.add_argument("--figures", action="store_true", help="also (re)draw the comparison figures")
+    p.set_defaults(func=_cmd_sweep_report)
+
+    p = sub.add_parser("probe", help="fit the behavioural objective of a run's agents from their choices",
+                       description="Put agents of a finished run in controlled choice worlds (objects at "
+                       "equal path distance from the start, differing in their features; many layouts), "
+                       "record what each goes to first, and fit per-feature preference weights with a "
+                       "conditional-logit (Bradley-Terry) model. Prints base objective, mesa-objective and "
+                       "behavioural objective per feature; stores them in summary.json under "
+                       "probe.WORLD and draws figures/probe.png. Works for every agent kind: for reflex "
+                       "agents it reveals an objective their genome does not contain.")
+    p.add_argument("run", help="a run directory")
+    p.add_argument("--agents", choices=("champion", "sample", "all"), default="champion",
+                   help="whom to probe: the champion (default), a random --sample of the final population, "
+                   "or all of it (one pooled fit; per-agent fits summarised)")
+    p.add_argument("--world", default="train", metavar="train|SHIFT",
+                   help="whose object types and geometry the choice worlds use: the train distribution "
+                   "(default) or a named shift of the run's scenario")
+    p.add_argument("--sample", type=int, default=32, metavar="N",
+                   help="agents in --agents sample (default 32)")
+    p.add_argument("--layouts", type=int, default=4, metavar="N",
+                   help="layouts per choice set (default 4); each is shown once per rotation of the objects")
+    p.add_argument("--seed", type=int, default=0, help="seed of the choice worlds and the sample (default 0)")
+    p.add_argument("--no-figures", action="store_true", help="do not redraw figures/probe.png")
+    p.set_defaults(func=_cmd_probe)
     return parser
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from deap import tools
@@ -24,6 +24,9 @@ from numpy.typing import NDArray
 from evo import agents, metrics, operators, worlds
 from evo.scenario import Scenario, WorldConfig
 from evo.simulate import Costs, Episodes, Payoffs, run_episodes
+
+if TYPE_CHECKING:
+    from evo.lineage import LineageStore
 
 STREAMS = ("init", "train_worlds", "shift_worlds", "sample", "selection", "variation", "assessment")
 
@@ -101,10 +104,13 @@ class EvolutionState:
 
 @dataclass(frozen=True, eq=False)
 class Generation:
-    """What one generation produced: its record (flat, JSON-able) and per-individual arrays."""
+    """What one generation produced: its record (flat, JSON-able) and per-individual arrays. ``watched`` are
+    the rows evaluated under shift (the best, then the sample) and ``watched_assessment`` their result."""
 
     record: dict[str, float]
     fitness: NDArray[np.float64]
+    watched: NDArray[np.int64] | None = None
+    watched_assessment: Assessment | None = None
 
 
 @dataclass
@@ -178,7 +184,8 @@ def step(model: Model, state: EvolutionState, streams: Streams, fixed_train: wor
     e = s.evolution
     train_batch = fixed_train if fixed_train is not None else model.draw(
         s.worlds.train, e.worlds_per_generation, streams.train_worlds)
-    fitness = model.evaluate(state.genomes, train_batch).fitness
+    train = model.evaluate(state.genomes, train_batch)
+    fitness = train.fitness
 
     # shifted-world evaluation of the elite and a sample: recorded, never used for selection
     order = np.argsort(-fitness, kind="stable")
@@ -192,9 +199,10 @@ def step(model: Model, state: EvolutionState, streams: Streams, fixed_train: wor
     sample_part = _slice_assessment(sub, slice(1, None)) if n_sample else sub
     elite_shift = {name: float(v[0]) for name, v in sub.shift_fitness.items()}
     record = _record(model, state, fitness, sample_part, elite_shift)
+    result = Generation(record, fitness, watch, sub)
     if not breed:
-        return state, Generation(record, fitness)
-    return _breed(model, state, fitness, order, streams), Generation(record, fitness)
+        return state, result
+    return _breed(model, state, fitness, order, streams, train, train_batch), result
 
 
 def _slice_assessment(a: Assessment, sl: slice) -> Assessment:
@@ -204,25 +212,19 @@ def _slice_assessment(a: Assessment, sl: slice) -> Assessment:
 
 
 def _breed(model: Model, state: EvolutionState, fitness: NDArray[np.float64], order: NDArray[np.int64],
-           streams: Streams) -> EvolutionState:
+           streams: Streams, train: Episodes, train_batch: worlds.WorldBatch) -> EvolutionState:
+    """The next population, by the scenario's replacement (:class:`evo.scenario.EvolutionConfig`)."""
     e = model.scenario.evolution
+    if e.replacement != "generational":
+        return _breed_mu_lambda(model, state, fitness, order, streams, train, train_batch)
     p = len(fitness)
     n_children = p - e.elitism
-    select, sel_kw = operators.resolve(e.selection, "selection")
-    mutate, mut_kw = operators.resolve(e.mutation, "mutation")
-    cross, cx_kw = operators.resolve(e.crossover, "crossover")
-    chosen = select(fitness.tolist(), n_children, streams.selection, **sel_kw)
-    children = [state.genomes[i].tolist() for i in chosen]
+    chosen = _select(model, state.genomes, fitness, _cases(train), n_children, streams.selection)
+    children, child_parents = _vary(model, state, chosen, streams)
     parents = np.full((p, 2), -1, dtype=np.int64)
-    parents[e.elitism:, 0] = state.ids[chosen]
-    for j in range(0, n_children - 1, 2):
-        if cross(children[j], children[j + 1], streams.variation, **cx_kw):
-            a, b = e.elitism + j, e.elitism + j + 1
-            parents[a, 1], parents[b, 1] = parents[b, 0], parents[a, 0]
-    for child in children:
-        mutate(child, streams.variation, **mut_kw)
+    parents[e.elitism:] = child_parents
     elite = order[: e.elitism]
-    genomes = np.vstack([state.genomes[elite], np.array(children, dtype=np.float64).reshape(n_children, -1)])
+    genomes = np.vstack([state.genomes[elite], children])
     # elites are copies of themselves: they keep their id (they are the same individual, a generation older)
     ids = np.concatenate([state.ids[elite], np.arange(state.next_id, state.next_id + n_children)])
     parents[: e.elitism] = state.parents[elite]
@@ -230,13 +232,101 @@ def _breed(model: Model, state: EvolutionState, fitness: NDArray[np.float64], or
                           state.next_id + n_children)
 
 
+def _cases(episodes: Episodes) -> NDArray[np.float64]:
+    """(P, B) per-world scores whose mean is the fitness: each episode's payoff minus the agent's costs."""
+    return episodes.payoff - episodes.cost[:, None]
+
+
+def _select(model: Model, genomes: NDArray[np.float64], fitness: NDArray[np.float64],
+            cases: NDArray[np.float64], k: int, rng: random.Random) -> list[int]:
+    """``k`` indices by the scenario's selection scheme, given the per-world ``cases`` or the objective
+    ``sizes`` if the scheme takes them (:meth:`evo.operators.Scheme.accepts`)."""
+    cfg = model.scenario.evolution.selection
+    select, kwargs = operators.resolve(cfg, "selection")
+    scheme = operators.SELECTION[cfg.scheme]
+    if scheme.accepts("cases"):
+        kwargs["cases"] = cases
+    if scheme.accepts("sizes"):
+        w = model.decode(genomes).w
+        kwargs["sizes"] = np.abs(genomes if w is None else w).sum(axis=1)
+    return [int(i) for i in select(fitness.tolist(), k, rng, **kwargs)]
+
+
+def _vary(model: Model, state: EvolutionState, chosen: list[int], streams: Streams
+          ) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
+    """Children of the ``chosen`` rows (consecutive pairs may cross over, then each mutates) and their parent
+    ids (n, 2): the first parent is the chosen one, the second the mate when they crossed."""
+    e = model.scenario.evolution
+    mutate, mut_kw = operators.resolve(e.mutation, "mutation")
+    cross, cx_kw = operators.resolve(e.crossover, "crossover")
+    n = len(chosen)
+    children = [state.genomes[i].tolist() for i in chosen]
+    parents = np.full((n, 2), -1, dtype=np.int64)
+    parents[:, 0] = state.ids[chosen]
+    for j in range(0, n - 1, 2):
+        if cross(children[j], children[j + 1], streams.variation, **cx_kw):
+            parents[j, 1], parents[j + 1, 1] = parents[j + 1, 0], parents[j, 0]
+    for child in children:
+        mutate(child, streams.variation, **mut_kw)
+    return np.array(children, dtype=np.float64).reshape(n, -1), parents
+
+
+def _breed_mu_lambda(model: Model, state: EvolutionState, fitness: NDArray[np.float64],
+                     order: NDArray[np.int64], streams: Streams, train: Episodes,
+                     train_batch: worlds.WorldBatch) -> EvolutionState:
+    """(μ + λ) and (μ, λ) replacement, as DEAP's ``eaMuPlusLambda`` / ``eaMuCommaLambda``: λ children of
+    uniformly drawn parents are evaluated on this generation's worlds (common random numbers with their
+    parents), then the selection scheme picks μ − elitism survivors among the parents (+, the elite aside)
+    and the children, or among the children only (,). The elite always survives.
+
+    Survivors that were parents keep their id, as elites do. A scheme that picks one candidate twice makes a
+    clone: a new id, whose parent is the original when it was a parent, or who shares the original's
+    parents (a twin) when it is a child of this generation."""
+    e = model.scenario.evolution
+    mu = len(fitness)
+    lam = e.offspring or mu
+    mates = operators.random_select(fitness.tolist(), lam, streams.selection)
+    children, child_parents = _vary(model, state, mates, streams)
+    offspring = model.evaluate(children, train_batch)
+    child_ids = np.arange(state.next_id, state.next_id + lam, dtype=np.int64)
+    elite = order[: e.elitism]
+    if e.replacement == "mu_plus_lambda":
+        rest = np.setdiff1d(np.arange(mu), elite)  # ascending: candidate order does not depend on fitness
+        pool_genomes = np.vstack([state.genomes[rest], children])
+        pool_fitness = np.concatenate([fitness[rest], offspring.fitness])
+        pool_cases = np.vstack([_cases(train)[rest], _cases(offspring)])
+        pool_ids = np.concatenate([state.ids[rest], child_ids])
+        pool_parents = np.vstack([state.parents[rest], child_parents])
+        pool_is_child = np.arange(len(pool_ids)) >= len(rest)
+    else:
+        pool_genomes, pool_fitness, pool_cases = children, offspring.fitness, _cases(offspring)
+        pool_ids, pool_parents = child_ids, child_parents
+        pool_is_child = np.ones(lam, dtype=bool)
+    survivors = _select(model, pool_genomes, pool_fitness, pool_cases, mu - e.elitism, streams.selection)
+    next_id = state.next_id + lam
+    ids = np.empty(mu - e.elitism, dtype=np.int64)
+    parents = np.empty((mu - e.elitism, 2), dtype=np.int64)
+    seen: set[int] = set()
+    for j, s in enumerate(survivors):
+        if s not in seen:
+            seen.add(s)
+            ids[j], parents[j] = pool_ids[s], pool_parents[s]
+        else:
+            ids[j], next_id = next_id, next_id + 1
+            parents[j] = pool_parents[s] if pool_is_child[s] else (pool_ids[s], -1)
+    return EvolutionState(state.generation + 1, np.vstack([state.genomes[elite], pool_genomes[survivors]]),
+                          np.concatenate([state.ids[elite], ids]),
+                          np.vstack([state.parents[elite], parents]), next_id)
+
+
 def logbook_header(records: list[dict[str, float]]) -> list[str]:
     return list(records[0].keys()) if records else []
 
 
-def evolve(model: Model, streams: Streams, on_generation: Callable[[Generation], None] | None = None
-           ) -> tuple[EvolutionState, tools.Logbook]:
-    """Run all generations; returns the last evaluated population and the ``Logbook`` (one row per gen)."""
+def evolve(model: Model, streams: Streams, on_generation: Callable[[Generation], None] | None = None,
+           lineage: LineageStore | None = None) -> tuple[EvolutionState, tools.Logbook]:
+    """Run all generations; returns the last evaluated population and the ``Logbook`` (one row per gen).
+    A ``lineage`` store, if given, observes every evaluated generation (:mod:`evo.lineage`)."""
     s = model.scenario
     state = initial_state(model, streams)
     fixed = None if s.worlds.train.resample else model.draw(s.worlds.train, s.evolution.worlds_per_generation,
@@ -246,6 +336,8 @@ def evolve(model: Model, streams: Streams, on_generation: Callable[[Generation],
         last = g == s.evolution.generations - 1
         state_next, gen = step(model, state, streams, fixed, breed=not last)
         logbook.record(**gen.record)
+        if lineage is not None:
+            lineage.observe(state, gen)
         if on_generation is not None:
             on_generation(gen)
         state = state_next

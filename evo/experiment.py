@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from evo import lineage as lineage_mod
 from evo import results, scenario as scenario_mod
 from evo.errors import EvoError
 from evo.evolution import Assessment, Generation, Model, Streams, assess, evolve
@@ -142,7 +143,12 @@ class RunResult:
         """Paths of the figures (made if missing)."""
         from evo import plots
 
-        return plots.make_all(self.path)
+        made = plots.make_all(self.path)
+        if (self.path / "lineage.csv").exists():
+            from evo import lineage_plots
+
+            made.update(lineage_plots.make_all(self.path))
+        return made
 
     def plot_fitness(self) -> Any:
         from evo import plots
@@ -163,6 +169,22 @@ class RunResult:
         from evo import plots
 
         return plots.champion_figure(self.path)
+
+    def plot_lineage(self, individual: int | None = None) -> Any:
+        """The line of descent of the champion (or of ``individual``), coloured by inner goal."""
+        from evo import lineage_plots
+
+        return lineage_plots.champion_figure(self.path, individual)
+
+    def plot_founders(self) -> Any:
+        from evo import lineage_plots
+
+        return lineage_plots.muller_figure(self.path)
+
+    def plot_phylogeny(self) -> Any:
+        from evo import lineage_plots
+
+        return lineage_plots.tree_figure(self.path)
 
 
 def prepare_out(s: Scenario, seed: int, out: str | Path | None, force: bool) -> Path:
@@ -203,7 +225,8 @@ def run(scenario: str | Path | Scenario, seed: int = 0, out: str | Path | None =
     try:
         model = Model.from_scenario(s)
         streams = Streams.from_seed(seed)
-        state, logbook = evolve(model, streams, progress)
+        store = lineage_mod.new_store(s)
+        state, logbook = evolve(model, streams, progress, lineage=store)
         train_batch, shift_batches = _final_worlds(model, streams)
         train_fit = model.evaluate(state.genomes, train_batch).fitness
         a = assess(model, state.genomes, train_fit, shift_batches)
@@ -218,11 +241,16 @@ def run(scenario: str | Path | Scenario, seed: int = 0, out: str | Path | None =
         _write_champion_episodes(path, model, state.genomes[champ], train_batch, shift_batches)
         wall = time.perf_counter() - started
         summary = _summary(model, seed, state.genomes, a, champion_reached, round(wall, 3))
+        summary["lineage"] = _write_lineage(path, store, state, a, champ)
         results.write_json(path / "summary.json", summary)
         if figures:
             from evo import plots
 
             plots.make_all(path)
+            if store is not None:
+                from evo import lineage_plots
+
+                lineage_plots.make_all(path)
         meta.update(status="done", wall_time_s=round(time.perf_counter() - started, 3),
                     finished=datetime.now(UTC).isoformat(timespec="seconds"))
         results.write_json(path / "meta.json", meta)
@@ -269,4 +297,23 @@ def _write_champion_episodes(path: Path, model: Model, genome: NDArray[np.float6
     results.write_npz(path / "champion_episodes.npz", arrays)
 
 
-__all__ = ["CLASSES", "RUN_FILES", "RunResult", "default_out", "run"]
+#: Files a run with lineage tracking (``evolution.lineage`` not ``"off"``) adds.
+LINEAGE_FILES = ("lineage.csv", "lineage.graphml", "lineage_founders.csv")
+
+
+def _write_lineage(path: Path, store: lineage_mod.LineageStore | None, state: Any, a: Assessment,
+                   champ: int) -> dict[str, Any]:
+    """Write lineage.csv, lineage.graphml and lineage_founders.csv; returns the summary's "lineage"."""
+    if store is None:
+        return {"mode": "off"}
+    store.finalize(state.ids, a)
+    phy = store.phylogeny()
+    results.write_text(path / "lineage.csv", lineage_mod.csv_text(phy))
+    results.write_text(path / "lineage.graphml", lineage_mod.graphml_text(phy))
+    rows = store.founder_rows()
+    results.write_csv(path / "lineage_founders.csv", rows, list(lineage_mod.FOUNDER_COLUMNS))
+    return lineage_mod.summarize(phy, rows, int(state.ids[champ]), state.ids.tolist(), store.spec,
+                                 mode=store.mode, records_peak=store.peak, births=store.births)
+
+
+__all__ = ["CLASSES", "LINEAGE_FILES", "RUN_FILES", "RunResult", "default_out", "run"]

@@ -104,6 +104,10 @@ class OperatorConfig:
     scheme: str
     params: tuple[tuple[str, float | int], ...] = ()
 
+    def __post_init__(self) -> None:
+        # one canonical order, so equal configurations compare equal whatever order they were written in
+        object.__setattr__(self, "params", tuple(sorted(self.params)))
+
     def kwargs(self) -> dict[str, float | int]:
         return dict(self.params)
 
@@ -114,11 +118,21 @@ class EvolutionConfig:
     generations: int = 100
     worlds_per_generation: int = 16
     selection: OperatorConfig = OperatorConfig(scheme="tournament", params=(("size", 3),))
-    mutation: OperatorConfig = OperatorConfig(scheme="gaussian", params=(("sigma", 0.2), ("rate", 0.2)))
+    mutation: OperatorConfig = OperatorConfig(scheme="gaussian", params=(("rate", 0.2), ("sigma", 0.2)))
     crossover: OperatorConfig = OperatorConfig(scheme="blend", params=(("alpha", 0.5), ("rate", 0.5)))
     elitism: int = 2
+    #: how the next population is made (DESIGN §5). ``generational``: ``selection`` picks the parents of
+    #: population − elitism children. ``mu_plus_lambda`` / ``mu_comma_lambda`` (DEAP's eaMuPlusLambda,
+    #: eaMuCommaLambda): ``offspring`` (λ) children of uniformly drawn parents are evaluated on the
+    #: generation's worlds, then ``selection`` picks the population − elitism survivors among parents and
+    #: children (+) or children only (,); the ``elitism`` best parents always survive.
+    replacement: Literal["generational", "mu_plus_lambda", "mu_comma_lambda"] = "generational"
+    #: λ, children per generation with a μ,λ replacement; 0 means as many as the population
+    offspring: int = 0
     shift_sample: int = 32
     eval_worlds: int = 64
+    #: genealogy kept during the run (see :mod:`evo.lineage`): ``pruned`` keeps the live ancestry only
+    lineage: Literal["pruned", "full", "off"] = "pruned"
 
 
 @dataclass(**_FROZEN)
@@ -386,6 +400,14 @@ def _check(s: Scenario) -> None:
         raise ScenarioError(f, "evolution.elitism", f"fewer than the population ({e.population})", e.elitism)
     if e.population < 2:
         raise ScenarioError(f, "evolution.population", "at least 2", e.population)
+    _positive(f, "evolution.offspring", e.offspring, allow_zero=True)
+    if e.replacement == "generational" and e.offspring:
+        raise ScenarioError(f, "evolution.offspring", "0 (offspring is λ of replacement = 'mu_plus_lambda' "
+                            "or 'mu_comma_lambda'; generational makes population − elitism children)",
+                            e.offspring)
+    if e.replacement == "mu_comma_lambda" and 0 < e.offspring < e.population:
+        raise ScenarioError(f, "evolution.offspring", f"at least the population ({e.population}) for "
+                            "mu_comma_lambda (λ ≥ μ), or 0 for λ = μ", e.offspring)
     from evo import operators  # deferred: operators imports DEAP, the scenario layer does not need it
 
     for kind in ("selection", "mutation", "crossover"):
