@@ -50,23 +50,77 @@ def _cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
+class _StopRequest:
+    """SIGINT/SIGTERM handler for a run: the first signal asks the run to stop at the next generation
+    boundary (it then writes a checkpoint); a second Ctrl-C stops at once."""
+
+    def __init__(self) -> None:
+        self.requested = False
+        self._saved: dict[int, object] = {}
+
+    def __enter__(self) -> _StopRequest:
+        import signal
+        import threading
+
+        if threading.current_thread() is threading.main_thread():
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                self._saved[sig] = signal.signal(sig, self._handle)
+        return self
+
+    def _handle(self, signum: int, frame: object) -> None:
+        if self.requested and signum == 2:
+            raise KeyboardInterrupt
+        self.requested = True
+
+    def __exit__(self, *exc: object) -> None:
+        import signal
+
+        for sig, handler in self._saved.items():
+            signal.signal(sig, handler)  # type: ignore[arg-type]
+
+    def __call__(self) -> bool:
+        return self.requested
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from evo import experiment, scenario
+    from evo import experiment, results, scenario
+    from evo.evolution import Stopped
 
-    s = scenario.load(args.scenario)
-    bar = tqdm(total=s.evolution.generations, desc=f"{s.name} seed {args.seed}", unit="gen",
+    if (args.scenario is None) == (args.resume is None):
+        raise EvoError("evo run: give either a SCENARIO file or --resume RUN_DIR")
+    if args.resume is not None:
+        s = scenario.load(Path(args.resume) / "scenario.toml")
+        meta = results.read_json(Path(args.resume) / "meta.json")
+        seed = meta.get("seed", "?") if isinstance(meta, dict) else "?"
+    else:
+        s = scenario.load(args.scenario)
+        seed = args.seed
+    bar = tqdm(total=s.evolution.generations, desc=f"{s.name} seed {seed}", unit="gen",
                disable=args.quiet, file=sys.stderr, dynamic_ncols=True)
 
     def progress(gen: object) -> None:
         rec = gen.record  # type: ignore[attr-defined]
+        if bar.n == 0 and rec["gen"] > 0:
+            bar.update(int(rec["gen"]))  # resumed: the generations before the checkpoint are done
         bar.set_postfix(train=f"{rec['train_mean']:.2f}", refresh=False)
         bar.update(1)
 
+    out = args.resume if args.resume is not None else (args.out or experiment.default_out(s, seed))
     try:
-        result = experiment.run(s, seed=args.seed, out=args.out, force=args.force, figures=not args.no_figures,
-                                progress=progress)
+        with _StopRequest() as stop:
+            if args.resume is not None:
+                result = experiment.resume(args.resume, figures=not args.no_figures, progress=progress,
+                                           should_stop=stop)
+            else:
+                result = experiment.run(s, seed=seed, out=out, force=args.force, figures=not args.no_figures,
+                                        progress=progress, should_stop=stop)
+    except Stopped as exc:
+        bar.close()
+        print(f"evo: interrupted before generation {exc.generation}; a checkpoint is in {out}\n"
+              f"resume with: evo run --resume {out}", file=sys.stderr)
+        return 130
     finally:
         bar.close()
     _print_summary(result.summary, result.path)
@@ -255,8 +309,10 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Evolve a scenario with one seed. Writes scenario.toml, meta.json, log.csv, "
                        "final_population.npz, summary.json and figures/ to --out "
                        "(default results/<scenario>/seed-<N>).")
-    p.add_argument("scenario", help="a scenario file, e.g. scenarios/red_door.toml")
+    p.add_argument("scenario", nargs="?", help="a scenario file, e.g. scenarios/red_door.toml")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0); same seed, same results")
+    p.add_argument("--resume", metavar="RUN_DIR",
+                   help="continue an interrupted or killed run from its last checkpoint (instead of SCENARIO)")
     p.add_argument("--out", help="results directory (default results/<scenario>/seed-<N>)")
     p.add_argument("--force", action="store_true", help="overwrite a finished run in the same directory")
     p.add_argument("--no-figures", action="store_true", help="skip the figures (faster)")
@@ -349,6 +405,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("evo: interrupted", file=sys.stderr)
         return 130
+    except OSError as exc:  # disk full, permissions, …: one message, no traceback
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"evo: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -55,6 +55,35 @@ class Streams:
                 made[name] = np.random.default_rng(ss)
         return cls(seed=seed, **made)
 
+    def initial(self, name: str) -> Any:
+        """A new copy of stream ``name`` in its initial state (the streams themselves are left alone)."""
+        return getattr(Streams.from_seed(self.seed), name)
+
+    def snapshot(self) -> dict[str, Any]:
+        """Every stream's state as JSON-able data (numpy bit-generator states; ``random.Random`` states)."""
+        out: dict[str, Any] = {}
+        for name in STREAMS:
+            stream = getattr(self, name)
+            if isinstance(stream, random.Random):
+                version, internal, gauss = stream.getstate()
+                out[name] = {"random": [version, list(internal), gauss]}
+            else:
+                out[name] = {"numpy": stream.bit_generator.state}
+        return out
+
+    def restore(self, snapshot: Mapping[str, Any]) -> None:
+        """Set every stream to a state taken by :meth:`snapshot` (raises ValueError/TypeError/KeyError on
+        malformed data)."""
+        for name in STREAMS:
+            entry = snapshot[name]
+            stream = getattr(self, name)
+            if isinstance(stream, random.Random):
+                version, internal, gauss = entry["random"]
+                stream.setstate((int(version), tuple(int(x) for x in internal),
+                                 None if gauss is None else float(gauss)))
+            else:
+                stream.bit_generator.state = dict(entry["numpy"])
+
 
 @dataclass(frozen=True, eq=False)
 class Model:
@@ -324,22 +353,53 @@ def logbook_header(records: list[dict[str, float]]) -> list[str]:
 
 
 def evolve(model: Model, streams: Streams, on_generation: Callable[[Generation], None] | None = None,
-           lineage: LineageStore | None = None) -> tuple[EvolutionState, tools.Logbook]:
+           lineage: LineageStore | None = None, *, start: tuple[EvolutionState, list[dict[str, float]]] | None = None,
+           checkpoint: Callable[[EvolutionState, list[dict[str, float]]], None] | None = None,
+           should_stop: Callable[[], bool] | None = None) -> tuple[EvolutionState, tools.Logbook]:
     """Run all generations; returns the last evaluated population and the ``Logbook`` (one row per gen).
-    A ``lineage`` store, if given, observes every evaluated generation (:mod:`evo.lineage`)."""
+
+    A ``lineage`` store, if given, observes every evaluated generation (:mod:`evo.lineage`). ``start``
+    continues from a saved position (the population about to be evaluated and the log rows so far; the
+    streams and the store must already hold the matching state). Before every generation after the first
+    one run here, ``checkpoint(state, rows)`` is called every ``evolution.checkpoint_every`` generations,
+    and ``should_stop()`` is asked: if it says so, the position is checkpointed and :class:`Stopped`
+    raised, so a stop never falls in the middle of a generation."""
     s = model.scenario
-    state = initial_state(model, streams)
-    fixed = None if s.worlds.train.resample else model.draw(s.worlds.train, s.evolution.worlds_per_generation,
-                                                             streams.train_worlds)
-    logbook = tools.Logbook()
-    for g in range(s.evolution.generations):
+    every = s.evolution.checkpoint_every
+    # a fixed environment is the first draw of the train-world stream (drawn afresh when resuming)
+    fixed = None if s.worlds.train.resample else model.draw(
+        s.worlds.train, s.evolution.worlds_per_generation,
+        streams.train_worlds if start is None else streams.initial("train_worlds"))
+    if start is None:
+        state, rows = initial_state(model, streams), []
+    else:
+        state, rows = start[0], list(start[1])
+    first = state.generation
+    for g in range(first, s.evolution.generations):
+        if g > first:
+            stop = should_stop is not None and should_stop()
+            if checkpoint is not None and (stop or (every and g % every == 0)):
+                checkpoint(state, rows)
+            if stop:
+                raise Stopped(g)
         last = g == s.evolution.generations - 1
         state_next, gen = step(model, state, streams, fixed, breed=not last)
-        logbook.record(**gen.record)
+        rows.append(gen.record)
         if lineage is not None:
             lineage.observe(state, gen)
         if on_generation is not None:
             on_generation(gen)
         state = state_next
-    logbook.header = logbook_header(list(logbook))
+    logbook = tools.Logbook()
+    for row in rows:
+        logbook.record(**row)
+    logbook.header = logbook_header(rows)
     return state, logbook
+
+
+class Stopped(Exception):  # noqa: N818 (not an error: a requested stop)
+    """The loop stopped at a generation boundary because ``should_stop()`` asked it to."""
+
+    def __init__(self, generation: int) -> None:
+        self.generation = generation
+        super().__init__(f"stopped before generation {generation}")

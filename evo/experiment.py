@@ -22,9 +22,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from evo import lineage as lineage_mod
-from evo import results, scenario as scenario_mod
+from evo import checkpoint, results, scenario as scenario_mod
 from evo.errors import EvoError
-from evo.evolution import Assessment, Generation, Model, Streams, assess, evolve
+from evo.evolution import Assessment, EvolutionState, Generation, Model, Stopped, Streams, assess, evolve
 from evo.metrics import CLASSES, class_fractions
 from evo.scenario import Scenario
 
@@ -206,13 +206,17 @@ def prepare_out(s: Scenario, seed: int, out: str | Path | None, force: bool) -> 
 
 def run(scenario: str | Path | Scenario, seed: int = 0, out: str | Path | None = None, *,
         force: bool = False, figures: bool = True,
-        progress: Callable[[Generation], None] | None = None) -> RunResult:
-    """Run a scenario with a seed and write its results directory; returns the loaded :class:`RunResult`."""
+        progress: Callable[[Generation], None] | None = None,
+        should_stop: Callable[[], bool] | None = None) -> RunResult:
+    """Run a scenario with a seed and write its results directory; returns the loaded :class:`RunResult`.
+
+    ``should_stop`` is asked between generations; when it says so the run writes a checkpoint, records
+    ``interrupted`` in ``meta.json`` and raises :class:`evo.evolution.Stopped` (continue with :func:`resume`)."""
     s = _as_scenario(scenario)
     if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
         raise EvoError(f"seed: expected a non-negative integer, got {seed!r}")
     path = prepare_out(s, seed, out, force)
-    started = time.perf_counter()
+    checkpoint.remove(path)  # a fresh start: an older checkpoint here belongs to another run
     meta: dict[str, Any] = {
         "scenario": s.name, "scenario_source": s.source, "seed": seed,
         "seed_entropy": int(np.random.SeedSequence(seed).entropy),  # type: ignore[arg-type]
@@ -222,11 +226,48 @@ def run(scenario: str | Path | Scenario, seed: int = 0, out: str | Path | None =
     }
     results.write_json(path / "meta.json", meta)
     results.write_text(path / "scenario.toml", scenario_mod.dumps(s))
+    return _execute(s, seed, path, meta, False, figures, progress, should_stop)
+
+
+def resume(run_dir: str | Path, *, figures: bool = True, progress: Callable[[Generation], None] | None = None,
+           should_stop: Callable[[], bool] | None = None) -> RunResult:
+    """Continue an interrupted or killed run from its last checkpoint (from the start if it has none).
+    The finished files are byte-identical to those of an uninterrupted run (``wall_time_s`` aside)."""
+    path = Path(run_dir)
+    if not (path / "meta.json").exists() or not (path / "scenario.toml").exists():
+        raise EvoError(f"{path}: not a run directory (needs meta.json and scenario.toml)")
+    meta = results.read_json(path / "meta.json")
+    seed = meta.get("seed") if isinstance(meta, dict) else None
+    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
+        raise EvoError(f"{path / 'meta.json'}: key 'seed': expected a non-negative integer, got {seed!r}")
+    if meta.get("status") == "done":
+        raise EvoError(f"{path} is already finished; nothing to resume")
+    s = scenario_mod.load(path / "scenario.toml")
+    meta.pop("error", None)
+    meta.update(status="running", resumed=datetime.now(UTC).isoformat(timespec="seconds"))
+    results.ensure_writable_dir(path)
+    results.write_json(path / "meta.json", meta)
+    return _execute(s, seed, path, meta, True, figures, progress, should_stop)
+
+
+def _execute(s: Scenario, seed: int, path: Path, meta: dict[str, Any], resuming: bool, figures: bool,
+             progress: Callable[[Generation], None] | None, should_stop: Callable[[], bool] | None) -> RunResult:
+    started = time.perf_counter()
     try:
         model = Model.from_scenario(s)
         streams = Streams.from_seed(seed)
         store = lineage_mod.new_store(s)
-        state, logbook = evolve(model, streams, progress, lineage=store)
+        scenario_text = (path / "scenario.toml").read_text(encoding="utf-8")
+        start = None
+        if resuming and checkpoint.exists(path):
+            state0, rows0, store = checkpoint.load(path, streams, store, scenario_text)
+            start = (state0, rows0)
+
+        def save(state: EvolutionState, rows: list[dict[str, float]]) -> None:
+            checkpoint.save(path, state, rows, streams, store, scenario_text)
+
+        state, logbook = evolve(model, streams, progress, lineage=store, start=start, checkpoint=save,
+                                should_stop=should_stop)
         train_batch, shift_batches = _final_worlds(model, streams)
         train_fit = model.evaluate(state.genomes, train_batch).fitness
         a = assess(model, state.genomes, train_fit, shift_batches)
@@ -254,6 +295,11 @@ def run(scenario: str | Path | Scenario, seed: int = 0, out: str | Path | None =
         meta.update(status="done", wall_time_s=round(time.perf_counter() - started, 3),
                     finished=datetime.now(UTC).isoformat(timespec="seconds"))
         results.write_json(path / "meta.json", meta)
+        checkpoint.remove(path)
+    except Stopped as exc:
+        meta.update(status="interrupted", stopped_before_generation=exc.generation)
+        results.write_json(path / "meta.json", meta)
+        raise
     except BaseException as exc:
         meta.update(status="interrupted" if isinstance(exc, KeyboardInterrupt) else "failed",
                     error=f"{type(exc).__name__}: {exc}")

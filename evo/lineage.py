@@ -428,6 +428,65 @@ class LineageStore:
             if r.mate_refs == 0:
                 del records[r.id]
 
+    # checkpoints ---------------------------------------------------------------------------------------
+
+    def to_arrays(self) -> dict[str, NDArray[Any]]:
+        """The whole store as plain arrays (no objects, no pickle), for a checkpoint; see :meth:`from_arrays`."""
+        recs = list(self._records.values())
+        width = agents.genome_length(self.spec.agent.kind, len(self.spec.features))
+        ints = ("id", "first", "second", "origin", "last_seen", "founder", "tree_refs", "mate_refs")
+        out: dict[str, NDArray[Any]] = {f"rec.{k}": np.array([getattr(r, k) for r in recs], dtype=np.int64)
+                                        for k in ints}
+        out["rec.genome"] = np.array([r.genome for r in recs], dtype=np.float64).reshape(len(recs), width)
+        out["rec.fitness"] = np.array([r.fitness for r in recs], dtype=np.float64)
+        out["rec.goal"] = np.array([r.goal for r in recs], dtype="U13")
+        out["rec.measured"] = np.array([r.measured for r in recs], dtype="U18")
+        for k in ("alive", "in_tree", "released"):
+            out[f"rec.{k}"] = np.array([getattr(r, k) for r in recs], dtype=bool)
+        for name in self.spec.shift_names:
+            out[f"rec.shift.{name}"] = np.array([r.shift.get(name, math.nan) for r in recs])
+        out["alive"] = np.array(sorted(self._alive), dtype=np.int64)
+        out["counters"] = np.array([self.generation, self.births, self.peak], dtype=np.int64)
+        hist = self._history
+        out["hist.generation"] = np.array([h[0] for h in hist], dtype=np.int64)
+        out["hist.length"] = np.array([len(h[1]) for h in hist], dtype=np.int64)
+        out["hist.founders"] = np.concatenate([h[1] for h in hist]).astype(np.int64) if hist else np.zeros(0, np.int64)
+        out["hist.counts"] = np.concatenate([h[2] for h in hist]).astype(np.int64) if hist else np.zeros(0, np.int64)
+        out["hist.per_class"] = (np.concatenate([h[3] for h in hist]).astype(np.int64) if hist
+                                 else np.zeros((0, len(GOAL_CLASSES)), np.int64))
+        out["hist.means"] = np.concatenate([h[4] for h in hist]).astype(np.float64) if hist else np.zeros(0)
+        return out
+
+    @classmethod
+    def from_arrays(cls, spec: TraitSpec, mode: Mode, arrays: Mapping[str, NDArray[Any]]) -> LineageStore:
+        """The store saved by :meth:`to_arrays` (raises KeyError/ValueError on incomplete data)."""
+        store = cls(spec, mode)
+        ids = arrays["rec.id"].tolist()
+        cols = {k: arrays[f"rec.{k}"].tolist() for k in ("first", "second", "origin", "last_seen", "founder",
+                                                         "tree_refs", "mate_refs", "fitness", "goal",
+                                                         "measured", "alive", "in_tree", "released")}
+        genomes = arrays["rec.genome"].tolist()
+        shifts = {name: arrays[f"rec.shift.{name}"].tolist() for name in spec.shift_names}
+        if any(len(v) != len(ids) for v in (*cols.values(), genomes, *shifts.values())):
+            raise ValueError("lineage arrays of different lengths")
+        for k, i in enumerate(ids):
+            r = _Record(i, cols["first"][k], cols["second"][k], cols["origin"][k], genomes[k],
+                        cols["fitness"][k], cols["goal"][k], cols["founder"][k])
+            r.last_seen, r.measured = cols["last_seen"][k], cols["measured"][k]
+            r.alive, r.in_tree, r.released = cols["alive"][k], cols["in_tree"][k], cols["released"][k]
+            r.tree_refs, r.mate_refs = cols["tree_refs"][k], cols["mate_refs"][k]
+            r.shift = {name: v[k] for name, v in shifts.items() if not math.isnan(v[k])}
+            store._records[i] = r
+        store._alive = set(arrays["alive"].tolist())
+        store.generation, store.births, store.peak = (int(x) for x in arrays["counters"])
+        at = 0
+        for g, n in zip(arrays["hist.generation"].tolist(), arrays["hist.length"].tolist(), strict=True):
+            sl = slice(at, at + n)
+            store._history.append((g, arrays["hist.founders"][sl], arrays["hist.counts"][sl],
+                                   arrays["hist.per_class"][sl], arrays["hist.means"][sl]))
+            at += n
+        return store
+
     # reading -------------------------------------------------------------------------------------------
 
     def line_of_descent(self, id_: int) -> list[int]:

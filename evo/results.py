@@ -11,6 +11,7 @@ import io
 import json
 import os
 import tempfile
+import zipfile
 from collections.abc import Iterable, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -79,11 +80,17 @@ def read_csv(path: str | Path) -> dict[str, NDArray[np.float64]]:
 
 
 def write_npz(path: str | Path, arrays: Mapping[str, NDArray[Any]]) -> None:
-    for name, a in arrays.items():
-        if np.asarray(a).dtype == object:
-            raise TypeError(f"refusing to write object array {name!r}: it would need pickle")
-    with atomic_file(path, "wb") as fh:
-        np.savez_compressed(fh, **{k: np.asarray(v) for k, v in arrays.items()})
+    """A compressed NPZ that ``numpy.load`` reads, with fixed zip timestamps so that equal arrays give
+    byte-identical files (``numpy.savez`` stamps each member with the current time)."""
+    with atomic_file(path, "wb") as fh, zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, a in arrays.items():
+            a = np.asarray(a)
+            if a.dtype == object:
+                raise TypeError(f"refusing to write object array {name!r}: it would need pickle")
+            info = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            with zf.open(info, "w", force_zip64=True) as member:
+                np.lib.format.write_array(member, a, allow_pickle=False)
 
 
 def read_npz(path: str | Path) -> dict[str, NDArray[Any]]:
@@ -93,7 +100,7 @@ def read_npz(path: str | Path) -> dict[str, NDArray[Any]]:
             return {k: data[k] for k in data.files}
     except FileNotFoundError:
         raise EvoError(f"{path}: no such file") from None
-    except (ValueError, OSError, EOFError) as exc:  # object arrays, truncated or corrupt archives
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile, KeyError) as exc:  # object arrays, corrupt files
         raise EvoError(f"{path}: not a readable NPZ of plain arrays ({exc})") from None
 
 

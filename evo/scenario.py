@@ -133,6 +133,8 @@ class EvolutionConfig:
     eval_worlds: int = 64
     #: genealogy kept during the run (see :mod:`evo.lineage`): ``pruned`` keeps the live ancestry only
     lineage: Literal["pruned", "full", "off"] = "pruned"
+    #: a resumable checkpoint every this many generations (0: never; a stop request still writes one)
+    checkpoint_every: int = 10
 
 
 @dataclass(**_FROZEN)
@@ -395,6 +397,7 @@ def _check(s: Scenario) -> None:
     for key in ("population", "generations", "worlds_per_generation", "eval_worlds"):
         _positive(f, f"evolution.{key}", getattr(e, key))
     _positive(f, "evolution.elitism", e.elitism, allow_zero=True)
+    _positive(f, "evolution.checkpoint_every", e.checkpoint_every, allow_zero=True)
     _positive(f, "evolution.shift_sample", e.shift_sample, allow_zero=True)
     if e.elitism >= e.population:
         raise ScenarioError(f, "evolution.elitism", f"fewer than the population ({e.population})", e.elitism)
@@ -509,6 +512,13 @@ def dumps(s: Scenario) -> str:
     return _dump_tables(to_dict(s), []) + "\n"
 
 
+_TOML_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "\r": "\\r"}
+
+
+def _toml_unicode(ch: str) -> str:
+    return f"\\u{ord(ch):04x}" if ord(ch) <= 0xFFFF else f"\\U{ord(ch):08x}"
+
+
 def _toml_value(v: Any) -> str:
     if isinstance(v, bool):
         return "true" if v else "false"
@@ -517,7 +527,7 @@ def _toml_value(v: Any) -> str:
     if isinstance(v, float):
         return repr(v)
     if isinstance(v, str):
-        return '"' + v.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+        return '"' + "".join(_TOML_ESCAPES.get(ch, ch if ch.isprintable() else _toml_unicode(ch)) for ch in v) + '"'
     if isinstance(v, list):
         return "[" + ", ".join(_toml_value(x) for x in v) + "]"
     if isinstance(v, dict):
