@@ -1,0 +1,130 @@
+"""The probe on a finished run: read its agents, probe them, store the result, draw ``figures/probe.png``.
+
+:func:`probe_run` is the run-directory side of :mod:`evo.probe` (which is pure numpy): it reads
+``scenario.toml``, ``summary.json`` and ``final_population.npz``, probes the chosen agents in choice worlds
+built from the train distribution or a named shift, stores the numbers in ``summary.json → probe → WORLD``
+(rewritten atomically, every other key kept) and redraws ``figures/probe.png``.
+
+``probe.png`` has one panel per probed world distribution: for each feature, the base objective, the
+mesa-objective (where the agents have one in use) and the behavioural objective with its 95 % interval, each
+scaled to unit length so that directions, not units, are compared.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.figure import Figure
+
+from evo import agents, probe, results
+from evo import scenario as scenario_mod
+from evo.errors import EvoError
+
+AgentChoice = Literal["champion", "sample", "all"]
+COLOURS = {"base": "#868e96", "mesa": "#1971c2", "behavioural": "#e8590c"}
+
+
+def probe_run(run: str | Path, agents_choice: AgentChoice = "champion", world: str = "train", *,
+              seed: int = 0, sample: int = 32, n_layouts: int = 4, figure: bool = True) -> dict[str, Any]:
+    """Probe the agents of the finished run ``run``; returns what is stored under ``summary.json → probe →
+    world``. ``agents_choice``: the champion, a random ``sample`` of the final population, or all of it."""
+    run = Path(run)
+    summary = results.read_json(run / "summary.json")
+    s = scenario_mod.load(run / "scenario.toml")
+    pop = results.read_npz(run / "final_population.npz")
+    genomes = pop["genomes"]
+    feats = s.features
+    if world == "train":
+        cfg = s.worlds.train
+    elif world in s.worlds.shift:
+        cfg = s.worlds.shift[world]
+    else:
+        raise EvoError(f"{run}: no world distribution {world!r}; known: "
+                       + ", ".join(["train", *s.worlds.shift]))
+    rng = np.random.default_rng(seed)
+    if agents_choice == "champion":
+        index = np.array([int(summary["champion"]["index"])])
+    elif agents_choice == "sample":
+        if sample < 1:
+            raise EvoError(f"--sample: expected a positive number of agents, got {sample}")
+        index = np.sort(rng.choice(len(genomes), size=min(sample, len(genomes)), replace=False))
+    elif agents_choice == "all":
+        index = np.arange(len(genomes))
+    else:
+        raise EvoError(f"agents: expected one of champion, sample, all, got {agents_choice!r}")
+    policy = agents.decode(genomes[index], s.agent, len(feats))
+    result = probe.probe(policy, cfg, feats, rng, n_layouts=n_layouts)
+    base = np.array([s.base_objective.payoff.get(f, 0.0) for f in feats])
+    plans = None if s.agent.kind == "mesa" else policy.horizon > 0
+    out = probe.summarise(result, feats, base, policy.w, plans)
+    out = {"world": world, "agents": agents_choice, "agent_kind": s.agent.kind,
+           "agent_indices": [int(i) for i in index], "seed": seed, "n_layouts": n_layouts,
+           "horizon": [int(h) for h in policy.horizon], **out}
+    summary["probe"] = {**summary.get("probe", {}), world: out}
+    results.write_json(run / "summary.json", summary)
+    if figure:
+        (run / "figures").mkdir(exist_ok=True)
+        fig = probe_figure(run)
+        results.save_figure(fig, run / "figures" / "probe.png")
+        plt.close(fig)
+    return out
+
+
+def probe_figure(run: str | Path) -> Figure:
+    """Base, mesa- and behavioural objective per feature, one panel per probed world (from summary.json)."""
+    summary = results.read_json(Path(run) / "summary.json")
+    probes = summary.get("probe") or {}
+    if not probes:
+        raise EvoError(f"{run}: summary.json holds no probe yet; run `evo probe {run}` first")
+    fig, axes = plt.subplots(1, len(probes), figsize=(max(6.0, 1.6 * len(summary["features"]) + 2.5)
+                                                      * len(probes), 4.6), squeeze=False,
+                             layout="constrained")
+    for ax, (world, p) in zip(axes[0], probes.items(), strict=True):
+        _panel(ax, world, p)
+    fig.suptitle(f"{summary['scenario']} (seed {summary['seed']}): what selection pays for (base objective), "
+                 "what the agents represent (mesa-objective)\nand what they pursue in choice worlds "
+                 "(behavioural objective, 95 % interval); each scaled to unit length", fontsize=10)
+    return fig
+
+
+def _panel(ax: Any, world: str, p: dict[str, Any]) -> None:
+    feats = p["features"]
+    x = np.arange(len(feats))
+    b = p["behavioural_objective"]
+    mesa = p.get("mesa_objective")
+    width = 0.26 if mesa else 0.38
+    base = [p["base_objective"]["normalised"][f] for f in feats]
+    ax.bar(x - width, base, width, color=COLOURS["base"], label="base objective (payoff)")
+    if mesa:
+        m = [mesa["normalised"][f] for f in feats]
+        err = [mesa["normalised_sd"][f] for f in feats] if "normalised_sd" in mesa else None
+        ax.bar(x, m, width, color=COLOURS["mesa"], yerr=err, capsize=3,
+               label="mesa-objective w (genome)" + (" ± sd over agents" if err else ""))
+    beh = np.array([b["normalised"][f] for f in feats])
+    lo = np.array([b["normalised_ci_low"][f] for f in feats])
+    hi = np.array([b["normalised_ci_high"][f] for f in feats])
+    ax.bar(x + (width if mesa else 0.0), beh, width, color=COLOURS["behavioural"],
+           yerr=np.vstack([beh - lo, hi - beh]), capsize=3, label="behavioural objective (choices)")
+    ax.axhline(0, color="black", lw=0.7)
+    ax.set_xticks(x, feats)
+    ax.set_xlabel("feature")
+    ax.set_ylabel("weight (objective scaled to unit length)")
+    ax.set_ylim(-1.15, 1.15)
+    who = {"champion": "the champion", "sample": f"a sample of {p['n_agents']} agents",
+           "all": f"all {p['n_agents']} agents"}[p["agents"]]
+    where = "train worlds" if world == "train" else f"shift '{world}'"
+    extra = ""
+    if "ranking_recovered" in p:
+        extra = f", ranking of w recovered: {p['ranking_recovered']:.0%}"
+    elif not mesa:
+        extra = ", no mesa-objective in use (reflex)"
+    ax.set_title(f"{where}: {who} ({p['agent_kind']}), {p['n_choices_per_agent']} choices each\n"
+                 f"cos(behavioural, base) = {p['alignment']['behavioural_vs_base']:+.2f}{extra}", fontsize=9)
+    ax.grid(axis="y", alpha=0.3)
+    ax.legend(fontsize=7, loc="lower left")

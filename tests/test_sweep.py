@@ -1,0 +1,495 @@
+"""Sweeps and the selection schemes they compare: sweep files validate like scenarios; every backend gives
+the same runs; a killed sweep resumes with each run done once; the index and report; lexicase, double
+tournament and rank selection; (μ + λ) and (μ, λ) replacement."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from deap import base, tools
+
+from evo import cli, experiment, operators, sweep
+from evo import scenario as scenario_mod
+from evo.errors import ScenarioError
+from evo.evolution import Model, Streams, initial_state, step
+
+SWEEP = """
+[sweep]
+name = "tiny_sweep"
+description = "two tournament sizes on the tiny scenario"
+base = "tiny.toml"
+seeds = 2
+labels = { "evolution.selection.size" = "tournament size" }
+
+[fixed]
+"evolution.generations" = 4
+
+[grid]
+"evolution.selection.size" = [1, 4]
+"""
+
+
+@pytest.fixture
+def sweep_file(tmp_path: Path, tiny_text: str) -> Path:
+    (tmp_path / "tiny.toml").write_text(tiny_text)
+    path = tmp_path / "tiny_sweep.toml"
+    path.write_text(SWEEP)
+    return path
+
+
+def _summaries(root: Path) -> dict[str, dict]:
+    out = {}
+    for p in sorted((root / "runs").glob("*/seed-*/summary.json")):
+        d = json.loads(p.read_text())
+        d.pop("wall_time_s")
+        out[str(p.parent.relative_to(root))] = d
+    return out
+
+
+def _rows(root: Path) -> list[dict]:
+    return sweep.read_index(root)[1]
+
+
+# --------------------------------------------------------------------------------------------------------
+# the sweep file
+
+
+def test_sweep_file_resolves_cells_seeds_and_overrides(sweep_file: Path) -> None:
+    s = sweep.load(sweep_file)
+    assert s.name == "tiny_sweep" and s.keys == ("evolution.selection.size",) and s.seeds == (0, 1)
+    assert [c.label for c in s.cells] == ["size=1", "size=4"]
+    assert [sweep.run_id(c, seed) for c, seed in s.runs()] == [
+        "size=1/seed-0", "size=1/seed-1", "size=4/seed-0", "size=4/seed-1"]
+    for cell, size in zip(s.cells, (1, 4), strict=True):
+        evo_cfg = cell.scenario.evolution
+        # tiny.toml names no selection table: the override starts from the default (tournament)
+        assert evo_cfg.selection.scheme == "tournament" and evo_cfg.selection.kwargs() == {"size": size}
+        assert evo_cfg.generations == 4
+
+
+def test_grid_is_every_combination_and_shifts_inherit_train_overrides(tmp_path: Path, tiny_text: str) -> None:
+    (tmp_path / "tiny.toml").write_text(tiny_text)
+    s = sweep.loads('[sweep]\nname = "g"\nbase = "tiny.toml"\nseeds = [3, 5]\n[grid]\n'
+                    '"worlds.train.steps" = [10, 20]\n"evolution.mutation.sigma" = [0.1, 0.2, 0.4]\n',
+                    base_dir=tmp_path)
+    assert len(s.cells) == 6 and s.seeds == (3, 5)
+    assert s.cells[1].label == "steps=10, sigma=0.2"
+    for c in s.cells:
+        steps = dict(c.values)["worlds.train.steps"]
+        assert c.scenario.worlds.train.steps == steps
+        assert c.scenario.worlds.shift["blue_doors"].steps == steps  # keys not given are inherited
+
+
+def test_a_list_of_cells_can_swap_whole_tables(tmp_path: Path, tiny_text: str) -> None:
+    (tmp_path / "tiny.toml").write_text(tiny_text)
+    s = sweep.loads('[sweep]\nname = "schemes"\nbase = "tiny.toml"\nseeds = 1\n'
+                    '[[cells]]\n"evolution.selection" = { scheme = "tournament", size = 2 }\n'
+                    '[[cells]]\n"evolution.selection" = { scheme = "lexicase" }\n'
+                    '[[cells]]\n"evolution.selection" = { scheme = "double_tournament", parsimony = 2.0 }\n',
+                    base_dir=tmp_path)
+    assert [c.label for c in s.cells] == ["selection=tournament(size=2)", "selection=lexicase()",
+                                          "selection=double_tournament(parsimony=2)"]
+    assert [c.scenario.evolution.selection.scheme for c in s.cells] == ["tournament", "lexicase",
+                                                                         "double_tournament"]
+
+
+HEAD = "[sweep]\nname='a'\nbase='tiny.toml'\n"
+ONE = "seeds=1\n"
+GRID = "[grid]\n'evolution.elitism'=[1]\n"
+BAD_SWEEPS = [
+    ("unknown section", HEAD + ONE + "[gird]\n'evolution.elitism'=[1]\n", "gird", "one of the sections"),
+    ("unknown sweep key", HEAD + ONE + "seed=3\n" + GRID, "sweep.seed", "one of the keys"),
+    ("no seeds", HEAD + GRID, "sweep.seeds", "a number of seeds"),
+    ("zero seeds", HEAD + "seeds=0\n" + GRID, "sweep.seeds", "a positive number"),
+    ("repeated seed", HEAD + "seeds=[1, 1]\n" + GRID, "sweep.seeds", "distinct seeds"),
+    ("missing base", HEAD.replace("tiny.toml", "nope.toml") + ONE + GRID, "sweep.base",
+     "an existing scenario"),
+    ("grid value not a list", HEAD + ONE + "[grid]\n'evolution.elitism'=1\n", "grid.evolution.elitism",
+     "a non-empty list"),
+    ("unquoted dotted key", HEAD + ONE + "[grid]\nevolution.elitism=[1]\n", "grid.evolution",
+     "quote dotted keys"),
+    ("value the scenario rejects", HEAD + ONE + "[grid]\n'evolution.selection.size'=[2, 0]\n",
+     "grid.evolution.selection.size[1]", "scenario key 'evolution.selection.size' in cell size=0"),
+    ("misspelt override", HEAD + ONE + "[grid]\n'evolution.selectoin.size'=[2]\n",
+     "grid.evolution.selectoin.size[0]", "scenario key 'evolution.selectoin'"),
+    ("override through a value", HEAD + ONE + "[grid]\n'evolution.population.x'=[2]\n",
+     "grid.evolution.population.x[0]", "'evolution.population' is a value"),
+    ("bad fixed override", HEAD + ONE + "[fixed]\n'agent.kind'='plant'\n" + GRID, "fixed.agent.kind",
+     "one of 'mesa'"),
+    ("both grid and cells", "cells=[{'evolution.elitism'=1}]\n" + HEAD + ONE + GRID, "grid",
+     "exactly one of"),
+    ("cells setting different keys",
+     "cells=[{'evolution.elitism'=1}, {'evolution.population'=30}]\n" + HEAD + ONE, "cells[1]",
+     "the same keys"),
+    ("cells inside [sweep]", HEAD + ONE + "cells=[{'evolution.elitism'=1}]\n", "sweep.cells",
+     "[[cells]] tables"),
+    ("repeated grid value", HEAD + ONE + "[grid]\n'evolution.elitism'=[1, 1]\n", "grid.evolution.elitism[1]",
+     "distinct cells"),
+    ("label of an unswept key", HEAD + ONE + "labels={'agent.kind'='kind'}\n" + GRID,
+     "sweep.labels.agent.kind", "a swept key"),
+    ("bad name", HEAD.replace("'a'", "'a b'") + ONE + GRID, "sweep.name", "a name of letters"),
+]
+
+
+@pytest.mark.parametrize(("text", "key", "phrase"), [b[1:] for b in BAD_SWEEPS],
+                         ids=[b[0] for b in BAD_SWEEPS])
+def test_bad_sweeps_name_file_and_key(tmp_path: Path, tiny_text: str, text: str, key: str, phrase: str
+                                      ) -> None:
+    (tmp_path / "tiny.toml").write_text(tiny_text)
+    with pytest.raises(ScenarioError) as info:
+        sweep.loads(text, source="bad_sweep.toml", base_dir=tmp_path)
+    assert str(info.value).startswith("bad_sweep.toml: ")
+    assert info.value.key == key
+    assert phrase in str(info.value)
+
+
+def test_shipped_sweeps_validate() -> None:
+    files = sorted((Path(__file__).resolve().parents[1] / "scenarios" / "sweeps").glob("*.toml"))
+    assert files
+    for path in files:
+        s = sweep.load(path)
+        assert s.name == path.stem
+    pressure = sweep.load(files[[p.stem for p in files].index("selection_pressure")])
+    sizes = [dict(c.values)["evolution.selection.size"] for c in pressure.cells]
+    assert min(sizes) == 1 and max(sizes) == 16 and len(pressure.seeds) >= 10
+
+
+# --------------------------------------------------------------------------------------------------------
+# running, the index, resuming
+
+
+def test_serial_sweep_writes_normal_runs_an_index_a_report_and_figures(sweep_file: Path, tmp_path: Path
+                                                                      ) -> None:
+    out = tmp_path / "out"
+    outcome = sweep.run_sweep(sweep_file, out, backend="serial")
+    assert (outcome.total, outcome.done, outcome.skipped, outcome.failed) == (4, 4, 0, {})
+    rows = _rows(out)
+    assert [(r["evolution.selection.size"], r["seed"], r["status"]) for r in rows] == [
+        (1, 0, "done"), (1, 1, "done"), (4, 0, "done"), (4, 1, "done")]
+    for r in rows:
+        run = out / r["path"]
+        for name in experiment.RUN_FILES:
+            assert (run / name).is_file(), name
+        summary = json.loads((run / "summary.json").read_text())
+        assert r["train_fitness"] == summary["train"]["base_fitness"]["mean"]
+        assert r["pseudo_fraction"] == summary["classes"]["pseudo"]
+        assert r["wall_time_s"] > 0
+    # a sweep run is the same as running its cell's scenario directly
+    s = sweep.load(sweep_file)
+    direct = experiment.run(s.cells[1].scenario, seed=1, out=tmp_path / "direct", figures=False)
+    swept = json.loads((out / "runs/size=4/seed-1/summary.json").read_text())
+    assert {k: v for k, v in swept.items() if k != "wall_time_s"} == \
+        {k: v for k, v in direct.summary.items() if k != "wall_time_s"}
+    with sqlite3.connect(out / "index.sqlite") as db:
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    table = sweep.report_table(out)
+    assert "4/4 runs done" in table and "size=1" in table and "size=4" in table and "[" in table
+    expected_figures = {"summary", "train_fitness", "shift_fitness", "pseudo_fraction", "alignment"}
+    assert expected_figures <= set(outcome.figures)
+    assert all(p.stat().st_size > 10_000 for p in outcome.figures.values())
+
+
+def test_rerun_skips_finished_runs_and_redoes_unfinished_ones(sweep_file: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    sweep.run_sweep(sweep_file, out, backend="serial", figures=False)
+    before = {p: p.stat().st_mtime_ns for p in (out / "runs").glob("*/seed-*/summary.json")}
+    # one run stopped half-way (its summary.json was written, meta.json still says running), one vanished
+    half = out / "runs/size=4/seed-0"
+    meta = json.loads((half / "meta.json").read_text())
+    (half / "meta.json").write_text(json.dumps({**meta, "status": "running"}))
+    gone = out / "runs/size=1/seed-1"
+    for p in sorted(gone.rglob("*"), reverse=True):
+        p.rmdir() if p.is_dir() else p.unlink()
+    gone.rmdir()
+    outcome = sweep.run_sweep(sweep_file, out, backend="serial", figures=False)
+    assert (outcome.done, outcome.skipped) == (4, 2)
+    after = {p: p.stat().st_mtime_ns for p in (out / "runs").glob("*/seed-*/summary.json")}
+    redone = {p.parent.relative_to(out / "runs").as_posix() for p in after if before.get(p) != after[p]}
+    assert redone == {"size=4/seed-0", "size=1/seed-1"}
+    rows = _rows(out)
+    assert len(rows) == 4 and all(r["status"] == "done" for r in rows)
+    assert json.loads((half / "meta.json").read_text())["status"] == "done"
+
+
+def test_a_changed_sweep_never_mixes_with_old_runs(sweep_file: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    sweep.run_sweep(sweep_file, out, backend="serial", figures=False)
+    sweep_file.write_text(SWEEP.replace('"evolution.generations" = 4', '"evolution.generations" = 5'))
+    with pytest.raises(sweep.EvoError, match="different scenario"):
+        sweep.run_sweep(sweep_file, out, backend="serial", figures=False)
+
+
+def test_processes_and_dask_give_identical_runs(sweep_file: Path, tmp_path: Path) -> None:
+    pytest.importorskip("distributed")
+    a, b = tmp_path / "processes", tmp_path / "dask"
+    assert not sweep.run_sweep(sweep_file, a, backend="processes", workers=2, figures=False).failed
+    assert not sweep.run_sweep(sweep_file, b, backend="dask", workers=2, figures=False).failed
+    sa, sb = _summaries(a), _summaries(b)
+    assert len(sa) == 4 and sa == sb
+    for rid in sa:
+        assert (a / rid / "log.csv").read_bytes() == (b / rid / "log.csv").read_bytes()
+    assert [r["train_fitness"] for r in _rows(a)] == [r["train_fitness"] for r in _rows(b)]
+
+
+def _early_checkpoints(out: Path) -> list[Path]:
+    """Unfinished run directories whose checkpoint is at most at generation 40 (of 60)."""
+    found = []
+    for cp in (out / "runs").glob("*/seed-*/checkpoint.json"):
+        try:
+            if json.loads(cp.read_text())["generation"] <= 40:
+                found.append(cp.parent)
+        except (OSError, ValueError, KeyError):
+            continue
+    return found
+
+
+def test_sigkill_mid_sweep_then_rerun_finishes_each_run_once(tmp_path: Path, tiny_text: str) -> None:
+    psutil = pytest.importorskip("psutil")
+    (tmp_path / "tiny.toml").write_text(tiny_text)
+    path = tmp_path / "kill.toml"
+    path.write_text('[sweep]\nname = "kill"\nbase = "tiny.toml"\nseeds = 3\n[fixed]\n'
+                    '"evolution.generations" = 60\n"evolution.population" = 40\n'
+                    '"evolution.checkpoint_every" = 5\n'
+                    '[grid]\n"evolution.selection.size" = [2, 3]\n')
+    out = tmp_path / "out"
+    args = ["sweep", str(path), "--out", str(out), "--workers", "2", "--quiet", "--no-figures"]
+    cmd = [sys.executable, "-m", "evo.cli", *args]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        done_at_kill: list[str] = []
+        while time.monotonic() < deadline and proc.poll() is None:
+            if (out / "index.sqlite").exists():
+                try:
+                    done_at_kill = [r["run_id"] for r in _rows(out) if r["status"] == "done"]
+                except (sweep.EvoError, sqlite3.Error):
+                    done_at_kill = []
+                if done_at_kill and _early_checkpoints(out):  # kill while a run is well under way
+                    break
+            time.sleep(0.05)
+        assert proc.poll() is None and 0 < len(done_at_kill) < 6, "the sweep must be killed part-way"
+        workers = psutil.Process(proc.pid).children(recursive=True)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    # the workers die with the coordinator: nothing keeps writing into the sweep directory
+    _, alive = psutil.wait_procs(workers, timeout=10)
+    assert not alive
+    # nothing half-written counts as done: an index row says done only where the run directory is finished
+    rows = _rows(out)
+    assert len(rows) == 6
+    for r in rows:
+        finished = json.loads((out / r["path"] / "meta.json").read_text())["status"] == "done" \
+            if (out / r["path"] / "meta.json").exists() else False
+        if r["status"] == "done":
+            assert finished
+    assert any(r["status"] != "done" for r in rows)
+    stamps = {rid: (out / "runs" / rid / "summary.json").stat().st_mtime_ns for rid in done_at_kill}
+
+    assert cli.main(args) == 0
+    rows = _rows(out)
+    assert sorted(r["run_id"] for r in rows) == sorted({r["run_id"] for r in rows}) and len(rows) == 6
+    assert all(r["status"] == "done" for r in rows)
+    for r in rows:
+        assert json.loads((out / r["path"] / "meta.json").read_text())["status"] == "done"
+    # runs finished before the kill were not run again
+    assert all((out / "runs" / rid / "summary.json").stat().st_mtime_ns == t for rid, t in stamps.items())
+    # runs cut short continued from their checkpoint, and ended exactly as a run never interrupted
+    plan = sweep.load(path)
+    cells = {c.dirname: c for c in plan.cells}
+    resumed_runs = [r for r in rows if "resumed" in json.loads((out / r["path"] / "meta.json").read_text())]
+    assert resumed_runs
+    for r in resumed_runs:
+        fresh = experiment.run(cells[r["run_id"].split("/")[0]].scenario, seed=r["seed"],
+                               out=tmp_path / "fresh" / r["run_id"], figures=False).summary
+        resumed = json.loads((out / r["path"] / "summary.json").read_text())
+        assert {k: v for k, v in resumed.items() if k != "wall_time_s"} == \
+            {k: v for k, v in fresh.items() if k != "wall_time_s"}
+
+
+def test_cli_sweep_and_report(sweep_file: Path, tmp_path: Path, capsys) -> None:
+    out = tmp_path / "out"
+    assert cli.main(["sweep", str(sweep_file), "--out", str(out), "--backend", "serial", "--quiet"]) == 0
+    printed = capsys.readouterr().out
+    assert "4/4 runs done" in printed and "figures:" in printed and "index.sqlite" in printed
+    assert cli.main(["sweep-report", str(out)]) == 0
+    report = capsys.readouterr().out
+    assert "train fitness" in report and "size=4" in report
+    assert cli.main(["sweep-report", str(tmp_path)]) == 2
+    assert "no index.sqlite" in capsys.readouterr().err
+    bad = tmp_path / "bad.toml"
+    bad.write_text(SWEEP.replace("[1, 4]", "[1, 0]"))
+    assert cli.main(["sweep", str(bad), "--out", str(tmp_path / "bad"), "--quiet"]) == 2
+    assert "bad.toml: key 'grid.evolution.selection.size[1]'" in capsys.readouterr().err
+
+
+def test_mean_ci_is_the_t_interval() -> None:
+    e = sweep.mean_ci([1.0, 2.0, 3.0, 4.0, None])
+    assert e.n == 4 and e.mean == 2.5
+    half = 3.182 * np.std([1, 2, 3, 4], ddof=1) / 2
+    assert e.lo == pytest.approx(2.5 - half) and e.hi == pytest.approx(2.5 + half)
+    assert sweep.t975(200) == pytest.approx(1.972, abs=1e-3)
+    assert sweep.mean_ci([]).n == 0 and np.isnan(sweep.mean_ci([1.0]).lo)
+
+
+# --------------------------------------------------------------------------------------------------------
+# selection schemes and replacement
+
+
+def _deap_case_individuals(cases: np.ndarray) -> list:
+    class CaseFitness(base.Fitness):
+        weights = (1.0,) * cases.shape[1]
+
+    class Individual:
+        def __init__(self, i: int, values: np.ndarray) -> None:
+            self.index, self.fitness = i, CaseFitness(tuple(values))
+
+    return [Individual(i, row) for i, row in enumerate(cases)]
+
+
+@pytest.mark.parametrize(("name", "kwargs", "deap_select"), [
+    ("lexicase", {}, tools.selLexicase),
+    ("epsilon_lexicase", {"epsilon": 0.3}, lambda inds, k: tools.selEpsilonLexicase(inds, k, 0.3)),
+    ("auto_epsilon_lexicase", {}, tools.selAutomaticEpsilonLexicase),
+])
+def test_lexicase_picks_exactly_what_deap_picks(name: str, kwargs: dict, deap_select) -> None:
+    rng = np.random.default_rng(0)
+    # coarse payoffs so that ties (the heart of lexicase) are common
+    cases = rng.integers(0, 3, size=(50, 8)) * 0.5 - rng.integers(0, 3, size=(50, 1)) * 0.01
+    fn, defaults = operators.resolve(operators.OperatorConfig(scheme=name), "selection")
+    ours = fn(list(cases.mean(1)), 120, random.Random(7), cases=cases, **{**defaults, **kwargs})
+    with operators.private_random(random.Random(7)):
+        theirs = [ind.index for ind in deap_select(_deap_case_individuals(cases), 120)]
+    assert ours == theirs
+    assert len(set(ours)) > 1
+
+
+def test_lexicase_keeps_specialists_that_tournament_loses() -> None:
+    # 10 specialists each perfect on one world and poor elsewhere; 10 generalists a little better on average
+    cases = np.full((20, 10), 0.0)
+    cases[np.arange(10), np.arange(10)] = 1.0
+    cases[10:] = 0.12
+    fitness = list(cases.mean(1))
+    lex = operators.lexicase_select(fitness, 1000, random.Random(0), cases=cases)
+    tour = operators.tournament_select(fitness, 1000, random.Random(0), size=4)
+    assert np.mean(np.array(lex) < 10) > 0.95 and np.mean(np.array(tour) < 10) < 0.1
+
+
+def test_double_tournament_prefers_the_smaller_objective() -> None:
+    fitness = [1.0] * 40
+    sizes = np.arange(40, dtype=float)
+    chosen = operators.double_tournament_select(fitness, 4000, random.Random(0), size=3, parsimony=2.0,
+                                                sizes=sizes)
+    assert np.mean(sizes[chosen]) < 0.7 * sizes.mean()
+    # and without parsimony pressure (1 = a fair coin between two) it is neutral on size
+    neutral = operators.double_tournament_select(fitness, 4000, random.Random(0), size=3, parsimony=1.0,
+                                                 sizes=sizes)
+    assert abs(np.mean(sizes[neutral]) - sizes.mean()) < 1.5
+
+
+def test_rank_selection_is_linear_in_rank_and_blind_to_scale() -> None:
+    fitness = [0.0, 1.0, 2.0, 1000.0]
+    counts = np.bincount(operators.rank_select(fitness, 40_000, random.Random(0), pressure=2.0), minlength=4)
+    # expected shares (2 r / (n (n − 1))): 0, 1/6, 2/6, 3/6
+    assert counts[0] == 0 and np.allclose(counts / 40_000, [0, 1 / 6, 2 / 6, 3 / 6], atol=0.01)
+    flat = np.bincount(operators.rank_select(fitness, 40_000, random.Random(0), pressure=1.0), minlength=4)
+    assert np.allclose(flat / 40_000, 0.25, atol=0.01)
+
+
+def test_the_loop_hands_cases_and_sizes_only_to_schemes_that_take_them() -> None:
+    assert operators.SELECTION["lexicase"].accepts("cases")
+    assert operators.SELECTION["double_tournament"].accepts("sizes")
+    assert not operators.SELECTION["tournament"].accepts("cases")
+
+
+def _scenario(tiny_text: str, evolution: str, **replace: str) -> scenario_mod.Scenario:
+    text = tiny_text.replace("[evolution]", "[evolution]\n" + evolution)
+    for old, new in replace.items():
+        text = text.replace(old, new)
+    return scenario_mod.loads(text, source="tiny.toml")
+
+
+@pytest.mark.parametrize("evolution", [
+    'replacement = "mu_plus_lambda"\noffspring = 30\nselection = { scheme = "tournament", size = 3 }',
+    'replacement = "mu_comma_lambda"\noffspring = 36\nselection = { scheme = "tournament", size = 2 }',
+    'replacement = "mu_comma_lambda"\nselection = { scheme = "lexicase" }',
+    'selection = { scheme = "double_tournament" }',
+    'selection = { scheme = "auto_epsilon_lexicase" }',
+])
+def test_replacement_keeps_ids_unique_and_parents_real(tiny_text: str, evolution: str) -> None:
+    s = _scenario(tiny_text, evolution)
+    model, streams = Model.from_scenario(s), Streams.from_seed(2)
+    state = initial_state(model, streams)
+    seen = set(state.ids.tolist())
+    for _ in range(5):
+        nxt, _gen = step(model, state, streams, None)
+        assert len(nxt.genomes) == s.evolution.population
+        assert len(set(nxt.ids.tolist())) == len(nxt.ids)
+        new = ~np.isin(nxt.ids, state.ids)
+        assert set(nxt.ids[new].tolist()).isdisjoint(seen)  # never reuses an id
+        # every newborn's parents lived in the previous generation
+        assert np.isin(nxt.parents[new, 0], state.ids).all()
+        second = nxt.parents[new, 1]
+        assert np.isin(second[second >= 0], state.ids).all()
+        seen |= set(nxt.ids.tolist())
+        state = nxt
+
+
+def test_mu_plus_lambda_with_truncation_never_loses_its_best(tiny_text: str) -> None:
+    s = _scenario(tiny_text, 'replacement = "mu_plus_lambda"\nelitism = 0\nselection = { scheme = "best" }',
+                  **{"steps = 15": "steps = 15\nresample = false"})
+    model, streams = Model.from_scenario(s), Streams.from_seed(0)
+    fixed = model.draw(s.worlds.train, s.evolution.worlds_per_generation, streams.train_worlds)
+    state, best = initial_state(model, streams), []
+    for _ in range(6):
+        state, gen = step(model, state, streams, fixed)
+        best.append(gen.fitness.max())
+    assert all(b >= a for a, b in itertools.pairwise(best))
+
+
+@pytest.mark.parametrize(("evolution", "phrase"), [
+    ("offspring = 10", "0 (offspring is λ"),
+    ('replacement = "mu_comma_lambda"\noffspring = 10', "at least the population"),
+    ('replacement = "mu_plus"', "one of 'generational'"),
+])
+def test_bad_replacement_settings_are_scenario_errors(tiny_text: str, evolution: str, phrase: str) -> None:
+    with pytest.raises(ScenarioError) as info:
+        _scenario(tiny_text, evolution)
+    assert info.value.key in ("evolution.offspring", "evolution.replacement") and phrase in str(info.value)
+
+
+def test_lexicase_run_is_reproducible_and_differs_from_tournament(tiny_text: str, tmp_path: Path) -> None:
+    lex = _scenario(tiny_text, 'selection = { scheme = "lexicase" }')
+    a = experiment.run(lex, seed=4, out=tmp_path / "a", figures=False).summary
+    b = experiment.run(lex, seed=4, out=tmp_path / "b", figures=False).summary
+    c = experiment.run(_scenario(tiny_text, ""), seed=4, out=tmp_path / "c", figures=False).summary
+    for d in (a, b, c):
+        d.pop("wall_time_s")
+    assert a == b and a["champion"]["genome"] != c["champion"]["genome"]
+
+
+def test_two_swept_parameters_draw_heat_maps(tmp_path: Path, tiny_text: str) -> None:
+    (tmp_path / "tiny.toml").write_text(tiny_text)
+    path = tmp_path / "two.toml"
+    path.write_text('[sweep]\nname = "two"\nbase = "tiny.toml"\nseeds = 1\n'
+                    '[fixed]\n"evolution.generations" = 2\n'
+                    '[grid]\n"evolution.selection.size" = [1, 3]\n"evolution.mutation.sigma" = [0.1, 0.3]\n')
+    outcome = sweep.run_sweep(path, tmp_path / "out", backend="serial")
+    assert outcome.done == 4 and outcome.figures["summary"].stat().st_size > 10_000
+    meta, rows = sweep.read_index(tmp_path / "out")
+    assert meta["params"] == ["evolution.selection.size", "evolution.mutation.sigma"]
+    assert sorted((r["evolution.selection.size"], r["evolution.mutation.sigma"]) for r in rows) == [
+        (1, 0.1), (1, 0.3), (3, 0.1), (3, 0.3)]
