@@ -405,6 +405,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("evo: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # e.g. `evo lineage RUN | head`: the reader left, nothing to report
+        sys.stderr.close()
+        return 0
     except OSError as exc:  # disk full, permissions, …: one message, no traceback
         where = f"{exc.filename}: " if exc.filename else ""
         print(f"evo: error: {where}{exc.strerror or exc}", file=sys.stderr)

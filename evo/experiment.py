@@ -63,9 +63,14 @@ def _versions() -> dict[str, str]:
 
 
 def _final_worlds(model: Model, streams: Streams) -> tuple[Any, dict[str, Any]]:
+    """Worlds of the final assessment: fresh ones, except that a fixed environment (``resample = false``)
+    is assessed in the very worlds it was selected in, since those are the agents' whole training world."""
     s = model.scenario
     n = s.evolution.eval_worlds
-    train = model.draw(s.worlds.train, n, streams.assessment)
+    if s.worlds.train.resample:
+        train = model.draw(s.worlds.train, n, streams.assessment)
+    else:
+        train = model.draw(s.worlds.train, s.evolution.worlds_per_generation, streams.initial("train_worlds"))
     shifts = {name: model.draw(cfg, n, streams.assessment) for name, cfg in s.worlds.shift.items()}
     return train, shifts
 

@@ -6,6 +6,7 @@
 - ``classes.png``: agent classes (robust, pseudo, capability failure, misaligned, non-optimizer) over
   generations, measured on the shift-evaluated sample.
 - ``champion.png``: the champion's path in one train world and one world of each shift, side by side.
+- ``horizon.png`` (hybrid agents): the planning horizon over generations and its final distribution.
 """
 
 from __future__ import annotations
@@ -180,8 +181,41 @@ def champion_figure(run: str | Path) -> Figure:
     return fig
 
 
+def horizon_figure(run: str | Path) -> Figure | None:
+    """Planning horizon over generations and its final distribution (hybrid agents only)."""
+    run = Path(run)
+    summary = results.read_json(run / "summary.json")
+    if summary.get("agent_kind") != "hybrid":
+        return None
+    log = _log(run)
+    pop = results.read_npz(run / "final_population.npz")
+    fig, (ax, ax2) = plt.subplots(1, 2, figsize=(10, 4), gridspec_kw={"width_ratios": [2, 1]})
+    ax.plot(log["gen"], log["horizon_mean"], color="#1971c2", lw=2, label="mean planning horizon (left)")
+    share = ax.twinx()
+    share.plot(log["gen"], log["optimizer_fraction"], color="#e8590c", lw=1, ls="--",
+               label="share of agents that plan, horizon > 0 (right)")
+    share.set_ylim(0, 1.02)
+    share.set_ylabel("share of agents that plan")
+    ax.set_xlabel("generation")
+    ax.set_ylabel("mean planning horizon (steps)")
+    ax.set_ylim(bottom=0)
+    ax.set_title("planning over generations", fontsize=10)
+    lines = ax.get_lines() + share.get_lines()
+    ax.legend(lines, [ln.get_label() for ln in lines], fontsize=8)
+    ax.grid(alpha=0.3)
+    h = pop["horizon"].astype(int)
+    ax2.hist(h, bins=np.arange(h.max() + 2) - 0.5, color="#1971c2", edgecolor="white")
+    ax2.set_xlabel("planning horizon (0 = reflex only)")
+    ax2.set_ylabel("agents in the final population")
+    ax2.set_title(f"final population: {np.mean(h == 0):.0%} at horizon 0", fontsize=10)
+    fig.suptitle(f"{summary['scenario']} (seed {summary['seed']}): does evolution switch planning on?",
+                 fontsize=11)
+    fig.tight_layout()
+    return fig
+
+
 FIGURES = {"fitness.png": fitness_figure, "objective.png": objective_figure, "classes.png": classes_figure,
-           "champion.png": champion_figure}
+           "champion.png": champion_figure, "horizon.png": horizon_figure}
 
 
 def make_all(run: str | Path, overwrite: bool = True) -> dict[str, Path]:
