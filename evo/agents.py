@@ -172,18 +172,17 @@ def plan_moves(horizon: NDArray[np.int64], utility: NDArray[np.float64], gamma: 
                ) -> tuple[NDArray[np.int64], NDArray[np.bool_]]:
     """Mesa planning for ``n`` (agent, world) pairs standing on table rows ``row`` (n,): the move toward the
     best positive object within the horizon, and whether one exists. ``horizon`` (n,); ``utility`` and
-    ``remaining`` (K, n). Objects are scanned in index order and only a strictly better value replaces the
+    ``remaining`` (K, n); ``gamma[d]`` must exist for every distance in the tables. Objects are scanned in index order and only a strictly better value replaces the
     best so far, so ties go to the lowest index, as the rules say."""
     n = row.shape[0]
     best = np.full(n, -1)
     best_value = np.zeros(n)  # a value must be positive and strictly beat every earlier object
-    top = gamma.shape[0] - 1
     for k in range(tables.n_objects):
         d = tables.dist[k].take(row)
-        value = utility[k] * gamma.take(np.minimum(d, top))
+        value = utility[k] * gamma.take(d)  # gamma covers every distance in the tables, unreachable included
         better = remaining[k] & (d <= horizon) & (value > best_value)
-        best_value = np.where(better, value, best_value)
-        best = np.where(better, k, best)
+        np.copyto(best_value, value, where=better)
+        np.copyto(best, k, where=better)
     has_target = best >= 0
     move = tables.next_move.take(np.maximum(best, 0) * tables.dist.shape[1] + row)
     return np.where(has_target, move, STAY), has_target
