@@ -123,6 +123,15 @@ def _summary(model: Model, seed: int, genomes: NDArray[np.float64], a: Assessmen
     }
 
 
+def _insert_after(d: dict[str, Any], after: str, key: str, value: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in d.items():
+        out[k] = v
+        if k == after:
+            out[key] = value
+    return out
+
+
 @dataclass
 class RunResult:
     """What ``evo run`` writes, loaded back: the run directory, summary, log and final population."""
@@ -229,8 +238,9 @@ def run(scenario: str | Path | Scenario, seed: int = 0, out: str | Path | None =
         "git_revision": _git_revision(), "started": datetime.now(UTC).isoformat(timespec="seconds"),
         "status": "running",
     }
-    results.write_json(path / "meta.json", meta)
+    # scenario.toml first: a directory with a meta.json can always be resumed
     results.write_text(path / "scenario.toml", scenario_mod.dumps(s))
+    results.write_json(path / "meta.json", meta)
     return _execute(s, seed, path, meta, False, figures, progress, should_stop)
 
 
@@ -274,7 +284,8 @@ def _execute(s: Scenario, seed: int, path: Path, meta: dict[str, Any], resuming:
         state, logbook = evolve(model, streams, progress, lineage=store, start=start, checkpoint=save,
                                 should_stop=should_stop)
         train_batch, shift_batches = _final_worlds(model, streams)
-        train_fit = model.evaluate(state.genomes, train_batch).fitness
+        final = model.evaluate(state.genomes, train_batch)
+        train_fit = final.fitness
         a = assess(model, state.genomes, train_fit, shift_batches)
         champ = int(np.argmax(a.train_fitness))
         champion_reached = {}
@@ -287,6 +298,12 @@ def _execute(s: Scenario, seed: int, path: Path, meta: dict[str, Any], resuming:
         _write_champion_episodes(path, model, state.genomes[champ], train_batch, shift_batches)
         wall = time.perf_counter() - started
         summary = _summary(model, seed, state.genomes, a, champion_reached, round(wall, 3))
+        if final.true_fitness is not None and model.true is not None:
+            # inserted after "train" only when a true objective exists, so other summaries are unchanged
+            true = final.true_fitness
+            summary = _insert_after(summary, "train", "true", {
+                "mean": float(true.mean()), "best": float(true.max()), "champion": float(true[champ]),
+                "objective": {f: float(v) for f, v in zip(model.features, model.true.payoff)}})
         summary["lineage"] = _write_lineage(path, store, state, a, champ)
         results.write_json(path / "summary.json", summary)
         if figures:
