@@ -1,9 +1,11 @@
 """Checkpoints: a run's exact position between two generations, saved as NPZ + JSON (never pickle).
 
-``checkpoint.npz`` holds the arrays (population genomes, ids, parents; the lineage store); ``checkpoint.json``
-holds the rest (generation, next id, every random stream's state, the log rows so far) and the SHA-256 of
-the NPZ and of the resolved scenario. Both are written atomically (temp file, fsync, rename), the NPZ first:
-the JSON is the commit point, and a JSON whose digests do not match is refused. Loading restores the streams
+``checkpoint-gNNNNN.npz`` holds the arrays (population genomes, ids, parents; the lineage store);
+``checkpoint.json`` holds the rest (generation, next id, every random stream's state, the log rows so far),
+the name and SHA-256 of its NPZ and the SHA-256 of the resolved scenario. Both are written atomically (temp
+file, fsync, rename), the new NPZ under a new name first: the JSON is the commit point, so a kill between
+the two leaves the previous JSON and the NPZ it names intact. Older NPZs are removed after the commit. A JSON
+whose digests do not match is refused. Loading restores the streams
 and the store so that the run continues exactly as if it had never stopped.
 """
 
@@ -22,7 +24,20 @@ from evo.errors import EvoError
 from evo.evolution import EvolutionState, Streams
 
 FORMAT = 1
-NPZ, JSON = "checkpoint.npz", "checkpoint.json"
+JSON = "checkpoint.json"
+
+
+def _npz_name(generation: int) -> str:
+    return f"checkpoint-g{generation:05d}.npz"
+
+
+def npz_path(run_dir: Path) -> Path:
+    """The NPZ the current ``checkpoint.json`` names."""
+    data = results.read_json(run_dir / JSON)
+    name = data.get("npz") if isinstance(data, dict) else None
+    if not isinstance(name, str) or "/" in name or not name.startswith("checkpoint-"):
+        raise EvoError(f"{run_dir / JSON}: key 'npz': expected a checkpoint file name, got {name!r}")
+    return run_dir / name
 
 
 def _digest(path: Path) -> str:
@@ -39,7 +54,8 @@ def save(run_dir: Path, state: EvolutionState, rows: list[dict[str, float]], str
     arrays: dict[str, Any] = {"genomes": state.genomes, "ids": state.ids, "parents": state.parents}
     if store is not None:
         arrays.update({f"lineage.{k}": v for k, v in store.to_arrays().items()})
-    results.write_npz(run_dir / NPZ, arrays)
+    npz = run_dir / _npz_name(state.generation)
+    results.write_npz(npz, arrays)
     results.write_json(run_dir / JSON, _sealed({
         "format": FORMAT,
         "generation": state.generation,
@@ -48,9 +64,13 @@ def save(run_dir: Path, state: EvolutionState, rows: list[dict[str, float]], str
         "streams": streams.snapshot(),
         "log": rows,
         "lineage_mode": None if store is None else store.mode,
-        "npz_sha256": _digest(run_dir / NPZ),
+        "npz": npz.name,
+        "npz_sha256": _digest(npz),
         "scenario_sha256": scenario_digest(scenario_text),
     }))
+    for old in run_dir.glob("checkpoint-g*.npz"):
+        if old != npz:
+            old.unlink(missing_ok=True)
 
 
 def _payload_digest(payload: dict[str, Any]) -> str:
@@ -83,15 +103,16 @@ def load(run_dir: Path, streams: Streams, store: lineage_mod.LineageStore | None
                            f"{run_dir / 'scenario.toml'} (it was edited after the run started)")
         if data["seed"] != streams.seed:
             raise EvoError(f"{where}: key 'seed': expected {streams.seed} (meta.json), got {data['seed']!r}")
-        if not (run_dir / NPZ).exists() or data["npz_sha256"] != _digest(run_dir / NPZ):
-            raise EvoError(f"{run_dir / NPZ}: missing or does not match {where} (a corrupt checkpoint)")
-        arrays = results.read_npz(run_dir / NPZ)
+        npz = npz_path(run_dir)
+        if not npz.exists() or data["npz_sha256"] != _digest(npz):
+            raise EvoError(f"{npz}: missing or does not match {where} (a corrupt checkpoint)")
+        arrays = results.read_npz(npz)
         generation, next_id = int(data["generation"]), int(data["next_id"])
         genomes = np.asarray(arrays["genomes"], dtype=np.float64)
         ids = np.asarray(arrays["ids"], dtype=np.int64)
         parents = np.asarray(arrays["parents"], dtype=np.int64)
         if genomes.ndim != 2 or ids.shape != (genomes.shape[0],) or parents.shape != (genomes.shape[0], 2):
-            raise EvoError(f"{run_dir / NPZ}: population arrays of inconsistent shapes")
+            raise EvoError(f"{npz}: population arrays of inconsistent shapes")
         rows = [dict(r) for r in data["log"]]
         if len(rows) != generation or any(not isinstance(r, dict) for r in rows):
             raise EvoError(f"{where}: key 'log': expected {generation} rows, got {len(rows)}")
@@ -110,5 +131,6 @@ def load(run_dir: Path, streams: Streams, store: lineage_mod.LineageStore | None
 
 
 def remove(run_dir: Path) -> None:
-    for name in (NPZ, JSON):
-        (run_dir / name).unlink(missing_ok=True)
+    (run_dir / JSON).unlink(missing_ok=True)
+    for npz in run_dir.glob("checkpoint-g*.npz"):
+        npz.unlink(missing_ok=True)

@@ -97,7 +97,7 @@ def _interrupted(tmp_path: Path, tiny_text: str) -> Path:
 
 def test_truncated_checkpoint_npz_is_refused(tmp_path: Path, tiny_text: str) -> None:
     out = _interrupted(tmp_path, tiny_text)
-    npz = out / checkpoint.NPZ
+    npz = checkpoint.npz_path(out)
     npz.write_bytes(npz.read_bytes()[: npz.stat().st_size // 2])
     with pytest.raises(EvoError, match="corrupt checkpoint"):
         resume(out, figures=False)
@@ -126,11 +126,13 @@ def test_garbage_checkpoint_json_is_refused(tmp_path: Path, tiny_text: str) -> N
 
 def test_pickled_object_array_in_checkpoint_fails_cleanly(tmp_path: Path, tiny_text: str) -> None:
     out = _interrupted(tmp_path, tiny_text)
-    arrays = dict(np.load(out / checkpoint.NPZ))
+    npz = checkpoint.npz_path(out)
+    arrays = dict(np.load(npz))
     arrays["genomes"] = np.array([{"evil": "payload"}], dtype=object)
-    np.savez(out / checkpoint.NPZ, **arrays)  # numpy pickles the object array
+    with open(npz, "wb") as fh:
+        np.savez(fh, **arrays)  # numpy pickles the object array
     data = json.loads((out / checkpoint.JSON).read_text())
-    data["npz_sha256"] = checkpoint._digest(out / checkpoint.NPZ)  # a crafted, self-consistent checkpoint
+    data["npz_sha256"] = checkpoint._digest(npz)  # a crafted, self-consistent checkpoint
     (out / checkpoint.JSON).write_text(json.dumps(checkpoint._sealed(data)))
     with pytest.raises(EvoError, match="not a readable NPZ of plain arrays"):
         resume(out, figures=False)
