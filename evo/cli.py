@@ -21,6 +21,10 @@ EPILOG = """examples:
                                              means and 95 % intervals per cell of a sweep
   evo probe results/red_door/seed-3 --world blue_doors
                                              the champion's behavioural objective in choice worlds
+  evo analyze diversity results/diversity_dial
+                                             robust champions against training diversity, over seeds
+  evo analyze preference results/diversity_dial --agents all
+                                             proxy preference under shift against train fitness
 """
 
 
@@ -295,6 +299,83 @@ def _cmd_probe(args: argparse.Namespace) -> int:
     return 0
 
 
+def _fmt_interval(mean: float, lo: float, hi: float, spec: str = "{:.2f}") -> str:
+    import math
+
+    if math.isnan(lo):
+        return spec.format(mean)
+    return f"{spec.format(mean)} [{spec.format(lo)}, {spec.format(hi)}]"
+
+
+def _cmd_analyze(args: argparse.Namespace) -> int:
+    from evo import analyses, analysis_plots, results
+
+    target = Path(args.dir)
+    out = Path(args.out) if args.out else target / "analysis"
+    out.mkdir(parents=True, exist_ok=True)
+    if args.analysis == "diversity":
+        rows = analyses.diversity_rows(target, proxy=args.proxy)
+        if not rows:
+            print(f"{target}: no finished runs yet")
+            return 1
+        table = analyses.diversity_table(rows)
+        print(f"diversity dial: {len(rows)} runs in {target}; proxy feature {args.proxy!r}; "
+              "mean [95 pct interval] over seeds (Wilson for the champion count)")
+        head = ["q", "decoys", "runs", "robust champions", "population robust", "population pseudo",
+                "champion shift fitness", "train fitness"]
+        lines = [head]
+        for t in table:
+            lines.append([f"{t['q']:g}", f"{t['decoys']:g}", str(t["runs"]),
+                          f"{t['champions_robust']}/{t['runs']} " + _fmt_interval(
+                              t["champion_robust_fraction"], t["champion_robust_lo"],
+                              t["champion_robust_hi"]),
+                          _fmt_interval(t["robust_fraction"], t["robust_fraction_lo"],
+                                        t["robust_fraction_hi"]),
+                          _fmt_interval(t["pseudo_fraction"], t["pseudo_fraction_lo"],
+                                        t["pseudo_fraction_hi"]),
+                          _fmt_interval(t["champion_shift_fitness"], t["champion_shift_fitness_lo"],
+                                        t["champion_shift_fitness_hi"], "{:+.2f}"),
+                          _fmt_interval(t["train_fitness"], t["train_fitness_lo"], t["train_fitness_hi"])])
+        widths = [max(len(r[j]) for r in lines) for j in range(len(head))]
+        for r in lines:
+            print("  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip())
+        flat = [{k: v for k, v in r.items() if k != "champion_objective"} for r in rows]
+        header = list(dict.fromkeys(k for r in flat for k in r))  # every column, in order of first use
+        results.write_csv(out / "diversity_runs.csv", flat, header)
+        results.write_csv(out / "diversity.csv", table, list(table[0]))
+        written = [out / "diversity_runs.csv", out / "diversity.csv"]
+        if not args.no_figures:
+            written.append(analysis_plots.save(analysis_plots.diversity_figure(rows, table),
+                                               out / "diversity.png"))
+    else:
+        rows = analyses.preference_rows(target, agents=args.agents, shift=args.shift, worlds=args.worlds,
+                                        seed=args.seed, proxy=args.proxy)
+        table = analyses.preference_table(rows)
+        print(f"preference vs capability: {len(rows)} agents ({args.agents}) of "
+              f"{len({r['run'] for r in rows})} runs in {target}; shift {rows[0]['shift']!r}, "
+              f"{args.worlds} worlds from seed {args.seed}; proxy: objects carrying {args.proxy!r} "
+              "that the base objective does not pay for")
+        for t in table:
+            print(f"  q={t['q']:g}: {t['agents']} agents; proxy preference (share of unambiguous shift "
+                  "episodes that went to the proxy first) "
+                  + _fmt_interval(t["proxy_preference"], t["proxy_preference_lo"], t["proxy_preference_hi"])
+                  + f"; {t['proxy_majority']}/{t['agents']} prefer the proxy (> 0.5); ambiguous episodes "
+                  f"{t['ambiguous']:.2f}; train fitness {t['train_fitness']:.3f}; corr(train fitness, "
+                  f"preference) {t['corr_capability_preference']:+.2f}")
+        if args.agents == "champion":
+            for r in rows:
+                print(f"    q={r['q']:g} seed {r['seed']}: train {r['train_fitness']:.3f}  proxy preference "
+                      f"{r['proxy_preference']:.2f}  (ambiguous {r['ambiguous']:.2f})  shift fitness "
+                      f"{r['shift_fitness']:+.2f}  class {r['class']}")
+        results.write_csv(out / f"preference_{args.agents}.csv", rows, list(rows[0]))
+        written = [out / f"preference_{args.agents}.csv"]
+        if not args.no_figures:
+            written.append(analysis_plots.save(analysis_plots.preference_figure(rows),
+                                               out / f"preference_{args.agents}.png"))
+    print("wrote: " + ", ".join(str(p) for p in written))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="evo", description="An evolutionary sandbox for inner alignment: a genetic algorithm selects "
@@ -358,7 +439,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_sweep)
 
-    p = sub.add_parser("sweep-report", help="print means and 95 % intervals per cell of a sweep",
+    p = sub.add_parser("sweep-report", help="print means and 95 %% intervals per cell of a sweep",
                        description="Read SWEEP_DIR/index.sqlite and print, per cell, the number of finished "
                        "runs and the mean over seeds with its 95 % t-interval of train fitness, shift "
                        "fitness, pseudo-aligned fraction, alignment and generations to pseudo-alignment. "
@@ -389,6 +470,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0, help="seed of the choice worlds and the sample (default 0)")
     p.add_argument("--no-figures", action="store_true", help="do not redraw figures/probe.png")
     p.set_defaults(func=_cmd_probe)
+
+    p = sub.add_parser("analyze", help="multi-seed analyses: the diversity dial; preference vs capability",
+                       description="diversity SWEEP_DIR: per diversity fraction q of a sweep (e.g. "
+                       "scenarios/sweeps/diversity_dial.toml), the fraction of seeds whose champion ends "
+                       "robust "
+                       "(Wilson 95 pct interval) and the population's robust fraction. preference DIR (a run "
+                       "or a sweep directory): re-evaluates the saved champions (or --agents all) in fresh "
+                       "shift "
+                       "worlds from --seed and records the object each reached first: share of episodes that "
+                       "went to the proxy (default: red objects the base objective does not pay for) against "
+                       "train fitness. Writes CSV rows and a figure to DIR/analysis/ (or --out).")
+    p.add_argument("analysis", choices=("diversity", "preference"), help="which analysis")
+    p.add_argument("dir", help="a sweep directory (diversity) or a run or sweep directory (preference)")
+    p.add_argument("--agents", choices=("champion", "all"), default="champion",
+                   help="preference: the champion of each run (default) or every agent of the final "
+                   "populations")
+    p.add_argument("--shift", metavar="NAME", help="preference: which shift (default: the scenario's first)")
+    p.add_argument("--worlds", type=int, default=64, help="preference: shift worlds per run (default 64)")
+    p.add_argument("--seed", type=int, default=0, help="preference: seed of the shift worlds (default 0)")
+    p.add_argument("--proxy", default="red", help="the proxy feature (default red)")
+    p.add_argument("--out", help="where to write the rows and figures (default DIR/analysis)")
+    p.add_argument("--no-figures", action="store_true", help="only print and write the rows")
+    p.set_defaults(func=_cmd_analyze)
     return parser
 
 

@@ -114,3 +114,12 @@ def test_python_api_returns_what_the_cli_writes(tiny_file: Path, tmp_path: Path)
     again = RunResult.load(tmp_path / "api")
     assert again.summary == result.summary
     assert result.plot_fitness() is not None
+
+
+@pytest.mark.parametrize("command", [[], ["run"], ["list"], ["show"], ["lineage"], ["sweep"], ["sweep-report"],
+                                     ["probe"], ["analyze"]])
+def test_help_works_for_every_command(command: list[str], capsys) -> None:
+    with pytest.raises(SystemExit) as info:
+        cli.main([*command, "--help"])
+    assert info.value.code == 0
+    assert "usage: evo" in capsys.readouterr().out
