@@ -93,6 +93,7 @@ class Model:
     features: tuple[str, ...]
     base: Payoffs
     costs: Costs
+    true: Payoffs | None = None  # the true objective (DESIGN §1, Goodhart): accounted, never selected on
 
     @classmethod
     def from_scenario(cls, s: Scenario) -> Model:
@@ -102,7 +103,9 @@ class Model:
         a = s.agent
         costs = Costs(a.planning_cost, np.array([a.perception_cost.get(f, 0.0) for f in feats]),
                       a.complexity_cost)
-        return cls(s, feats, base, costs)
+        t = s.true_objective
+        true = None if t is None else Payoffs.from_mapping(feats, t.payoff, t.terminal, t.step_cost)
+        return cls(s, feats, base, costs, true)
 
     @property
     def genome_layout(self) -> dict[str, tuple[int, int]]:
@@ -116,7 +119,7 @@ class Model:
 
     def evaluate(self, genomes: NDArray[np.float64], batch: worlds.WorldBatch,
                  record_paths: bool = False) -> Episodes:
-        return run_episodes(self.decode(genomes), batch, self.base, self.costs, record_paths)
+        return run_episodes(self.decode(genomes), batch, self.base, self.costs, record_paths, self.true)
 
 
 @dataclass(frozen=True, eq=False)
@@ -181,7 +184,8 @@ def assess(model: Model, genomes: NDArray[np.float64], train_fitness: NDArray[np
 
 
 def _record(model: Model, state: EvolutionState, fitness: NDArray[np.float64], sample_assessment: Assessment,
-            elite_shift: Mapping[str, float]) -> dict[str, float]:
+            elite_shift: Mapping[str, float], true_fitness: NDArray[np.float64] | None = None
+            ) -> dict[str, float]:
     rec: dict[str, float] = {
         "gen": state.generation,
         "train_mean": float(fitness.mean()),
@@ -189,6 +193,11 @@ def _record(model: Model, state: EvolutionState, fitness: NDArray[np.float64], s
         "train_best": float(fitness.max()),
         "train_worst": float(fitness.min()),
     }
+    if true_fitness is not None:
+        # the true objective in the same train episodes; ``true_champion``: the best agent by the proxy
+        rec["true_mean"] = float(true_fitness.mean())
+        rec["true_best"] = float(true_fitness.max())
+        rec["true_champion"] = float(true_fitness[int(np.argmax(fitness))])
     for name in model.scenario.worlds.shift:
         rec[f"shift.{name}.sample_mean"] = float(sample_assessment.shift_fitness[name].mean())
         rec[f"shift.{name}.sample_best"] = float(sample_assessment.shift_fitness[name].max())
@@ -227,7 +236,7 @@ def step(model: Model, state: EvolutionState, streams: Streams, fixed_train: wor
     sub = assess(model, state.genomes[watch], fitness[watch], shift_batches, float(fitness.max()))
     sample_part = _slice_assessment(sub, slice(1, None)) if n_sample else sub
     elite_shift = {name: float(v[0]) for name, v in sub.shift_fitness.items()}
-    record = _record(model, state, fitness, sample_part, elite_shift)
+    record = _record(model, state, fitness, sample_part, elite_shift, train.true_fitness)
     result = Generation(record, fitness, watch, sub)
     if not breed:
         return state, result

@@ -27,7 +27,7 @@ from matplotlib.lines import Line2D
 
 from evo import lineage, results
 from evo.errors import EvoError
-from evo.plots import CLASS_COLOURS
+from evo.plots import CLASS_COLOURS, write_figures
 
 GOAL_LABELS = {"robust": "robust (ranks objects like the base objective, train and shift)",
                "pseudo": "pseudo-aligned (like the base objective in train only)",
@@ -398,16 +398,4 @@ FIGURES = {"lineage_champion.png": champion_figure, "lineage_muller.png": muller
 
 def make_all(run: str | Path, overwrite: bool = True) -> dict[str, Path]:
     """Write the lineage figures under ``figures/``; returns their paths."""
-    out = Path(run) / "figures"
-    out.mkdir(exist_ok=True)
-    made = {}
-    for name, make in FIGURES.items():
-        path = out / name
-        if path.exists() and not overwrite:
-            made[name] = path
-            continue
-        fig = make(run)
-        results.save_figure(fig, path)
-        plt.close(fig)
-        made[name] = path
-    return made
+    return write_figures(run, FIGURES, overwrite)

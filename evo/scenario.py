@@ -4,7 +4,8 @@ A scenario is data, never code. Every key has a default (in the dataclass fields
 states only what it changes. Unknown keys, wrong types and impossible values raise :class:`ScenarioError`
 naming the file, the dotted key, what was expected and what came. Raw dicts never travel past this module.
 
-Sections: ``[scenario]``, ``[base_objective]``, ``[agent]``, ``[worlds.train]``, ``[worlds.shift.NAME]``
+Sections: ``[scenario]``, ``[base_objective]``, ``[true_objective]`` (optional: what the designers really
+want, accounted but never selected on), ``[agent]``, ``[worlds.train]``, ``[worlds.shift.NAME]``
 (keys not given are inherited from ``worlds.train``), ``[evolution]``, ``[metrics]``.
 """
 
@@ -150,6 +151,8 @@ class MetricsConfig:
 class Scenario:
     scenario: ScenarioInfo
     base_objective: Objective
+    #: what the designers really want (DESIGN §1, Goodhart); never selected on. None: no true objective
+    true_objective: Objective | None = None
     agent: AgentConfig
     worlds: Worlds
     evolution: EvolutionConfig
@@ -301,7 +304,7 @@ def loads(text: str, source: str = "<string>") -> Scenario:
 
 def from_dict(raw: Mapping[str, Any], source: str = "<dict>") -> Scenario:
     """Validate an already-parsed scenario table (e.g. after sweep overrides)."""
-    known = {"scenario", "base_objective", "agent", "worlds", "evolution", "metrics"}
+    known = {"scenario", "base_objective", "true_objective", "agent", "worlds", "evolution", "metrics"}
     for k in raw:
         if k not in known:
             raise ScenarioError(source, k, "one of the sections " + ", ".join(sorted(known)), k)
@@ -312,6 +315,10 @@ def from_dict(raw: Mapping[str, Any], source: str = "<dict>") -> Scenario:
         if not isinstance(value, dict):
             raise ScenarioError(source, name, "a table", value)
         sections[name] = _build(cls, value, source, name)
+    if "true_objective" in raw:
+        if not isinstance(raw["true_objective"], dict):
+            raise ScenarioError(source, "true_objective", "a table", raw["true_objective"])
+        sections["true_objective"] = _build(Objective, raw["true_objective"], source, "true_objective")
     sections["worlds"] = _worlds(raw.get("worlds"), source)
     scenario = Scenario(**sections, source=source)
     _check(scenario)
@@ -371,6 +378,13 @@ def _check(s: Scenario) -> None:
     for i, k in enumerate(s.base_objective.terminal):
         known_feature(f"base_objective.terminal[{i}]", k)
     _positive(f, "base_objective.step_cost", s.base_objective.step_cost, allow_zero=True)
+    if s.true_objective is not None:
+        t = s.true_objective
+        for k in t.payoff:
+            known_feature(f"true_objective.payoff.{k}", k)
+        for i, k in enumerate(t.terminal):
+            known_feature(f"true_objective.terminal[{i}]", k)
+        _positive(f, "true_objective.step_cost", t.step_cost, allow_zero=True)
     if not any(v != 0 for v in s.base_objective.payoff.values()):
         raise ScenarioError(f, "base_objective.payoff", "at least one feature with a non-zero payoff",
                             dict(s.base_objective.payoff))
@@ -496,6 +510,8 @@ def to_dict(s: Scenario) -> dict[str, Any]:
         return obj
 
     d = plain(s)
+    if d["true_objective"] is None:
+        del d["true_objective"]
     for g in [*d["worlds"]["train"]["objects"], *(o for w in d["worlds"]["shift"].values() for o in w["objects"])]:
         if not g["variants"]:
             del g["variants"]

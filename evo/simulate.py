@@ -4,8 +4,11 @@ An episode (per agent, per world): the agent starts on the start cell; for at mo
 move (see :mod:`evo.agents`), pays ``step_cost``, moves (a blocked move stays), and if a remaining object lies
 on its new cell it consumes it and earns ``Σ_f payoff_f·x_kf``; an object with a terminal feature ends the
 episode. Fitness = mean episode payoff − planning cost · horizon − Σ_f perception_cost_f·|w_f| −
-complexity_cost·Σ_f |w_f|. The loop below runs over time steps only: each step moves every agent in every
-world with array operations.
+complexity_cost·Σ_f |w_f|. A *true objective* (DESIGN §1, Goodhart), when given, is accounted along the
+very same trajectories: ``true_payoff`` pays its own ``payoff`` and ``step_cost``; its ``terminal`` features
+do not end the episode (the base objective drives it) but end the true accounting (nothing is paid or
+charged after the first true-terminal object). The loop below runs over time steps only: each step moves
+every agent in every world with array operations.
 """
 
 from __future__ import annotations
@@ -75,11 +78,17 @@ class Episodes:
     steps: NDArray[np.int64]
     paths: NDArray[np.int64] | None
     cost: NDArray[np.float64]
+    true_payoff: NDArray[np.float64] | None = None  # (P, B) under the true objective, if one was given
 
     @property
     def fitness(self) -> NDArray[np.float64]:
         """(P,) mean episode payoff minus the agent's costs."""
         return self.payoff.mean(axis=1) - self.cost
+
+    @property
+    def true_fitness(self) -> NDArray[np.float64] | None:
+        """(P,) mean true-objective episode payoff minus the same agent costs (None without one)."""
+        return None if self.true_payoff is None else self.true_payoff.mean(axis=1) - self.cost
 
     def reached_features(self, obj_feat: NDArray[np.float64]) -> NDArray[np.float64]:
         """(P, B, F) count of objects reached that carry each feature."""
@@ -87,11 +96,12 @@ class Episodes:
 
 
 def run_episodes(policy: Policy, worlds: WorldBatch, objective: Payoffs, costs: Costs,
-                 record_paths: bool = False) -> Episodes:
+                 record_paths: bool = False, true_objective: Payoffs | None = None) -> Episodes:
     """Run every agent of ``policy`` in every world of ``worlds``.
 
     The ``P·B`` (agent, world) pairs are flattened into rows; only pairs whose episode is still running are
-    stepped, and a pair that ends is written out and dropped from the working arrays."""
+    stepped, and a pair that ends is written out and dropped from the working arrays. ``true_objective``
+    adds ``true_payoff``: the same trajectories, accounted under the true objective."""
     p, b, k = policy.horizon.shape[0], worlds.size, worlds.n_objects
     n, c, t_max = p * b, worlds.height * worlds.width, worlds.steps
     tables = Tables.of(worlds, policy.view_radius if policy.reacts else None)
@@ -101,6 +111,14 @@ def run_episodes(policy: Policy, worlds: WorldBatch, objective: Payoffs, costs: 
     out_steps = np.zeros(n, dtype=np.int64)
     out_remaining = np.ones((n, k), dtype=bool)
     paths = np.empty((n, t_max + 1), dtype=np.int64) if record_paths else None
+    has_true = true_objective is not None
+    if true_objective is not None:
+        true_values = true_objective.object_values(worlds.obj_feat).reshape(-1)
+        true_terminal = true_objective.object_terminal(worlds.obj_feat).reshape(-1)
+        true_step = true_objective.step_cost
+    out_true = np.zeros(n)
+    true_pay = np.zeros(n)
+    true_live = np.ones(n, dtype=bool)  # false once a true-terminal object was reached
 
     # working arrays of the live pairs
     pair = np.arange(n)
@@ -122,6 +140,8 @@ def run_episodes(policy: Policy, worlds: WorldBatch, objective: Payoffs, costs: 
         out_payoff[pair[rows]] = payoff[rows]
         out_steps[pair[rows]] = steps[rows]
         out_remaining[pair[rows]] = remaining[:, rows].T
+        if has_true:
+            out_true[pair[rows]] = true_pay[rows]
         if paths is not None:
             paths[pair[rows], t_done + 1:] = (row[rows] - world[rows] * c)[:, None]
 
@@ -145,6 +165,14 @@ def run_episodes(policy: Policy, worlds: WorldBatch, objective: Payoffs, costs: 
         remaining[safe[got], got] = False
         object_row = world[got] * k + safe[got]
         payoff[got] = payoff[got] + values.take(object_row)
+        if has_true:
+            live = np.flatnonzero(true_live)
+            true_pay[live] = true_pay[live] - true_step
+            # charge the step first, then pay the object, as the base objective does
+            gl = got[true_live[got]]
+            gl_row = world[gl] * k + safe[gl]
+            true_pay[gl] = true_pay[gl] + true_values.take(gl_row)
+            true_live[gl[true_terminal.take(gl_row)]] = False
         if paths is not None:
             paths[pair, t + 1] = row - world * c
         ended = got[terminal.take(object_row)]
@@ -152,12 +180,16 @@ def run_episodes(policy: Policy, worlds: WorldBatch, objective: Payoffs, costs: 
             finish(ended, t + 1)
             keep = np.ones(m, dtype=bool)
             keep[ended] = False
-            pair, agent, world, row = pair[keep], agent[keep], world[keep], row[keep]
-            remaining, payoff, steps = remaining[:, keep], payoff[keep], steps[keep]
+            idx = np.flatnonzero(keep)  # integer gathers: much faster than boolean masks on axis 1
+            pair, agent, world, row = pair.take(idx), agent.take(idx), world.take(idx), row.take(idx)
+            remaining, payoff, steps = remaining.take(idx, axis=1), payoff.take(idx), steps.take(idx)
+            if has_true:
+                true_pay, true_live = true_pay.take(idx), true_live.take(idx)
             if utility is not None:
-                utility, horizon = utility[:, keep], horizon[keep]
+                utility, horizon = utility.take(idx, axis=1), horizon.take(idx)
             if pair.size == 0:
                 break
     finish(np.arange(pair.size), t_max)
     return Episodes(out_payoff.reshape(p, b), ~out_remaining.reshape(p, b, k), out_steps.reshape(p, b),
-                    None if paths is None else paths.reshape(p, b, t_max + 1), costs.of(policy))
+                    None if paths is None else paths.reshape(p, b, t_max + 1), costs.of(policy),
+                    out_true.reshape(p, b) if has_true else None)

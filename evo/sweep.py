@@ -405,10 +405,13 @@ def _first_pseudo_majority(summary: Mapping[str, Any], run: Path) -> float | Non
     return float(hits[0]) if hits else None
 
 
-#: Headline numbers recorded per run. Fractions are of the final population; fitness is the base objective.
+#: Headline numbers recorded per run. Fractions are of the final population; fitness is the base objective
+#: except ``true_*`` (the true objective, empty for scenarios without one).
 METRICS: tuple[Metric, ...] = (
     Metric("train_fitness", "train fitness (final population mean)",
            lambda s, _: _get(s, "train", "base_fitness", "mean")),
+    Metric("true_fitness", "true-objective fitness (final population mean)",
+           lambda s, _: _get(s, "true", "mean")),
     Metric("shift_fitness", "shift fitness (final population mean)",
            lambda s, _: _shift_mean(s, "base_fitness", "mean")),
     Metric("pseudo_fraction", "pseudo-aligned fraction of the final population",
@@ -425,6 +428,8 @@ METRICS: tuple[Metric, ...] = (
            lambda s, _: _get(s, "train", "base_fitness", "best"), headline=False),
     Metric("champion_shift_fitness", "shift fitness of the champion",
            lambda s, _: _shift_mean(s, "champion"), headline=False),
+    Metric("true_fitness_champion", "true-objective fitness of the champion (best by the proxy)",
+           lambda s, _: _get(s, "true", "champion"), headline=False),
     Metric("champion_alignment", "alignment of the champion", lambda s, _: _get(s, "alignment", "champion"),
            headline=False),
 )

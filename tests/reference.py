@@ -259,6 +259,7 @@ class Episode:
     reached: list[bool]
     steps: int
     path: list[int]
+    true_payoff: float = 0.0
 
 
 def object_value(objective: Payoffs, feat: list[float]) -> float:
@@ -273,13 +274,16 @@ def is_terminal(objective: Payoffs, feat: list[float]) -> bool:
 
 
 def run_episode(agent: Agent, world: World, dists: list[list[int]], objective: Payoffs,
-                steps: int) -> Episode:
+                steps: int, true_objective: Payoffs | None = None) -> Episode:
     """One agent in one world: each step pick a move, pay the step cost, move, consume a remaining object
     on the new cell (earning its payoff); a terminal object ends the episode. The path is padded with the
-    last cell to ``steps + 1`` cells."""
+    last cell to ``steps + 1`` cells. ``true_payoff`` accounts the same path under ``true_objective``: its
+    step cost and payoffs, until the first object with one of its terminal features."""
     pos = world.start
     remaining = [True] * len(world.obj_cell)
     payoff = 0.0
+    true_payoff = 0.0
+    true_live = true_objective is not None
     path = [pos]
     taken = 0
     for _ in range(steps):
@@ -288,14 +292,19 @@ def run_episode(agent: Agent, world: World, dists: list[list[int]], objective: P
         pos = world.move(pos, move)
         taken += 1
         path.append(pos)
+        if true_live and true_objective is not None:
+            true_payoff = true_payoff - true_objective.step_cost
         k = world.object_at(pos)
         if k is not None and remaining[k]:
             remaining[k] = False
             payoff = payoff + object_value(objective, world.obj_feat[k])
+            if true_live and true_objective is not None:
+                true_payoff = true_payoff + object_value(true_objective, world.obj_feat[k])
+                true_live = not is_terminal(true_objective, world.obj_feat[k])
             if is_terminal(objective, world.obj_feat[k]):
                 break
     path += [pos] * (steps + 1 - len(path))
-    return Episode(payoff, [not r for r in remaining], taken, path)
+    return Episode(payoff, [not r for r in remaining], taken, path, true_payoff)
 
 
 def agent_cost(agent: Agent, costs: Costs) -> float:
@@ -323,19 +332,20 @@ class ReferenceEpisodes:
     paths: NDArray[np.int64]  # (P, B, T + 1)
     cost: NDArray[np.float64]  # (P,)
     fitness: NDArray[np.float64]  # (P,)
+    true_payoff: NDArray[np.float64] | None = None  # (P, B) when a true objective was given
 
 
 def reference_episodes(walls: NDArray[np.bool_], start: NDArray[np.int64], obj_cell: NDArray[np.int64],
                        obj_feat: NDArray[np.float64], height: int, width: int, steps: int,
                        agents: Policy | Sequence[Agent], objective: Payoffs,
-                       costs: Costs) -> ReferenceEpisodes:
+                       costs: Costs, true_objective: Payoffs | None = None) -> ReferenceEpisodes:
     """Run every agent in every world, one episode at a time. ``agents`` is a decoded Policy or the result
     of :func:`agents_from_genomes`."""
     if isinstance(agents, Policy):
         agents = agents_from_policy(agents)
     worlds = worlds_from_arrays(walls, start, obj_cell, obj_feat, height, width)
     dists = [[bfs_distances(world, cell) for cell in world.obj_cell] for world in worlds]
-    episodes = [[run_episode(agent, world, d, objective, steps)
+    episodes = [[run_episode(agent, world, d, objective, steps, true_objective)
                  for world, d in zip(worlds, dists, strict=True)]
                 for agent in agents]
     payoff = np.array([[e.payoff for e in row] for row in episodes], dtype=np.float64)
@@ -350,4 +360,6 @@ def reference_episodes(walls: NDArray[np.bool_], start: NDArray[np.int64], obj_c
         cost=cost,
         # the mean over worlds is taken exactly as Episodes.fitness takes it (numpy's summation order)
         fitness=payoff.reshape(p, b).mean(axis=1) - cost,
+        true_payoff=None if true_objective is None else np.array(
+            [[e.true_payoff for e in row] for row in episodes], dtype=np.float64).reshape(p, b),
     )

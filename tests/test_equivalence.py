@@ -142,16 +142,16 @@ def cost_sets(draw: st.DrawFn, n_features: int) -> Costs:
 
 
 def assert_same(batch: worlds.WorldBatch, genomes: np.ndarray, cfg: AgentConfig, objective: Payoffs,
-                costs: Costs) -> None:
+                costs: Costs, true_objective: Payoffs | None = None) -> None:
     """Batched and reference evaluation agree exactly on every output."""
     n_features = batch.obj_feat.shape[-1]
     policy = agents.decode(genomes, cfg, n_features)
     # decoding: the reference reads the genome layout itself
     assert ref.agents_from_policy(policy) == ref.agents_from_genomes(genomes, cfg, n_features)
-    got = run_episodes(policy, batch, objective, costs, record_paths=True)
+    got = run_episodes(policy, batch, objective, costs, record_paths=True, true_objective=true_objective)
     want = ref.reference_episodes(batch.walls, batch.start, batch.obj_cell, batch.obj_feat, batch.height,
                                   batch.width, batch.steps, ref.agents_from_genomes(genomes, cfg, n_features),
-                                  objective, costs)
+                                  objective, costs, true_objective)
     assert got.paths is not None
     # paths first: the first diverging step says most about a disagreement
     np.testing.assert_array_equal(got.paths, want.paths, err_msg="paths")
@@ -160,6 +160,10 @@ def assert_same(batch: worlds.WorldBatch, genomes: np.ndarray, cfg: AgentConfig,
     np.testing.assert_array_equal(got.payoff, want.payoff, err_msg="payoff")
     np.testing.assert_array_equal(got.cost, want.cost, err_msg="cost")
     np.testing.assert_array_equal(got.fitness, want.fitness, err_msg="fitness")
+    if true_objective is None:
+        assert got.true_payoff is None and got.true_fitness is None
+    else:
+        np.testing.assert_array_equal(got.true_payoff, want.true_payoff, err_msg="true_payoff")
 
 
 def generate(cfg: WorldConfig, n_features: int, n: int, seed: int) -> worlds.WorldBatch:
@@ -188,7 +192,7 @@ def test_batched_equals_reference_on_built_worlds(batch: worlds.WorldBatch, cfg:
                                                   data: st.DataObject) -> None:
     n_features = batch.obj_feat.shape[-1]
     assert_same(batch, data.draw(genome_arrays(cfg, n_features)), cfg, data.draw(objectives(n_features)),
-                data.draw(cost_sets(n_features)))
+                data.draw(cost_sets(n_features)), data.draw(st.none() | objectives(n_features)))
 
 
 @settings(deadline=None, max_examples=100)
@@ -198,7 +202,7 @@ def test_batched_equals_reference_on_generated_worlds(n_features: int, cfg: Agen
     world_cfg = data.draw(world_configs(n_features))
     batch = generate(world_cfg, n_features, data.draw(st.integers(1, 4)), seed)
     assert_same(batch, data.draw(genome_arrays(cfg, n_features)), cfg, data.draw(objectives(n_features)),
-                data.draw(cost_sets(n_features)))
+                data.draw(cost_sets(n_features)), data.draw(st.none() | objectives(n_features)))
 
 
 @settings(deadline=None, max_examples=150)
@@ -260,11 +264,14 @@ def test_batched_equals_reference_on_scenarios(path: Path, kind: str) -> None:
     objective = Payoffs.from_mapping(s.features, s.base_objective.payoff, s.base_objective.terminal,
                                      s.base_objective.step_cost)
     costs = Costs(0.01, np.array([s.agent.perception_cost.get(f, 0.0) for f in s.features]), 0.02)
+    t = s.true_objective
+    true_objective = (None if t is None else
+                      Payoffs.from_mapping(s.features, t.payoff, t.terminal, t.step_cost))
     rng = np.random.default_rng(1234)
     for world_cfg in (s.worlds.train, *s.worlds.shift.values()):
         batch = worlds.generate(world_cfg, s.features, 4, rng)
         genomes = agents.initial_genomes(cfg, len(s.features), 24, rng)
-        assert_same(batch, genomes, cfg, objective, costs)
+        assert_same(batch, genomes, cfg, objective, costs, true_objective)
 
 
 @pytest.mark.parametrize(("kind", "part", "horizon_gene"),

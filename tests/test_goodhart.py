@@ -1,0 +1,157 @@
+"""The true objective (DESIGN §1, Goodhart), the goodhart scenarios, and evo.goodhart's KL and fit."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from evo import agents, experiment, goodhart, scenario, worlds
+from evo.errors import ScenarioError
+from evo.scenario import AgentConfig, ObjectGroup, WorldConfig
+from evo.simulate import Costs, Payoffs, run_episodes
+
+ROOT = Path(__file__).resolve().parent.parent
+GOODHART = sorted((ROOT / "scenarios").glob("goodhart_*.toml"))
+
+
+def _batch(seed: int = 0) -> worlds.WorldBatch:
+    cfg = WorldConfig(size=(9, 9), wall_density=0.1, steps=20,
+                      objects=(ObjectGroup(count=4, features={"fruit": 1.0}),
+                               ObjectGroup(count=1, features={"sensor": 1.0})))
+    return worlds.generate(cfg, ("fruit", "sensor"), 6, np.random.default_rng(seed))
+
+
+def _policy(n: int = 12) -> agents.Policy:
+    cfg = AgentConfig(kind="mesa", horizon=8)
+    return agents.decode(agents.initial_genomes(cfg, 2, n, np.random.default_rng(1)), cfg, 2)
+
+
+def test_true_objective_equal_to_base_gives_base_payoff() -> None:
+    base = Payoffs(np.array([1.0, 5.0]), np.array([False, True]), 0.01)
+    ep = run_episodes(_policy(), _batch(), base, Costs(0.0, None, 0.1), true_objective=base)
+    np.testing.assert_array_equal(ep.true_payoff, ep.payoff)
+    np.testing.assert_array_equal(ep.true_fitness, ep.fitness)
+
+
+def test_true_objective_pays_its_own_payoffs_on_the_same_paths() -> None:
+    """Sensor worth 5 to the proxy and 0 to the true objective, different step cost: the difference per
+    episode is 5·(sensor reached) + (0.03 − 0.01)·steps, and the paths do not change."""
+    batch = _batch()
+    base = Payoffs(np.array([1.0, 5.0]), np.array([False, True]), 0.01)
+    true = Payoffs(np.array([1.0, 0.0]), np.array([False, True]), 0.03)
+    with_true = run_episodes(_policy(), batch, base, Costs(), record_paths=True, true_objective=true)
+    without = run_episodes(_policy(), batch, base, Costs(), record_paths=True)
+    assert without.true_payoff is None and without.true_fitness is None
+    np.testing.assert_array_equal(with_true.paths, without.paths)
+    np.testing.assert_array_equal(with_true.payoff, without.payoff)
+    sensor = with_true.reached_features(batch.obj_feat)[..., 1]
+    assert sensor.any()  # the check below means something
+    np.testing.assert_allclose(with_true.payoff - with_true.true_payoff,
+                               5.0 * sensor + 0.02 * with_true.steps, atol=1e-9)
+
+
+def test_true_terminal_stops_true_accounting_only() -> None:
+    """A true-terminal feature that is not base-terminal: the episode goes on, the true account stops."""
+    batch = _batch(3)
+    base = Payoffs(np.array([1.0, 1.0]), np.array([False, False]), 0.0)
+    true = Payoffs(np.array([1.0, 1.0]), np.array([False, True]), 0.0)
+    ep = run_episodes(_policy(), batch, base, Costs(), true_objective=true)
+    assert (ep.true_payoff <= ep.payoff).all() and (ep.true_payoff < ep.payoff).any()
+
+
+def test_true_objective_section_is_validated() -> None:
+    text = (ROOT / "scenarios" / "goodhart_sensor.toml").read_text()
+    s = scenario.loads(text)
+    assert s.true_objective is not None and s.true_objective.payoff == {"fruit": 1.0}
+    assert scenario.loads(scenario.dumps(s)) == dataclasses.replace(s, source="<string>")
+    with pytest.raises(ScenarioError, match=r"true_objective\.payoff\.nail"):
+        scenario.loads(text.replace('payoff = { fruit = 1.0 }', 'payoff = { nail = 1.0 }'))
+    with pytest.raises(ScenarioError, match="true_objective"):
+        scenario.loads(text.replace('[true_objective]', '[true_objective]\nbogus = 1'))
+    red = scenario.load(ROOT / "scenarios" / "red_door.toml")
+    assert red.true_objective is None and "true_objective" not in scenario.dumps(red)
+
+
+@pytest.mark.parametrize("path", GOODHART, ids=lambda p: p.stem)
+def test_goodhart_scenarios_run_and_draw(path: Path, tmp_path: Path) -> None:
+    s = scenario.load(path)
+    assert path.read_text().startswith("# ") and "Claim" in path.read_text()
+    small = dataclasses.replace(s, evolution=dataclasses.replace(s.evolution, generations=2, population=12,
+                                                                 worlds_per_generation=3, eval_worlds=4))
+    r = experiment.run(small, seed=0, out=tmp_path / "run")
+    assert {"true_mean", "true_best", "true_champion"} <= set(r.log)
+    true = r.summary["true"]
+    assert true["best"] >= true["mean"] and math.isfinite(true["champion"])
+    assert (tmp_path / "run" / "figures" / "fitness.png").stat().st_size > 0
+
+
+def test_best_of_n_kl() -> None:
+    np.testing.assert_allclose(goodhart.best_of_n_kl([1, 2, 4]),
+                               [0.0, math.log(2) - 0.5, math.log(4) - 0.75])
+    n = np.arange(1, 200)
+    kl = goodhart.best_of_n_kl(n)
+    assert (np.diff(kl) > 0).all() and (kl <= np.log(n)).all()
+    with pytest.raises(ValueError):
+        goodhart.best_of_n_kl(0.5)
+
+
+def test_gao_fit_recovers_synthetic_parameters() -> None:
+    rng = np.random.default_rng(0)
+    d = np.repeat(np.sqrt(goodhart.best_of_n_kl(2.0 ** np.arange(8))), 10)
+    y = d * (1.5 - 0.8 * d)
+    exact = goodhart.fit_gao(d, y)
+    assert exact.alpha == pytest.approx(1.5) and exact.beta == pytest.approx(0.8)
+    assert exact.r2 == pytest.approx(1.0) and exact.peak_d == pytest.approx(1.5 / 1.6)
+    noisy = goodhart.fit_gao(d, y + rng.normal(0, 0.05, d.shape))
+    assert noisy.alpha == pytest.approx(1.5, abs=0.15) and noisy.beta == pytest.approx(0.8, abs=0.1)
+    assert 0.5 < noisy.r2 < 1.0
+
+
+def test_phase_transition() -> None:
+    x = [1, 2, 4, 6, 8, 10]
+    t = goodhart.phase_transition(x, [0.0, 1.0, 2.0, 1.8, 0.5, 0.4])
+    assert (t.threshold, t.peak, t.drop_at) == (4.0, 2.0, 8.0)
+    assert t.drop == pytest.approx(1.3) and t.steepness == pytest.approx(0.65)
+    assert t.lost == pytest.approx(0.8)
+    with pytest.raises(ValueError):
+        goodhart.phase_transition([2, 1], [0.0, 1.0])
+
+
+@pytest.mark.slow
+def test_true_fitness_rises_then_falls_with_horizon() -> None:
+    """goodhart_sensor over 10 seeds at horizons 2, 6 and 16 (the runs of the goodhart_horizon sweep, seeds
+    0-9, recomputed without writing files): proxy fitness rises throughout; true fitness rises from 2 to 6
+    and falls from 6 to 16. Tolerance: the sweep measured true means 0.39, 2.25 and 0.92 with seed standard
+    deviations ≤ 0.4, so a difference of two 10-seed means has a standard error ≤ 0.18; we ask for 0.5
+    (≈ 3 standard errors, well inside the measured 1.86 rise and 1.33 fall), robust to small changes in
+    numerics while still failing if the rise or the fall disappears. About 60 s of CPU on one core."""
+    s = scenario.load(ROOT / "scenarios" / "goodhart_sensor.toml")
+    means: dict[int, tuple[float, float]] = {}
+    for h in (2, 6, 16):
+        sh = dataclasses.replace(s, agent=dataclasses.replace(s.agent, horizon=h))
+        proxy, true = [], []
+        for seed in range(10):
+            p, t = _quiet_run(sh, seed)
+            proxy.append(p)
+            true.append(t)
+        means[h] = (float(np.mean(proxy)), float(np.mean(true)))
+    assert means[2][0] < means[6][0] < means[16][0]
+    assert means[6][1] - means[2][1] > 0.5
+    assert means[6][1] - means[16][1] > 0.5
+
+
+def _quiet_run(s: scenario.Scenario, seed: int) -> tuple[float, float]:
+    """Final-population proxy and true fitness on fresh worlds, without writing a run directory."""
+    from evo.evolution import Model, Streams, evolve
+
+    model = Model.from_scenario(s)
+    streams = Streams.from_seed(seed)
+    state, _ = evolve(model, streams)
+    batch = model.draw(s.worlds.train, s.evolution.eval_worlds, streams.assessment)
+    ep = model.evaluate(state.genomes, batch)
+    assert ep.true_fitness is not None
+    return float(ep.fitness.mean()), float(ep.true_fitness.mean())
