@@ -26,7 +26,7 @@ from evo.experiment import run
 from evo.plots import FIGURES
 
 ROOT = Path(__file__).resolve().parent.parent
-NEW_SCENARIOS = ("sweet_tooth", "planning_emerges", "planning_emerges_fixed")
+NEW_SCENARIOS = ("sweet_tooth", "planning_emerges", "planning_emerges_fixed", "goodhart_nails", "goodhart_nails_weight")
 SEEDS = range(10)
 
 
