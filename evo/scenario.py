@@ -281,16 +281,19 @@ def _join(prefix: str, key: str) -> str:
 # loading
 
 
-def load(path: str | Path) -> Scenario:
-    """Read and validate a scenario file."""
-    path = Path(path)
+def read_text(path: str | Path, what: str = "scenario file") -> str:
+    """The text of a scenario-like file, or a :class:`ScenarioError` naming it."""
     try:
-        text = path.read_text(encoding="utf-8")
+        return Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ScenarioError(str(path), "", "an existing scenario file", "no such file") from None
+        raise ScenarioError(str(path), "", f"an existing {what}", "no such file") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ScenarioError(str(path), "", "a readable UTF-8 text file", str(exc)) from None
-    return loads(text, source=str(path))
+
+
+def load(path: str | Path) -> Scenario:
+    """Read and validate a scenario file."""
+    return loads(read_text(path), source=str(path))
 
 
 def loads(text: str, source: str = "<string>") -> Scenario:

@@ -138,12 +138,7 @@ def default_out(sweep: Sweep, root: str | Path = "results") -> Path:
 def load(path: str | Path) -> Sweep:
     """Read and validate a sweep file (its base scenario path is relative to the file)."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ScenarioError(str(path), "", "an existing sweep file", "no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(str(path), "", "a readable UTF-8 text file", str(exc)) from None
+    text = scenario_mod.read_text(path, "sweep file")
     return loads(text, source=str(path), base_dir=path.parent)
 
 
