@@ -11,7 +11,6 @@ directory, so nothing is skipped. Prints one row per configuration and writes
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import sys
@@ -30,13 +29,6 @@ from evo import results, sweep
 HERE = Path(__file__).resolve().parent
 
 
-def _summaries(root: Path) -> dict[str, Any]:
-    out = {}
-    for p in sorted((root / "runs").glob("*/seed-*/summary.json")):
-        d = json.loads(p.read_text())
-        d.pop("wall_time_s")
-        out[str(p.parent.relative_to(root))] = d
-    return out
 
 
 def plot(data: dict[str, Any]) -> None:
@@ -104,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
                 if outcome.failed:
                     raise SystemExit(f"{label}: runs failed: {outcome.failed}")
                 times[label].append(seconds)
-                got = _summaries(out)
+                got = sweep.run_summaries(out)
                 if reference is None:
                     reference = got
                 identical = got == reference

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -155,7 +155,6 @@ class Assessment:
     classes: NDArray[np.str_]
     alignment: NDArray[np.float64] | None
     optimizer: NDArray[np.bool_]
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def initial_state(model: Model, streams: Streams) -> EvolutionState:

@@ -557,6 +557,18 @@ class Index:
             self.db.execute(f"UPDATE runs SET {sets} WHERE run_id = ?", [*values.values(), rid])
 
 
+def run_summaries(sweep_dir: str | Path) -> dict[str, dict[str, Any]]:
+    """Every finished run's ``summary.json`` under ``sweep_dir/runs``, keyed by its run path, without
+    ``wall_time_s``: what must be identical whatever the backend and the number of workers."""
+    root = Path(sweep_dir)
+    out = {}
+    for p in sorted((root / "runs").glob("*/seed-*/summary.json")):
+        d = json.loads(p.read_text(encoding="utf-8"))
+        d.pop("wall_time_s")
+        out[str(p.parent.relative_to(root))] = d
+    return out
+
+
 def read_index(sweep_dir: str | Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The plan (``meta``) and the rows of a sweep directory's index, read-only."""
     path = Path(sweep_dir) / "index.sqlite"

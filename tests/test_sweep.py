@@ -48,13 +48,6 @@ def sweep_file(tmp_path: Path, tiny_text: str) -> Path:
     return path
 
 
-def _summaries(root: Path) -> dict[str, dict]:
-    out = {}
-    for p in sorted((root / "runs").glob("*/seed-*/summary.json")):
-        d = json.loads(p.read_text())
-        d.pop("wall_time_s")
-        out[str(p.parent.relative_to(root))] = d
-    return out
 
 
 def _rows(root: Path) -> list[dict]:
@@ -235,7 +228,7 @@ def test_processes_and_dask_give_identical_runs(sweep_file: Path, tmp_path: Path
     a, b = tmp_path / "processes", tmp_path / "dask"
     assert not sweep.run_sweep(sweep_file, a, backend="processes", workers=2, figures=False).failed
     assert not sweep.run_sweep(sweep_file, b, backend="dask", workers=2, figures=False).failed
-    sa, sb = _summaries(a), _summaries(b)
+    sa, sb = sweep.run_summaries(a), sweep.run_summaries(b)
     assert len(sa) == 4 and sa == sb
     for rid in sa:
         assert (a / rid / "log.csv").read_bytes() == (b / rid / "log.csv").read_bytes()
