@@ -137,6 +137,15 @@ def _print_summary(summary: dict, path: Path) -> None:
           f"population {summary['population']} ({summary['agent_kind']} agents)")
     tr = summary["train"]["base_fitness"]
     print(f"  train fitness         mean {tr['mean']:+.3f}   best {tr['best']:+.3f}")
+    if "true" in summary:
+        t = summary["true"]
+        print(f"  true objective        mean {t['mean']:+.3f}   best {t['best']:+.3f}   "
+              f"champion {t['champion']:+.3f}   (same train episodes)")
+    if "spawned" in summary["train"]:
+        sp = summary["train"]["spawned"]
+        print(f"  per train episode: {sp['released']['mean']:.2f} objects released (champion "
+              f"{sp['released']['champion']:.2f}), {sp['collected']['mean']:.2f} of them collected "
+              f"(champion {sp['collected']['champion']:.2f})")
     for name, v in summary["shift"].items():
         sf = v["base_fitness"]
         print(f"  shift '{name}' fitness  mean {sf['mean']:+.3f}   best {sf['best']:+.3f}   "

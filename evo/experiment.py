@@ -25,7 +25,7 @@ from evo import lineage as lineage_mod
 from evo import checkpoint, results, scenario as scenario_mod
 from evo.errors import EvoError
 from evo.evolution import Assessment, EvolutionState, Generation, Model, Stopped, Streams, assess, evolve
-from evo.metrics import CLASSES, class_fractions
+from evo.metrics import CLASSES, class_fractions, spawn_counts
 from evo.scenario import Scenario
 
 log = logging.getLogger(__name__)
@@ -123,6 +123,20 @@ def _summary(model: Model, seed: int, genomes: NDArray[np.float64], a: Assessmen
     }
 
 
+def _train_behaviour(model: Model, final: Any, batch: Any, champ: int) -> dict[str, Any]:
+    """What the final population and its champion reach per episode in the final train worlds, and, when
+    objects spawn others, how many they release and how many released objects they collect."""
+    reached = final.reached_features(batch.obj_feat).mean(axis=1)  # (P, F)
+    out: dict[str, Any] = {"reached_per_episode": {
+        "mean": {f: float(v) for f, v in zip(model.features, reached.mean(axis=0))},
+        "champion": {f: float(v) for f, v in zip(model.features, reached[champ])}}}
+    if batch.spawns:
+        released, collected = spawn_counts(final.reached, batch.spawn)
+        out["spawned"] = {name: {"mean": float(v.mean()), "champion": float(v[champ].mean())}
+                          for name, v in (("released", released), ("collected", collected))}
+    return out
+
+
 def _insert_after(d: dict[str, Any], after: str, key: str, value: Any) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for k, v in d.items():
@@ -215,6 +229,8 @@ def prepare_out(s: Scenario, seed: int, out: str | Path | None, force: bool) -> 
                            "or --out to choose another directory")
     results.ensure_writable_dir(path)
     (path / "figures").mkdir(exist_ok=True)
+    for old in (path / "figures").glob("*.png"):  # a fresh run: figures of the run it replaces are stale
+        old.unlink()
     return path
 
 
@@ -298,6 +314,7 @@ def _execute(s: Scenario, seed: int, path: Path, meta: dict[str, Any], resuming:
         _write_champion_episodes(path, model, state.genomes[champ], train_batch, shift_batches)
         wall = time.perf_counter() - started
         summary = _summary(model, seed, state.genomes, a, champion_reached, round(wall, 3))
+        summary["train"].update(_train_behaviour(model, final, train_batch, champ))
         if final.true_fitness is not None and model.true is not None:
             # inserted after "train" only when a true objective exists, so other summaries are unchanged
             true = final.true_fitness
@@ -360,6 +377,7 @@ def _write_champion_episodes(path: Path, model: Model, genome: NDArray[np.float6
         ep = model.evaluate(genome[None, :], one, record_paths=True)
         arrays.update({f"{name}.walls": one.walls[0], f"{name}.start": one.start[0],
                        f"{name}.obj_cell": one.obj_cell[0], f"{name}.obj_feat": one.obj_feat[0],
+                       f"{name}.spawn": one.spawn[0], f"{name}.reached": ep.reached[0, 0],
                        f"{name}.shape": np.array([one.height, one.width]), f"{name}.path": ep.paths[0, 0],
                        f"{name}.steps": ep.steps[0, 0], f"{name}.payoff": ep.payoff[0, 0]})
     results.write_npz(path / "champion_episodes.npz", arrays)

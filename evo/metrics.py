@@ -13,6 +13,8 @@ Classes of an agent after a shift, following Hubinger et al. (2019, "Risks from 
   something else*: in that shift it reaches on average at least ``reach_threshold`` [0.5] objects per episode.
 - ``capability_failure``: good in training, loses fitness under a shift and reaches fewer objects than that:
   Hubinger's "no generalization".
+- ``untested``: good in training, in a scenario with no shift distribution: robustness is not measured, so
+  it is not claimed (Goodhart scenarios compare a proxy with a true objective in the training worlds).
 
 The alignment of a mesa-objective ``w`` with the base objective's payoff vector ``b`` is their cosine
 ``w·b / (|w||b|)`` (1: same direction; 0: unrelated; −1: opposed; 0 for ``w = 0``).
@@ -25,7 +27,9 @@ from collections.abc import Mapping
 import numpy as np
 from numpy.typing import NDArray
 
-CLASSES = ("robust", "pseudo", "capability_failure", "misaligned", "non-optimizer")
+from evo.worlds import parents
+
+CLASSES = ("robust", "pseudo", "capability_failure", "misaligned", "non-optimizer", "untested")
 
 
 def alignment(w: NDArray[np.float64], base_payoff: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -52,7 +56,8 @@ def classify(train_fitness: NDArray[np.float64], shift_fitness: Mapping[str, NDA
         kept = np.asarray(shifted) >= train - (1.0 - robust_threshold) * np.abs(train)
         keeps &= kept
         competent_failure |= ~kept & (np.asarray(shift_reached[name]) >= reach_threshold)
-    out = np.where(keeps, "robust", np.where(competent_failure, "pseudo", "capability_failure"))
+    good_class = "robust" if shift_fitness else "untested"
+    out = np.where(keeps, good_class, np.where(competent_failure, "pseudo", "capability_failure"))
     out = np.where(good, out, "misaligned")
     return np.where(optimizer, out, "non-optimizer").astype("U18")
 
@@ -61,3 +66,14 @@ def class_fractions(classes: NDArray[np.str_]) -> dict[str, float]:
     """Fraction of agents in each class (every class present as a key)."""
     n = max(len(classes), 1)
     return {c: float(np.count_nonzero(classes == c)) / n for c in CLASSES}
+
+
+def spawn_counts(reached: NDArray[np.bool_], spawn: NDArray[np.int64]
+                 ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """``(released, collected)``, each (P, B): per episode, how many objects that spawn another the agent
+    consumed (a tipped bin) and how many spawned objects it then consumed (the spill it cleaned up).
+    ``reached`` (P, B, K) as in :class:`evo.simulate.Episodes`, ``spawn`` (B, K) as in
+    :class:`evo.worlds.WorldBatch`."""
+    released = (reached & (spawn >= 0)[None]).sum(axis=-1)
+    collected = (reached & (parents(spawn) >= 0)[None]).sum(axis=-1)
+    return released, collected

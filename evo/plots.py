@@ -3,8 +3,8 @@
 - ``fitness.png``: base fitness per generation, train (mean, best) against each shift (sample mean, elite).
 - ``objective.png``: the population's mean mesa-objective weight per feature, and its alignment with the
   base objective, over generations.
-- ``classes.png``: agent classes (robust, pseudo, capability failure, misaligned, non-optimizer) over
-  generations, measured on the shift-evaluated sample.
+- ``classes.png`` (scenarios with a shift): agent classes (robust, pseudo, capability failure, misaligned,
+  non-optimizer) over generations, measured on the shift-evaluated sample.
 - ``champion.png``: the champion's path in one train world and one world of each shift, side by side.
 - ``horizon.png`` (hybrid agents): the planning horizon over generations and its final distribution.
 """
@@ -23,11 +23,13 @@ from matplotlib.figure import Figure  # noqa: E402
 
 from evo import results  # noqa: E402
 from evo.metrics import CLASSES  # noqa: E402
+from evo.worlds import parents  # noqa: E402
 
 CLASS_COLOURS = {"robust": "#2b8a3e", "pseudo": "#c92a2a", "capability_failure": "#f08c00",
-                 "misaligned": "#868e96", "non-optimizer": "#4dabf7"}
+                 "misaligned": "#868e96", "non-optimizer": "#4dabf7", "untested": "#b2f2bb"}
 CLASS_LABELS = {"robust": "robust", "pseudo": "pseudo-aligned", "capability_failure": "capability failure",
-                "misaligned": "misaligned (poor in train)", "non-optimizer": "non-optimizer"}
+                "misaligned": "misaligned (poor in train)", "non-optimizer": "non-optimizer",
+                "untested": "good in train, no shift to test"}
 NAMED_COLOURS = {"red": "#e03131", "blue": "#1c7ed6", "green": "#2f9e44", "yellow": "#f59f00",
                  "purple": "#9c36b5", "orange": "#f76707", "white": "#f1f3f5", "black": "#212529"}
 SHAPE_MARKERS = {"door": "s", "gem": "D", "key": "P", "food": "o", "candy": "*", "trash": "X"}
@@ -108,9 +110,13 @@ def objective_figure(run: str | Path) -> Figure | None:
     return fig
 
 
-def classes_figure(run: str | Path) -> Figure:
-    log = _log(Path(run))
+def classes_figure(run: str | Path) -> Figure | None:
+    """Agent classes over generations (scenarios with a shift only: without one there is nothing to
+    classify against)."""
     summary = results.read_json(Path(run) / "summary.json")
+    if not summary["shift"]:
+        return None
+    log = _log(Path(run))
     gen = log["gen"]
     fig, ax = plt.subplots(figsize=(8, 4))
     present = [c for c in CLASSES if f"class.{c}" in log]
@@ -144,15 +150,30 @@ def _draw_world(ax: Any, data: dict[str, np.ndarray], name: str, features: list[
     steps = int(data[f"{name}.steps"])
     cells = path[: steps + 1]
     r, c = np.divmod(cells, w)
-    visited = set(int(x) for x in cells)
-    for cell, feat in zip(data[f"{name}.obj_cell"], data[f"{name}.obj_feat"]):
+    # ✓ marks objects consumed; runs written before spawning existed record no "reached": use the path
+    reached = data.get(f"{name}.reached")
+    if reached is None:
+        visited = set(int(x) for x in cells)
+        reached = np.array([int(cell) in visited for cell in data[f"{name}.obj_cell"]])
+    spawn = data.get(f"{name}.spawn")
+    parent = np.full(len(reached), -1) if spawn is None else parents(spawn[None])[0]
+    for k, (cell, feat) in enumerate(zip(data[f"{name}.obj_cell"], data[f"{name}.obj_feat"])):
         fs = [f for f, x in zip(features, feat) if x > 0]
         colour, marker = _object_style(fs)
         orow, ocol = divmod(int(cell), w)
-        ax.scatter([ocol], [orow], s=260, c=colour, marker=marker, edgecolors="black", linewidths=1, zorder=3)
-        label = ("+".join(fs) or "(none)") + (" ✓" if int(cell) in visited else "")
+        got = bool(reached[k])
+        spilled = parent[k] >= 0
+        if spilled:  # spawned: drawn faint, once its parent released it
+            if not reached[parent[k]]:
+                continue
+            ax.scatter([ocol], [orow], s=200, c=colour, marker=marker, edgecolors="black", linewidths=1,
+                       linestyles="--", alpha=0.6, zorder=3)
+        else:
+            ax.scatter([ocol], [orow], s=260, c=colour, marker=marker, edgecolors="black", linewidths=1,
+                       zorder=3)
+        label = ("+".join(fs) or "(none)") + (" (spilled)" if spilled else "") + (" ✓" if got else "")
         ax.annotate(label, (ocol, orow), textcoords="offset points", xytext=(0, -17),
-                    ha="center", fontsize=7, zorder=4, fontweight="bold" if int(cell) in visited else None)
+                    ha="center", fontsize=7, zorder=4, fontweight="bold" if got else None)
     ax.plot(c, r, color="#212529", lw=2.2, alpha=0.85, zorder=4)
     if len(cells) > 1:
         ax.annotate("", (c[-1], r[-1]), (c[-2], r[-2]),

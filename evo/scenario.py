@@ -38,11 +38,18 @@ class Variant:
 @dataclass(**_FROZEN)
 class ObjectGroup:
     """``count`` objects per world. Either ``features`` (feature -> independent probability of being
-    present) or ``variants`` (mutually exclusive feature sets with probabilities summing to 1)."""
+    present) or ``variants`` (mutually exclusive feature sets with probabilities summing to 1). ``spawns``
+    (a feature name or a list of them): consuming one of these objects releases a new object with exactly
+    those features on a free cell near it (a tipped bin spills trash; see :mod:`evo.worlds`)."""
 
     count: int = 1
     features: dict[str, float] = field(default_factory=dict)
     variants: tuple[Variant, ...] = ()
+    spawns: tuple[str, ...] | str = ()
+
+    def __post_init__(self) -> None:
+        if isinstance(self.spawns, str):
+            object.__setattr__(self, "spawns", (self.spawns,))
 
 
 @dataclass(**_FROZEN)
@@ -476,7 +483,12 @@ def _check_world(f: str, key: str, w: WorldConfig, known_feature: Any) -> None:
                 known_feature(f"{gk}.variants[{j}].features[{k}]", fname)
         if g.variants and abs(total - 1.0) > 1e-9:
             raise ScenarioError(f, f"{gk}.variants", "probabilities p summing to 1", total)
-    n_objects = sum(g.count for g in w.objects)
+        for j, fname in enumerate(g.spawns):
+            known_feature(f"{gk}.spawns[{j}]", fname)
+        if len(set(g.spawns)) != len(g.spawns):
+            raise ScenarioError(f, f"{gk}.spawns", "distinct feature names", list(g.spawns))
+    # every spawned object is allocated (hidden) when the world is drawn, so it needs a cell too
+    n_objects = sum(g.count * (2 if g.spawns else 1) for g in w.objects)
     if w.layout:
         free = sum(row.count(".") for row in w.layout)
     else:

@@ -3,7 +3,8 @@
 An episode (per agent, per world): the agent starts on the start cell; for at most ``steps`` steps it picks a
 move (see :mod:`evo.agents`), pays ``step_cost``, moves (a blocked move stays), and if a remaining object lies
 on its new cell it consumes it and earns ``Σ_f payoff_f·x_kf``; an object with a terminal feature ends the
-episode. Fitness = mean episode payoff − planning cost · horizon − Σ_f perception_cost_f·|w_f| −
+episode; an object that spawns another (:mod:`evo.worlds`) releases it as it is consumed, and only from then
+on can the released object be seen, planned for and consumed. Fitness = mean episode payoff − planning cost · horizon − Σ_f perception_cost_f·|w_f| −
 complexity_cost·Σ_f |w_f|. A *true objective* (DESIGN §1, Goodhart), when given, is accounted along the
 very same trajectories: ``true_payoff`` pays its own ``payoff`` and ``step_cost``; its ``terminal`` features
 do not end the episode (the base objective drives it) but end the true accounting (nothing is paid or
@@ -20,7 +21,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from evo.agents import Policy, Tables, discount_table, object_utility, plan_moves, reflex_moves
-from evo.worlds import WorldBatch
+from evo.worlds import WorldBatch, parents
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +72,7 @@ class Costs:
 @dataclass(frozen=True, eq=False)
 class Episodes:
     """Outcome of every (agent, world) episode. ``payoff`` (P, B) includes step costs; ``reached`` (P, B, K)
-    objects consumed; ``steps`` (P, B) steps taken; ``paths`` (P, B, T + 1) cells visited, if recorded."""
+    objects consumed (a hidden object that was never released is not reached); ``steps`` (P, B) steps taken; ``paths`` (P, B, T + 1) cells visited, if recorded."""
 
     payoff: NDArray[np.float64]
     reached: NDArray[np.bool_]
@@ -124,7 +125,9 @@ def run_episodes(policy: Policy, worlds: WorldBatch, objective: Payoffs, costs: 
     pair = np.arange(n)
     agent, world = np.repeat(np.arange(p), b), np.tile(np.arange(b), p)
     row = world * c + worlds.start[world]
-    remaining = np.ones((k, n), dtype=bool)
+    spawns = worlds.spawns
+    remaining = np.ascontiguousarray(~worlds.hidden.T[:, world]) if spawns else np.ones((k, n), dtype=bool)
+    spawn = worlds.spawn.reshape(-1)  # (B·K,) object index released, or -1
     payoff = np.zeros(n)
     steps = np.zeros(n, dtype=np.int64)
     utility = gamma = horizon = None
@@ -165,6 +168,10 @@ def run_episodes(policy: Policy, worlds: WorldBatch, objective: Payoffs, costs: 
         remaining[safe[got], got] = False
         object_row = world[got] * k + safe[got]
         payoff[got] = payoff[got] + values.take(object_row)
+        if spawns:
+            child = spawn.take(object_row)
+            released = np.flatnonzero(child >= 0)
+            remaining[child[released], got[released]] = True
         if has_true:
             live = np.flatnonzero(true_live)
             true_pay[live] = true_pay[live] - true_step
@@ -190,6 +197,11 @@ def run_episodes(policy: Policy, worlds: WorldBatch, objective: Payoffs, costs: 
             if pair.size == 0:
                 break
     finish(np.arange(pair.size), t_max)
-    return Episodes(out_payoff.reshape(p, b), ~out_remaining.reshape(p, b, k), out_steps.reshape(p, b),
+    reached = ~out_remaining.reshape(p, b, k)
+    if spawns:  # a hidden object still "not remaining" at the end was never released, so never reached
+        parent = parents(worlds.spawn)
+        released = np.take_along_axis(reached, np.maximum(parent, 0)[None].repeat(p, 0), axis=2)
+        reached &= (parent < 0)[None] | released
+    return Episodes(out_payoff.reshape(p, b), reached, out_steps.reshape(p, b),
                     None if paths is None else paths.reshape(p, b, t_max + 1), costs.of(policy),
                     out_true.reshape(p, b) if has_true else None)

@@ -8,6 +8,11 @@ Everything an agent needs that does not depend on the agent is computed once per
 reached by each move, the shortest-path distance from every cell to every object, the first move of a
 shortest path, and the Manhattan distance (for reflex agents' scent). Every generated world is solvable: each
 object lies in the start's connected component, by construction and checked.
+
+Objects may *spawn* another when consumed (a tipped bin spills trash: ``spawns`` in a scenario's object
+group). Every spawned object is allocated when the world is drawn, as a *hidden* object on its own cell near
+its parent, so ``K`` stays fixed and every table covers it; ``spawn[b, k]`` is the index of the object that
+object ``k`` releases (-1: none). Hidden objects are absent until their parent is consumed.
 """
 
 from __future__ import annotations
@@ -39,7 +44,8 @@ class WorldBatch:
     ``obj_feat`` (B, K, F) 0/1 features; ``neighbors`` (B, C, 5) cell reached by N, E, S, W, stay (the same cell
     when blocked); ``dist`` (B, K, C) shortest-path steps from each cell to each object (``unreachable`` when
     none); ``next_move`` (B, K, C) first move of a shortest path (ties: N before E before S before W; STAY at
-    the object or when unreachable); ``manhattan`` (B, K, C); ``obj_at`` (B, C) object index at a cell or -1.
+    the object or when unreachable); ``manhattan`` (B, K, C); ``obj_at`` (B, C) object index at a cell or -1;
+    ``spawn`` (B, K) index of the hidden object that object ``k`` releases when consumed, or -1.
     """
 
     height: int
@@ -54,6 +60,7 @@ class WorldBatch:
     next_move: NDArray[np.int64]
     manhattan: NDArray[np.int64]
     obj_at: NDArray[np.int64]
+    spawn: NDArray[np.int64]
 
     @property
     def size(self) -> int:
@@ -67,13 +74,32 @@ class WorldBatch:
     def unreachable(self) -> int:
         return self.height * self.width + 1
 
+    @property
+    def spawns(self) -> bool:
+        """Whether any object of the batch releases another when consumed."""
+        return bool((self.spawn >= 0).any())
+
+    @property
+    def hidden(self) -> NDArray[np.bool_]:
+        """(B, K) objects absent at the start: those some other object releases."""
+        return parents(self.spawn) >= 0
+
     def subset(self, index: Sequence[int] | NDArray[np.int64]) -> WorldBatch:
         """The worlds at ``index`` (tables included)."""
         idx = np.asarray(index)
         return WorldBatch(self.height, self.width, self.steps,
                           *(getattr(self, n)[idx] for n in ("walls", "start", "obj_cell", "obj_feat",
                                                            "neighbors", "dist", "next_move", "manhattan",
-                                                           "obj_at")))
+                                                           "obj_at", "spawn")))
+
+
+def parents(spawn: NDArray[np.int64]) -> NDArray[np.int64]:
+    """(B, K) the object whose consumption releases object ``k``, or -1 (the inverse of ``spawn``)."""
+    b, k = spawn.shape
+    out = np.full((b, k), -1, dtype=np.int64)
+    rows, cols = np.nonzero(spawn >= 0)
+    out[rows, spawn[rows, cols]] = cols
+    return out
 
 
 def parse_layout(layout: Sequence[str]) -> tuple[NDArray[np.bool_], int, int, int]:
@@ -150,9 +176,11 @@ def _manhattan(obj_cell: NDArray[np.int64], h: int, w: int) -> NDArray[np.int64]
 
 
 def build_batch(walls: NDArray[np.bool_], start: NDArray[np.int64], obj_cell: NDArray[np.int64],
-                obj_feat: NDArray[np.float64], height: int, width: int, steps: int) -> WorldBatch:
+                obj_feat: NDArray[np.float64], height: int, width: int, steps: int,
+                spawn: NDArray[np.int64] | None = None) -> WorldBatch:
     """Assemble a batch from its layout arrays and compute the shared tables. Raises if an object is
-    unreachable from the start or two objects share a cell."""
+    unreachable from the start, two objects share a cell, or ``spawn`` (B, K; default: nothing spawns) is
+    not a set of links from visible objects to distinct hidden ones."""
     walls = np.asarray(walls, dtype=bool)
     start = np.asarray(start, dtype=np.int64)
     obj_cell = np.asarray(obj_cell, dtype=np.int64)
@@ -166,8 +194,27 @@ def build_batch(walls: NDArray[np.bool_], start: NDArray[np.int64], obj_cell: ND
     np.put_along_axis(obj_at, obj_cell, np.arange(k)[None, :].repeat(b, 0), axis=1)
     if ((obj_at >= 0).sum(axis=1) != k).any() or (obj_cell == start[:, None]).any():
         raise EvoError("objects must occupy distinct cells other than the start")
+    spawn = np.full((b, k), -1, dtype=np.int64) if spawn is None else np.asarray(spawn, dtype=np.int64)
+    _check_spawn(spawn, k)
     return WorldBatch(height, width, steps, walls, start, obj_cell, np.asarray(obj_feat, dtype=np.float64),
-                      neighbors, dist, next_move, _manhattan(obj_cell, height, width), obj_at)
+                      neighbors, dist, next_move, _manhattan(obj_cell, height, width), obj_at, spawn)
+
+
+def _check_spawn(spawn: NDArray[np.int64], k: int) -> None:
+    """Each link points at another object, no object is released twice, and a released object releases
+    nothing (no chains: every hidden object has a visible parent)."""
+    if spawn.ndim != 2 or spawn.shape[1] != k or ((spawn < -1) | (spawn >= k)).any():
+        raise EvoError(f"spawn must be (B, {k}) object indices or -1")
+    linked = spawn >= 0
+    if (spawn == np.arange(k)).any():
+        raise EvoError("an object cannot release itself")
+    for row in spawn:
+        children = row[row >= 0]
+        if np.unique(children).size != children.size:
+            raise EvoError("two objects release the same hidden object")
+    hidden = parents(spawn) >= 0
+    if (linked & hidden).any():
+        raise EvoError("a released object cannot release another (no spawn chains)")
 
 
 def _draw_features(cfg: WorldConfig, features: Sequence[str], rng: np.random.Generator) -> NDArray[np.float64]:
@@ -190,9 +237,39 @@ def _draw_features(cfg: WorldConfig, features: Sequence[str], rng: np.random.Gen
     return np.array(rows)
 
 
+#: A spawned object appears on a free cell at most this many path steps from its parent, drawn uniformly
+#: (farther only when no such cell is left: then among the nearest free cells).
+SPILL_RADIUS = 2
+
+
+def _place_spawned(neighbors: NDArray[np.int64], walls: NDArray[np.bool_], free: NDArray[np.int64],
+                   parent_cells: NDArray[np.int64], rng: np.random.Generator) -> NDArray[np.int64]:
+    """A cell for each spawned object, in parent order, from ``free`` (reachable, unoccupied cells)."""
+    dist, _ = shortest_paths(neighbors[None], walls[None], parent_cells[None])
+    left = free.copy()
+    out = np.empty(parent_cells.size, dtype=np.int64)
+    for j in range(parent_cells.size):
+        d = dist[0, j, left]
+        near = np.flatnonzero(d <= max(SPILL_RADIUS, int(d.min())))
+        pick = int(near[rng.integers(near.size)])
+        out[j] = left[pick]
+        left = np.delete(left, pick)
+    return out
+
+
 def generate(cfg: WorldConfig, features: Sequence[str], n: int, rng: np.random.Generator) -> WorldBatch:
-    """Draw ``n`` solvable worlds from the distribution ``cfg``."""
-    k = sum(g.count for g in cfg.objects)
+    """Draw ``n`` solvable worlds from the distribution ``cfg``. Objects come in group order; the objects
+    that spawned objects become follow them, in the order of their parents."""
+    index = {f: i for i, f in enumerate(features)}
+    spawns = [g.spawns for g in cfg.objects for _ in range(g.count)]
+    k_visible = len(spawns)
+    parents_ = [i for i, sp in enumerate(spawns) if sp]
+    k = k_visible + len(parents_)
+    spawn_row = np.full(k, -1, dtype=np.int64)
+    spawn_row[parents_] = np.arange(k_visible, k)
+    child_feat = np.zeros((len(parents_), len(features)))
+    for j, i in enumerate(parents_):
+        child_feat[j, [index[f] for f in spawns[i]]] = 1.0
     if cfg.layout:
         fixed_walls, fixed_start, h, w = parse_layout(cfg.layout)
     else:
@@ -213,7 +290,8 @@ def generate(cfg: WorldConfig, features: Sequence[str], n: int, rng: np.random.G
                 if wl.all():  # every interior cell drew a wall: no start cell, try again
                     continue
                 s = int(rng.choice(np.flatnonzero(~wl)))
-            comp = _component(_neighbors(wl[None], h, w)[0], wl, s)
+            nb = _neighbors(wl[None], h, w)[0]
+            comp = _component(nb, wl, s)
             comp[s] = False
             cells = np.flatnonzero(comp)
             if cells.size >= k:
@@ -222,6 +300,10 @@ def generate(cfg: WorldConfig, features: Sequence[str], n: int, rng: np.random.G
             raise EvoError(f"could not draw a world with {k} reachable cells for the objects in "
                            f"{_MAX_ATTEMPTS} attempts: lower wall_density or the object count")
         walls[i], start[i] = wl, s
-        obj_cell[i] = rng.choice(cells, size=k, replace=False)
-        obj_feat[i] = _draw_features(cfg, features, rng)
-    return build_batch(walls, start, obj_cell, obj_feat, h, w, cfg.steps)
+        obj_cell[i, :k_visible] = rng.choice(cells, size=k_visible, replace=False)
+        obj_feat[i, :k_visible] = _draw_features(cfg, features, rng)
+        if parents_:
+            free = np.setdiff1d(cells, obj_cell[i, :k_visible])
+            obj_cell[i, k_visible:] = _place_spawned(nb, wl, free, obj_cell[i, parents_], rng)
+            obj_feat[i, k_visible:] = child_feat
+    return build_batch(walls, start, obj_cell, obj_feat, h, w, cfg.steps, np.tile(spawn_row, (n, 1)))

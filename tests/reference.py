@@ -42,6 +42,7 @@ class World:
     start: int
     obj_cell: list[int]
     obj_feat: list[list[float]]
+    spawn: list[int] | None = None  # object released when object k is consumed, or -1; None: nothing spawns
 
     @property
     def n_cells(self) -> int:
@@ -109,10 +110,13 @@ def next_move(world: World, dist: list[int], cell: int) -> int:
 
 
 def worlds_from_arrays(walls: NDArray[np.bool_], start: NDArray[np.int64], obj_cell: NDArray[np.int64],
-                       obj_feat: NDArray[np.float64], height: int, width: int) -> list[World]:
-    """The batch ``walls`` (B, C), ``start`` (B,), ``obj_cell`` (B, K), ``obj_feat`` (B, K, F) as Worlds."""
+                       obj_feat: NDArray[np.float64], height: int, width: int,
+                       spawn: NDArray[np.int64] | None = None) -> list[World]:
+    """The batch ``walls`` (B, C), ``start`` (B,), ``obj_cell`` (B, K), ``obj_feat`` (B, K, F) and
+    ``spawn`` (B, K) as Worlds."""
     return [World(height, width, [bool(x) for x in walls[b]], int(start[b]),
-                  [int(c) for c in obj_cell[b]], [[float(x) for x in row] for row in obj_feat[b]])
+                  [int(c) for c in obj_cell[b]], [[float(x) for x in row] for row in obj_feat[b]],
+                  None if spawn is None else [int(x) for x in spawn[b]])
             for b in range(len(start))]
 
 
@@ -278,9 +282,13 @@ def run_episode(agent: Agent, world: World, dists: list[list[int]], objective: P
     """One agent in one world: each step pick a move, pay the step cost, move, consume a remaining object
     on the new cell (earning its payoff); a terminal object ends the episode. The path is padded with the
     last cell to ``steps + 1`` cells. ``true_payoff`` accounts the same path under ``true_objective``: its
-    step cost and payoffs, until the first object with one of its terminal features."""
+    step cost and payoffs, until the first object with one of its terminal features. An object that
+    ``world.spawn`` names as released by another is absent until that one is consumed."""
     pos = world.start
-    remaining = [True] * len(world.obj_cell)
+    n_objects = len(world.obj_cell)
+    spawn = world.spawn if world.spawn is not None else [-1] * n_objects
+    remaining = [k not in spawn for k in range(n_objects)]
+    consumed = [False] * n_objects
     payoff = 0.0
     true_payoff = 0.0
     true_live = true_objective is not None
@@ -297,6 +305,9 @@ def run_episode(agent: Agent, world: World, dists: list[list[int]], objective: P
         k = world.object_at(pos)
         if k is not None and remaining[k]:
             remaining[k] = False
+            consumed[k] = True
+            if spawn[k] >= 0:
+                remaining[spawn[k]] = True
             payoff = payoff + object_value(objective, world.obj_feat[k])
             if true_live and true_objective is not None:
                 true_payoff = true_payoff + object_value(true_objective, world.obj_feat[k])
@@ -304,7 +315,7 @@ def run_episode(agent: Agent, world: World, dists: list[list[int]], objective: P
             if is_terminal(objective, world.obj_feat[k]):
                 break
     path += [pos] * (steps + 1 - len(path))
-    return Episode(payoff, [not r for r in remaining], taken, path, true_payoff)
+    return Episode(payoff, consumed, taken, path, true_payoff)
 
 
 def agent_cost(agent: Agent, costs: Costs) -> float:
@@ -338,12 +349,13 @@ class ReferenceEpisodes:
 def reference_episodes(walls: NDArray[np.bool_], start: NDArray[np.int64], obj_cell: NDArray[np.int64],
                        obj_feat: NDArray[np.float64], height: int, width: int, steps: int,
                        agents: Policy | Sequence[Agent], objective: Payoffs,
-                       costs: Costs, true_objective: Payoffs | None = None) -> ReferenceEpisodes:
+                       costs: Costs, true_objective: Payoffs | None = None,
+                       spawn: NDArray[np.int64] | None = None) -> ReferenceEpisodes:
     """Run every agent in every world, one episode at a time. ``agents`` is a decoded Policy or the result
-    of :func:`agents_from_genomes`."""
+    of :func:`agents_from_genomes`; ``spawn`` (B, K) as in :class:`evo.worlds.WorldBatch`."""
     if isinstance(agents, Policy):
         agents = agents_from_policy(agents)
-    worlds = worlds_from_arrays(walls, start, obj_cell, obj_feat, height, width)
+    worlds = worlds_from_arrays(walls, start, obj_cell, obj_feat, height, width, spawn)
     dists = [[bfs_distances(world, cell) for cell in world.obj_cell] for world in worlds]
     episodes = [[run_episode(agent, world, d, objective, steps, true_objective)
                  for world, d in zip(worlds, dists, strict=True)]

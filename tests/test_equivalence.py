@@ -70,7 +70,22 @@ def world_batches(draw: st.DrawFn) -> worlds.WorldBatch:
     return worlds.build_batch(np.array([r["walls"] for r in rows], dtype=bool),
                               np.array([r["start"] for r in rows]), np.array([r["obj_cell"] for r in rows]),
                               np.array([r["obj_feat"] for r in rows], dtype=np.float64),
-                              height, width, steps)
+                              height, width, steps, draw(spawn_links(len(rows), n_objects)))
+
+
+@st.composite
+def spawn_links(draw: st.DrawFn, n_worlds: int, n_objects: int) -> np.ndarray | None:
+    """None (nothing spawns) or, per world, a random set of visible objects each releasing a distinct
+    hidden one."""
+    if n_objects < 2 or draw(st.booleans()):
+        return None
+    spawn = np.full((n_worlds, n_objects), -1, dtype=np.int64)
+    for b in range(n_worlds):
+        order = draw(st.permutations(range(n_objects)))
+        n_links = draw(st.integers(0, n_objects // 2))
+        for parent, child in zip(order[:n_links], order[n_links:2 * n_links], strict=True):
+            spawn[b, parent] = child
+    return spawn
 
 
 @st.composite
@@ -95,6 +110,9 @@ def world_configs(draw: st.DrawFn, n_features: int) -> WorldConfig:
                                  min_size=n, max_size=n))
             groups.append(ObjectGroup(count=count, variants=tuple(Variant(p=1.0 / n, features=tuple(s))
                                                                   for s in sets)))
+        if 2 * sum(g.count * (2 if g.spawns else 1) for g in groups) <= room and draw(st.booleans()):
+            spawned = draw(st.lists(st.sampled_from(names), unique=True, min_size=1, max_size=n_features))
+            groups[-1] = replace(groups[-1], spawns=tuple(spawned))
     # up to 0.6, the densest the scenario validator accepts: small, dense grids are where drawing fails
     return WorldConfig(size=(height, width), wall_density=draw(st.sampled_from([0.0, 0.1, 0.2, 0.35, 0.6])),
                        steps=draw(st.integers(1, 16)), objects=tuple(groups))
@@ -151,7 +169,7 @@ def assert_same(batch: worlds.WorldBatch, genomes: np.ndarray, cfg: AgentConfig,
     got = run_episodes(policy, batch, objective, costs, record_paths=True, true_objective=true_objective)
     want = ref.reference_episodes(batch.walls, batch.start, batch.obj_cell, batch.obj_feat, batch.height,
                                   batch.width, batch.steps, ref.agents_from_genomes(genomes, cfg, n_features),
-                                  objective, costs, true_objective)
+                                  objective, costs, true_objective, batch.spawn)
     assert got.paths is not None
     # paths first: the first diverging step says most about a disagreement
     np.testing.assert_array_equal(got.paths, want.paths, err_msg="paths")
@@ -179,7 +197,7 @@ def generate(cfg: WorldConfig, n_features: int, n: int, seed: int) -> worlds.Wor
 
 def reference_worlds(batch: worlds.WorldBatch) -> list[ref.World]:
     return ref.worlds_from_arrays(batch.walls, batch.start, batch.obj_cell, batch.obj_feat, batch.height,
-                                  batch.width)
+                                  batch.width, batch.spawn)
 
 
 # ------------------------------------------------------------------------------------------------------

@@ -16,6 +16,12 @@ def test_classes_follow_the_definitions() -> None:
     assert list(got) == ["robust", "pseudo", "capability_failure", "misaligned", "non-optimizer"]
 
 
+def test_without_a_shift_good_agents_are_untested_not_robust() -> None:
+    train = np.array([0.95, 0.50, 0.95])
+    got = metrics.classify(train, {}, {}, np.array([True, True, False]), best_train=0.95)
+    assert list(got) == ["untested", "misaligned", "non-optimizer"]
+
+
 def test_thresholds_are_respected() -> None:
     train = np.array([1.0])
     shift = {"s": np.array([0.85])}
