@@ -22,6 +22,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
+from evo import results
+
 COLOURS = ["#1971c2", "#e03131", "#2f9e44", "#f08c00", "#9c36b5", "#0c8599", "#5c940d", "#d6336c"]
 
 
@@ -124,6 +126,6 @@ def preference_figure(rows: Sequence[Mapping[str, Any]], title: str = "") -> Fig
 def save(fig: Figure, path: str | Path) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=120)
+    results.save_figure(fig, path)  # atomic: a temporary file, then a rename
     plt.close(fig)
     return path

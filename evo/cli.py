@@ -322,7 +322,20 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     target = Path(args.dir)
     out = Path(args.out) if args.out else target / "analysis"
     out.mkdir(parents=True, exist_ok=True)
-    if args.analysis == "diversity":
+    if args.analysis in ("horizon", "best-of-n"):
+        from evo import goodhart_plots
+
+        horizon = args.analysis == "horizon"
+        nums = (goodhart_plots.horizon_numbers if horizon else goodhart_plots.best_of_n_numbers)(target)
+        lines, table = (goodhart_plots.horizon_report if horizon else goodhart_plots.best_of_n_report)(nums)
+        print("\n".join(lines))
+        stem = "goodhart_" + args.analysis.replace("-", "_")
+        results.write_csv(out / f"{stem}.csv", table, list(table[0]))
+        written = [out / f"{stem}.csv"]
+        if not args.no_figures:
+            draw = goodhart_plots.horizon_figure if horizon else goodhart_plots.best_of_n_figure
+            written.append(analysis_plots.save(draw(nums), out / f"{stem}.png"))
+    elif args.analysis == "diversity":
         rows = analyses.diversity_rows(target, proxy=args.proxy)
         if not rows:
             print(f"{target}: no finished runs yet")
@@ -480,8 +493,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-figures", action="store_true", help="do not redraw figures/probe.png")
     p.set_defaults(func=_cmd_probe)
 
-    p = sub.add_parser("analyze", help="multi-seed analyses: the diversity dial; preference vs capability",
-                       description="diversity SWEEP_DIR: per diversity fraction q of a sweep (e.g. "
+    p = sub.add_parser("analyze", help="multi-seed analyses: the diversity dial; preference vs capability; "
+                       "Goodhart curves",
+                       description="horizon SWEEP_DIR: proxy and true fitness against the planning horizon "
+                       "of a sweep over agent.horizon (scenarios/sweeps/goodhart_horizon.toml, "
+                       "goodhart_vault_horizon.toml), mean and 95 pct band over seeds, the threshold (peak of "
+                       "true fitness) and the sharpest fall after it. best-of-n SWEEP_DIR: the same against "
+                       "d = sqrt(KL) of best-of-n for a sweep over evolution.selection.fraction = 1/n "
+                       "(goodhart_best_of_n.toml), with the fit true = d(alpha - beta d) and its R². "
+                       "diversity SWEEP_DIR: per diversity fraction q of a sweep (e.g. "
                        "scenarios/sweeps/diversity_dial.toml), the fraction of seeds whose champion ends "
                        "robust "
                        "(Wilson 95 pct interval) and the population's robust fraction. preference DIR (a run "
@@ -490,8 +510,10 @@ def build_parser() -> argparse.ArgumentParser:
                        "worlds from --seed and records the object each reached first: share of episodes that "
                        "went to the proxy (default: red objects the base objective does not pay for) against "
                        "train fitness. Writes CSV rows and a figure to DIR/analysis/ (or --out).")
-    p.add_argument("analysis", choices=("diversity", "preference"), help="which analysis")
-    p.add_argument("dir", help="a sweep directory (diversity) or a run or sweep directory (preference)")
+    p.add_argument("analysis", choices=("diversity", "preference", "horizon", "best-of-n"),
+                   help="which analysis")
+    p.add_argument("dir", help="a sweep directory (diversity, horizon, best-of-n) or a run or sweep directory "
+                   "(preference)")
     p.add_argument("--agents", choices=("champion", "all"), default="champion",
                    help="preference: the champion of each run (default) or every agent of the final "
                    "populations")

@@ -68,7 +68,9 @@ class Transition:
 
     ``threshold``: the x of the peak of mean true fitness. ``drop``: the largest fall of mean true fitness
     between consecutive x after the peak, at ``drop_at`` (the x it falls to) and per unit x as ``steepness``.
-    ``lost``: the fraction of the peak's gain over the first x that is lost at the last x."""
+    ``lost``: the fraction of the peak's gain over the first x that is lost at the last x. ``width``: how
+    sharp the fall is, as the x distance from the peak to the first x where true fitness has made 90 % of
+    its fall to its lowest value after the peak (small: a phase transition; large: a gradual decline)."""
 
     threshold: float
     peak: float
@@ -76,6 +78,7 @@ class Transition:
     drop_at: float
     steepness: float
     lost: float
+    width: float
 
 
 def phase_transition(x: Sequence[float] | NDArray[np.float64],
@@ -95,5 +98,8 @@ def phase_transition(x: Sequence[float] | NDArray[np.float64],
         drop, drop_at, steep = 0.0, float(x[i]), 0.0
     gain = y[i] - y[0]
     lost = float((y[i] - y[-1]) / gain) if gain > 0 else float("nan")
+    after = y[i:]
+    fall = y[i] - after.min()
+    width = float(x[i + int(np.argmax(after <= y[i] - 0.9 * fall))] - x[i]) if fall > 0 else 0.0
     return Transition(threshold=float(x[i]), peak=float(y[i]), drop=drop, drop_at=drop_at, steepness=steep,
-                      lost=lost)
+                      lost=lost, width=width)

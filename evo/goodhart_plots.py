@@ -8,12 +8,11 @@ optimization power (DESIGN §1).
   selection (best-of-n; Gao, Schulman & Hilton 2022): both against d = sqrt(KL), with the fit
   ``true − true(n=1) = d(α − βd)``.
 
-Run ``python -m evo.goodhart_plots SWEEP_DIR {horizon,best_of_n} --out FIGURE.png`` (prints the numbers).
+Drawn by ``evo analyze horizon SWEEP_DIR`` and ``evo analyze best-of-n SWEEP_DIR`` (which print the numbers).
 """
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -63,28 +62,34 @@ def horizon_numbers(sweep_dir: str | Path) -> dict[str, Any]:
             "seeds": min(len(v) for v in true.values()), "name": meta["name"]}
 
 
-def horizon_figure(sweep_dir: str | Path) -> tuple[Figure, dict[str, Any]]:
-    """Proxy and true fitness against the planning horizon, the phase transition marked."""
-    nums = horizon_numbers(sweep_dir)
+def _lost_phrase(tr: goodhart.Transition, x: Sequence[float]) -> str:
+    if tr.lost > 1:
+        return f"by horizon {x[-1]:g} true fitness is below its value at horizon {x[0]:g}"
+    return f"{100 * tr.lost:.0f} % of the gain lost by horizon {x[-1]:g}"
+
+
+def horizon_figure(nums: Mapping[str, Any]) -> Figure:
+    """Proxy and true fitness against the planning horizon, the phase transition marked (``nums``: from
+    :func:`horizon_numbers`)."""
     x, tr = nums["horizon"], nums["transition"]
     fig, ax = plt.subplots(figsize=(8, 5))
     _band(ax, x, nums["proxy"], lambda k: k, PROXY, "proxy = base objective (what selection sees)")
     _band(ax, x, nums["true"], lambda k: k, TRUE, "true objective (what the designers want)")
     ax.axvline(tr.threshold, color="black", lw=1, ls="--")
     ax.annotate(f"threshold: true fitness peaks at horizon {tr.threshold:g} ({tr.peak:.2f});\n"
-                f"sharpest fall {tr.drop:.2f} ({tr.steepness:.2f} per horizon step) "
-                f"to horizon {tr.drop_at:g};\n"
-                f"{100 * tr.lost:.0f} % of the gain lost by horizon {x[-1]:g}",
+                f"90 % of its fall within {tr.width:g} horizon steps; sharpest fall {tr.drop:.2f}\n"
+                f"({tr.steepness:.2f} per horizon step) to horizon {tr.drop_at:g};\n"
+                + _lost_phrase(tr, x),
                 xy=(tr.threshold, tr.peak), xytext=(0.38, 0.52), textcoords="axes fraction", fontsize=8,
                 arrowprops={"arrowstyle": "->", "lw": 0.8})
     ax.axhline(0, color="black", lw=0.5)
     ax.set_xlabel("planning horizon (path steps the mesa-optimizer searches) — optimization power")
     ax.set_ylabel("fitness of the final population (mean payoff per episode)")
-    ax.set_title(f"{nums['name']}: proxy rises smoothly, true fitness peaks at horizon {tr.threshold:g} then "
+    ax.set_title(f"{nums['name']}: proxy keeps rising, true fitness peaks at horizon {tr.threshold:g} then "
                  f"falls\nmean over {nums['seeds']} seeds, 95 % t-band, dots = seeds", fontsize=10)
     ax.legend(fontsize=8, loc="upper left")
     ax.grid(alpha=0.3)
-    return fig, nums
+    return fig
 
 
 def best_of_n_numbers(sweep_dir: str | Path) -> dict[str, Any]:
@@ -107,9 +112,9 @@ def best_of_n_numbers(sweep_dir: str | Path) -> dict[str, Any]:
             "seeds": min(len(v) for v in true.values()), "name": meta["name"]}
 
 
-def best_of_n_figure(sweep_dir: str | Path) -> tuple[Figure, dict[str, Any]]:
-    """Proxy and true fitness of the selected population against d = sqrt(KL) of best-of-n, with the fit."""
-    nums = best_of_n_numbers(sweep_dir)
+def best_of_n_figure(nums: Mapping[str, Any]) -> Figure:
+    """Proxy and true fitness of the selected population against d = sqrt(KL) of best-of-n, with the fit
+    (``nums``: from :func:`best_of_n_numbers`)."""
     d, fit, base = nums["d"], nums["fit"], nums["baseline"]
     dmap = dict(zip(nums["fractions"], d, strict=True))
     fig, ax = plt.subplots(figsize=(8, 5))
@@ -129,36 +134,37 @@ def best_of_n_figure(sweep_dir: str | Path) -> tuple[Figure, dict[str, Any]]:
                  f"{fit.peak_d:.2f}", fontsize=10)
     ax.legend(fontsize=8, loc="upper left")
     ax.grid(alpha=0.3)
-    return fig, nums
+    return fig
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m evo.goodhart_plots", description=__doc__.split("\n")[0])
-    parser.add_argument("sweep_dir")
-    parser.add_argument("kind", choices=["horizon", "best_of_n"])
-    parser.add_argument("--out", required=True, help="PNG to write")
-    args = parser.parse_args(argv)
-    if args.kind == "horizon":
-        fig, nums = horizon_figure(args.sweep_dir)
-        tr = nums["transition"]
-        print("horizon  proxy  true")
-        for h, p, t in zip(nums["horizon"], nums["proxy_mean"], nums["true_mean"], strict=True):
-            print(f"{h:7g}  {p:5.2f}  {t:5.2f}")
-        print(f"threshold (peak of true) = horizon {tr.threshold:g} (true {tr.peak:.3f}); sharpest fall "
-              f"{tr.drop:.3f} to horizon {tr.drop_at:g} ({tr.steepness:.3f}/step); "
-              f"lost {tr.lost:.2f} of the gain")
-    else:
-        fig, nums = best_of_n_figure(args.sweep_dir)
-        for ni, di, f in zip(nums["n"], nums["d"], nums["fractions"], strict=True):
-            print(f"n={ni:6g} d={di:.3f} proxy={np.mean(nums['proxy'][f]):.3f} "
-                  f"true={np.mean(nums['true'][f]):.3f}")
-        for label, fit in (("all seeds", nums["fit"]), ("cell means", nums["fit_means"])):
-            print(f"fit ({label}): alpha={fit.alpha:.3f} beta={fit.beta:.3f} R2={fit.r2:.3f} "
-                  f"peak d={fit.peak_d:.3f}")
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(args.out, dpi=120, bbox_inches="tight")
-    return 0
+def horizon_report(nums: Mapping[str, Any]) -> tuple[list[str], list[dict[str, float]]]:
+    """Printable lines and CSV rows (one per horizon) of :func:`horizon_numbers`."""
+    tr = nums["transition"]
+    lines = [f"{nums['name']}: proxy and true fitness of the final population, mean over seeds",
+             "  horizon  seeds  proxy   true"]
+    rows = []
+    for h, p, t in zip(nums["horizon"], nums["proxy_mean"], nums["true_mean"], strict=True):
+        n = len(nums["true"][float(h)])
+        lines.append(f"  {h:7g}  {n:5d}  {p:5.2f}  {t:5.2f}")
+        rows.append({"horizon": float(h), "seeds": n, "proxy_mean": float(p), "true_mean": float(t)})
+    lines.append(f"threshold (peak of true fitness): horizon {tr.threshold:g}, true {tr.peak:.3f}; 90 % of "
+                 f"its fall within {tr.width:g} horizon steps; sharpest "
+                 f"fall {tr.drop:.3f} to horizon {tr.drop_at:g} ({tr.steepness:.3f} per horizon step); "
+                 + _lost_phrase(tr, nums["horizon"]))
+    return lines, rows
 
 
-if __name__ == "__main__":
-    raise SystemExit(main())
+def best_of_n_report(nums: Mapping[str, Any]) -> tuple[list[str], list[dict[str, float]]]:
+    """Printable lines and CSV rows (one per n) of :func:`best_of_n_numbers`."""
+    lines = [f"{nums['name']}: best-of-n (truncation keeping 1 of n), mean over seeds",
+             "       n      d  proxy   true"]
+    rows = []
+    for ni, di, f in zip(nums["n"], nums["d"], nums["fractions"], strict=True):
+        p, t = float(np.mean(nums["proxy"][f])), float(np.mean(nums["true"][f]))
+        lines.append(f"  {ni:6g}  {di:5.3f}  {p:5.2f}  {t:5.2f}")
+        rows.append({"n": float(ni), "d": float(di), "seeds": len(nums["true"][f]), "proxy_mean": p,
+                     "true_mean": t})
+    for label, fit in (("all seeds", nums["fit"]), ("cell means", nums["fit_means"])):
+        lines.append(f"fit true − true(n=1) = d(α − βd) on {label}: α = {fit.alpha:.3f}, β = {fit.beta:.3f}, "
+                     f"R² = {fit.r2:.3f}, peak at d = {fit.peak_d:.3f}")
+    return lines, rows

@@ -40,12 +40,14 @@ class ObjectGroup:
     """``count`` objects per world. Either ``features`` (feature -> independent probability of being
     present) or ``variants`` (mutually exclusive feature sets with probabilities summing to 1). ``spawns``
     (a feature name or a list of them): consuming one of these objects releases a new object with exactly
-    those features on a free cell near it (a tipped bin spills trash; see :mod:`evo.worlds`)."""
+    those features on a free cell near it (a tipped bin spills trash; see :mod:`evo.worlds`). ``zone`` (a
+    lowercase letter, fixed layouts only): the objects lie on the layout's cells marked with that letter."""
 
     count: int = 1
     features: dict[str, float] = field(default_factory=dict)
     variants: tuple[Variant, ...] = ()
     spawns: tuple[str, ...] | str = ()
+    zone: str = ""
 
     def __post_init__(self) -> None:
         if isinstance(self.spawns, str):
@@ -455,9 +457,9 @@ def _check_world(f: str, key: str, w: WorldConfig, known_feature: Any) -> None:
     if w.layout:
         width = len(w.layout[0])
         for i, row in enumerate(w.layout):
-            if len(row) != width or set(row) - set("#.S"):
-                raise ScenarioError(f, f"{key}.layout[{i}]",
-                                    f"a row of {width} characters from '#', '.', 'S'", row)
+            if len(row) != width or any(not (ch in "#.S" or "a" <= ch <= "z") for ch in row):
+                raise ScenarioError(f, f"{key}.layout[{i}]", f"a row of {width} characters from '#', '.', "
+                                    "'S' and the zone letters a-z", row)
         if sum(row.count("S") for row in w.layout) != 1:
             raise ScenarioError(f, f"{key}.layout", "exactly one start cell 'S'", list(w.layout))
     else:
@@ -487,23 +489,34 @@ def _check_world(f: str, key: str, w: WorldConfig, known_feature: Any) -> None:
             known_feature(f"{gk}.spawns[{j}]", fname)
         if len(set(g.spawns)) != len(g.spawns):
             raise ScenarioError(f, f"{gk}.spawns", "distinct feature names", list(g.spawns))
+        if g.zone and not w.layout:
+            raise ScenarioError(f, f"{gk}.zone", "no zone: zones are letters of a fixed 'layout', and this "
+                                "distribution has none", g.zone)
+        if g.zone and (len(g.zone) != 1 or not "a" <= g.zone <= "z" or not any(g.zone in row for row in w.layout)):
+            raise ScenarioError(f, f"{gk}.zone", "a lowercase letter that marks cells of the layout", g.zone)
     # every spawned object is allocated (hidden) when the world is drawn, so it needs a cell too
     n_objects = sum(g.count * (2 if g.spawns else 1) for g in w.objects)
     if w.layout:
-        free = sum(row.count(".") for row in w.layout)
+        free = sum(ch != "#" and ch != "S" for row in w.layout for ch in row)
     else:
         free = (w.size[0] - 2) * (w.size[1] - 2) - 1
     if n_objects > free:
         raise ScenarioError(f, f"{key}.objects", f"at most {free} objects (free cells besides the start)",
                             n_objects)
     if w.layout:
-        from evo.worlds import reachable_cells  # pure numpy
+        from evo.worlds import reachable_cells, reachable_zone_cells  # pure numpy
 
         reach = reachable_cells(w.layout)
         if reach < n_objects:
             raise ScenarioError(f, f"{key}.layout",
                                 f"a layout whose start reaches at least {n_objects} free cells "
                                 "(every object must be reachable)", f"{reach} reachable cells")
+        zone_reach = reachable_zone_cells(w.layout)
+        for z in sorted({g.zone for g in w.objects if g.zone}):
+            need = sum(g.count for g in w.objects if g.zone == z)
+            if zone_reach[z] < need:
+                raise ScenarioError(f, f"{key}.layout", f"at least {need} cells of zone '{z}' the start "
+                                    "reaches (one per object placed there)", f"{zone_reach[z]} reachable")
 
 
 # --------------------------------------------------------------------------------------------------------

@@ -103,12 +103,32 @@ def parents(spawn: NDArray[np.int64]) -> NDArray[np.int64]:
 
 
 def parse_layout(layout: Sequence[str]) -> tuple[NDArray[np.bool_], int, int, int]:
-    """``(walls (C,), start cell, height, width)`` of a layout given as rows of ``#``, ``.``, ``S``.
-    Cells outside the layout's border are treated as walls by the move table."""
+    """``(walls (C,), start cell, height, width)`` of a layout given as rows of ``#`` (wall), ``.`` (free),
+    ``S`` (the start) and lowercase letters (free cells of a named zone, see :func:`layout_zones`). Cells
+    outside the layout's border are treated as walls by the move table."""
     h, w = len(layout), len(layout[0])
     walls = np.array([[ch == "#" for ch in row] for row in layout], dtype=bool).reshape(-1)
     start = next(r * w + c for r, row in enumerate(layout) for c, ch in enumerate(row) if ch == "S")
     return walls, start, h, w
+
+
+def layout_zones(layout: Sequence[str]) -> dict[str, NDArray[np.int64]]:
+    """The cells of each zone of a layout: a lowercase letter marks a free cell of the zone it names. An
+    object group with ``zone = "v"`` is placed on ``v`` cells only."""
+    zones: dict[str, list[int]] = {}
+    width = len(layout[0])
+    for r, row in enumerate(layout):
+        for c, ch in enumerate(row):
+            if "a" <= ch <= "z":
+                zones.setdefault(ch, []).append(r * width + c)
+    return {z: np.array(cells, dtype=np.int64) for z, cells in sorted(zones.items())}
+
+
+def reachable_zone_cells(layout: Sequence[str]) -> dict[str, int]:
+    """Number of cells of each zone the start of a fixed layout reaches."""
+    walls, start, h, w = parse_layout(layout)
+    comp = _component(_neighbors(walls[None], h, w)[0], walls, start)
+    return {z: int(comp[cells].sum()) for z, cells in layout_zones(layout).items()}
 
 
 def _neighbors(walls: NDArray[np.bool_], h: int, w: int) -> NDArray[np.int64]:
@@ -257,6 +277,24 @@ def _place_spawned(neighbors: NDArray[np.int64], walls: NDArray[np.bool_], free:
     return out
 
 
+def _place_in_zones(zone_of: Sequence[str], zones: dict[str, NDArray[np.int64]], cells: NDArray[np.int64],
+                    rng: np.random.Generator) -> NDArray[np.int64]:
+    """Distinct cells for objects of which some must lie in a named zone: zoned objects first (in object
+    order, each zone's objects drawn together), then the others anywhere still free among ``cells``."""
+    out = np.full(len(zone_of), -1, dtype=np.int64)
+    taken: set[int] = set()
+    for z in dict.fromkeys(x for x in zone_of if x):
+        idx = [j for j, x in enumerate(zone_of) if x == z]
+        pool = np.intersect1d(zones[z], cells)
+        out[idx] = rng.choice(pool, size=len(idx), replace=False)
+        taken.update(out[idx].tolist())
+    rest = [j for j, x in enumerate(zone_of) if not x]
+    if rest:
+        pool = np.array([c for c in cells.tolist() if c not in taken], dtype=np.int64)
+        out[rest] = rng.choice(pool, size=len(rest), replace=False)
+    return out
+
+
 def generate(cfg: WorldConfig, features: Sequence[str], n: int, rng: np.random.Generator) -> WorldBatch:
     """Draw ``n`` solvable worlds from the distribution ``cfg``. Objects come in group order; the objects
     that spawned objects become follow them, in the order of their parents."""
@@ -270,8 +308,10 @@ def generate(cfg: WorldConfig, features: Sequence[str], n: int, rng: np.random.G
     child_feat = np.zeros((len(parents_), len(features)))
     for j, i in enumerate(parents_):
         child_feat[j, [index[f] for f in spawns[i]]] = 1.0
+    zone_of = [g.zone for g in cfg.objects for _ in range(g.count)]
     if cfg.layout:
         fixed_walls, fixed_start, h, w = parse_layout(cfg.layout)
+        zones = layout_zones(cfg.layout)
     else:
         h, w = cfg.size
     walls = np.empty((n, h * w), dtype=bool)
@@ -300,7 +340,10 @@ def generate(cfg: WorldConfig, features: Sequence[str], n: int, rng: np.random.G
             raise EvoError(f"could not draw a world with {k} reachable cells for the objects in "
                            f"{_MAX_ATTEMPTS} attempts: lower wall_density or the object count")
         walls[i], start[i] = wl, s
-        obj_cell[i, :k_visible] = rng.choice(cells, size=k_visible, replace=False)
+        if any(zone_of):
+            obj_cell[i, :k_visible] = _place_in_zones(zone_of, zones, cells, rng)
+        else:
+            obj_cell[i, :k_visible] = rng.choice(cells, size=k_visible, replace=False)
         obj_feat[i, :k_visible] = _draw_features(cfg, features, rng)
         if parents_:
             free = np.setdiff1d(cells, obj_cell[i, :k_visible])

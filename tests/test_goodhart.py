@@ -117,6 +117,7 @@ def test_phase_transition() -> None:
     assert (t.threshold, t.peak, t.drop_at) == (4.0, 2.0, 8.0)
     assert t.drop == pytest.approx(1.3) and t.steepness == pytest.approx(0.65)
     assert t.lost == pytest.approx(0.8)
+    assert t.width == 4.0  # 90 % of the fall from 2.0 to 0.4 is reached at x = 8, 4 after the peak
     with pytest.raises(ValueError):
         goodhart.phase_transition([2, 1], [0.0, 1.0])
 
