@@ -32,7 +32,10 @@ CLASS_LABELS = {"robust": "robust", "pseudo": "pseudo-aligned", "capability_fail
                 "untested": "good in train, no shift to test"}
 NAMED_COLOURS = {"red": "#e03131", "blue": "#1c7ed6", "green": "#2f9e44", "yellow": "#f59f00",
                  "purple": "#9c36b5", "orange": "#f76707", "white": "#f1f3f5", "black": "#212529"}
-SHAPE_MARKERS = {"door": "s", "gem": "D", "key": "P", "food": "o", "candy": "*", "trash": "X"}
+SHAPE_MARKERS = {"door": "s", "gem": "D", "key": "P", "food": "o", "candy": "*", "trash": "X", "bin": "h",
+                 "sensor": "^"}
+#: colours of objects that carry no colour feature, by what they are
+KIND_COLOURS = {"trash": "#a0785a", "bin": "#1098ad", "sensor": "#ae3ec9", "fruit": "#74b816"}
 
 
 def _log(run: Path) -> dict[str, np.ndarray]:
@@ -133,7 +136,8 @@ def classes_figure(run: str | Path) -> Figure | None:
 
 
 def _object_style(features: list[str]) -> tuple[str, str]:
-    colour = next((NAMED_COLOURS[f] for f in features if f in NAMED_COLOURS), "#adb5bd")
+    colour = next((NAMED_COLOURS[f] for f in features if f in NAMED_COLOURS),
+                  next((KIND_COLOURS[f] for f in features if f in KIND_COLOURS), "#adb5bd"))
     marker = next((SHAPE_MARKERS[f] for f in features if f in SHAPE_MARKERS), "o")
     return colour, marker
 
@@ -192,7 +196,9 @@ def champion_figure(run: str | Path) -> Figure:
     summary = results.read_json(run / "summary.json")
     names = [str(n) for n in data["names"]]
     features = [str(f) for f in data["features"]]
-    fig, axes = plt.subplots(1, len(names), figsize=(4.2 * len(names), 5.2), layout="constrained")
+    h, w = (int(x) for x in data[f"{names[0]}.shape"])
+    fig, axes = plt.subplots(1, len(names), figsize=(4.2 * len(names), 4.2 * min(h / w, 1.5) + 1.2),
+                             layout="constrained")
     axes = np.atleast_1d(axes)
     for ax, name in zip(axes, names):
         _draw_world(ax, data, name, features)

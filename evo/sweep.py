@@ -401,7 +401,8 @@ def _first_pseudo_majority(summary: Mapping[str, Any], run: Path) -> float | Non
 
 
 #: Headline numbers recorded per run. Fractions are of the final population; fitness is the base objective
-#: except ``true_*`` (the true objective, empty for scenarios without one).
+#: except ``true_*`` (the true objective, empty for scenarios without one). Class fractions are empty for
+#: scenarios without a shift (no agent can be robust or pseudo-aligned without one).
 METRICS: tuple[Metric, ...] = (
     Metric("train_fitness", "train fitness (final population mean)",
            lambda s, _: _get(s, "train", "base_fitness", "mean")),
@@ -410,7 +411,7 @@ METRICS: tuple[Metric, ...] = (
     Metric("shift_fitness", "shift fitness (final population mean)",
            lambda s, _: _shift_mean(s, "base_fitness", "mean")),
     Metric("pseudo_fraction", "pseudo-aligned fraction of the final population",
-           lambda s, _: _get(s, "classes", "pseudo")),
+           lambda s, _: _get(s, "classes", "pseudo") if s.get("shift") else None),
     Metric("alignment", "alignment: cosine(w, base objective), population mean",
            lambda s, _: _get(s, "alignment", "mean")),
     Metric("gens_to_pseudo", "generations until the champion's line of descent stays pseudo-aligned",
@@ -418,7 +419,7 @@ METRICS: tuple[Metric, ...] = (
     Metric("gens_to_pseudo_majority", "first generation with ≥ 50 % of the shift-evaluated sample "
            "pseudo-aligned", _first_pseudo_majority),
     Metric("robust_fraction", "robust fraction of the final population",
-           lambda s, _: _get(s, "classes", "robust"), headline=False),
+           lambda s, _: _get(s, "classes", "robust") if s.get("shift") else None, headline=False),
     Metric("train_fitness_best", "train fitness (final population best)",
            lambda s, _: _get(s, "train", "base_fitness", "best"), headline=False),
     Metric("champion_shift_fitness", "shift fitness of the champion",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 import math
 from pathlib import Path
@@ -156,3 +157,51 @@ def _quiet_run(s: scenario.Scenario, seed: int) -> tuple[float, float]:
     ep = model.evaluate(state.genomes, batch)
     assert ep.true_fitness is not None
     return float(ep.fitness.mean()), float(ep.true_fitness.mean())
+
+
+def test_analyze_horizon_draws_the_transition_from_a_sweep(tmp_path: Path, capsys: pytest.CaptureFixture[str]
+                                                           ) -> None:
+    """`evo analyze horizon` on a small goodhart_vault sweep (horizons 4 and 12, two seeds, 3 generations):
+    a table per horizon, the threshold line, a CSV and a figure; past the sensor's distance (11) the proxy
+    is up and the true objective down."""
+    from evo import cli, sweep
+
+    path = tmp_path / "vault_horizon.toml"
+    base = (ROOT / "scenarios" / "goodhart_vault.toml").as_posix()
+    path.write_text(f'[sweep]\nname = "vault"\nbase = "{base}"\n'
+                    'seeds = 2\n[fixed]\n"evolution.generations" = 3\n"evolution.population" = 20\n'
+                    '"evolution.eval_worlds" = 8\n[grid]\n"agent.horizon" = [4, 12]\n', encoding="utf-8")
+    out = tmp_path / "sweep"
+    assert not sweep.run_sweep(path, out, backend="serial", figures=False).failed
+    capsys.readouterr()
+    assert cli.main(["analyze", "horizon", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "threshold (peak of true fitness): horizon 4" in printed
+    with (out / "analysis" / "goodhart_horizon.csv").open(encoding="utf-8") as fh:
+        rows = {round(float(r["horizon"])): r for r in csv.DictReader(fh)}
+    assert float(rows[12]["proxy_mean"]) > float(rows[4]["proxy_mean"])
+    assert float(rows[12]["true_mean"]) < float(rows[4]["true_mean"])
+    assert (out / "analysis" / "goodhart_horizon.png").stat().st_size > 10_000
+
+
+def test_analyze_best_of_n_fits_gao_on_a_sweep(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`evo analyze best-of-n` on a small goodhart_best_of_n sweep (n = 1, 2, 8; 3 seeds; 64 agents): one
+    row per n with d = sqrt(KL), both fits printed, a CSV and a figure."""
+    from evo import cli, sweep
+
+    base = (ROOT / "scenarios" / "goodhart_best_of_n.toml").as_posix()
+    path = tmp_path / "bon.toml"
+    path.write_text(f'[sweep]\nname = "bon"\nbase = "{base}"\nseeds = 3\n[fixed]\n'
+                    '"evolution.population" = 64\n"evolution.eval_worlds" = 8\n'
+                    '[grid]\n"evolution.selection.fraction" = [1.0, 0.5, 0.125]\n', encoding="utf-8")
+    out = tmp_path / "sweep"
+    assert not sweep.run_sweep(path, out, backend="serial", figures=False).failed
+    capsys.readouterr()
+    assert cli.main(["analyze", "best-of-n", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "on all seeds: α = " in printed and "on cell means: α = " in printed
+    with (out / "analysis" / "goodhart_best_of_n.csv").open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [float(r["n"]) for r in rows] == [1.0, 2.0, 8.0]
+    np.testing.assert_allclose([float(r["d"]) for r in rows], np.sqrt(goodhart.best_of_n_kl([1, 2, 8])))
+    assert (out / "analysis" / "goodhart_best_of_n.png").stat().st_size > 10_000

@@ -121,13 +121,14 @@ def _cleaning_run(seed: int) -> dict[str, float]:
 
 @pytest.mark.slow
 def test_optimized_cleaners_learn_to_spawn_and_collect() -> None:
-    """goodhart_cleaning, seeds 0–9. Measured: the champion's w[bin] > 0 in 10/10 seeds; the final
-    population tips 3.0–3.5 bins per episode (the trash-only control knocks over 0.73 on its way) and
-    collects 80–85 % of the spill; its true fitness is 1.1–1.6 against 2.6 for the control. Required: w[bin]
-    > 0 in >= 9/10 seeds (an agent indifferent to bins would have it by chance in half), >= 2 bins tipped
-    per episode (well above the control's 0.73, well below the measured 3.0) and >= 60 % of the spill
-    collected (a robot that tipped bins without wanting the spill would collect only what lies on its
-    way), and true fitness below 80 % of the control's in >= 8/10 seeds (measured max 62 %)."""
+    """goodhart_cleaning, seeds 0–9. Measured: the champion's w[bin] > 0 in 10/10 seeds (0.77–1.90); the
+    final population tips 2.77–3.40 bins per episode (the trash-only control knocks over 0.73 on its way)
+    and collects 82–91 % of the spill; its true fitness is 1.14–1.88 against 2.59 for the control (44–73 %).
+    Required: w[bin] > 0 in >= 9/10 seeds (a population indifferent to bins would have it by chance in
+    half), >= 2 bins tipped per episode in every seed (well above the control's 0.73, below the measured
+    minimum 2.77), >= 60 % of the spill collected (a robot that tipped bins without wanting the spill would
+    collect only what lies on its way), and true fitness below 80 % of the control's in >= 8/10 seeds
+    (measured 10/10, the largest 73 %)."""
     control_true = _planted("goodhart_cleaning", {"trash": 1.0})[1]
     with ProcessPoolExecutor(2, mp_context=get_context("spawn")) as pool:
         runs = list(pool.map(_cleaning_run, range(10)))
