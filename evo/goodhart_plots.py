@@ -25,6 +25,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from evo import goodhart
+from evo.errors import EvoError
 from evo.sweep import mean_ci, read_index
 
 PROXY, TRUE = "#1971c2", "#2b8a3e"
@@ -36,6 +37,25 @@ def _by_value(rows: Sequence[Mapping[str, Any]], key: str, column: str) -> dict[
         if r["status"] == "done" and r.get(column) is not None:
             out.setdefault(float(r[key]), []).append(float(r[column]))
     return dict(sorted(out.items()))
+
+
+def _swept(sweep_dir: str | Path, key: str, what: str) -> tuple[dict[str, Any], dict[float, list[float]],
+                                                                dict[float, list[float]]]:
+    """The sweep's meta and, per value of ``key``, the proxy and true fitness of its finished runs; a clear
+    :class:`EvoError` when the sweep does not vary ``key``, has no true objective, or has < 2 values done."""
+    meta, rows = read_index(sweep_dir)
+    if key not in meta["params"]:
+        raise EvoError(f"{sweep_dir}: {what} needs a sweep over '{key}'; this one varies "
+                       + (", ".join(meta["params"]) or "nothing"))
+    proxy = _by_value(rows, key, "train_fitness")
+    true = _by_value(rows, key, "true_fitness")
+    if not true:
+        raise EvoError(f"{sweep_dir}: no finished run has a true-objective fitness: {what} compares the proxy "
+                       "with a [true_objective], and the base scenario has none (or no run is done yet)")
+    if len(true) < 2:
+        raise EvoError(f"{sweep_dir}: {what} needs finished runs at two or more values of '{key}', "
+                       f"found {len(true)}")
+    return meta, proxy, true
 
 
 def _band(ax: Any, x: np.ndarray, groups: Mapping[float, list[float]], xs_of: Any, colour: str, label: str
@@ -51,9 +71,7 @@ def _band(ax: Any, x: np.ndarray, groups: Mapping[float, list[float]], xs_of: An
 
 def horizon_numbers(sweep_dir: str | Path) -> dict[str, Any]:
     """Per horizon: proxy and true means; and the :class:`evo.goodhart.Transition` of true fitness."""
-    meta, rows = read_index(sweep_dir)
-    proxy = _by_value(rows, "agent.horizon", "train_fitness")
-    true = _by_value(rows, "agent.horizon", "true_fitness")
+    meta, proxy, true = _swept(sweep_dir, "agent.horizon", "the horizon analysis")
     x = np.array(list(true))
     t_mean = np.array([np.mean(v) for v in true.values()])
     p_mean = np.array([np.mean(v) for v in proxy.values()])
@@ -94,10 +112,7 @@ def horizon_figure(nums: Mapping[str, Any]) -> Figure:
 
 def best_of_n_numbers(sweep_dir: str | Path) -> dict[str, Any]:
     """Per n: d = sqrt(KL), proxy and true values; the Gao fit of true − mean true at n = 1 on every seed."""
-    meta, rows = read_index(sweep_dir)
-    key = "evolution.selection.fraction"
-    proxy = _by_value(rows, key, "train_fitness")
-    true = _by_value(rows, key, "true_fitness")
+    meta, proxy, true = _swept(sweep_dir, "evolution.selection.fraction", "the best-of-n analysis")
     fractions = sorted(true, reverse=True)  # n ascending
     n = np.array([1.0 / f for f in fractions])
     d = np.sqrt(goodhart.best_of_n_kl(np.rint(n)))

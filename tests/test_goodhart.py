@@ -182,6 +182,11 @@ def test_analyze_horizon_draws_the_transition_from_a_sweep(tmp_path: Path, capsy
     assert float(rows[12]["proxy_mean"]) > float(rows[4]["proxy_mean"])
     assert float(rows[12]["true_mean"]) < float(rows[4]["true_mean"])
     assert (out / "analysis" / "goodhart_horizon.png").stat().st_size > 10_000
+    # the other analysis on this sweep: one clear message naming what it needs, exit 2
+    capsys.readouterr()
+    assert cli.main(["analyze", "best-of-n", str(out)]) == 2
+    assert "needs a sweep over 'evolution.selection.fraction'; this one varies agent.horizon" in \
+        capsys.readouterr().err
 
 
 def test_analyze_best_of_n_fits_gao_on_a_sweep(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
