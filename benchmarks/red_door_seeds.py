@@ -66,7 +66,8 @@ def main(argv: list[str] | None = None) -> int:
               f"{s['shift'][shift]['base_fitness']['mean']:+9.3f}  {o['train']:+11.3f}  {o['shift']:+11.3f}  "
               f"{o['class']:<17}  {reached}")
     n = len(rows)
-    for label, k in (("champion collapsed under shift (shift < 0.5 x train)", sum(r["collapsed"] for r in rows)),
+    for label, k in (("champion collapsed under shift (shift < 0.5 x train)",
+                      sum(r["collapsed"] for r in rows)),
                      ("champion class pseudo", sum(r["class"] == "pseudo" for r in rows)),
                      ("champion class robust", sum(r["class"] == "robust" for r in rows))):
         lo, hi = wilson(k, n)

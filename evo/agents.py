@@ -63,7 +63,8 @@ def genome_length(kind: str, n_features: int) -> int:
     return max(stop for _, stop in genome_layout(kind, n_features).values())
 
 
-def initial_genomes(cfg: AgentConfig, n_features: int, n: int, rng: np.random.Generator) -> NDArray[np.float64]:
+def initial_genomes(cfg: AgentConfig, n_features: int, n: int,
+                    rng: np.random.Generator) -> NDArray[np.float64]:
     """``n`` random genomes: weights ~ N(0, init_sigma²); the hybrid horizon gene ~ U(0, 1)."""
     layout = genome_layout(cfg.kind, n_features)
     g = rng.normal(0.0, cfg.init_sigma, size=(n, genome_length(cfg.kind, n_features)))
@@ -172,8 +173,9 @@ def plan_moves(horizon: NDArray[np.int64], utility: NDArray[np.float64], gamma: 
                ) -> tuple[NDArray[np.int64], NDArray[np.bool_]]:
     """Mesa planning for ``n`` (agent, world) pairs standing on table rows ``row`` (n,): the move toward the
     best positive object within the horizon, and whether one exists. ``horizon`` (n,); ``utility`` and
-    ``remaining`` (K, n); ``gamma[d]`` must exist for every distance in the tables. Objects are scanned in index order and only a strictly better value replaces the
-    best so far, so ties go to the lowest index, as the rules say."""
+    ``remaining`` (K, n); ``gamma[d]`` must exist for every distance in the tables. Objects are scanned in
+    index order and only a strictly better value replaces the best so far, so ties go to the lowest index,
+    as the rules say."""
     n = row.shape[0]
     best = np.full(n, -1)
     best_value = np.zeros(n)  # a value must be positive and strictly beat every earlier object

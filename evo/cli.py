@@ -1,4 +1,5 @@
-"""The ``evo`` command line. Only this module prints; errors the user can fix are one message, no traceback."""
+"""The ``evo`` command line. Only this module prints; errors the user can fix are one message, no
+traceback."""
 
 from __future__ import annotations
 
@@ -153,7 +154,8 @@ def _print_summary(summary: dict, path: Path) -> None:
     print("  classes: " + ", ".join(f"{k} {v:.0%}" for k, v in summary["classes"].items()))
     champ = summary["champion"]
     if champ.get("objective"):
-        print("  champion mesa-objective: " + ", ".join(f"{f} {w:+.2f}" for f, w in champ["objective"].items())
+        print("  champion mesa-objective: "
+              + ", ".join(f"{f} {w:+.2f}" for f, w in champ["objective"].items())
               + f"  ({champ['class']})")
     for name, reached in champ.get("reached_per_episode", {}).items():
         print(f"  champion under '{name}' reaches per episode: "
@@ -241,8 +243,8 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     def progress(p: sweep.Progress) -> None:
         nonlocal bar
         if bar is None:
-            bar = tqdm(total=p.total, initial=p.done, desc=f"sweep {plan.name}", unit="run", disable=args.quiet,
-                       file=sys.stderr, dynamic_ncols=True)
+            bar = tqdm(total=p.total, initial=p.done, desc=f"sweep {plan.name}", unit="run",
+                       disable=args.quiet, file=sys.stderr, dynamic_ncols=True)
             return
         if p.failed:
             bar.set_postfix(failed=p.failed, refresh=False)
@@ -409,13 +411,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_list)
 
     p = sub.add_parser("run", help="evolve a scenario and write its results directory",
-                       description="Evolve a scenario with one seed. Writes scenario.toml, meta.json, log.csv, "
-                       "final_population.npz, summary.json and figures/ to --out "
+                       description="Evolve a scenario with one seed. Writes scenario.toml, meta.json, "
+                       "log.csv, final_population.npz, summary.json and figures/ to --out "
                        "(default results/<scenario>/seed-<N>).")
     p.add_argument("scenario", nargs="?", help="a scenario file, e.g. scenarios/red_door.toml")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0); same seed, same results")
     p.add_argument("--resume", metavar="RUN_DIR",
-                   help="continue an interrupted or killed run from its last checkpoint (instead of SCENARIO)")
+                   help="continue an interrupted or killed run from its last checkpoint "
+                   "(instead of SCENARIO)")
     p.add_argument("--out", help="results directory (default results/<scenario>/seed-<N>)")
     p.add_argument("--force", action="store_true", help="overwrite a finished run in the same directory")
     p.add_argument("--no-figures", action="store_true", help="skip the figures (faster)")
@@ -497,10 +500,10 @@ def build_parser() -> argparse.ArgumentParser:
                        "Goodhart curves",
                        description="horizon SWEEP_DIR: proxy and true fitness against the planning horizon "
                        "of a sweep over agent.horizon (scenarios/sweeps/goodhart_horizon.toml, "
-                       "goodhart_vault_horizon.toml), mean and 95 pct band over seeds, the threshold (peak of "
-                       "true fitness) and the sharpest fall after it. best-of-n SWEEP_DIR: the same against "
-                       "d = sqrt(KL) of best-of-n for a sweep over evolution.selection.fraction = 1/n "
-                       "(goodhart_best_of_n.toml), with the fit true = d(alpha - beta d) and its R². "
+                       "goodhart_vault_horizon.toml), mean and 95 pct band over seeds, the threshold (peak "
+                       "of true fitness) and the sharpest fall after it. best-of-n SWEEP_DIR: the same "
+                       "against d = sqrt(KL) of best-of-n for a sweep over evolution.selection.fraction "
+                       "= 1/n (goodhart_best_of_n.toml), with the fit true = d(alpha - beta d) and its R². "
                        "diversity SWEEP_DIR: per diversity fraction q of a sweep (e.g. "
                        "scenarios/sweeps/diversity_dial.toml), the fraction of seeds whose champion ends "
                        "robust "
@@ -512,8 +515,8 @@ def build_parser() -> argparse.ArgumentParser:
                        "train fitness. Writes CSV rows and a figure to DIR/analysis/ (or --out).")
     p.add_argument("analysis", choices=("diversity", "preference", "horizon", "best-of-n"),
                    help="which analysis")
-    p.add_argument("dir", help="a sweep directory (diversity, horizon, best-of-n) or a run or sweep directory "
-                   "(preference)")
+    p.add_argument("dir", help="a sweep directory (diversity, horizon, best-of-n) or a run or sweep "
+                   "directory (preference)")
     p.add_argument("--agents", choices=("champion", "all"), default="champion",
                    help="preference: the champion of each run (default) or every agent of the final "
                    "populations")

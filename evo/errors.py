@@ -1,4 +1,5 @@
-"""The project's own error types: every message names what was wrong, where, what was expected and what came."""
+"""The project's own error types: every message names what was wrong, where, what was expected and what
+came."""
 
 from __future__ import annotations
 

@@ -46,11 +46,12 @@ class Streams:
 
     @classmethod
     def from_seed(cls, seed: int) -> Streams:
-        children = dict(zip(STREAMS, np.random.SeedSequence(seed).spawn(len(STREAMS))))
+        children = dict(zip(STREAMS, np.random.SeedSequence(seed).spawn(len(STREAMS)), strict=True))
         made: dict[str, Any] = {}
         for name, ss in children.items():
             if name in ("selection", "variation"):
-                made[name] = random.Random(int.from_bytes(ss.generate_state(4, np.uint64).tobytes(), "little"))
+                made[name] = random.Random(
+                    int.from_bytes(ss.generate_state(4, np.uint64).tobytes(), "little"))
             else:
                 made[name] = np.random.default_rng(ss)
         return cls(seed=seed, **made)
@@ -361,7 +362,8 @@ def logbook_header(records: list[dict[str, float]]) -> list[str]:
 
 
 def evolve(model: Model, streams: Streams, on_generation: Callable[[Generation], None] | None = None,
-           lineage: LineageStore | None = None, *, start: tuple[EvolutionState, list[dict[str, float]]] | None = None,
+           lineage: LineageStore | None = None, *,
+           start: tuple[EvolutionState, list[dict[str, float]]] | None = None,
            checkpoint: Callable[[EvolutionState, list[dict[str, float]]], None] | None = None,
            should_stop: Callable[[], bool] | None = None) -> tuple[EvolutionState, tools.Logbook]:
     """Run all generations; returns the last evaluated population and the ``Logbook`` (one row per gen).
@@ -405,7 +407,7 @@ def evolve(model: Model, streams: Streams, on_generation: Callable[[Generation],
     return state, logbook
 
 
-class Stopped(Exception):  # noqa: N818 (not an error: a requested stop)
+class Stopped(Exception):
     """The loop stopped at a generation boundary because ``should_stop()`` asked it to."""
 
     def __init__(self, generation: int) -> None:

@@ -21,8 +21,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from evo import checkpoint, results
 from evo import lineage as lineage_mod
-from evo import checkpoint, results, scenario as scenario_mod
+from evo import scenario as scenario_mod
 from evo.errors import EvoError
 from evo.evolution import Assessment, EvolutionState, Generation, Model, Stopped, Streams, assess, evolve
 from evo.metrics import CLASSES, class_fractions, spawn_counts
@@ -102,15 +103,17 @@ def _summary(model: Model, seed: int, genomes: NDArray[np.float64], a: Assessmen
         "population": s.evolution.population,
         "agent_kind": s.agent.kind,
         "features": list(model.features),
-        "base_objective": {f: float(v) for f, v in zip(model.features, model.base.payoff)},
-        "train": {"base_fitness": {"mean": float(a.train_fitness.mean()), "best": float(a.train_fitness.max())}},
+        "base_objective": {f: float(v) for f, v in zip(model.features, model.base.payoff, strict=True)},
+        "train": {"base_fitness": {"mean": float(a.train_fitness.mean()),
+                                   "best": float(a.train_fitness.max())}},
         "shift": {k: {"base_fitness": {"mean": float(v.mean()), "best": float(v.max())},
                       "champion": float(v[champ])} for k, v in a.shift_fitness.items()},
         "classes": class_fractions(a.classes),
         "alignment": None if a.alignment is None else {"mean": float(a.alignment.mean()),
                                                       "champion": float(a.alignment[champ])},
         "mesa_objective_mean": (None if policy.w is None else
-                                {f: float(v) for f, v in zip(model.features, model.decode(genomes).w.mean(0))}),
+                                {f: float(v) for f, v in
+                                 zip(model.features, model.decode(genomes).w.mean(0), strict=True)}),
         "horizon": {"mean": float(model.decode(genomes).horizon.mean()),
                     "optimizer_fraction": float(a.optimizer.mean())},
         "champion": champion,
@@ -128,8 +131,8 @@ def _train_behaviour(model: Model, final: Any, batch: Any, champ: int) -> dict[s
     objects spawn others, how many they release and how many released objects they collect."""
     reached = final.reached_features(batch.obj_feat).mean(axis=1)  # (P, F)
     out: dict[str, Any] = {"reached_per_episode": {
-        "mean": {f: float(v) for f, v in zip(model.features, reached.mean(axis=0))},
-        "champion": {f: float(v) for f, v in zip(model.features, reached[champ])}}}
+        "mean": {f: float(v) for f, v in zip(model.features, reached.mean(axis=0), strict=True)},
+        "champion": {f: float(v) for f, v in zip(model.features, reached[champ], strict=True)}}}
     if batch.spawns:
         released, collected = spawn_counts(final.reached, batch.spawn)
         out["spawned"] = {name: {"mean": float(v.mean()), "champion": float(v[champ].mean())}
@@ -241,7 +244,8 @@ def run(scenario: str | Path | Scenario, seed: int = 0, out: str | Path | None =
     """Run a scenario with a seed and write its results directory; returns the loaded :class:`RunResult`.
 
     ``should_stop`` is asked between generations; when it says so the run writes a checkpoint, records
-    ``interrupted`` in ``meta.json`` and raises :class:`evo.evolution.Stopped` (continue with :func:`resume`)."""
+    ``interrupted`` in ``meta.json`` and raises :class:`evo.evolution.Stopped` (continue with
+    :func:`resume`)."""
     s = _as_scenario(scenario)
     if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
         raise EvoError(f"seed: expected a non-negative integer, got {seed!r}")
@@ -282,7 +286,8 @@ def resume(run_dir: str | Path, *, figures: bool = True, progress: Callable[[Gen
 
 
 def _execute(s: Scenario, seed: int, path: Path, meta: dict[str, Any], resuming: bool, figures: bool,
-             progress: Callable[[Generation], None] | None, should_stop: Callable[[], bool] | None) -> RunResult:
+             progress: Callable[[Generation], None] | None,
+             should_stop: Callable[[], bool] | None) -> RunResult:
     started = time.perf_counter()
     try:
         model = Model.from_scenario(s)
@@ -308,7 +313,8 @@ def _execute(s: Scenario, seed: int, path: Path, meta: dict[str, Any], resuming:
         for name, batch in shift_batches.items():
             ep = model.evaluate(state.genomes[champ:champ + 1], batch)
             champion_reached[name] = {f: float(v) for f, v in
-                                      zip(model.features, ep.reached_features(batch.obj_feat)[0].mean(0))}
+                                      zip(model.features, ep.reached_features(batch.obj_feat)[0].mean(0),
+                                          strict=True)}
         results.write_csv(path / "log.csv", list(logbook), logbook.header)
         _write_population(path, model, state, a)
         _write_champion_episodes(path, model, state.genomes[champ], train_batch, shift_batches)
@@ -320,7 +326,7 @@ def _execute(s: Scenario, seed: int, path: Path, meta: dict[str, Any], resuming:
             true = final.true_fitness
             summary = _insert_after(summary, "train", "true", {
                 "mean": float(true.mean()), "best": float(true.max()), "champion": float(true[champ]),
-                "objective": {f: float(v) for f, v in zip(model.features, model.true.payoff)}})
+                "objective": {f: float(v) for f, v in zip(model.features, model.true.payoff, strict=True)}})
         summary["lineage"] = _write_lineage(path, store, state, a, champ)
         results.write_json(path / "summary.json", summary)
         if figures:
@@ -370,7 +376,8 @@ def _write_population(path: Path, model: Model, state: Any, a: Assessment) -> No
 def _write_champion_episodes(path: Path, model: Model, genome: NDArray[np.float64], train_batch: Any,
                              shift_batches: Mapping[str, Any]) -> None:
     """The champion's path in the first world of the train batch and of each shift batch."""
-    arrays: dict[str, Any] = {"names": np.array(["train", *shift_batches]), "features": np.array(model.features),
+    arrays: dict[str, Any] = {"names": np.array(["train", *shift_batches]),
+                              "features": np.array(model.features),
                               "base_payoff": model.base.payoff}
     for name, batch in [("train", train_batch), *shift_batches.items()]:
         one = batch.subset([0])

@@ -50,8 +50,9 @@ def _swept(sweep_dir: str | Path, key: str, what: str) -> tuple[dict[str, Any], 
     proxy = _by_value(rows, key, "train_fitness")
     true = _by_value(rows, key, "true_fitness")
     if not true:
-        raise EvoError(f"{sweep_dir}: no finished run has a true-objective fitness: {what} compares the proxy "
-                       "with a [true_objective], and the base scenario has none (or no run is done yet)")
+        raise EvoError(f"{sweep_dir}: no finished run has a true-objective fitness: "
+                       f"{what} compares the proxy with a [true_objective], and the base scenario has none "
+                       "(or no run is done yet)")
     if len(true) < 2:
         raise EvoError(f"{sweep_dir}: {what} needs finished runs at two or more values of '{key}', "
                        f"found {len(true)}")

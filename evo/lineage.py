@@ -431,7 +431,8 @@ class LineageStore:
     # checkpoints ---------------------------------------------------------------------------------------
 
     def to_arrays(self) -> dict[str, NDArray[Any]]:
-        """The whole store as plain arrays (no objects, no pickle), for a checkpoint; see :meth:`from_arrays`."""
+        """The whole store as plain arrays (no objects, no pickle), for a checkpoint; see
+        :meth:`from_arrays`."""
         recs = list(self._records.values())
         width = agents.genome_length(self.spec.agent.kind, len(self.spec.features))
         ints = ("id", "first", "second", "origin", "last_seen", "founder", "tree_refs", "mate_refs")
@@ -450,8 +451,10 @@ class LineageStore:
         hist = self._history
         out["hist.generation"] = np.array([h[0] for h in hist], dtype=np.int64)
         out["hist.length"] = np.array([len(h[1]) for h in hist], dtype=np.int64)
-        out["hist.founders"] = np.concatenate([h[1] for h in hist]).astype(np.int64) if hist else np.zeros(0, np.int64)
-        out["hist.counts"] = np.concatenate([h[2] for h in hist]).astype(np.int64) if hist else np.zeros(0, np.int64)
+        out["hist.founders"] = (np.concatenate([h[1] for h in hist]).astype(np.int64) if hist
+                                else np.zeros(0, np.int64))
+        out["hist.counts"] = (np.concatenate([h[2] for h in hist]).astype(np.int64) if hist
+                              else np.zeros(0, np.int64))
         out["hist.per_class"] = (np.concatenate([h[3] for h in hist]).astype(np.int64) if hist
                                  else np.zeros((0, len(GOAL_CLASSES)), np.int64))
         out["hist.means"] = np.concatenate([h[4] for h in hist]).astype(np.float64) if hist else np.zeros(0)

@@ -125,14 +125,16 @@ def check(cfg: OperatorConfig, kind: str, file: str, key: str, population: int) 
     for name, value in cfg.params:
         if name not in scheme.params:
             known = ", ".join(sorted(scheme.params)) or "none"
-            raise ScenarioError(file, f"{key}.{name}", f"a parameter of {kind} '{cfg.scheme}' ({known})", name)
+            raise ScenarioError(file, f"{key}.{name}", f"a parameter of {kind} '{cfg.scheme}' ({known})",
+                                name)
         p = scheme.params[name]
         high = population if p.max_population else p.high
         bad_type = p.kind is int and not isinstance(value, int)
         below = value <= p.low if p.low_open else value < p.low
         if bad_type or below or value > high:
             got = value
-            expected = p.describe() if not p.max_population else f"{p.describe()} (population is {population})"
+            expected = (p.describe() if not p.max_population
+                        else f"{p.describe()} (population is {population})")
             raise ScenarioError(file, f"{key}.{name}", expected, got)
 
 
@@ -194,7 +196,8 @@ def roulette_select(fitness: Sequence[float], k: int, rng: random.Random) -> lis
 
 
 @SELECTION.register("truncation", fraction=Param(float, 0.2, low=0.0, high=1.0, low_open=True))
-def truncation_select(fitness: Sequence[float], k: int, rng: random.Random, fraction: float = 0.2) -> list[int]:
+def truncation_select(fitness: Sequence[float], k: int, rng: random.Random,
+                      fraction: float = 0.2) -> list[int]:
     """Truncation selection: parents uniformly from the best ``fraction`` (DEAP ``selBest`` + ``selRandom``);
     keeping 1 of n is best-of-n."""
     n_best = max(1, math.ceil(fraction * len(fitness)))
@@ -332,7 +335,8 @@ def double_tournament_select(fitness: Sequence[float], k: int, rng: random.Rando
         size_rank = np.zeros(len(fitness), dtype=np.int64)
     else:
         _, size_rank = np.unique(np.asarray(sizes, dtype=np.float64), return_inverse=True)
-    individuals = [_Sized(i, float(v), int(r)) for i, (v, r) in enumerate(zip(fitness, size_rank))]
+    individuals = [_Sized(i, float(v), int(r))
+                   for i, (v, r) in enumerate(zip(fitness, size_rank, strict=False))]
     with private_random(rng):
         return _indices(tools.selDoubleTournament(individuals, k, fitness_size=size, parsimony_size=parsimony,
                                                   fitness_first=bool(fitness_first)))

@@ -17,13 +17,13 @@ from typing import Any
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.figure import Figure
 
-from evo import results  # noqa: E402
-from evo.metrics import CLASSES  # noqa: E402
-from evo.worlds import parents  # noqa: E402
+from evo import results
+from evo.metrics import CLASSES
+from evo.worlds import parents
 
 CLASS_COLOURS = {"robust": "#2b8a3e", "pseudo": "#c92a2a", "capability_failure": "#f08c00",
                  "misaligned": "#868e96", "non-optimizer": "#4dabf7", "untested": "#b2f2bb"}
@@ -65,7 +65,7 @@ def fitness_figure(run: str | Path) -> Figure:
         ax.plot(gen, log["true_champion"], color="#2b8a3e", lw=1, ls="--",
                 label="true objective: best agent by the proxy")
     colours = ["#e03131", "#f08c00", "#9c36b5", "#2f9e44"]
-    for c, name in zip(colours, _shift_names(log)):
+    for c, name in zip(colours, _shift_names(log), strict=False):
         y = log[f"shift.{name}.sample_mean"]
         ax.plot(gen, y, color=c, lw=0.8, alpha=0.35)
         ax.plot(gen, _smooth(y), color=c, lw=2,
@@ -161,8 +161,8 @@ def _draw_world(ax: Any, data: dict[str, np.ndarray], name: str, features: list[
         reached = np.array([int(cell) in visited for cell in data[f"{name}.obj_cell"]])
     spawn = data.get(f"{name}.spawn")
     parent = np.full(len(reached), -1) if spawn is None else parents(spawn[None])[0]
-    for k, (cell, feat) in enumerate(zip(data[f"{name}.obj_cell"], data[f"{name}.obj_feat"])):
-        fs = [f for f, x in zip(features, feat) if x > 0]
+    for k, (cell, feat) in enumerate(zip(data[f"{name}.obj_cell"], data[f"{name}.obj_feat"], strict=False)):
+        fs = [f for f, x in zip(features, feat, strict=False) if x > 0]
         colour, marker = _object_style(fs)
         orow, ocol = divmod(int(cell), w)
         got = bool(reached[k])
@@ -200,7 +200,7 @@ def champion_figure(run: str | Path) -> Figure:
     fig, axes = plt.subplots(1, len(names), figsize=(4.2 * len(names), 4.2 * min(h / w, 1.5) + 1.2),
                              layout="constrained")
     axes = np.atleast_1d(axes)
-    for ax, name in zip(axes, names):
+    for ax, name in zip(axes, names, strict=True):
         _draw_world(ax, data, name, features)
         label = "train world" if name == "train" else f"shift '{name}'"
         ax.set_title(f"{label}\n{int(data[f'{name}.steps'])} steps, episode payoff "

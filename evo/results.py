@@ -100,7 +100,8 @@ def read_npz(path: str | Path) -> dict[str, NDArray[Any]]:
             return {k: data[k] for k in data.files}
     except FileNotFoundError:
         raise EvoError(f"{path}: no such file") from None
-    except (ValueError, OSError, EOFError, zipfile.BadZipFile, KeyError) as exc:  # object arrays, corrupt files
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile,
+            KeyError) as exc:  # object arrays, corrupt files
         raise EvoError(f"{path}: not a readable NPZ of plain arrays ({exc})") from None
 
 

@@ -127,9 +127,10 @@ class EvolutionConfig:
     population: int = 200
     generations: int = 100
     worlds_per_generation: int = 16
-    selection: OperatorConfig = OperatorConfig(scheme="tournament", params=(("size", 3),))
-    mutation: OperatorConfig = OperatorConfig(scheme="gaussian", params=(("rate", 0.2), ("sigma", 0.2)))
-    crossover: OperatorConfig = OperatorConfig(scheme="blend", params=(("alpha", 0.5), ("rate", 0.5)))
+    # OperatorConfig is frozen: one shared default instance is safe (hence the RUF009 exceptions)
+    selection: OperatorConfig = OperatorConfig(scheme="tournament", params=(("size", 3),))  # noqa: RUF009
+    mutation: OperatorConfig = OperatorConfig(scheme="gaussian", params=(("rate", 0.2), ("sigma", 0.2)))  # noqa: RUF009
+    crossover: OperatorConfig = OperatorConfig(scheme="blend", params=(("alpha", 0.5), ("rate", 0.5)))  # noqa: RUF009
     elitism: int = 2
     #: how the next population is made (DESIGN §5). ``generational``: ``selection`` picks the parents of
     #: population − elitism children. ``mu_plus_lambda`` / ``mu_comma_lambda`` (DEAP's eaMuPlusLambda,
@@ -218,7 +219,8 @@ def _convert(value: Any, tp: Any, file: str, key: str) -> Any:
             return tuple(_convert(v, args[0], file, f"{key}[{i}]") for i, v in enumerate(value))
         if len(value) != len(args):
             raise ScenarioError(file, key, _type_name(tp), value)
-        return tuple(_convert(v, a, file, f"{key}[{i}]") for i, (v, a) in enumerate(zip(value, args)))
+        return tuple(_convert(v, a, file, f"{key}[{i}]")
+                     for i, (v, a) in enumerate(zip(value, args, strict=True)))
     if origin is dict:
         if not isinstance(value, dict):
             raise ScenarioError(file, key, _type_name(tp), value)
@@ -492,7 +494,8 @@ def _check_world(f: str, key: str, w: WorldConfig, known_feature: Any) -> None:
         if g.zone and not w.layout:
             raise ScenarioError(f, f"{gk}.zone", "no zone: zones are letters of a fixed 'layout', and this "
                                 "distribution has none", g.zone)
-        if g.zone and (len(g.zone) != 1 or not "a" <= g.zone <= "z" or not any(g.zone in row for row in w.layout)):
+        if g.zone and (len(g.zone) != 1 or not "a" <= g.zone <= "z"
+                       or not any(g.zone in row for row in w.layout)):
             raise ScenarioError(f, f"{gk}.zone", "a lowercase letter that marks cells of the layout", g.zone)
     # every spawned object is allocated (hidden) when the world is drawn, so it needs a cell too
     n_objects = sum(g.count * (2 if g.spawns else 1) for g in w.objects)
@@ -530,7 +533,8 @@ def to_dict(s: Scenario) -> dict[str, Any]:
         if isinstance(obj, OperatorConfig):
             return {"scheme": obj.scheme, **dict(obj.params)}
         if dataclasses.is_dataclass(obj):
-            return {f.name: plain(getattr(obj, f.name)) for f in dataclasses.fields(obj) if f.name != "source"}
+            return {f.name: plain(getattr(obj, f.name))
+                    for f in dataclasses.fields(obj) if f.name != "source"}
         if isinstance(obj, dict):
             return {k: plain(v) for k, v in obj.items()}
         if isinstance(obj, tuple):
@@ -540,7 +544,8 @@ def to_dict(s: Scenario) -> dict[str, Any]:
     d = plain(s)
     if d["true_objective"] is None:
         del d["true_objective"]
-    for g in [*d["worlds"]["train"]["objects"], *(o for w in d["worlds"]["shift"].values() for o in w["objects"])]:
+    for g in [*d["worlds"]["train"]["objects"],
+              *(o for w in d["worlds"]["shift"].values() for o in w["objects"])]:
         if not g["variants"]:
             del g["variants"]
         else:
@@ -571,11 +576,13 @@ def _toml_value(v: Any) -> str:
     if isinstance(v, float):
         return repr(v)
     if isinstance(v, str):
-        return '"' + "".join(_TOML_ESCAPES.get(ch, ch if ch.isprintable() else _toml_unicode(ch)) for ch in v) + '"'
+        return '"' + "".join(_TOML_ESCAPES.get(ch, ch if ch.isprintable() else _toml_unicode(ch))
+                             for ch in v) + '"'
     if isinstance(v, list):
         return "[" + ", ".join(_toml_value(x) for x in v) + "]"
     if isinstance(v, dict):
-        return "{ " + ", ".join(f"{_toml_key(k)} = {_toml_value(x)}" for k, x in v.items()) + " }" if v else "{}"
+        return ("{ " + ", ".join(f"{_toml_key(k)} = {_toml_value(x)}" for k, x in v.items()) + " }"
+                if v else "{}")
     raise TypeError(f"cannot write {v!r} as TOML")
 
 

@@ -4,12 +4,12 @@ An episode (per agent, per world): the agent starts on the start cell; for at mo
 move (see :mod:`evo.agents`), pays ``step_cost``, moves (a blocked move stays), and if a remaining object lies
 on its new cell it consumes it and earns ``Σ_f payoff_f·x_kf``; an object with a terminal feature ends the
 episode; an object that spawns another (:mod:`evo.worlds`) releases it as it is consumed, and only from then
-on can the released object be seen, planned for and consumed. Fitness = mean episode payoff − planning cost · horizon − Σ_f perception_cost_f·|w_f| −
-complexity_cost·Σ_f |w_f|. A *true objective* (DESIGN §1, Goodhart), when given, is accounted along the
-very same trajectories: ``true_payoff`` pays its own ``payoff`` and ``step_cost``; its ``terminal`` features
-do not end the episode (the base objective drives it) but end the true accounting (nothing is paid or
-charged after the first true-terminal object). The loop below runs over time steps only: each step moves
-every agent in every world with array operations.
+on can the released object be seen, planned for and consumed. Fitness = mean episode payoff − planning
+cost · horizon − Σ_f perception_cost_f·|w_f| − complexity_cost·Σ_f |w_f|. A *true objective* (DESIGN §1,
+Goodhart), when given, is accounted along the very same trajectories: ``true_payoff`` pays its own
+``payoff`` and ``step_cost``; its ``terminal`` features do not end the episode (the base objective drives
+it) but end the true accounting (nothing is paid or charged after the first true-terminal object). The loop
+below runs over time steps only: each step moves every agent in every world with array operations.
 """
 
 from __future__ import annotations
@@ -72,7 +72,8 @@ class Costs:
 @dataclass(frozen=True, eq=False)
 class Episodes:
     """Outcome of every (agent, world) episode. ``payoff`` (P, B) includes step costs; ``reached`` (P, B, K)
-    objects consumed (a hidden object that was never released is not reached); ``steps`` (P, B) steps taken; ``paths`` (P, B, T + 1) cells visited, if recorded."""
+    objects consumed (a hidden object that was never released is not reached); ``steps`` (P, B) steps
+    taken; ``paths`` (P, B, T + 1) cells visited, if recorded."""
 
     payoff: NDArray[np.float64]
     reached: NDArray[np.bool_]

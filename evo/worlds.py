@@ -41,11 +41,11 @@ class WorldBatch:
     """``B`` worlds of one distribution, with the per-world tables agents share.
 
     Attributes: ``walls`` (B, C) bool; ``start`` (B,) cell; ``obj_cell`` (B, K) cell of each object;
-    ``obj_feat`` (B, K, F) 0/1 features; ``neighbors`` (B, C, 5) cell reached by N, E, S, W, stay (the same cell
-    when blocked); ``dist`` (B, K, C) shortest-path steps from each cell to each object (``unreachable`` when
-    none); ``next_move`` (B, K, C) first move of a shortest path (ties: N before E before S before W; STAY at
-    the object or when unreachable); ``manhattan`` (B, K, C); ``obj_at`` (B, C) object index at a cell or -1;
-    ``spawn`` (B, K) index of the hidden object that object ``k`` releases when consumed, or -1.
+    ``obj_feat`` (B, K, F) 0/1 features; ``neighbors`` (B, C, 5) cell reached by N, E, S, W, stay (the same
+    cell when blocked); ``dist`` (B, K, C) shortest-path steps from each cell to each object (``unreachable``
+    when none); ``next_move`` (B, K, C) first move of a shortest path (ties: N before E before S before W;
+    STAY at the object or when unreachable); ``manhattan`` (B, K, C); ``obj_at`` (B, C) object index at a
+    cell or -1; ``spawn`` (B, K) index of the hidden object that object ``k`` releases when consumed, or -1.
     """
 
     height: int
@@ -237,7 +237,8 @@ def _check_spawn(spawn: NDArray[np.int64], k: int) -> None:
         raise EvoError("a released object cannot release another (no spawn chains)")
 
 
-def _draw_features(cfg: WorldConfig, features: Sequence[str], rng: np.random.Generator) -> NDArray[np.float64]:
+def _draw_features(cfg: WorldConfig, features: Sequence[str],
+                   rng: np.random.Generator) -> NDArray[np.float64]:
     index = {f: i for i, f in enumerate(features)}
     rows = []
     for group in cfg.objects:
@@ -250,7 +251,7 @@ def _draw_features(cfg: WorldConfig, features: Sequence[str], rng: np.random.Gen
                     row[index[f]] = 1.0
             else:
                 draws = rng.random(len(group.features))
-                for (f, prob), u in zip(group.features.items(), draws):
+                for (f, prob), u in zip(group.features.items(), draws, strict=True):
                     if u < prob:
                         row[index[f]] = 1.0
             rows.append(row)

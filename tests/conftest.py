@@ -8,7 +8,7 @@ import pytest
 
 matplotlib.use("Agg")
 
-from evo import scenario as scenario_mod  # noqa: E402
+from evo import scenario as scenario_mod
 
 TINY = """
 [scenario]

@@ -29,7 +29,8 @@ def _planted(name: str, w: dict[str, float]) -> tuple[float, float, dict[str, fl
     genome = np.array([[w.get(f, 0.0) for f in m.features]])
     ep = run_episodes(m.decode(genome), worlds, m.base, m.costs, true_objective=true)
     reached = ep.reached_features(worlds.obj_feat)[0].mean(0)
-    return float(ep.fitness[0]), float(ep.true_fitness[0]), dict(zip(m.features, reached.tolist()))
+    return (float(ep.fitness[0]), float(ep.true_fitness[0]),
+            dict(zip(m.features, reached.tolist(), strict=True)))
 
 
 @pytest.mark.parametrize("name", NAILS)

@@ -42,7 +42,8 @@ def test_private_random_leaves_global_random_alone() -> None:
 
 @pytest.mark.parametrize("name", operators.CROSSOVER.names())
 def test_crossover_keeps_length_and_mixes_parents(name: str) -> None:
-    fn, kwargs = operators.resolve(operators.OperatorConfig(scheme=name, params=(("rate", 1.0),) if name != "none" else ()), "crossover")
+    fn, kwargs = operators.resolve(
+        operators.OperatorConfig(scheme=name, params=(("rate", 1.0),) if name != "none" else ()), "crossover")
     a, b = [0.0] * 6, [1.0] * 6
     crossed = fn(a, b, random.Random(4), **kwargs)
     assert len(a) == len(b) == 6

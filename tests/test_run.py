@@ -56,7 +56,7 @@ def test_run_writes_every_result_file_and_figure(tiny_file: Path, tmp_path: Path
 
 def test_same_seed_same_bytes_different_seed_differs(tiny_file: Path, tmp_path: Path) -> None:
     outs = [tmp_path / "a", tmp_path / "b", tmp_path / "c"]
-    for out, seed in zip(outs, (5, 5, 6)):
+    for out, seed in zip(outs, (5, 5, 6), strict=True):
         assert _run(tiny_file, out, seed, "--no-figures") == 0
 
     def summary(out: Path) -> dict:
@@ -116,8 +116,8 @@ def test_python_api_returns_what_the_cli_writes(tiny_file: Path, tmp_path: Path)
     assert result.plot_fitness() is not None
 
 
-@pytest.mark.parametrize("command", [[], ["run"], ["list"], ["show"], ["lineage"], ["sweep"], ["sweep-report"],
-                                     ["probe"], ["analyze"]])
+@pytest.mark.parametrize("command", [[], ["run"], ["list"], ["show"], ["lineage"], ["sweep"],
+                                     ["sweep-report"], ["probe"], ["analyze"]])
 def test_help_works_for_every_command(command: list[str], capsys) -> None:
     with pytest.raises(SystemExit) as info:
         cli.main([*command, "--help"])

@@ -1,0 +1,15 @@
+"""The code follows the ruff rule set in pyproject.toml: ``ruff check`` reports nothing."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_ruff_check_is_clean() -> None:
+    done = subprocess.run([sys.executable, "-m", "ruff", "check", "evo", "tests", "benchmarks"],
+                          cwd=ROOT, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, f"ruff check found problems:\n{done.stdout}{done.stderr}"
