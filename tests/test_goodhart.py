@@ -146,6 +146,25 @@ def test_true_fitness_rises_then_falls_with_horizon() -> None:
     assert means[6][1] - means[16][1] > 0.5
 
 
+@pytest.mark.slow
+def test_best_of_n_true_fitness_rises_then_falls() -> None:
+    """goodhart_best_of_n at n = 1, 2 and 8 over seeds 0–9 (the goodhart_best_of_n sweep's runs, without
+    files). Measured: true 1.86, 3.64, 2.19 (seed standard deviations 0.27, 0.39, 0.40); proxy 3.85, 5.84,
+    8.26. Required: the proxy rises with n, and true fitness rises by more than 0.6 from n = 1 to 2 and falls
+    by more than 0.6 from n = 2 to 8. The standard error of a difference of two 10-seed means is at most
+    0.18, so 0.6 is over 3 of them, and far inside the measured 1.78 rise and 1.45 fall. About 15 s."""
+    s = scenario.load(ROOT / "scenarios" / "goodhart_best_of_n.toml")
+    means = {}
+    for n in (1, 2, 8):
+        sel = dataclasses.replace(s.evolution.selection, params=(("fraction", 1.0 / n),))
+        sn = dataclasses.replace(s, evolution=dataclasses.replace(s.evolution, selection=sel))
+        runs = np.array([_quiet_run(sn, seed) for seed in range(10)])
+        means[n] = runs.mean(axis=0)
+    assert means[1][0] < means[2][0] < means[8][0], means
+    assert means[2][1] - means[1][1] > 0.6, means
+    assert means[2][1] - means[8][1] > 0.6, means
+
+
 def _quiet_run(s: scenario.Scenario, seed: int) -> tuple[float, float]:
     """Final-population proxy and true fitness on fresh worlds, without writing a run directory."""
     from evo.evolution import Model, Streams, evolve
