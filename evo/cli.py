@@ -98,11 +98,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if args.resume is not None:
         s = scenario.load(Path(args.resume) / "scenario.toml")
         meta = results.read_json(Path(args.resume) / "meta.json")
-        seed = meta.get("seed", "?") if isinstance(meta, dict) else "?"
+        seed_label = meta.get("seed", "?") if isinstance(meta, dict) else "?"  # for the progress bar only
     else:
         s = scenario.load(args.scenario)
-        seed = args.seed
-    bar = tqdm(total=s.evolution.generations, desc=f"{s.name} seed {seed}", unit="gen",
+        seed_label = args.seed
+    bar = tqdm(total=s.evolution.generations, desc=f"{s.name} seed {seed_label}", unit="gen",
                disable=args.quiet, file=sys.stderr, dynamic_ncols=True)
 
     def progress(gen: object) -> None:
@@ -112,15 +112,15 @@ def _cmd_run(args: argparse.Namespace) -> int:
         bar.set_postfix(train=f"{rec['train_mean']:.2f}", refresh=False)
         bar.update(1)
 
-    out = args.resume if args.resume is not None else (args.out or experiment.default_out(s, seed))
+    out = args.resume if args.resume is not None else (args.out or experiment.default_out(s, args.seed))
     try:
         with _StopRequest() as stop:
             if args.resume is not None:
                 result = experiment.resume(args.resume, figures=not args.no_figures, progress=progress,
                                            should_stop=stop)
             else:
-                result = experiment.run(s, seed=seed, out=out, force=args.force, figures=not args.no_figures,
-                                        progress=progress, should_stop=stop)
+                result = experiment.run(s, seed=args.seed, out=out, force=args.force,
+                                        figures=not args.no_figures, progress=progress, should_stop=stop)
     except Stopped as exc:
         bar.close()
         print(f"evo: interrupted before generation {exc.generation}; a checkpoint is in {out}\n"
@@ -347,9 +347,9 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
               "mean [95 pct interval] over seeds (Wilson for the champion count)")
         head = ["q", "decoys", "runs", "robust champions", "population robust", "population pseudo",
                 "champion shift fitness", "train fitness"]
-        lines = [head]
+        grid = [head]
         for t in table:
-            lines.append([f"{t['q']:g}", f"{t['decoys']:g}", str(t["runs"]),
+            grid.append([f"{t['q']:g}", f"{t['decoys']:g}", str(t["runs"]),
                           f"{t['champions_robust']}/{t['runs']} " + _fmt_interval(
                               t["champion_robust_fraction"], t["champion_robust_lo"],
                               t["champion_robust_hi"]),
@@ -360,9 +360,9 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
                           _fmt_interval(t["champion_shift_fitness"], t["champion_shift_fitness_lo"],
                                         t["champion_shift_fitness_hi"], "{:+.2f}"),
                           _fmt_interval(t["train_fitness"], t["train_fitness_lo"], t["train_fitness_hi"])])
-        widths = [max(len(r[j]) for r in lines) for j in range(len(head))]
-        for r in lines:
-            print("  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip())
+        widths = [max(len(r[j]) for r in grid) for j in range(len(head))]
+        for cells in grid:
+            print("  ".join(v.ljust(w) for v, w in zip(cells, widths, strict=True)).rstrip())
         flat = [{k: v for k, v in r.items() if k != "champion_objective"} for r in rows]
         header = list(dict.fromkeys(k for r in flat for k in r))  # every column, in order of first use
         results.write_csv(out / "diversity_runs.csv", flat, header)

@@ -82,6 +82,7 @@ def _summary(model: Model, seed: int, genomes: NDArray[np.float64], a: Assessmen
     s = model.scenario
     champ = int(np.argmax(a.train_fitness))
     policy = model.decode(genomes[champ:champ + 1])
+    population = model.decode(genomes)
     layout = model.genome_layout
     champion: dict[str, Any] = {
         "index": champ,
@@ -111,10 +112,11 @@ def _summary(model: Model, seed: int, genomes: NDArray[np.float64], a: Assessmen
         "classes": class_fractions(a.classes),
         "alignment": None if a.alignment is None else {"mean": float(a.alignment.mean()),
                                                       "champion": float(a.alignment[champ])},
-        "mesa_objective_mean": (None if policy.w is None else
+        # w is None for the champion exactly when it is for the population: the agent kind decides
+        "mesa_objective_mean": (None if population.w is None else
                                 {f: float(v) for f, v in
-                                 zip(model.features, model.decode(genomes).w.mean(0), strict=True)}),
-        "horizon": {"mean": float(model.decode(genomes).horizon.mean()),
+                                 zip(model.features, population.w.mean(0), strict=True)}),
+        "horizon": {"mean": float(population.horizon.mean()),
                     "optimizer_fraction": float(a.optimizer.mean())},
         "champion": champion,
         "class_definitions": {
@@ -382,6 +384,7 @@ def _write_champion_episodes(path: Path, model: Model, genome: NDArray[np.float6
     for name, batch in [("train", train_batch), *shift_batches.items()]:
         one = batch.subset([0])
         ep = model.evaluate(genome[None, :], one, record_paths=True)
+        assert ep.paths is not None  # record_paths=True
         arrays.update({f"{name}.walls": one.walls[0], f"{name}.start": one.start[0],
                        f"{name}.obj_cell": one.obj_cell[0], f"{name}.obj_feat": one.obj_feat[0],
                        f"{name}.spawn": one.spawn[0], f"{name}.reached": ep.reached[0, 0],

@@ -74,7 +74,7 @@ import math
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 from xml.sax.saxutils import escape, quoteattr
 
 import networkx as nx
@@ -365,7 +365,9 @@ class LineageStore:
             self._measure(ids[np.asarray(watched)], watched_assessment, overwrite=False)
         founders, inverse = np.unique([records[i].founder for i in id_list], return_inverse=True)
         per_class = np.zeros((len(founders), len(GOAL_CLASSES)), dtype=np.int64)
-        np.add.at(per_class, (inverse, [_GOAL_INDEX[c] for c in goal_list]), 1)
+        # a tuple of per-axis indices, as numpy documents for ufunc.at; its stub only accepts such a tuple
+        # when every member is an array, not an array and a list
+        np.add.at(per_class, (inverse, [_GOAL_INDEX[c] for c in goal_list]), 1)  # type: ignore[arg-type]
         counts = per_class.sum(axis=1)
         means = (np.bincount(inverse, weights=trait, minlength=len(founders)) / counts if trait is not None
                  else np.full(len(founders), math.nan))
@@ -545,7 +547,8 @@ class LineageStore:
 def new_store(s: Scenario) -> LineageStore | None:
     """The store a scenario asks for (``evolution.lineage``), or None when it is ``"off"``."""
     mode = getattr(s.evolution, "lineage", "pruned")
-    return None if mode == "off" else LineageStore(TraitSpec.from_scenario(s), mode)
+    # scenario validation admits only pruned, full or off, and LineageStore rejects any other value again
+    return None if mode == "off" else LineageStore(TraitSpec.from_scenario(s), cast(Mode, mode))
 
 
 # --------------------------------------------------------------------------------------------------------

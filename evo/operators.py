@@ -44,7 +44,7 @@ def private_random(rng: random.Random) -> Iterator[None]:
     """Make DEAP's selection, crossover and mutation modules draw from ``rng`` inside the block."""
     with _LOCK:
         saved = (_dsel.random, _dcx.random, _dmut.random)
-        _dsel.random = _dcx.random = _dmut.random = rng  # type: ignore[assignment]
+        _dsel.random = _dcx.random = _dmut.random = rng
         try:
             yield
         finally:

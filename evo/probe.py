@@ -40,7 +40,7 @@ import dataclasses
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 from numpy.typing import NDArray
@@ -188,8 +188,8 @@ def _layouts(cfg: WorldConfig, n: int, rng: np.random.Generator
              ) -> tuple[NDArray[np.bool_], NDArray[np.int64], int, int]:
     """``n`` wall grids and starts drawn like ``cfg``'s (its fixed layout, or random walls of its density)."""
     if cfg.layout:
-        walls, start, h, w = parse_layout(cfg.layout)
-        return np.repeat(walls[None], n, axis=0), np.full(n, start, dtype=np.int64), h, w
+        fixed_walls, fixed_start, h, w = parse_layout(cfg.layout)
+        return np.repeat(fixed_walls[None], n, axis=0), np.full(n, fixed_start, dtype=np.int64), h, w
     h, w = cfg.size
     border = np.zeros((h, w), dtype=bool)
     border[[0, -1], :] = border[:, [0, -1]] = True
@@ -414,7 +414,8 @@ def fit_choice_model(x: NDArray[np.float64], available: NDArray[np.bool_], choic
         converged = np.abs(t * step).max() < tol or abs(ll_trial - ll) < tol * max(1.0, abs(ll))
         beta, ll = trial, ll_trial
     _, hess = gradient_and_hessian(beta)
-    return ChoiceFit(beta, np.linalg.inv(hess), ll, n, iterations, converged)
+    # inv of a float64 matrix is float64; numpy's stub only promises some floating type
+    return ChoiceFit(beta, cast(NDArray[np.float64], np.linalg.inv(hess)), ll, n, iterations, converged)
 
 
 # ------------------------------------------------------------------------------------------------------

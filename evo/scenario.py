@@ -24,10 +24,9 @@ from typing import Any, Literal
 from evo.errors import ScenarioError
 
 AgentKind = Literal["mesa", "reflex", "hybrid"]
-_FROZEN = {"frozen": True, "slots": True, "kw_only": True}
 
 
-@dataclass(**_FROZEN)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Variant:
     """One alternative of an object group: the features an object has when this variant is drawn."""
 
@@ -35,7 +34,7 @@ class Variant:
     features: tuple[str, ...]
 
 
-@dataclass(**_FROZEN)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ObjectGroup:
     """``count`` objects per world. Either ``features`` (feature -> independent probability of being
     present) or ``variants`` (mutually exclusive feature sets with probabilities summing to 1). ``spawns``
@@ -54,7 +53,7 @@ class ObjectGroup:
             object.__setattr__(self, "spawns", (self.spawns,))
 
 
-@dataclass(**_FROZEN)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class WorldConfig:
     """A world distribution. ``layout`` (rows of ``#`` wall, ``.`` free, ``S`` start) fixes the walls and
     start; otherwise walls are drawn with ``wall_density`` inside a walled border of ``size``.
@@ -68,20 +67,20 @@ class WorldConfig:
     resample: bool = True
 
 
-@dataclass(**_FROZEN)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Worlds:
     train: WorldConfig
     shift: dict[str, WorldConfig] = field(default_factory=dict)
 
 
-@dataclass(**_FROZEN)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ScenarioInfo:
     name: str = "unnamed"
     description: str = ""
     features: tuple[str, ...] = ()
 
 
-@dataclass(**_FROZEN)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Objective:
     """What an episode pays: ``payoff[f]`` for each feature of each object reached, minus ``step_cost`` per
     step taken; reaching an object with a ``terminal`` feature ends the episode."""
@@ -91,7 +90,7 @@ class Objective:
     step_cost: float = 0.01
 
 
-@dataclass(**_FROZEN)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class AgentConfig:
     """Agent kind and its costs (DESIGN §3). ``horizon`` is the mesa planning horizon, and the largest
     horizon a hybrid's horizon gene can reach. ``planning_cost`` is charged per episode per unit of
@@ -107,7 +106,7 @@ class AgentConfig:
     init_sigma: float = 1.0
 
 
-@dataclass(**_FROZEN)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class OperatorConfig:
     """A registry name and its parameters, e.g. ``{ scheme = "tournament", size = 3 }``."""
 
@@ -122,15 +121,15 @@ class OperatorConfig:
         return dict(self.params)
 
 
-@dataclass(**_FROZEN)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class EvolutionConfig:
     population: int = 200
     generations: int = 100
     worlds_per_generation: int = 16
-    # OperatorConfig is frozen: one shared default instance is safe (hence the RUF009 exceptions)
-    selection: OperatorConfig = OperatorConfig(scheme="tournament", params=(("size", 3),))  # noqa: RUF009
-    mutation: OperatorConfig = OperatorConfig(scheme="gaussian", params=(("rate", 0.2), ("sigma", 0.2)))  # noqa: RUF009
-    crossover: OperatorConfig = OperatorConfig(scheme="blend", params=(("alpha", 0.5), ("rate", 0.5)))  # noqa: RUF009
+    # OperatorConfig is frozen: one shared default instance is safe (ruff's RUF009 sees this too)
+    selection: OperatorConfig = OperatorConfig(scheme="tournament", params=(("size", 3),))
+    mutation: OperatorConfig = OperatorConfig(scheme="gaussian", params=(("rate", 0.2), ("sigma", 0.2)))
+    crossover: OperatorConfig = OperatorConfig(scheme="blend", params=(("alpha", 0.5), ("rate", 0.5)))
     elitism: int = 2
     #: how the next population is made (DESIGN §5). ``generational``: ``selection`` picks the parents of
     #: population − elitism children. ``mu_plus_lambda`` / ``mu_comma_lambda`` (DEAP's eaMuPlusLambda,
@@ -148,7 +147,7 @@ class EvolutionConfig:
     checkpoint_every: int = 10
 
 
-@dataclass(**_FROZEN)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class MetricsConfig:
     """Thresholds of the agent classes (see :mod:`evo.metrics`)."""
 
@@ -157,7 +156,7 @@ class MetricsConfig:
     reach_threshold: float = 0.5
 
 
-@dataclass(**_FROZEN)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Scenario:
     scenario: ScenarioInfo
     base_objective: Objective

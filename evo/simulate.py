@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 from numpy.typing import NDArray
@@ -46,7 +47,8 @@ class Payoffs:
         return v
 
     def object_terminal(self, obj_feat: NDArray[np.float64]) -> NDArray[np.bool_]:
-        return (obj_feat[..., self.terminal] > 0).any(axis=-1)
+        # obj_feat is (B, K, F): reducing the feature axis leaves a (B, K) array, never a numpy scalar
+        return cast(NDArray[np.bool_], (obj_feat[..., self.terminal] > 0).any(axis=-1))
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,6 +153,7 @@ def run_episodes(policy: Policy, worlds: WorldBatch, objective: Payoffs, costs: 
 
     for t in range(t_max):
         if policy.plans:
+            assert horizon is not None and utility is not None and gamma is not None  # set when policy.plans
             move, has_target = plan_moves(horizon, utility, gamma, tables, row, remaining)
             if policy.reacts:
                 lost = np.flatnonzero(~has_target)
@@ -194,6 +197,7 @@ def run_episodes(policy: Policy, worlds: WorldBatch, objective: Payoffs, costs: 
             if has_true:
                 true_pay, true_live = true_pay.take(idx), true_live.take(idx)
             if utility is not None:
+                assert horizon is not None  # set together with utility
                 utility, horizon = utility.take(idx, axis=1), horizon.take(idx)
             if pair.size == 0:
                 break

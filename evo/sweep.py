@@ -432,11 +432,16 @@ METRICS: tuple[Metric, ...] = (
 TEXT_COLUMNS = ("champion_class",)
 
 
+def _shift_population_mean(name: str) -> Callable[[Mapping[str, Any], Path], float | None]:
+    """Reads the final population's mean fitness under the shift ``name`` from a summary."""
+    return lambda s, _: _get(s, "shift", name, "base_fitness", "mean")
+
+
 def metrics_for(shift_names: Sequence[str]) -> tuple[Metric, ...]:
     """:data:`METRICS` plus the final population's mean fitness under each named shift."""
     per_shift = tuple(
         Metric(f"shift_fitness.{n}", f"fitness under shift '{n}' (final population mean)",
-               lambda s, _, n=n: _get(s, "shift", n, "base_fitness", "mean"), headline=False)
+               _shift_population_mean(n), headline=False)
         for n in shift_names)
     return METRICS + per_shift if len(shift_names) > 1 else METRICS
 

@@ -319,7 +319,7 @@ def generate(cfg: WorldConfig, features: Sequence[str], n: int, rng: np.random.G
     start = np.empty(n, dtype=np.int64)
     obj_cell = np.empty((n, k), dtype=np.int64)
     obj_feat = np.empty((n, k, len(features)))
-    border = np.zeros((h, w), dtype=bool)
+    border: NDArray[np.bool_] = np.zeros((h, w), dtype=bool)  # (H, W), then flattened to (H·W,)
     border[[0, -1], :] = border[:, [0, -1]] = True
     border = border.reshape(-1)
     for i in range(n):

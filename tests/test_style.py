@@ -1,4 +1,5 @@
-"""The code follows the ruff rule set in pyproject.toml: ``ruff check`` reports nothing."""
+"""The code follows the ruff rule set and the mypy configuration in pyproject.toml: ``ruff check`` and
+``mypy`` report nothing."""
 
 from __future__ import annotations
 
@@ -13,3 +14,10 @@ def test_ruff_check_is_clean() -> None:
     done = subprocess.run([sys.executable, "-m", "ruff", "check", "evo", "tests", "benchmarks"],
                           cwd=ROOT, capture_output=True, text=True, check=False)
     assert done.returncode == 0, f"ruff check found problems:\n{done.stdout}{done.stderr}"
+
+
+def test_mypy_is_clean() -> None:
+    # no arguments: mypy reads files = ["evo"] and the rest of its configuration from pyproject.toml
+    done = subprocess.run([sys.executable, "-m", "mypy"], cwd=ROOT, capture_output=True, text=True,
+                          check=False)
+    assert done.returncode == 0, f"mypy found problems:\n{done.stdout}{done.stderr}"
