@@ -94,7 +94,8 @@ class Objective:
 class AgentConfig:
     """Agent kind and its costs (DESIGN §3). ``horizon`` is the mesa planning horizon, and the largest
     horizon a hybrid's horizon gene can reach. ``planning_cost`` is charged per episode per unit of
-    horizon; ``perception_cost[f]`` per unit of |w_f|; ``complexity_cost`` per unit of ||w||_1."""
+    horizon; ``perception_cost[f]`` per unit of every gene that reads feature f (|w_f|, and a reflex's
+    |θ_adj_f| and |θ_scent_f|: see :class:`evo.simulate.Costs`); ``complexity_cost`` per unit of ||w||_1."""
 
     kind: AgentKind = "mesa"
     horizon: int = 12

@@ -53,14 +53,18 @@ class Payoffs:
 
 @dataclass(frozen=True, slots=True)
 class Costs:
-    """Fitness costs that do not depend on the world (DESIGN §3)."""
+    """Fitness costs that do not depend on the world (DESIGN §3). Perception is charged for every gene that
+    reads a feature: the mesa-objective weight ``w_f`` and, for reflex and hybrid agents, the reflex weights
+    on the adjacent feature ``θ_adj_f`` and on its scent ``θ_scent_f`` — seeing "door" costs whoever reacts
+    to it. Complexity is charged on the mesa-objective only."""
 
     planning: float = 0.0
-    perception: NDArray[np.float64] | None = None  # (F,) per unit |w_f|
+    perception: NDArray[np.float64] | None = None  # (F,) per unit |w_f|, |θ_adj_f|, |θ_scent_f|
     complexity: float = 0.0
 
     def of(self, policy: Policy) -> NDArray[np.float64]:
-        """(P,) total cost of each agent."""
+        """(P,) total cost of each agent: planning·horizon + Σ_f perception_f·|w_f| + complexity·Σ_f |w_f|
+        + Σ_f perception_f·|θ_adj_f| + Σ_f perception_f·|θ_scent_f|, added in this order."""
         cost = self.planning * policy.horizon.astype(np.float64)
         if policy.w is not None:
             absw = np.abs(policy.w)
@@ -68,6 +72,11 @@ class Costs:
                 for f in range(absw.shape[1]):
                     cost = cost + self.perception[f] * absw[:, f]
             cost = cost + self.complexity * absw.sum(axis=1)
+        if self.perception is not None:
+            for genes in (policy.theta_adj, policy.theta_scent):
+                if genes is not None:
+                    for f in range(genes.shape[1]):
+                        cost = cost + self.perception[f] * np.abs(genes[:, f])
         return cost
 
 

@@ -319,7 +319,8 @@ def run_episode(agent: Agent, world: World, dists: list[list[int]], objective: P
 
 
 def agent_cost(agent: Agent, costs: Costs) -> float:
-    """planning cost·horizon + Σ_f perception_f·|w_f| + complexity·Σ_f |w_f| (sums in feature order)."""
+    """planning cost·horizon + Σ_f perception_f·|w_f| + complexity·Σ_f |w_f| + Σ_f perception_f·|θ_adj_f| +
+    Σ_f perception_f·|θ_scent_f| (each sum in feature order, added in this order)."""
     cost = costs.planning * float(agent.horizon)
     if agent.w is not None:
         absw = [abs(x) for x in agent.w]
@@ -330,6 +331,11 @@ def agent_cost(agent: Agent, costs: Costs) -> float:
         for x in absw:
             total = total + x
         cost = cost + costs.complexity * total
+    if costs.perception is not None:
+        for genes in (agent.theta_adj, agent.theta_scent):
+            if genes is not None:
+                for f in range(len(genes)):
+                    cost = cost + float(costs.perception[f]) * abs(genes[f])
     return cost
 
 
