@@ -151,7 +151,9 @@ def _print_summary(summary: dict, path: Path) -> None:
         sf = v["base_fitness"]
         print(f"  shift '{name}' fitness  mean {sf['mean']:+.3f}   best {sf['best']:+.3f}   "
               f"champion {v['champion']:+.3f}")
-    print("  classes: " + ", ".join(f"{k} {v:.0%}" for k, v in summary["classes"].items()))
+    # with a shift nothing is "untested"; without one nothing can be robust, pseudo or a capability failure
+    moot = {"untested"} if summary["shift"] else {"robust", "pseudo", "capability_failure"}
+    print("  classes: " + ", ".join(f"{k} {v:.0%}" for k, v in summary["classes"].items() if k not in moot))
     champ = summary["champion"]
     if champ.get("objective"):
         print("  champion mesa-objective: "
