@@ -178,23 +178,33 @@ def _quiet_run(s: scenario.Scenario, seed: int) -> tuple[float, float]:
     return float(ep.fitness.mean()), float(ep.true_fitness.mean())
 
 
+def _sweep_then_analyze(tmp_path: Path, capsys: pytest.CaptureFixture[str], base: str, analysis: str,
+                        body: str) -> tuple[Path, str]:
+    """Run a small serial sweep of scenarios/BASE.toml (``body``: the sweep file after its [sweep] name and
+    base), then ``evo analyze ANALYSIS`` on it; returns the sweep directory and what the command printed."""
+    from evo import cli, sweep
+
+    path = tmp_path / "small_sweep.toml"
+    base_path = (ROOT / "scenarios" / f"{base}.toml").as_posix()
+    path.write_text(f'[sweep]\nname = "small"\nbase = "{base_path}"\n{body}', encoding="utf-8")
+    out = tmp_path / "sweep"
+    assert not sweep.run_sweep(path, out, backend="serial", figures=False).failed
+    capsys.readouterr()
+    assert cli.main(["analyze", analysis, str(out)]) == 0
+    return out, capsys.readouterr().out
+
+
 def test_analyze_horizon_draws_the_transition_from_a_sweep(tmp_path: Path, capsys: pytest.CaptureFixture[str]
                                                            ) -> None:
     """`evo analyze horizon` on a small goodhart_vault sweep (horizons 4 and 12, two seeds, 3 generations):
     a table per horizon, the threshold line, a CSV and a figure; past the sensor's distance (11) the proxy
     is up and the true objective down."""
-    from evo import cli, sweep
+    from evo import cli
 
-    path = tmp_path / "vault_horizon.toml"
-    base = (ROOT / "scenarios" / "goodhart_vault.toml").as_posix()
-    path.write_text(f'[sweep]\nname = "vault"\nbase = "{base}"\n'
-                    'seeds = 2\n[fixed]\n"evolution.generations" = 3\n"evolution.population" = 20\n'
-                    '"evolution.eval_worlds" = 8\n[grid]\n"agent.horizon" = [4, 12]\n', encoding="utf-8")
-    out = tmp_path / "sweep"
-    assert not sweep.run_sweep(path, out, backend="serial", figures=False).failed
-    capsys.readouterr()
-    assert cli.main(["analyze", "horizon", str(out)]) == 0
-    printed = capsys.readouterr().out
+    out, printed = _sweep_then_analyze(tmp_path, capsys, "goodhart_vault", "horizon",
+                                       'seeds = 2\n[fixed]\n"evolution.generations" = 3\n'
+                                       '"evolution.population" = 20\n"evolution.eval_worlds" = 8\n'
+                                       '[grid]\n"agent.horizon" = [4, 12]\n')
     assert "threshold (peak of true fitness): horizon 4" in printed
     with (out / "analysis" / "goodhart_horizon.csv").open(encoding="utf-8") as fh:
         rows = {round(float(r["horizon"])): r for r in csv.DictReader(fh)}
@@ -211,18 +221,10 @@ def test_analyze_horizon_draws_the_transition_from_a_sweep(tmp_path: Path, capsy
 def test_analyze_best_of_n_fits_gao_on_a_sweep(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """`evo analyze best-of-n` on a small goodhart_best_of_n sweep (n = 1, 2, 8; 3 seeds; 64 agents): one
     row per n with d = sqrt(KL), both fits printed, a CSV and a figure."""
-    from evo import cli, sweep
-
-    base = (ROOT / "scenarios" / "goodhart_best_of_n.toml").as_posix()
-    path = tmp_path / "bon.toml"
-    path.write_text(f'[sweep]\nname = "bon"\nbase = "{base}"\nseeds = 3\n[fixed]\n'
-                    '"evolution.population" = 64\n"evolution.eval_worlds" = 8\n'
-                    '[grid]\n"evolution.selection.fraction" = [1.0, 0.5, 0.125]\n', encoding="utf-8")
-    out = tmp_path / "sweep"
-    assert not sweep.run_sweep(path, out, backend="serial", figures=False).failed
-    capsys.readouterr()
-    assert cli.main(["analyze", "best-of-n", str(out)]) == 0
-    printed = capsys.readouterr().out
+    out, printed = _sweep_then_analyze(tmp_path, capsys, "goodhart_best_of_n", "best-of-n",
+                                       'seeds = 3\n[fixed]\n"evolution.population" = 64\n'
+                                       '"evolution.eval_worlds" = 8\n'
+                                       '[grid]\n"evolution.selection.fraction" = [1.0, 0.5, 0.125]\n')
     assert "on all seeds: α = " in printed and "on cell means: α = " in printed
     with (out / "analysis" / "goodhart_best_of_n.csv").open(encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
