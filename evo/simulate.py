@@ -5,7 +5,8 @@ move (see :mod:`evo.agents`), pays ``step_cost``, moves (a blocked move stays), 
 on its new cell it consumes it and earns ``Σ_f payoff_f·x_kf``; an object with a terminal feature ends the
 episode; an object that spawns another (:mod:`evo.worlds`) releases it as it is consumed, and only from then
 on can the released object be seen, planned for and consumed. Fitness = mean episode payoff − planning
-cost · horizon − Σ_f perception_cost_f·|w_f| − complexity_cost·Σ_f |w_f|. A *true objective* (DESIGN §1,
+cost · horizon − Σ_f perception_cost_f·(|w_f| + |θ_adj_f| + |θ_scent_f|) − complexity_cost·Σ_f |w_f|
+(the reflex genes θ where the agent has them; see :class:`Costs`). A *true objective* (DESIGN §1,
 Goodhart), when given, is accounted along the very same trajectories: ``true_payoff`` pays its own
 ``payoff`` and ``step_cost``; its ``terminal`` features do not end the episode (the base objective drives
 it) but end the true accounting (nothing is paid or charged after the first true-terminal object). The loop
