@@ -28,6 +28,8 @@ from evo.errors import EvoError
 from evo.evolution import Assessment, EvolutionState, Generation, Model, Stopped, Streams, assess, evolve
 from evo.metrics import CLASSES, class_fractions, spawn_counts
 from evo.scenario import Scenario
+from evo.simulate import Episodes
+from evo.worlds import WorldBatch
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +65,7 @@ def _versions() -> dict[str, str]:
             "deap": deap.__version__, "matplotlib": matplotlib.__version__}
 
 
-def _final_worlds(model: Model, streams: Streams) -> tuple[Any, dict[str, Any]]:
+def final_worlds(model: Model, streams: Streams) -> tuple[WorldBatch, dict[str, WorldBatch]]:
     """Worlds of the final assessment: fresh ones, except that a fixed environment (``resample = false``)
     is assessed in the very worlds it was selected in, since those are the agents' whole training world."""
     s = model.scenario
@@ -75,6 +77,20 @@ def _final_worlds(model: Model, streams: Streams) -> tuple[Any, dict[str, Any]]:
     shifts = {name: model.draw(cfg, n, streams.assessment) for name, cfg in s.worlds.shift.items()}
     return train, shifts
 
+
+
+def evolve_and_evaluate(scenario: str | Path | Scenario, seed: int
+                        ) -> tuple[Model, NDArray[np.float64], WorldBatch, Episodes]:
+    """Evolve ``scenario`` with ``seed`` as :func:`run` does, writing nothing, and evaluate the final
+    population in the run's final train worlds (those its summary's train and true numbers come from).
+    Returns the model, the final genomes, those worlds and the episodes: for tests and notebooks that need
+    many seeds' numbers without run directories."""
+    s = _as_scenario(scenario)
+    model = Model.from_scenario(s)
+    streams = Streams.from_seed(seed)
+    state, _ = evolve(model, streams)
+    train_batch, _ = final_worlds(model, streams)
+    return model, state.genomes, train_batch, model.evaluate(state.genomes, train_batch)
 
 
 def _summary(model: Model, seed: int, genomes: NDArray[np.float64], a: Assessment,
@@ -306,7 +322,7 @@ def _execute(s: Scenario, seed: int, path: Path, meta: dict[str, Any], resuming:
 
         state, logbook = evolve(model, streams, progress, lineage=store, start=start, checkpoint=save,
                                 should_stop=should_stop)
-        train_batch, shift_batches = _final_worlds(model, streams)
+        train_batch, shift_batches = final_worlds(model, streams)
         final = model.evaluate(state.genomes, train_batch)
         train_fit = final.fitness
         a = assess(model, state.genomes, train_fit, shift_batches)
@@ -412,4 +428,5 @@ def _write_lineage(path: Path, store: lineage_mod.LineageStore | None, state: An
                                  mode=store.mode, records_peak=store.peak, births=store.births)
 
 
-__all__ = ["CLASSES", "LINEAGE_FILES", "RUN_FILES", "RunResult", "default_out", "run"]
+__all__ = ["CLASSES", "LINEAGE_FILES", "RUN_FILES", "RunResult", "default_out", "evolve_and_evaluate",
+           "final_worlds", "run"]

@@ -165,15 +165,20 @@ def test_best_of_n_true_fitness_rises_then_falls() -> None:
     assert means[2][1] - means[8][1] > 0.6, means
 
 
-def _quiet_run(s: scenario.Scenario, seed: int) -> tuple[float, float]:
-    """Final-population proxy and true fitness on fresh worlds, without writing a run directory."""
-    from evo.evolution import Model, Streams, evolve
+def test_evolve_and_evaluate_gives_the_numbers_of_a_run(tmp_path: Path) -> None:
+    """The slow tests' file-free runs measure what `evo run` writes in summary.json, bit for bit."""
+    s = scenario.load(ROOT / "scenarios" / "goodhart_vault.toml")
+    s = dataclasses.replace(s, evolution=dataclasses.replace(s.evolution, generations=3, population=20))
+    summary = experiment.run(s, seed=4, out=tmp_path / "run", figures=False).summary
+    _, genomes, _, ep = experiment.evolve_and_evaluate(s, 4)
+    assert ep.true_fitness is not None and genomes.shape[0] == 20
+    assert summary["train"]["base_fitness"]["mean"] == float(ep.fitness.mean())
+    assert summary["true"]["mean"] == float(ep.true_fitness.mean())
 
-    model = Model.from_scenario(s)
-    streams = Streams.from_seed(seed)
-    state, _ = evolve(model, streams)
-    batch = model.draw(s.worlds.train, s.evolution.eval_worlds, streams.assessment)
-    ep = model.evaluate(state.genomes, batch)
+
+def _quiet_run(s: scenario.Scenario, seed: int) -> tuple[float, float]:
+    """Final-population proxy and true fitness in the run's final worlds, without writing a run directory."""
+    _, _, _, ep = experiment.evolve_and_evaluate(s, seed)
     assert ep.true_fitness is not None
     return float(ep.fitness.mean()), float(ep.true_fitness.mean())
 

@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 
 from evo import agents, scenario, worlds
-from evo.evolution import Model, Streams, evolve
+from evo.evolution import Model
+from evo.experiment import evolve_and_evaluate
 from evo.metrics import spawn_counts
 from evo.scenario import AgentConfig, ObjectGroup, WorldConfig
 from evo.simulate import Costs, Payoffs, run_episodes
@@ -105,16 +106,11 @@ def test_tipping_bins_pays_the_proxy_and_costs_the_true_objective() -> None:
 
 
 def _cleaning_run(seed: int) -> dict[str, float]:
-    s = scenario.load(ROOT / "scenarios" / "goodhart_cleaning.toml")
-    m = Model.from_scenario(s)
-    streams = Streams.from_seed(seed)
-    state, _ = evolve(m, streams)
-    batch = m.draw(s.worlds.train, s.evolution.eval_worlds, streams.assessment)
-    ep = m.evaluate(state.genomes, batch)
+    m, genomes, batch, ep = evolve_and_evaluate(ROOT / "scenarios" / "goodhart_cleaning.toml", seed)
     released, collected = spawn_counts(ep.reached, batch.spawn)
     champ = int(np.argmax(ep.fitness))
     assert ep.true_fitness is not None
-    return {"w_bin": float(m.decode(state.genomes).w[champ, 1]), "released": float(released.mean()),
+    return {"w_bin": float(m.decode(genomes).w[champ, 1]), "released": float(released.mean()),
             "collected": float(collected.mean()), "true": float(ep.true_fitness.mean()),
             "proxy": float(ep.fitness.mean())}
 
@@ -142,10 +138,7 @@ def _vault_run(args: tuple[int, int]) -> tuple[float, float]:
     horizon, seed = args
     s = scenario.load(ROOT / "scenarios" / "goodhart_vault.toml")
     s = dataclasses.replace(s, agent=dataclasses.replace(s.agent, horizon=horizon))
-    m = Model.from_scenario(s)
-    streams = Streams.from_seed(seed)
-    state, _ = evolve(m, streams)
-    ep = m.evaluate(state.genomes, m.draw(s.worlds.train, s.evolution.eval_worlds, streams.assessment))
+    _, _, _, ep = evolve_and_evaluate(s, seed)
     assert ep.true_fitness is not None
     return float(ep.fitness.mean()), float(ep.true_fitness.mean())
 
