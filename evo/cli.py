@@ -321,23 +321,20 @@ def _fmt_interval(mean: float, lo: float, hi: float, spec: str = "{:.2f}") -> st
 
 
 def _cmd_analyze(args: argparse.Namespace) -> int:
-    from evo import analyses, analysis_plots, results
+    from evo import analyses, analysis_plots, goodhart_plots, results
 
     target = Path(args.dir)
     out = Path(args.out) if args.out else target / "analysis"
     out.mkdir(parents=True, exist_ok=True)
-    if args.analysis in ("horizon", "best-of-n"):
-        from evo import goodhart_plots
-
-        horizon = args.analysis == "horizon"
-        nums = (goodhart_plots.horizon_numbers if horizon else goodhart_plots.best_of_n_numbers)(target)
-        lines, table = (goodhart_plots.horizon_report if horizon else goodhart_plots.best_of_n_report)(nums)
+    if args.analysis in goodhart_plots.ANALYSES:
+        numbers, report, draw = goodhart_plots.ANALYSES[args.analysis]
+        nums = numbers(target)
+        lines, table = report(nums)
         print("\n".join(lines))
         stem = "goodhart_" + args.analysis.replace("-", "_")
         results.write_csv(out / f"{stem}.csv", table, list(table[0]))
         written = [out / f"{stem}.csv"]
         if not args.no_figures:
-            draw = goodhart_plots.horizon_figure if horizon else goodhart_plots.best_of_n_figure
             written.append(analysis_plots.save(draw(nums), out / f"{stem}.png"))
     elif args.analysis == "diversity":
         rows = analyses.diversity_rows(target, proxy=args.proxy)

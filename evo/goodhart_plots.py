@@ -13,7 +13,7 @@ Drawn by ``evo analyze horizon SWEEP_DIR`` and ``evo analyze best-of-n SWEEP_DIR
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -184,3 +184,12 @@ def best_of_n_report(nums: Mapping[str, Any]) -> tuple[list[str], list[dict[str,
         lines.append(f"fit true − true(n=1) = d(α − βd) on {label}: α = {fit.alpha:.3f}, β = {fit.beta:.3f}, "
                      f"R² = {fit.r2:.3f}, peak at d = {fit.peak_d:.3f}")
     return lines, rows
+
+
+#: ``evo analyze NAME``: how each Goodhart analysis reads a sweep, reports it, and draws it.
+ANALYSES: dict[str, tuple[Callable[[str | Path], dict[str, Any]],
+                          Callable[[Mapping[str, Any]], tuple[list[str], list[dict[str, float]]]],
+                          Callable[[Mapping[str, Any]], Figure]]] = {
+    "horizon": (horizon_numbers, horizon_report, horizon_figure),
+    "best-of-n": (best_of_n_numbers, best_of_n_report, best_of_n_figure),
+}
