@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import os
+
 import matplotlib
 import numpy as np
 import pytest
+from hypothesis import settings
 
 matplotlib.use("Agg")
 
 from evo import scenario as scenario_mod
+
+# CI is deterministic: the same examples every run (derandomize), no example database carried between runs.
+# Locally hypothesis explores new examples each run; whatever it finds goes into tests/data (the corpora).
+settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+settings.register_profile("dev", print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
 
 TINY = """
 [scenario]
