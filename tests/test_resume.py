@@ -9,7 +9,6 @@ import random
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -197,51 +196,81 @@ def test_results_do_not_depend_on_pythonhashseed(tmp_path: Path, tiny_text: str)
     _same_results(tmp_path / "h1", tmp_path / "h2")
 
 
-def test_ctrl_c_checkpoints_and_exits_130(tmp_path: Path) -> None:
-    root = Path(__file__).resolve().parent.parent
-    out = tmp_path / "ctrlc"
-    proc = _cli_run(["run", str(root / "scenarios" / "red_door.toml"), "--out", str(out), "--quiet",
-                     "--no-figures"])
-    deadline = time.time() + 120
-    while not (out / "log.csv").exists() and not checkpoint.exists(out) and time.time() < deadline:
-        if (out / "meta.json").exists():
-            time.sleep(1.0)
-            break
-        time.sleep(0.05)
+PAUSE = Path(__file__).resolve().parent / "pause_point.py"
+
+
+def _paused_run(point: str, value: int, args: list[str]) -> subprocess.Popen:
+    """`evo ARGS` that stops at a known point and waits (tests/pause_point.py); returns once it waits."""
+    proc = subprocess.Popen([sys.executable, str(PAUSE), f"--{point}", str(value), "--", *args],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    line = proc.stdout.readline()  # blocks until the pause point is reached (or the process ends)
+    if line.strip() != "PAUSED":
+        proc.kill()
+        _, err = proc.communicate(timeout=60)
+        raise AssertionError(f"never reached --{point} {value}: {line!r} {err}")
+    return proc
+
+
+def _go_on(proc: subprocess.Popen) -> None:
+    assert proc.stdin is not None
+    proc.stdin.write("\n")
+    proc.stdin.flush()
+
+
+def test_ctrl_c_checkpoints_and_exits_130(tmp_path: Path, tiny_text: str) -> None:
+    """SIGINT while generation 4 of 12 is about to run: the run finishes that generation, checkpoints
+    before generation 5, exits 130, and says how to resume; the resumed run equals an uninterrupted one."""
+    scen = _scenario(tmp_path, tiny_text)
+    whole, out = tmp_path / "whole", tmp_path / "ctrlc"
+    run(scen, seed=0, out=whole, figures=False)
+    proc = _paused_run("generation", 4, ["run", str(scen), "--seed", "0", "--out", str(out), "--quiet",
+                                         "--no-figures"])
     proc.send_signal(signal.SIGINT)
-    assert proc.wait(timeout=120) == 130
-    err = proc.stderr.read()
+    _go_on(proc)
+    _, err = proc.communicate(timeout=300)
+    assert proc.returncode == 130, err
     assert "resume with: evo run --resume" in err and "Traceback" not in err
     meta = json.loads((out / "meta.json").read_text())
-    assert meta["status"] == "interrupted" and checkpoint.exists(out)
+    assert meta["status"] == "interrupted" and meta["stopped_before_generation"] == 5
+    assert json.loads((out / checkpoint.JSON).read_text())["generation"] == 5
     assert not (out / "summary.json").exists()
     assert not [p for p in out.iterdir() if p.name.endswith(".tmp")]
+    assert cli.main(["run", "--resume", str(out), "--quiet", "--no-figures"]) == 0
+    _same_results(whole, out)
+
+
+def _renames_of_a_whole_run(scen: Path, out: Path) -> int:
+    proc = subprocess.run([sys.executable, str(PAUSE), "--", "run", str(scen), "--out", str(out), "--quiet",
+                           "--no-figures"], capture_output=True, text=True, timeout=600, check=True)
+    return int(proc.stderr.rsplit("REPLACES", 1)[1])
 
 
 @pytest.mark.slow
-def test_sigkill_at_many_points_then_resume_is_byte_identical(tmp_path: Path, tiny_text: str) -> None:
-    """Kill `evo run` with SIGKILL at 6 points of a ~3 s run (checkpoint every 3 generations), resume each,
-    and compare every final file with an uninterrupted run."""
+def test_sigkill_at_many_points_then_resume_is_byte_identical(tmp_path: Path) -> None:
+    """SIGKILL `evo run` at 12 known points of a 30-generation run (checkpoint every 3): before six
+    generations and just before six of its file renames, spread over the whole run (first checkpoint,
+    between a checkpoint's NPZ and its JSON, the final files). Every killed run resumes to files
+    byte-identical to an uninterrupted run's."""
     root = Path(__file__).resolve().parent.parent
     text = (root / "scenarios" / "red_door.toml").read_text()
-    text = text.replace("generations = 100", "generations = 60\ncheckpoint_every = 3")
+    text = text.replace("generations = 100", "generations = 30\ncheckpoint_every = 3")
     scen = tmp_path / "rd.toml"
     scen.write_text(text)
     whole = tmp_path / "whole"
-    assert _cli_run(["run", str(scen), "--out", str(whole), "--quiet", "--no-figures"]).wait(300) == 0
+    renames = _renames_of_a_whole_run(scen, whole)
+    assert renames > 20  # scenario.toml, meta.json, 2 per checkpoint, the final files
+    points = [("generation", g) for g in (1, 3, 4, 14, 20, 29)]
+    points += [("replace", n) for n in (3, 4, 5, renames // 2, renames - 4, renames)]
     seen = set()
-    for k, delay in enumerate((0.0, 0.4, 0.9, 1.4, 2.0, 2.6)):
+    for k, (point, value) in enumerate(points):
         out = tmp_path / f"kill{k}"
-        proc = _cli_run(["run", str(scen), "--out", str(out), "--quiet", "--no-figures"])
-        deadline = time.time() + 120
-        while not (out / "meta.json").exists() and time.time() < deadline and proc.poll() is None:
-            time.sleep(0.01)
-        time.sleep(delay)
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(60)
+        proc = _paused_run(point, value, ["run", str(scen), "--out", str(out), "--quiet", "--no-figures"])
+        proc.kill()
+        proc.communicate(timeout=60)
         if checkpoint.exists(out):
             seen.add(json.loads((out / checkpoint.JSON).read_text())["generation"])
         resumed = _cli_run(["run", "--resume", str(out), "--quiet", "--no-figures"])
-        assert resumed.wait(300) == 0, resumed.stderr.read()
+        assert resumed.wait(300) == 0, (point, value, resumed.stderr.read() if resumed.stderr else "")
         _same_results(whole, out)
-    assert len(seen) >= 2, f"kills fell at too few distinct checkpoints: {sorted(seen)}"
+    assert len(seen) >= 4, f"kills fell at too few distinct checkpoints: {sorted(seen)}"
