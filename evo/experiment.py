@@ -21,10 +21,11 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from evo import checkpoint, results
+from evo import checkpoint, results, rundir
 from evo import lineage as lineage_mod
 from evo import scenario as scenario_mod
 from evo.errors import EvoError
+from evo.names import path_component
 from evo.evolution import Assessment, EvolutionState, Generation, Model, Stopped, Streams, assess, evolve
 from evo.metrics import CLASSES, class_fractions, spawn_counts
 from evo.scenario import Scenario
@@ -39,7 +40,8 @@ RUN_FILES = ("scenario.toml", "meta.json", "log.csv", "final_population.npz", "c
 
 
 def default_out(s: Scenario, seed: int, root: str | Path = "results") -> Path:
-    return Path(root) / s.name / f"seed-{seed}"
+    """``results/<name>/seed-N``, the name made a safe path component (:func:`evo.names.path_component`)."""
+    return Path(root) / path_component(s.name, f"{s.source}: scenario.name") / f"seed-{seed}"
 
 
 def _as_scenario(scenario: str | Path | Scenario) -> Scenario:
@@ -237,21 +239,12 @@ class RunResult:
 
 
 def prepare_out(s: Scenario, seed: int, out: str | Path | None, force: bool) -> Path:
-    """The run directory, refusing to overwrite a finished run unless ``force``."""
+    """The run directory, created if need be. Refuses (before creating anything) a directory that holds
+    other files than an evo run's, a finished run unless ``force``, and an unfinished one unless ``force``
+    (it offers ``--resume``): see :mod:`evo.rundir`."""
     path = Path(out) if out is not None else default_out(s, seed)
-    meta = path / "meta.json"
-    if meta.exists() and not force:
-        try:
-            status = results.read_json(meta).get("status")
-        except EvoError:
-            status = "unknown"
-        if status == "done":
-            raise EvoError(f"{path} already holds a finished run; pass --force to overwrite it "
-                           "or --out to choose another directory")
+    rundir.check_target(path, force=force)
     results.ensure_writable_dir(path)
-    (path / "figures").mkdir(exist_ok=True)
-    for old in (path / "figures").glob("*.png"):  # a fresh run: figures of the run it replaces are stale
-        old.unlink()
     return path
 
 
@@ -268,7 +261,15 @@ def run(scenario: str | Path | Scenario, seed: int = 0, out: str | Path | None =
     if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
         raise EvoError(f"seed: expected a non-negative integer, got {seed!r}")
     path = prepare_out(s, seed, out, force)
-    checkpoint.remove(path)  # a fresh start: an older checkpoint here belongs to another run
+    with rundir.claimed(path):
+        rundir.check_target(path, force=force)  # again: now no other process can be writing it
+        rundir.clear(path)  # a fresh start: the files of the run it replaces are stale, all of them
+        (path / "figures").mkdir(exist_ok=True)
+        return _start(s, seed, path, figures, progress, should_stop)
+
+
+def _start(s: Scenario, seed: int, path: Path, figures: bool, progress: Callable[[Generation], None] | None,
+           should_stop: Callable[[], bool] | None) -> RunResult:
     meta: dict[str, Any] = {
         "scenario": s.name, "scenario_source": s.source, "seed": seed,
         "seed_entropy": int(np.random.SeedSequence(seed).entropy),  # type: ignore[arg-type]
@@ -289,18 +290,19 @@ def resume(run_dir: str | Path, *, figures: bool = True, progress: Callable[[Gen
     path = Path(run_dir)
     if not (path / "meta.json").exists() or not (path / "scenario.toml").exists():
         raise EvoError(f"{path}: not a run directory (needs meta.json and scenario.toml)")
-    meta = results.read_json(path / "meta.json")
-    seed = meta.get("seed") if isinstance(meta, dict) else None
-    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
-        raise EvoError(f"{path / 'meta.json'}: key 'seed': expected a non-negative integer, got {seed!r}")
-    if meta.get("status") == "done":
-        raise EvoError(f"{path} is already finished; nothing to resume")
-    s = scenario_mod.load(path / "scenario.toml")
-    meta.pop("error", None)
-    meta.update(status="running", resumed=datetime.now(UTC).isoformat(timespec="seconds"))
-    results.ensure_writable_dir(path)
-    results.write_json(path / "meta.json", meta)
-    return _execute(s, seed, path, meta, True, figures, progress, should_stop)
+    with rundir.claimed(path):
+        meta = results.read_json(path / "meta.json")
+        seed = meta.get("seed") if isinstance(meta, dict) else None
+        if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
+            raise EvoError(f"{path / 'meta.json'}: key 'seed': expected a non-negative integer, got {seed!r}")
+        if meta.get("status") == "done":
+            raise EvoError(f"{path} is already finished; nothing to resume")
+        s = scenario_mod.load(path / "scenario.toml")
+        meta.pop("error", None)
+        meta.update(status="running", resumed=datetime.now(UTC).isoformat(timespec="seconds"))
+        results.ensure_writable_dir(path)
+        results.write_json(path / "meta.json", meta)
+        return _execute(s, seed, path, meta, True, figures, progress, should_stop)
 
 
 def _execute(s: Scenario, seed: int, path: Path, meta: dict[str, Any], resuming: bool, figures: bool,

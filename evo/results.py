@@ -10,6 +10,7 @@ import csv
 import io
 import json
 import os
+import secrets
 import tempfile
 import zipfile
 from collections.abc import Iterable, Iterator, Mapping
@@ -25,9 +26,12 @@ from evo.errors import EvoError
 
 @contextmanager
 def atomic_file(path: str | Path, mode: str = "w") -> Iterator[IO[Any]]:
-    """Open a temporary file beside ``path``; on success fsync it and rename it to ``path``."""
+    """Open a temporary file beside ``path``; on success fsync it, rename it to ``path`` and fsync the
+    directory, so the rename itself survives a power cut. The file gets the permissions the user's umask
+    gives a new file (``mkstemp`` would make it 0600)."""
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    tmp = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o666)
     try:
         text_args: dict[str, Any] = {} if "b" in mode else {"encoding": "utf-8", "newline": ""}
         with os.fdopen(fd, mode, **text_args) as fh:
@@ -36,8 +40,23 @@ def atomic_file(path: str | Path, mode: str = "w") -> Iterator[IO[Any]]:
             os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
+    fsync_dir(path.parent)
+
+
+def fsync_dir(path: Path) -> None:
+    """Make the renames in directory ``path`` durable (a no-op where directories cannot be opened)."""
+    try:
+        dfd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return
+    try:
+        os.fsync(dfd)
+    except OSError:
+        pass
+    finally:
+        os.close(dfd)
 
 
 def write_text(path: str | Path, text: str) -> None:
