@@ -8,8 +8,10 @@ import json
 import sys
 import tomllib
 from pathlib import Path
+from typing import Any
 
 from evo.errors import EvoError
+from evo.names import percent, terminal
 
 EPILOG = """examples:
   evo list                                   shipped scenarios and what each shows
@@ -153,7 +155,8 @@ def _print_summary(summary: dict, path: Path) -> None:
               f"champion {v['champion']:+.3f}")
     # with a shift nothing is "untested"; without one nothing can be robust, pseudo or a capability failure
     moot = {"untested"} if summary["shift"] else {"robust", "pseudo", "capability_failure"}
-    print("  classes: " + ", ".join(f"{k} {v:.0%}" for k, v in summary["classes"].items() if k not in moot))
+    print("  classes: " + ", ".join(f"{k} {percent(v)}" for k, v in summary["classes"].items()
+                                    if k not in moot))
     champ = summary["champion"]
     if champ.get("objective"):
         print("  champion mesa-objective: "
@@ -529,15 +532,32 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _TerminalSafe:
+    """stdout for the commands: control characters in names, descriptions or result files read back are
+    printed as escapes (an ESC sequence in a scenario name must not retitle or clear the terminal)."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        return self._stream.write(terminal(text, keep="\n\t"))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if getattr(args, "seed", 0) is not None and getattr(args, "seed", 0) < 0:
-        parser.error("--seed: expected a non-negative integer")
+    seed = getattr(args, "seed", 0)
+    if seed is not None and not 0 <= seed < 2**63:
+        parser.error("--seed: expected an integer from 0 to 2**63 - 1")
+    stdout = sys.stdout
+    sys.stdout = _TerminalSafe(stdout)
     try:
         return int(args.func(args))
     except EvoError as exc:
-        print(f"evo: error: {exc}", file=sys.stderr)
+        print(f"evo: error: {terminal(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("evo: interrupted", file=sys.stderr)
@@ -547,8 +567,10 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     except OSError as exc:  # disk full, permissions, …: one message, no traceback
         where = f"{exc.filename}: " if exc.filename else ""
-        print(f"evo: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        print(f"evo: error: {terminal(where)}{terminal(exc.strerror or exc)}", file=sys.stderr)
         return 1
+    finally:
+        sys.stdout = stdout
 
 
 if __name__ == "__main__":

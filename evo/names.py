@@ -49,11 +49,22 @@ def has_control(text: str) -> bool:
     return any(unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn") for ch in text)
 
 
-def terminal(text: object) -> str:
+def terminal(text: object, keep: str = "") -> str:
     """``text`` safe to print: control characters (ESC sequences, BEL, newlines, bidi overrides) shown as
-    escapes instead of acting on the terminal."""
+    escapes instead of acting on the terminal; the characters in ``keep`` (e.g. newline) pass."""
     s = str(text)
     if not has_control(s):
         return s
     return "".join(ch.encode("unicode_escape").decode("ascii")
-                   if unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn") else ch for ch in s)
+                   if ch not in keep and unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn") else ch
+                   for ch in s)
+
+
+def percent(fraction: float) -> str:
+    """A fraction as a percentage with the fewest decimals that keep a non-zero value non-zero and a value
+    below one below 100 % (1 agent in 200 is "0.5%", 199 in 200 "99.5%", not "0%" and "100%")."""
+    digits = 0
+    while digits < 4 and ((0 < fraction and round(fraction * 100, digits) == 0)
+                          or (fraction < 1 and round(fraction * 100, digits) == 100)):
+        digits += 1
+    return f"{fraction * 100:.{digits}f}%"

@@ -28,11 +28,11 @@ TOP_FILES = ("scenario.toml", "meta.json", "log.csv", "final_population.npz", "c
 
 def _is_run_file(rel: Path) -> bool:
     name = rel.name
+    temporary = name.startswith(".") and name.endswith(".tmp")
     if len(rel.parts) == 1:
-        return (name in TOP_FILES or name == LOCK or (name.startswith("checkpoint-g") and name.endswith(".npz"))
-                or (name.startswith(".") and name.endswith(".tmp")) or name == "figures")
-    return len(rel.parts) == 2 and rel.parts[0] == "figures" and (
-        name.endswith(".png") or (name.startswith(".") and name.endswith(".tmp")))
+        checkpoint_npz = name.startswith("checkpoint-g") and name.endswith(".npz")
+        return name in (*TOP_FILES, LOCK, "figures") or checkpoint_npz or temporary
+    return len(rel.parts) == 2 and rel.parts[0] == "figures" and (name.endswith(".png") or temporary)
 
 
 def read_meta(path: Path) -> dict[str, Any] | None:
@@ -79,7 +79,8 @@ def check_target(path: Path, *, force: bool) -> None:
     foreign = foreign_entries(path)
     if meta is None and foreign:
         raise EvoError(f"{path} is not empty and is not an evo run (it holds {_listing(entries, path)}); "
-                       "evo writes only into a new or empty directory or an earlier run: choose another --out")
+                       "evo writes only into a new or empty directory or an earlier run: "
+                       "choose another --out")
     if foreign:
         raise EvoError(f"{path} holds an evo run and files evo did not write ({_listing(foreign, path)}); "
                        "evo will not replace it: move them or choose another --out")
@@ -110,7 +111,7 @@ def clear(path: Path) -> None:
             if _is_run_file(p.relative_to(path)) and p.is_file() and not p.is_symlink():
                 p.unlink()
     for p in path.iterdir():
-        if p.name != LOCK and p.name != "figures" and _is_run_file(p.relative_to(path)) and not p.is_symlink():
+        if p.name not in (LOCK, "figures") and _is_run_file(p.relative_to(path)) and not p.is_symlink():
             p.unlink()
 
 

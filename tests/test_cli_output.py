@@ -1,0 +1,62 @@
+"""What the CLI prints cannot act on the terminal, and small fractions are not printed as 0 %."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from evo import cli
+from evo.names import percent
+
+
+def test_control_characters_read_back_are_printed_as_escapes(tmp_path: Path, tiny_text: str, capsys) -> None:
+    scen = tmp_path / "s.toml"
+    scen.write_text(tiny_text.replace("generations = 6", "generations = 2"))
+    out = tmp_path / "run"
+    assert cli.main(["run", str(scen), "--out", str(out), "--quiet", "--no-figures"]) == 0
+    summary = json.loads((out / "summary.json").read_text())
+    summary["scenario"] = "evil\x1b]0;pwned\x07\x1b[2J\u202e"  # retitle, clear, reverse the text
+    (out / "summary.json").write_text(json.dumps(summary))
+    capsys.readouterr()
+    assert cli.main(["show", str(out)]) == 0
+    shown = capsys.readouterr().out
+    assert "\x1b" not in shown and "\x07" not in shown and "\u202e" not in shown
+    assert "evil\\x1b]0;pwned\\x07" in shown and "\n" in shown
+
+
+def test_evo_list_escapes_descriptions(tmp_path: Path, monkeypatch, capsys) -> None:
+    (tmp_path / "scenarios").mkdir()
+    (tmp_path / "scenarios" / "x.toml").write_text('[scenario]\ndescription = "a\\u001b[31mred"\n')
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["list"]) == 0
+    assert "a\\x1b[31mred" in capsys.readouterr().out
+
+
+def test_error_messages_are_escaped(tmp_path: Path, capsys) -> None:
+    bad = tmp_path / "no\x1b[2Jsuch.toml"
+    assert cli.main(["run", str(bad), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "\x1b" not in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize(("fraction", "text"), [(0.0, "0%"), (1 / 200, "0.5%"), (199 / 200, "99.5%"),
+                                                 (1.0, "100%"), (0.25, "25%"), (1 / 3, "33%"),
+                                                 (1 / 3000, "0.03%")])
+def test_percent_keeps_non_zero_non_zero(fraction: float, text: str) -> None:
+    assert percent(fraction) == text
+
+
+def test_show_prints_one_agent_in_two_hundred_as_non_zero(tmp_path: Path, tiny_text: str, capsys) -> None:
+    scen = tmp_path / "s.toml"
+    scen.write_text(tiny_text.replace("generations = 6", "generations = 2"))
+    out = tmp_path / "run"
+    assert cli.main(["run", str(scen), "--out", str(out), "--quiet", "--no-figures"]) == 0
+    summary = json.loads((out / "summary.json").read_text())
+    summary["classes"] = {k: 0.0 for k in summary["classes"]} | {"robust": 1 / 200, "pseudo": 199 / 200}
+    (out / "summary.json").write_text(json.dumps(summary))
+    capsys.readouterr()
+    assert cli.main(["show", str(out)]) == 0
+    shown = capsys.readouterr().out
+    assert "robust 0.5%" in shown and "pseudo 99.5%" in shown
