@@ -258,17 +258,21 @@ def test_sigkill_mid_sweep_then_rerun_finishes_each_run_once(tmp_path: Path, tin
     out = tmp_path / "out"
     args = ["sweep", str(path), "--out", str(out), "--workers", "2", "--quiet", "--no-figures"]
     cmd = [sys.executable, "-m", "evo.cli", *args]
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # tests/hooks/sitecustomize.py holds the first run that checkpoints generation 5 until it is killed,
+    # so the sweep is killed in a known state: one run under way, the others free to finish
+    hooks = str(Path(__file__).resolve().parent / "hooks")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([hooks, os.environ.get("PYTHONPATH", "")]),
+           "EVO_TEST_HOLD": f"{tmp_path}:5"}
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     try:
-        deadline = time.monotonic() + 60
         done_at_kill: list[str] = []
-        while time.monotonic() < deadline and proc.poll() is None:
-            if (out / "index.sqlite").exists():
+        while proc.poll() is None:  # waits for states, not for a clock: the held run cannot finish
+            if (tmp_path / "held").exists() and (out / "index.sqlite").exists():
                 try:
                     done_at_kill = [r["run_id"] for r in _rows(out) if r["status"] == "done"]
                 except (sweep.EvoError, sqlite3.Error):
                     done_at_kill = []
-                if done_at_kill and _early_checkpoints(out):  # kill while a run is well under way
+                if done_at_kill and _early_checkpoints(out):
                     break
             time.sleep(0.05)
         assert proc.poll() is None and 0 < len(done_at_kill) < 6, "the sweep must be killed part-way"
