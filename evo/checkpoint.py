@@ -14,14 +14,17 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from evo import agents, readback, results
 from evo import lineage as lineage_mod
-from evo import results
 from evo.errors import EvoError
-from evo.evolution import EvolutionState, Streams
+from evo.evolution import STREAMS, EvolutionState, Streams
+
+if TYPE_CHECKING:
+    from evo.scenario import Scenario
 
 FORMAT = 1
 JSON = "checkpoint.json"
@@ -33,8 +36,8 @@ def _npz_name(generation: int) -> str:
 
 def npz_path(run_dir: Path) -> Path:
     """The NPZ the current ``checkpoint.json`` names."""
-    data = results.read_json(run_dir / JSON)
-    name = data.get("npz") if isinstance(data, dict) else None
+    data = readback.read_json_object(run_dir / JSON)
+    name = data.get("npz")
     if not isinstance(name, str) or "/" in name or not name.startswith("checkpoint-"):
         raise EvoError(f"{run_dir / JSON}: key 'npz': expected a checkpoint file name, got {name!r}")
     return run_dir / name
@@ -87,46 +90,107 @@ def exists(run_dir: Path) -> bool:
     return (run_dir / JSON).exists()
 
 
-def load(run_dir: Path, streams: Streams, store: lineage_mod.LineageStore | None, scenario_text: str
+def _log_keys(s: Scenario) -> list[str]:
+    """Columns every log row of the scenario has (:func:`evo.readback.log_columns`)."""
+    like = {"shift": dict.fromkeys(s.worlds.shift), "agent_kind": s.agent.kind, "features": list(s.features)}
+    if s.true_objective is not None:
+        like["true"] = {}
+    return readback.log_columns(like)
+
+
+_FIELDS = readback.Obj({
+    "generation": readback.Int(0), "next_id": readback.Int(0), "seed": readback.Int(0),
+    "streams": readback.Obj({name: readback.Obj({}) for name in STREAMS}),
+    "log": readback.List(readback.Map(readback.Num())),
+    "lineage_mode": readback.Opt(readback.Str(("pruned", "full"))),
+    "npz": readback.Str(nonempty=True), "npz_sha256": readback.Str(), "scenario_sha256": readback.Str(),
+})
+
+
+def load(run_dir: Path, streams: Streams, store: lineage_mod.LineageStore | None, scenario_text: str,
+         scenario: Scenario
          ) -> tuple[EvolutionState, list[dict[str, float]], lineage_mod.LineageStore | None]:
     """Restore the position saved in ``run_dir``: sets ``streams`` in place; returns the population state,
-    the log rows so far and the restored lineage store (``store`` is a fresh one of the right kind)."""
+    the log rows so far and the restored lineage store (``store`` is a fresh one of the right kind).
+
+    Besides the digests, the restored state is validated against ``scenario`` (the run's, resolved), so
+    that a checkpoint edited with its digests recomputed is refused rather than continued: population
+    size ``evolution.population``, genomes of the agent's genome length, ids unique, non-negative and below
+    ``next_id``, parents -1 (none) or older ids, ``0 ≤ generation < evolution.generations``, one log row
+    per generation before it, the lineage store complete and continuing into this population. Anything
+    else raises :class:`EvoError` naming the file and the key or member."""
     where = run_dir / JSON
-    data = results.read_json(where)
+    data = readback.read_json_object(where)
     try:
-        if not isinstance(data, dict) or data.get("digest") != _payload_digest(data):
-            raise EvoError(f"{where}: edited or corrupt (its content does not match its digest)")
-        if data.get("format") != FORMAT:
-            raise EvoError(f"{where}: key 'format': expected {FORMAT}, got {data.get('format')!r}")
-        if data["scenario_sha256"] != scenario_digest(scenario_text):
-            raise EvoError(f"{where}: the checkpoint belongs to another scenario than "
-                           f"{run_dir / 'scenario.toml'} (it was edited after the run started)")
-        if data["seed"] != streams.seed:
-            raise EvoError(f"{where}: key 'seed': expected {streams.seed} (meta.json), got {data['seed']!r}")
-        npz = npz_path(run_dir)
-        if not npz.exists() or data["npz_sha256"] != _digest(npz):
-            raise EvoError(f"{npz}: missing or does not match {where} (a corrupt checkpoint)")
-        arrays = results.read_npz(npz)
-        generation, next_id = int(data["generation"]), int(data["next_id"])
-        genomes = np.asarray(arrays["genomes"], dtype=np.float64)
-        ids = np.asarray(arrays["ids"], dtype=np.int64)
-        parents = np.asarray(arrays["parents"], dtype=np.int64)
-        if genomes.ndim != 2 or ids.shape != (genomes.shape[0],) or parents.shape != (genomes.shape[0], 2):
-            raise EvoError(f"{npz}: population arrays of inconsistent shapes")
-        rows = [dict(r) for r in data["log"]]
-        if len(rows) != generation or any(not isinstance(r, dict) for r in rows):
-            raise EvoError(f"{where}: key 'log': expected {generation} rows, got {len(rows)}")
+        digest_ok = data.get("digest") == _payload_digest(data)
+    except (TypeError, ValueError, RecursionError):
+        digest_ok = False
+    if not digest_ok:
+        raise EvoError(f"{where}: edited or corrupt (its content does not match its digest)")
+    if data.get("format") != FORMAT:
+        readback.fail(where, "key 'format'", str(FORMAT), data.get("format", readback.Said("nothing")))
+    _FIELDS.check(data, where, "")
+    if data["scenario_sha256"] != scenario_digest(scenario_text):
+        raise EvoError(f"{where}: the checkpoint belongs to another scenario than "
+                       f"{run_dir / 'scenario.toml'} (it was edited after the run started)")
+    if data["seed"] != streams.seed:
+        readback.fail(where, "key 'seed'", f"{streams.seed} (meta.json)", data["seed"])
+    e = scenario.evolution
+    generation, next_id = data["generation"], data["next_id"]
+    if generation >= e.generations:
+        readback.fail(where, "key 'generation'", f"a generation from 0 to {e.generations - 1} (the "
+                      f"scenario's evolution.generations is {e.generations}; a checkpoint is written before "
+                      "a generation is evaluated)", generation)
+    rows = [dict(r) for r in data["log"]]
+    if len(rows) != generation:
+        readback.fail(where, "key 'log'", f"{generation} rows (one per generation before key 'generation')",
+                      readback.Said(f"{len(rows)} rows"))
+    keys = _log_keys(scenario)
+    for k, row in enumerate(rows):
+        missing = [c for c in keys if c not in row]
+        if missing:
+            readback.fail(where, f"key 'log[{k}].{missing[0]}'", "a number (every log row has it)",
+                          readback.Said("nothing (it is missing)"))
+        if set(row) != set(rows[0]):
+            readback.fail(where, f"key 'log[{k}]'", "the columns of key 'log[0]'",
+                          readback.Said("other columns"))
+        if row["gen"] != k:
+            readback.fail(where, f"key 'log[{k}].gen'", f"generation {k}", row["gen"])
+    npz = npz_path(run_dir)
+    if not npz.exists() or data["npz_sha256"] != _digest(npz):
+        raise EvoError(f"{npz}: missing or does not match {where} (a corrupt checkpoint)")
+    arrays = readback.read_npz(npz)
+    p = e.population
+    g = agents.genome_length(scenario.agent.kind, len(scenario.features))
+    genomes = readback.check_array(npz, "genomes", arrays.get("genomes"), "float", (p, g),
+                                   what="(evolution.population × the genome length of a "
+                                   f"{scenario.agent.kind} agent with {len(scenario.features)} features)")
+    per = "(one per individual: evolution.population)"
+    ids = readback.check_array(npz, "ids", arrays.get("ids"), "int", (p,), lo=0, hi=next_id - 1,
+                               what=per + f", below key 'next_id' ({next_id}) of {JSON}")
+    if len(set(ids.tolist())) != p:
+        readback.fail(npz, "member 'ids'", "distinct ids", readback.Said("an id twice"))
+    parents = readback.check_array(npz, "parents", arrays.get("parents"), "int", (p, 2), lo=-1,
+                                   hi=next_id - 1, what=per)
+    older = (parents < ids[:, None]) | (parents == -1)
+    if not older.all():
+        bad = int(np.flatnonzero(~older.all(axis=1))[0])
+        readback.fail(npz, f"member 'parents', row {bad}",
+                      f"-1 (no parent) or the id of an older individual (below {int(ids[bad])})",
+                      parents[bad].tolist())
+    mode = data["lineage_mode"]
+    if mode != (None if store is None else store.mode):
+        readback.fail(where, "key 'lineage_mode'",
+                      repr(store.mode) if store is not None else "null (evolution.lineage is 'off')", mode)
+    if store is not None:
+        lineage = {k.removeprefix("lineage."): v for k, v in arrays.items() if k.startswith("lineage.")}
+        store = lineage_mod.LineageStore.from_arrays(store.spec, store.mode, lineage, str(npz), "lineage.")
+        store.check_position(generation, ids, parents, genomes, str(npz), "lineage.")
+    try:
         streams.restore(data["streams"])
-        if store is not None:
-            if data.get("lineage_mode") != store.mode:
-                raise EvoError(f"{where}: key 'lineage_mode': expected {store.mode!r}, "
-                               f"got {data.get('lineage_mode')!r}")
-            lineage = {k.removeprefix("lineage."): v for k, v in arrays.items() if k.startswith("lineage.")}
-            store = lineage_mod.LineageStore.from_arrays(store.spec, store.mode, lineage)
-    except EvoError:
-        raise
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise EvoError(f"{where}: a corrupt checkpoint ({type(exc).__name__}: {exc})") from None
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError, OverflowError) as exc:
+        raise EvoError(f"{where}: key 'streams': expected the state of every random stream, got a corrupt "
+                       f"one ({type(exc).__name__}: {str(exc)[:100]})") from None
     return EvolutionState(generation, genomes, ids, parents, next_id), rows, store
 
 

@@ -180,11 +180,15 @@ class RunResult:
 
     @classmethod
     def load(cls, path: str | Path) -> RunResult:
+        """Read a finished run directory back, every file validated (:mod:`evo.readback`): a missing or
+        malformed summary.json, meta.json, log.csv or final_population.npz is one :class:`EvoError`."""
+        from evo import readback
+
         path = Path(path)
-        if not (path / "summary.json").exists():
-            raise EvoError(f"{path}: not a finished run directory (no summary.json)")
-        return cls(path, results.read_json(path / "summary.json"), results.read_csv(path / "log.csv"),
-                   results.read_npz(path / "final_population.npz"))
+        summary = readback.read_summary(path)
+        if (path / "meta.json").exists():
+            readback.read_meta(path, summary)
+        return cls(path, summary, readback.read_log(path, summary), readback.read_population(path, summary))
 
     @property
     def champion(self) -> dict[str, Any]:
@@ -316,7 +320,7 @@ def _execute(s: Scenario, seed: int, path: Path, meta: dict[str, Any], resuming:
         scenario_text = (path / "scenario.toml").read_text(encoding="utf-8")
         start = None
         if resuming and checkpoint.exists(path):
-            state0, rows0, store = checkpoint.load(path, streams, store, scenario_text)
+            state0, rows0, store = checkpoint.load(path, streams, store, scenario_text, s)
             start = (state0, rows0)
 
         def save(state: EvolutionState, rows: list[dict[str, float]]) -> None:

@@ -82,6 +82,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from evo import agents, metrics
+from evo.errors import EvoError
+from evo.readback import Said, check_array, fail, lineage_table
 
 if TYPE_CHECKING:
     from evo.evolution import EvolutionState, Generation
@@ -290,6 +292,149 @@ class _Record:
         self.mate_refs = 0  # records in the tree that have this record as second parent
 
 
+class _StoreArrays:
+    """The arrays of a saved :class:`LineageStore`, checked (see :meth:`LineageStore.from_arrays`)."""
+
+    _INTS = ("id", "first", "second", "origin", "last_seen", "founder", "tree_refs", "mate_refs")
+
+    def __init__(self, spec: TraitSpec, mode: Mode, arrays: Mapping[str, NDArray[Any]], file: str,
+                 prefix: str) -> None:
+        self.file, self.prefix = file, prefix
+
+        def get(name: str, kind: str, shape: Sequence[int | None], **kw: Any) -> NDArray[Any]:
+            return check_array(file, prefix + name, arrays.get(name), kind, shape, **kw)
+
+        def bad(name: str, expected: str, got: Any) -> None:
+            fail(file, f"member '{prefix}{name}'", expected, got)
+
+        ids = get("rec.id", "int", (None,), lo=0)
+        n = len(ids)
+        width = agents.genome_length(spec.agent.kind, len(spec.features))
+        per = "(one per record of 'rec.id')"
+        a = {k: get(f"rec.{k}", "int", (n,), lo=-1 if k in ("first", "second") else 0, what=per)
+             for k in self._INTS[1:]}
+        a["id"] = ids
+        floats = {"genome": get("rec.genome", "float", (n, width), what="(records × genome length)"),
+                  "fitness": get("rec.fitness", "float", (n,), what=per)}
+        goal = get("rec.goal", "str", (n,), what=per)
+        measured = get("rec.measured", "str", (n,), what=per)
+        flags = {k: get(f"rec.{k}", "bool", (n,), what=per) for k in ("alive", "in_tree", "released")}
+        self.shifts = {name: get(f"rec.shift.{name}", "float", (n,), what=per, finite=False).tolist()
+                       for name in spec.shift_names}
+        alive = get("alive", "int", (None,), lo=0)
+        counters = get("counters", "int", (3,))
+        generation, births, peak = (int(x) for x in counters)
+        row = {int(i): k for k, i in enumerate(ids.tolist())}
+        if len(row) != n:
+            bad("rec.id", "distinct ids", Said("an id twice"))
+        for k in range(n):
+            for col in ("first", "second"):
+                if a[col][k] >= ids[k]:
+                    bad(f"rec.{col}", f"-1 or the id of an older individual (row {k}: below {int(ids[k])})",
+                        int(a[col][k]))
+            if not a["origin"][k] <= a["last_seen"][k] <= generation:
+                bad("rec.last_seen", f"a generation from origin ({int(a['origin'][k])}) to the last observed "
+                    f"({generation}) in row {k}", int(a["last_seen"][k]))
+        for name, values, allowed in (("rec.goal", goal, GOAL_CLASSES), ("rec.measured", measured,
+                                                                           ("", *metrics.CLASSES))):
+            unknown = sorted(set(values.tolist()) - set(allowed))
+            if unknown:
+                bad(name, "class names (" + ", ".join(repr(c) for c in allowed) + ")", unknown[0])
+        alive_set = set(alive.tolist())
+        if len(alive_set) != len(alive) or not alive_set <= set(row):
+            bad("alive", "distinct ids of records in 'rec.id'", alive.tolist())
+        is_alive = np.isin(ids, alive)
+        if not np.array_equal(is_alive, flags["alive"]):
+            k = int(np.flatnonzero(is_alive != flags["alive"])[0])
+            bad("rec.alive", f"true exactly for the ids in '{prefix}alive' (row {k})",
+                bool(flags["alive"][k]))
+        if (a["last_seen"][is_alive] != generation).any():
+            bad("rec.last_seen", f"the last observed generation ({generation}) for the living",
+                int(a["last_seen"][is_alive][a["last_seen"][is_alive] != generation][0]))
+        if generation < -1 or births < n or peak < n or (mode == "full" and births != n):
+            bad("counters", f"[last observed generation ≥ -1, births ≥ records ({n})"
+                + (" and = records in full mode" if mode == "full" else "") + f", peak ≥ records ({n})]",
+                counters.tolist())
+        if (generation < 0) != (n == 0):
+            bad("counters", "a store with records exactly when a generation was observed", counters.tolist())
+        self._check_refs(mode, ids, a, flags, row, bad)
+        self.history = self._history(get, bad, generation)
+        genomes = floats["genome"].tolist()
+        self.cols: dict[str, list[Any]] = {k: v.tolist() for k, v in a.items()}
+        self.cols.update(fitness=floats["fitness"].tolist(), goal=goal.tolist(), measured=measured.tolist(),
+                         genome=genomes, **{k: v.tolist() for k, v in flags.items()})
+        self.alive = alive.tolist()
+        self.counters = (generation, births, peak)
+
+    @staticmethod
+    def _check_refs(mode: Mode, ids: NDArray[np.int64], a: Mapping[str, NDArray[np.int64]],
+                    flags: Mapping[str, NDArray[np.bool_]], row: Mapping[int, int], bad: Any) -> None:
+        """Parents present while referenced; in pruned mode the reference counts and flags exact."""
+        first, second = a["first"], a["second"]
+        in_tree, released, alive = flags["in_tree"], flags["released"], flags["alive"]
+        if mode == "full":
+            for name, ok in (("rec.in_tree", in_tree.all()), ("rec.released", not released.any()),
+                             ("rec.tree_refs", not a["tree_refs"].any()),
+                             ("rec.mate_refs", not a["mate_refs"].any())):
+                if not ok:
+                    bad(name, "the values of a full store (every record in the tree, no reference counts)",
+                        Said("other values"))
+        holds = ~released
+        for k in np.flatnonzero(holds).tolist():
+            for col, p in (("first", int(first[k])), ("second", int(second[k]))):
+                if p >= 0 and p not in row:
+                    bad(f"rec.{col}", f"a parent held by the store (row {k}, individual {int(ids[k])}, still "
+                        "references it)", p)
+        if mode == "full":
+            return
+        tree = np.zeros(len(ids), dtype=np.int64)
+        mates = np.zeros(len(ids), dtype=np.int64)
+        for k in range(len(ids)):
+            if in_tree[k] and first[k] >= 0:
+                tree[row[int(first[k])]] += 1
+            if holds[k] and second[k] >= 0:
+                mates[row[int(second[k])]] += 1
+        for name, want in (("rec.tree_refs", tree), ("rec.mate_refs", mates)):
+            wrong = np.flatnonzero(a[name.removeprefix("rec.")] != want)
+            if wrong.size:
+                k = int(wrong[0])
+                bad(name, f"{int(want[k])} in row {k} (the records that reference individual {int(ids[k])})",
+                    int(a[name.removeprefix("rec.")][k]))
+        expect_tree = alive | (tree > 0)
+        checks = (("rec.in_tree", in_tree, expect_tree, "alive or the first parent of a record in the tree"),
+                  ("rec.released", released, ~expect_tree, "not in the tree"),
+                  ("rec.mate_refs", released & (mates == 0), np.zeros(len(ids), bool),
+                   "a released record is kept only while a crossover child references it"))
+        for name, held, rule_says, rule in checks:
+            broken = np.flatnonzero(held != rule_says)
+            if broken.size:
+                bad(name, f"values following the pruning rule ({rule}; row {int(broken[0])})",
+                    Said("a record that breaks it"))
+
+    def _history(self, get: Any, bad: Any, generation: int) -> list[tuple[int, NDArray[np.int64],
+                                                                         NDArray[np.int64], NDArray[np.int64],
+                                                                         NDArray[np.float64]]]:
+        gens = get("hist.generation", "int", (generation + 1,), what="(one per observed generation)")
+        if not np.array_equal(gens, np.arange(generation + 1)):
+            bad("hist.generation", f"the generations 0 to {generation}", gens.tolist())
+        lengths = get("hist.length", "int", (generation + 1,), lo=1, what="(one per observed generation)")
+        total = int(lengths.sum())
+        what = "(the sum of 'hist.length')"
+        founders = get("hist.founders", "int", (total,), lo=0, what=what)
+        counts = get("hist.counts", "int", (total,), lo=1, what=what)
+        per_class = get("hist.per_class", "int", (total, len(GOAL_CLASSES)), lo=0, what=what)
+        means = get("hist.means", "float", (total,), what=what, finite=False)
+        if not np.array_equal(per_class.sum(axis=1), counts):
+            bad("hist.counts", "the row sums of 'hist.per_class'", counts.tolist())
+        out = []
+        at = 0
+        for g, n in zip(gens.tolist(), lengths.tolist(), strict=True):
+            sl = slice(at, at + n)
+            out.append((g, founders[sl], counts[sl], per_class[sl], means[sl]))
+            at += n
+        return out
+
+
 class LineageStore:
     """Genealogy of a run, fed one evaluated generation at a time by :func:`evo.evolution.evolve`.
 
@@ -463,34 +608,53 @@ class LineageStore:
         return out
 
     @classmethod
-    def from_arrays(cls, spec: TraitSpec, mode: Mode, arrays: Mapping[str, NDArray[Any]]) -> LineageStore:
-        """The store saved by :meth:`to_arrays` (raises KeyError/ValueError on incomplete data)."""
+    def from_arrays(cls, spec: TraitSpec, mode: Mode, arrays: Mapping[str, NDArray[Any]],
+                    file: str = "lineage store", prefix: str = "") -> LineageStore:
+        """The store saved by :meth:`to_arrays`, validated: every member present with its dtype and shape,
+        ids unique, parents older than their children and present while they are referenced, the reference
+        counts of ``pruned`` mode exact, the per-generation history complete. Anything else raises
+        :class:`~evo.errors.EvoError` naming ``file`` and the member (``prefix`` + its name)."""
+        arr = _StoreArrays(spec, mode, arrays, file, prefix)
         store = cls(spec, mode)
-        ids = arrays["rec.id"].tolist()
-        cols = {k: arrays[f"rec.{k}"].tolist() for k in ("first", "second", "origin", "last_seen", "founder",
-                                                         "tree_refs", "mate_refs", "fitness", "goal",
-                                                         "measured", "alive", "in_tree", "released")}
-        genomes = arrays["rec.genome"].tolist()
-        shifts = {name: arrays[f"rec.shift.{name}"].tolist() for name in spec.shift_names}
-        if any(len(v) != len(ids) for v in (*cols.values(), genomes, *shifts.values())):
-            raise ValueError("lineage arrays of different lengths")
-        for k, i in enumerate(ids):
-            r = _Record(i, cols["first"][k], cols["second"][k], cols["origin"][k], genomes[k],
-                        cols["fitness"][k], cols["goal"][k], cols["founder"][k])
-            r.last_seen, r.measured = cols["last_seen"][k], cols["measured"][k]
-            r.alive, r.in_tree, r.released = cols["alive"][k], cols["in_tree"][k], cols["released"][k]
-            r.tree_refs, r.mate_refs = cols["tree_refs"][k], cols["mate_refs"][k]
-            r.shift = {name: v[k] for name, v in shifts.items() if not math.isnan(v[k])}
+        c = arr.cols
+        for k, i in enumerate(c["id"]):
+            r = _Record(i, c["first"][k], c["second"][k], c["origin"][k], c["genome"][k], c["fitness"][k],
+                        c["goal"][k], c["founder"][k])
+            r.last_seen, r.measured = c["last_seen"][k], c["measured"][k]
+            r.alive, r.in_tree, r.released = c["alive"][k], c["in_tree"][k], c["released"][k]
+            r.tree_refs, r.mate_refs = c["tree_refs"][k], c["mate_refs"][k]
+            r.shift = {name: v[k] for name, v in arr.shifts.items() if not math.isnan(v[k])}
             store._records[i] = r
-        store._alive = set(arrays["alive"].tolist())
-        store.generation, store.births, store.peak = (int(x) for x in arrays["counters"])
-        at = 0
-        for g, n in zip(arrays["hist.generation"].tolist(), arrays["hist.length"].tolist(), strict=True):
-            sl = slice(at, at + n)
-            store._history.append((g, arrays["hist.founders"][sl], arrays["hist.counts"][sl],
-                                   arrays["hist.per_class"][sl], arrays["hist.means"][sl]))
-            at += n
+        store._alive = set(arr.alive)
+        store.generation, store.births, store.peak = arr.counters
+        store._history = arr.history
         return store
+
+    def check_position(self, generation: int, ids: NDArray[np.int64], parents: NDArray[np.int64],
+                       genomes: NDArray[np.float64], file: str, prefix: str = "") -> None:
+        """Raise :class:`~evo.errors.EvoError` unless the population about to be evaluated in ``generation``
+        (``ids``, ``parents``, ``genomes``) continues this store: it has observed generations 0 to
+        ``generation - 1``; each individual is either a living record (with the same genome) or new, with
+        parents that lived in the last observed generation."""
+        if self.generation != generation - 1:
+            fail(file, f"member '{prefix}counters'",
+                 f"a store that has observed generations 0 to {generation - 1} (the checkpoint's generation "
+                 f"is {generation})", Said(f"last observed generation {self.generation}"))
+        for row, (i, ps) in enumerate(zip(ids.tolist(), parents.tolist(), strict=True)):
+            r = self._records.get(i)
+            if r is not None:
+                if not r.alive:
+                    fail(file, f"member 'ids', row {row}", "a living or a new individual",
+                         Said(f"{i}, which died in generation {r.last_seen + 1}"))
+                if r.genome != genomes[row].tolist():
+                    fail(file, f"member 'genomes', row {row}",
+                         f"the genome the lineage store holds for individual {i} (an elite keeps it)",
+                         Said("another genome"))
+                continue
+            for p in ps:
+                if p >= 0 and p not in self._alive:
+                    fail(file, f"member 'parents', row {row}",
+                         f"parents alive in generation {generation - 1} (individual {i} is new)", p)
 
     # reading -------------------------------------------------------------------------------------------
 
@@ -500,7 +664,11 @@ class LineageStore:
         r = self._records.get(int(id_))
         if r is None:
             raise KeyError(f"individual {id_} is not in the lineage store")
+        seen: set[int] = set()
         while r is not None:
+            if r.id in seen:
+                raise EvoError(f"the ancestry of individual {id_} has a cycle through individual {r.id}")
+            seen.add(r.id)
             out.append(r.id)
             r = self._records.get(r.first) if r.first >= 0 else None
         return out[::-1]
@@ -601,11 +769,51 @@ def line_of_descent(phy: Phylogeny, id_: int) -> list[int]:
     if int(id_) not in phy.row:
         raise KeyError(f"individual {id_} is not in the lineage")
     out = [int(id_)]
+    seen = {int(id_)}
     p = phy.first_parent_of(id_)
     while p is not None:
+        if p in seen:
+            raise EvoError(f"the ancestry of individual {id_} has a cycle through individual {p}")
+        seen.add(p)
         out.append(p)
         p = phy.first_parent_of(p)
     return out[::-1]
+
+
+def check_against_summary(phy: Phylogeny, summary: Mapping[str, Any], file: str = "lineage.csv") -> None:
+    """Raise :class:`~evo.errors.EvoError` unless ``phy`` (read from ``file``) is the phylogeny the validated
+    ``summary`` describes: as many records, the living population, the champion and its line of descent,
+    genomes of the champion's length; in ``full`` mode every recorded parent present."""
+    info = summary["lineage"]
+    where = "of summary.json"
+    if len(phy) != info["records"]:
+        fail(file, "the file", f"{info['records']} records (key 'lineage.records' {where})",
+             Said(f"{len(phy)} rows"))
+    living = int((phy.destruction_time < 0).sum())
+    if living != summary["population"]:
+        fail(file, "column 'destruction_time'",
+             f"{summary['population']} living individuals ('none'; key 'population' {where})",
+             Said(f"{living}"))
+    width = len(summary["champion"]["genome"])
+    if phy.genomes.shape[1] != width:
+        fail(file, "column 'genome'", f"genomes of {width} genes (key 'champion.genome' {where})",
+             Said(f"{phy.genomes.shape[1]} genes"))
+    champ = info["champion"]["id"]
+    if champ not in phy.row or phy.destruction_time[phy.row[champ]] >= 0:
+        fail(file, "column 'id'", f"the living champion {champ} (key 'lineage.champion.id' {where})",
+             Said("no such living individual"))
+    lod = line_of_descent(phy, champ)
+    if lod != info["champion"]["line_of_descent"]:
+        fail(file, "the champion's line of descent",
+             f"the one of key 'lineage.champion.line_of_descent' {where} "
+             f"({' → '.join(map(str, info['champion']['line_of_descent']))})",
+             Said(" → ".join(map(str, lod))))
+    if info["mode"] == "full":
+        for name, parents in (("first_parent", phy.first_parent), ("second_parent", phy.second_parent)):
+            for k, p in enumerate(parents.tolist()):
+                if p >= 0 and p not in phy.row:
+                    fail(file, f"row {k + 1} (line {k + 2}), column '{name}'",
+                         "a parent listed in the file (full mode keeps every individual)", p)
 
 
 def pseudo_onset(phy: Phylogeny, lod: Sequence[int]) -> dict[str, dict[str, int] | None]:
@@ -637,8 +845,12 @@ def mrca(phy: Phylogeny, ids: Iterable[int]) -> int | None:
     end = len(common)
     for i in ids[1:]:
         node: int | None = i
+        steps = 0
         while node is not None and node not in depth:
             node = phy.first_parent_of(node)
+            steps += 1
+            if steps > len(phy):
+                raise EvoError(f"the ancestry of individual {i} has a cycle")
         if node is None:
             return None
         end = min(end, depth[node] + 1)
@@ -708,6 +920,8 @@ def collapsed_tree(phy: Phylogeny, leaves: Iterable[int]) -> CollapsedTree:
         p, skipped = up[n], 0
         while p is not None and p not in keep:
             p, skipped = up[p], skipped + 1
+            if skipped > len(up):
+                raise EvoError(f"the ancestry of individual {n} has a cycle")
         parent[n], hidden[n] = p, skipped
     children: dict[int, list[int]] = {n: [] for n in keep}
     for n, p in parent.items():
@@ -795,34 +1009,12 @@ def csv_text(phy: Phylogeny) -> str:
     return buf.getvalue()
 
 
-_INT_COLUMNS = {"horizon", "founder"}
-_STR_COLUMNS = {"class", "measured_class"}
-
-
-def parse_csv(text: str) -> Phylogeny:
-    """Read ``lineage.csv`` text back (as written by :func:`csv_text`)."""
-    rows = list(csv.DictReader(io.StringIO(text)))
-    header = next(csv.reader(io.StringIO(text)), [])
-    fixed = {"id", "ancestor_list", "origin_time", "destruction_time", "first_parent", "second_parent",
-             "genome"}
-    cols = [c for c in header if c not in fixed]
-
-    def ints(name: str, none: int = -1) -> NDArray[np.int64]:
-        return np.array([none if r[name] in ("", "none") else int(r[name]) for r in rows], dtype=np.int64)
-
-    columns: dict[str, NDArray[Any]] = {}
-    for c in cols:
-        if c in _STR_COLUMNS:
-            columns[c] = np.array([r[c] for r in rows], dtype="U18")
-        elif c in _INT_COLUMNS:
-            columns[c] = ints(c)
-        else:
-            columns[c] = np.array([float(r[c]) if r[c] != "" else math.nan for r in rows], dtype=np.float64)
-    genomes = [[float(x) for x in r["genome"].strip("[]").split(",") if x.strip()] for r in rows]
-    width = max((len(g) for g in genomes), default=0)
-    return Phylogeny(ints("id"), ints("first_parent"), ints("second_parent"), ints("origin_time"),
-                     ints("destruction_time"), np.array(genomes, dtype=np.float64).reshape(len(rows), width),
-                     columns)
+def parse_csv(text: str, file: str = "lineage.csv") -> Phylogeny:
+    """Read ``lineage.csv`` text back (as written by :func:`csv_text`), validated by
+    :func:`evo.readback.lineage_table`: malformed rows, non-numeric ids, duplicate ids, parents younger
+    than their children, cycles and missing ancestors of the living raise :class:`~evo.errors.EvoError`
+    naming ``file``, the row and the column."""
+    return Phylogeny(**lineage_table(text, file))
 
 
 def parse_ancestor_list(text: str) -> list[int]:
@@ -903,6 +1095,6 @@ def graphml_text(phy: Phylogeny) -> str:
 
 
 __all__ = ["FOUNDER_COLUMNS", "GOAL_CLASSES", "MODES", "CollapsedTree", "LineageStore", "Phylogeny",
-           "TraitSpec", "collapsed_tree", "csv_text", "founder_lineages", "graphml_text", "line_of_descent",
-           "mrca", "new_store", "object_types", "parse_ancestor_list", "parse_csv", "phylogenetic_diversity",
-           "proxy_pair", "pseudo_onset", "summarize", "to_networkx"]
+           "TraitSpec", "check_against_summary", "collapsed_tree", "csv_text", "founder_lineages",
+           "graphml_text", "line_of_descent", "mrca", "new_store", "object_types", "parse_ancestor_list",
+           "parse_csv", "phylogenetic_diversity", "proxy_pair", "pseudo_onset", "summarize", "to_networkx"]

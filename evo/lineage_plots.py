@@ -25,7 +25,7 @@ from matplotlib.colors import Normalize, TwoSlopeNorm
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from evo import lineage, results
+from evo import lineage, readback
 from evo.errors import EvoError
 from evo.plots import CLASS_COLOURS, write_figures
 
@@ -40,14 +40,22 @@ LINEAGE_COLOURS = ["#1c7ed6", "#e8590c", "#2f9e44", "#ae3ec9", "#f59f00", "#0c85
 
 
 def load(run: str | Path) -> tuple[lineage.Phylogeny, dict[str, Any]]:
-    """The run's phylogeny (from ``lineage.csv``) and its summary."""
+    """The run's phylogeny (from ``lineage.csv``) and its summary, both validated and checked against each
+    other (:mod:`evo.readback`): a malformed or inconsistent file is one :class:`EvoError`."""
     run = Path(run)
     path = run / "lineage.csv"
     if not path.exists():
         raise EvoError(f"{run}: no lineage.csv (the run was made with evolution.lineage = \"off\" or "
                        "before lineage tracking existed)")
-    summary = results.read_json(run / "summary.json")
-    return lineage.parse_csv(path.read_text(encoding="utf-8")), summary
+    summary = readback.read_summary(run)
+    info = summary.get("lineage")
+    if info is None or info["mode"] == "off":
+        readback.fail(run / "summary.json", "key 'lineage.mode'",
+                      "'pruned' or 'full' (the run directory holds a lineage.csv)",
+                      info["mode"] if info is not None else readback.Said("nothing (it is missing)"))
+    phy = lineage.parse_csv(readback.read_text(path), str(path))
+    lineage.check_against_summary(phy, summary, str(path))
+    return phy, summary
 
 
 def _trait(phy: lineage.Phylogeny, summary: dict[str, Any]) -> tuple[str, str]:
@@ -177,7 +185,7 @@ def muller_figure(run: str | Path) -> Figure:
     """Founder lineages over generations (stacked shares) and the population's inner-goal classes."""
     run = Path(run)
     _, summary = load(run)
-    data = results.read_csv(run / "lineage_founders.csv")
+    data = readback.read_founders(run, summary)
     gens = data["generation"].astype(int)
     founders = data["founder"].astype(int)
     g_axis = np.arange(int(gens.max()) + 1)

@@ -21,7 +21,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
-from evo import results
+from evo import readback, results
 from evo.metrics import CLASSES
 from evo.worlds import parents
 
@@ -38,12 +38,16 @@ SHAPE_MARKERS = {"door": "s", "gem": "D", "key": "P", "food": "o", "candy": "*",
 KIND_COLOURS = {"trash": "#a0785a", "bin": "#1098ad", "sensor": "#ae3ec9", "fruit": "#74b816"}
 
 
-def _log(run: Path) -> dict[str, np.ndarray]:
-    return results.read_csv(Path(run) / "log.csv")
+def _read(run: str | Path) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """The run's validated summary and log (:mod:`evo.readback`)."""
+    summary = readback.read_summary(run)
+    return summary, readback.read_log(run, summary)
 
 
-def _shift_names(log: dict[str, np.ndarray]) -> list[str]:
-    return sorted({k.split(".")[1] for k in log if k.startswith("shift.")})
+def _shift_names(summary: dict[str, Any]) -> list[str]:
+    """The run's shift names, from summary.json: never parsed out of log columns, since a name may hold
+    a dot (``q0.5``: its columns are ``shift.q0.5.sample_mean`` …)."""
+    return sorted(summary["shift"])
 
 
 def _smooth(y: np.ndarray, window: int = 5) -> np.ndarray:
@@ -54,8 +58,7 @@ def _smooth(y: np.ndarray, window: int = 5) -> np.ndarray:
 
 
 def fitness_figure(run: str | Path) -> Figure:
-    log = _log(Path(run))
-    summary = results.read_json(Path(run) / "summary.json")
+    summary, log = _read(run)
     gen = log["gen"]
     fig, ax = plt.subplots(figsize=(8, 4.5))
     ax.plot(gen, log["train_mean"], color="#1971c2", lw=2, label="train: population mean")
@@ -65,7 +68,7 @@ def fitness_figure(run: str | Path) -> Figure:
         ax.plot(gen, log["true_champion"], color="#2b8a3e", lw=1, ls="--",
                 label="true objective: best agent by the proxy")
     colours = ["#e03131", "#f08c00", "#9c36b5", "#2f9e44"]
-    for c, name in zip(colours, _shift_names(log), strict=False):
+    for c, name in zip(colours, _shift_names(summary), strict=False):
         y = log[f"shift.{name}.sample_mean"]
         ax.plot(gen, y, color=c, lw=0.8, alpha=0.35)
         ax.plot(gen, _smooth(y), color=c, lw=2,
@@ -85,11 +88,10 @@ def fitness_figure(run: str | Path) -> Figure:
 
 
 def objective_figure(run: str | Path) -> Figure | None:
-    log = _log(Path(run))
-    summary = results.read_json(Path(run) / "summary.json")
-    feats = [k[2:] for k in log if k.startswith("w.")]
-    if not feats:
+    summary, log = _read(run)
+    if summary["agent_kind"] == "reflex":  # no mesa-objective; the features come from summary.json
         return None
+    feats = list(summary["features"])
     gen = log["gen"]
     fig, (ax, ax2) = plt.subplots(2, 1, figsize=(8, 6), sharex=True, gridspec_kw={"height_ratios": [2, 1]})
     base = summary["base_objective"]
@@ -116,10 +118,9 @@ def objective_figure(run: str | Path) -> Figure | None:
 def classes_figure(run: str | Path) -> Figure | None:
     """Agent classes over generations (scenarios with a shift only: without one there is nothing to
     classify against)."""
-    summary = results.read_json(Path(run) / "summary.json")
+    summary, log = _read(run)
     if not summary["shift"]:
         return None
-    log = _log(Path(run))
     gen = log["gen"]
     fig, ax = plt.subplots(figsize=(8, 4))
     present = [c for c in CLASSES if f"class.{c}" in log]
@@ -192,8 +193,8 @@ def _draw_world(ax: Any, data: dict[str, np.ndarray], name: str, features: list[
 
 def champion_figure(run: str | Path) -> Figure:
     run = Path(run)
-    data = results.read_npz(run / "champion_episodes.npz")
-    summary = results.read_json(run / "summary.json")
+    summary = readback.read_summary(run)
+    data = readback.read_episodes(run, summary)
     names = [str(n) for n in data["names"]]
     features = [str(f) for f in data["features"]]
     h, w = (int(x) for x in data[f"{names[0]}.shape"])
@@ -217,11 +218,10 @@ def champion_figure(run: str | Path) -> Figure:
 def horizon_figure(run: str | Path) -> Figure | None:
     """Planning horizon over generations and its final distribution (hybrid agents only)."""
     run = Path(run)
-    summary = results.read_json(run / "summary.json")
-    if summary.get("agent_kind") != "hybrid":
+    summary, log = _read(run)
+    if summary["agent_kind"] != "hybrid":
         return None
-    log = _log(run)
-    pop = results.read_npz(run / "final_population.npz")
+    pop = readback.read_population(run, summary)
     fig, (ax, ax2) = plt.subplots(1, 2, figsize=(10, 4), gridspec_kw={"width_ratios": [2, 1]})
     ax.plot(log["gen"], log["horizon_mean"], color="#1971c2", lw=2, label="mean planning horizon (left)")
     share = ax.twinx()
