@@ -277,8 +277,8 @@ _PROBE = Obj({
     "agents": Str(("champion", "sample", "all")), "agent_kind": Str(AGENT_KINDS), "n_agents": Int(1),
     "n_choices_per_agent": Int(0), "features": List(Str(), min_len=1),
     "base_objective": Obj({"normalised": Map(Num())}),
-    "behavioural_objective": Obj({"normalised": Map(Num()), "normalised_ci_low": Map(Num()),
-                                  "normalised_ci_high": Map(Num())}),
+    "behavioural_objective": Obj({"normalised": Map(Num()), "normalised_ci_low": Map(Opt(Num())),
+                                  "normalised_ci_high": Map(Opt(Num()))}),
     "mesa_objective": Opt(Obj({"normalised": Map(Num())}, optional={"normalised_sd": Map(Num())})),
     "alignment": Obj({"behavioural_vs_base": Num()}),
 }, optional={"ranking_recovered": Num(0, 1)})
@@ -791,19 +791,19 @@ def check_array(file: str | Path, name: str, a: Any, kind: str, shape: Sequence[
         return a.astype(str)
     if kind == "bool":
         if a.dtype.kind != "b" and a.size and not np.isin(a, (0, 1)).all():
-            fail(file, where, "booleans (0 or 1)", Said(f"value {a[~np.isin(a, (0, 1))].flat[0]!r}"))
+            fail(file, where, "booleans (0 or 1)", Said(f"value {a[~np.isin(a, (0, 1))].flat[0].item()!r}"))
         return a.astype(bool)
     out = a.astype(np.float64 if kind == "float" else np.int64)
     wrong = ~np.isfinite(out) & ~(np.isnan(out) & (not finite)) if kind == "float" else np.zeros(0, bool)
     if wrong.any():
         at = tuple(int(x) for x in np.argwhere(wrong)[0])
         fail(file, where, "finite numbers" if finite else "finite numbers or NaN",
-             Said(f"{out[at]!r} at index {at}"))
+             Said(f"{out[at].item()!r} at index {at}"))
     low = out < (lo if lo is not None else -np.inf)
     high = out > (hi if hi is not None else np.inf)
     if (low | high).any():
         bad = out[low | high]
-        fail(file, where, "values" + _range_text(lo, hi), Said(f"{bad.flat[0]!r}"))
+        fail(file, where, "values" + _range_text(lo, hi), Said(f"{bad.flat[0].item()!r}"))
     return out
 
 

@@ -6,6 +6,7 @@ import csv
 import io
 import itertools
 import json
+import shutil
 import subprocess
 import sys
 from dataclasses import replace
@@ -19,7 +20,7 @@ from hypothesis import strategies as st
 
 from evo import cli, experiment, lineage
 from evo import scenario as scenario_mod
-from evo.errors import ScenarioError
+from evo.errors import EvoError, ScenarioError
 from evo.evolution import Model, Streams, evolve
 from evo.lineage import LineageStore, TraitSpec
 from evo.lineage_plots import FIGURES as LINEAGE_FIGURES
@@ -209,6 +210,105 @@ def test_analyses_on_a_hand_made_phylogeny() -> None:
     g = lineage.to_networkx(phy)
     assert g.edges[1, 2]["role"] == "second" and g.edges[0, 2]["role"] == "first"
     assert lineage.parse_ancestor_list("[none]") == [] and lineage.parse_ancestor_list("[12, 40]") == [12, 40]
+
+
+# --------------------------------------------------------------------------------------------------------
+# malformed genealogies: refused on read, and every walk over ancestry terminates
+
+
+def test_walks_over_a_cyclic_phylogeny_terminate() -> None:
+    # 1 → 3 → 2 → 1 by first parents (a Phylogeny built directly, past the CSV reader's check), 0 a founder
+    ids = np.arange(4)
+    columns = {"fitness": np.zeros(4), "class": np.array(["pseudo"] * 4), "founder": np.zeros(4)}
+    phy = lineage.Phylogeny(ids, np.array([-1, 2, 3, 1]), np.full(4, -1), np.zeros(4, dtype=np.int64),
+                            np.full(4, -1), np.zeros((4, 4)), columns)
+    with pytest.raises(EvoError, match="cycle"):
+        lineage.line_of_descent(phy, 2)
+    with pytest.raises(EvoError, match="cycle"):
+        lineage.mrca(phy, [0, 2])
+    with pytest.raises(EvoError, match="cycle"):
+        lineage.phylogenetic_diversity(phy, [2, 1])
+    tree = lineage.collapsed_tree(phy, [0, 2])  # terminates: it never walks past a node it has seen
+    assert 0 in tree.nodes and 2 in tree.nodes
+
+
+def _with_cycle(text: str, champion_line: list[int]) -> str:
+    """lineage.csv text whose champion's founder gets the champion as first parent (a cycle)."""
+    rows = list(csv.reader(io.StringIO(text)))
+    head = rows[0]
+    founder, champ = champion_line[0], champion_line[-1]
+    for r in rows[1:]:
+        if int(r[head.index("id")]) == founder:
+            r[head.index("first_parent")] = str(champ)
+            r[head.index("ancestor_list")] = f"[{champ}]"
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerows(rows)
+    return buf.getvalue()
+
+
+def test_a_cyclic_lineage_csv_is_one_error_not_an_endless_walk(run_dir: Path, tmp_path: Path) -> None:
+    info = json.loads((run_dir / "summary.json").read_text())["lineage"]
+    text = _with_cycle((run_dir / "lineage.csv").read_text(), info["champion"]["line_of_descent"])
+    with pytest.raises(EvoError, match=r"lineage.csv: row \d+ \(line \d+\), column 'first_parent': expected "
+                       r"an ancestry without cycles .*got a cycle: \d+ → "):
+        lineage.parse_csv(text)
+    # the command that used to loop with unbounded memory: one line and exit 2, in a subprocess with a
+    # deadline so that a regression fails instead of hanging the suite
+    run = tmp_path / "run"
+    shutil.copytree(run_dir, run)
+    (run / "lineage.csv").write_text(text)
+    done = subprocess.run([sys.executable, "-m", "evo.cli", "lineage", str(run), "--no-figures"],
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 2 and done.stderr.count("\n") == 1 and "a cycle" in done.stderr, done.stderr
+
+
+_TRICKY = ["", "x", "-1", "-2", "none", "[none]", "[0]", "99999999", "1e309", "nan", "inf", "[1, 2]", "0",
+           "١٢", "1_0", " 3", "[", "\"", "pseudo", "9" * 30]
+
+
+@settings(max_examples=150, deadline=None)
+@given(edits=st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 10**6),
+                                st.one_of(st.sampled_from(_TRICKY), st.integers(-3, 300).map(str))),
+                      min_size=1, max_size=4),
+       shape=st.sampled_from(["cells", "drop_row", "duplicate_row", "truncate"]))
+def test_mutated_lineage_csv_is_read_or_refused_never_a_traceback(run_dir: Path, edits, shape) -> None:
+    rows = list(csv.reader(io.StringIO((run_dir / "lineage.csv").read_text())))
+    head, body = rows[0], rows[1:]
+    for r, c, value in edits:
+        k = r % len(body)
+        if shape == "drop_row" and len(body) > 1:
+            del body[k]
+        elif shape == "duplicate_row":
+            body.insert(k, list(body[k]))
+        elif shape == "truncate":
+            body[k] = body[k][: c % len(head)]
+        else:
+            body[k][c % len(head)] = value
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerows([head, *body])
+    try:
+        phy = lineage.parse_csv(buf.getvalue())
+    except EvoError as exc:
+        assert "\n" not in str(exc) and str(exc).startswith("lineage.csv: ")
+        return
+    for i in phy.alive.tolist():  # what was accepted can be walked, and every walk ends
+        line = lineage.line_of_descent(phy, i)
+        assert len(set(line)) == len(line) and line[-1] == i
+
+
+def test_store_arrays_are_validated(tiny_scenario) -> None:
+    model = Model.from_scenario(tiny_scenario)
+    store = LineageStore(_spec(tiny_scenario))
+    evolve(model, Streams.from_seed(2), lineage=store)
+    arrays = store.to_arrays()
+    back = LineageStore.from_arrays(store.spec, "pruned", arrays)
+    assert back.phylogeny().ids.tolist() == store.phylogeny().ids.tolist() and back.peak == store.peak
+    own = dict(arrays)
+    own["rec.first"] = arrays["rec.id"].copy()  # every record its own parent: a cycle
+    with pytest.raises(EvoError, match=r"lineage store: member 'rec.first': expected -1 or the id of an "):
+        LineageStore.from_arrays(store.spec, "pruned", own)
+    with pytest.raises(EvoError, match=r"member 'counters': expected .*= records in full mode"):
+        LineageStore.from_arrays(store.spec, "full", arrays)  # a pruned store read as a full one
 
 
 # --------------------------------------------------------------------------------------------------------
