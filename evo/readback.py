@@ -859,6 +859,8 @@ def read_population(run: str | Path, summary: Mapping[str, Any]) -> dict[str, ND
 
 
 def _names(file: str | Path, member: str, a: Any, expected: Sequence[str]) -> NDArray[np.str_]:
+    if not expected and a is not None and np.asarray(a).shape == (0,):
+        return np.zeros(0, dtype="U1")  # numpy writes an empty list of names as an empty float array
     names = check_array(file, member, a, "str", (len(expected),), what="(as summary.json)")
     if names.tolist() != list(expected):
         fail(file, f"member '{member}'", "the names of summary.json (" + ", ".join(map(repr, expected)) + ")",
