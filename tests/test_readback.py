@@ -269,6 +269,26 @@ def test_a_written_run_passes_every_reader(base_run: Path) -> None:
     lineage.check_against_summary(phy, summary)
 
 
+@pytest.mark.parametrize("variant", ["reflex", "hybrid", "no shift", "mu_comma_lambda"])
+def test_every_kind_of_run_reads_back_and_draws(variant: str, tmp_path: Path, capsys) -> None:
+    """The validators accept everything the writers write: agents without a mesa-objective, hybrids, a
+    scenario without a shift (no shift names at all), (μ, λ) replacement."""
+    from conftest import TINY
+
+    head, evolution = TINY.split("[evolution]")
+    text = {"reflex": TINY.replace('kind = "mesa"', 'kind = "reflex"'),
+            "hybrid": TINY.replace('kind = "mesa"', 'kind = "hybrid"'),
+            "no shift": head.split("[worlds.shift.blue_doors]")[0] + "[evolution]" + evolution,
+            "mu_comma_lambda": TINY.replace("eval_worlds = 8", "eval_worlds = 8\n"
+                                            'replacement = "mu_comma_lambda"\noffspring = 30')}[variant]
+    out = tmp_path / "run"
+    result = experiment.run(scenario_mod.loads(text, source="tiny.toml"), seed=0, out=out, figures=True)
+    assert {"fitness.png", "champion.png", "lineage_tree.png"} <= set(result.figures())
+    assert cli.main(["show", str(out)]) == 0 and cli.main(["lineage", str(out), "--no-figures"]) == 0
+    assert readback.read_episodes(out, result.summary)["names"][0] == "train"
+    capsys.readouterr()
+
+
 # --------------------------------------------------------------------------------------------------------
 # checkpoints edited with their digests recomputed
 
