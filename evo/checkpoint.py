@@ -5,8 +5,10 @@
 the name and SHA-256 of its NPZ and the SHA-256 of the resolved scenario. Both are written atomically (temp
 file, fsync, rename), the new NPZ under a new name first: the JSON is the commit point, so a kill between
 the two leaves the previous JSON and the NPZ it names intact. Older NPZs are removed after the commit. A JSON
-whose digests do not match is refused. Loading restores the streams
-and the store so that the run continues exactly as if it had never stopped.
+whose digests do not match is refused, and so is one whose digests match but whose content does not fit
+the run's scenario (:func:`load` checks population, genomes, ids, parents, generation, log and lineage
+store). Loading restores the streams and the store so that the run continues exactly as if it had never
+stopped.
 """
 
 from __future__ import annotations
