@@ -1,7 +1,8 @@
 """Figures of the multi-seed analyses of :mod:`evo.analyses` (Agg backend, Figure API, no ``plt.show``).
 
 - :func:`diversity_figure` — the diversity dial: fraction of seeds whose champion ends robust (Wilson 95 %
-  band) and the final population's robust fraction (mean over seeds, t 95 % band, one dot per seed)
+  band) and the final population's robust fraction (mean over seeds, Student-t 95 % band clipped to [0, 1],
+  one dot per seed; the intervals of :func:`evo.analyses.diversity_table`, as ``evo sweep-report``'s)
   against the fraction ``q`` of decorrelated training objects; a second panel the shift fitness.
 - :func:`preference_figure` — preference against capability: one point per agent (champions large, other
   agents of the final populations small), x = train fitness, y = share of (unambiguous) shift episodes
@@ -49,7 +50,7 @@ def diversity_figure(rows: Sequence[Mapping[str, Any]], table: Sequence[Mapping[
     mlo = np.array([t["robust_fraction_lo"] for t in table])
     mhi = np.array([t["robust_fraction_hi"] for t in table])
     ax1.fill_between(x, np.nan_to_num(mlo, nan=0), np.nan_to_num(mhi, nan=1), color=COLOURS[2], alpha=0.15,
-                     label="population: 95 % t-interval over seeds")
+                     label="population: 95 % t-interval over seeds, clipped to [0, 1]")
     ax1.plot(x, m, "s--", color=COLOURS[2], lw=1.5, label="robust fraction of the final population (mean)")
     for r in rows:
         ax1.plot(pos[round(r["q"], 9)] + rng.uniform(-0.12, 0.12), r["robust_fraction"], ".",

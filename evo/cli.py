@@ -298,16 +298,20 @@ def _cmd_probe(args: argparse.Namespace) -> int:
            "all": f"all {out['n_agents']} agents"}[out["agents"]]
     print(f"probe: {who} ({out['agent_kind']}) in choice worlds of '{out['world']}': "
           f"{out['n_choice_sets']} choice sets × {out['n_layouts']} layouts × rotations = "
-          f"{out['n_choices_per_agent']} choices per agent; reached nothing in {out['none_rate']:.0%}")
+          f"{out['n_choices_per_agent']} choices per agent (all used); reached nothing in "
+          f"{percent(out['none_rate'])}")
     print("objectives scaled to unit length; behavioural = conditional-logit fit of the choices "
           "(95 % interval), raw β in logit units")
     print(probe.format_table(out))
+    if out["n_agents"] > 1:
+        print(f"per-agent fits: {out['n_agents_separated']} of {out['n_agents']} separated (deterministic "
+              "choosers: only their directions are measured, as in the ranking below)")
     al = out["alignment"]
     line = f"cos(behavioural, base) {al['behavioural_vs_base']:+.2f}"
     if "behavioural_vs_mesa" in al:
         line += f"   cos(behavioural, mesa) {al['behavioural_vs_mesa']:+.2f}"
     if "ranking_recovered" in out:
-        line += f"   ranking of the mesa-objective recovered: {out['ranking_recovered']:.0%}"
+        line += f"   ranking of the mesa-objective recovered: {percent(out['ranking_recovered'])}"
     print(line)
     print(f"stored in {Path(args.run) / 'summary.json'} under probe.{out['world']}")
     if not args.no_figures:
@@ -340,13 +344,14 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
         if not args.no_figures:
             written.append(analysis_plots.save(draw(nums), out / f"{stem}.png"))
     elif args.analysis == "diversity":
-        rows = analyses.diversity_rows(target, proxy=args.proxy)
+        usage = analyses.Usage("planned runs")
+        rows = analyses.diversity_rows(target, proxy=args.proxy, usage=usage)
         if not rows:
-            print(f"{target}: no finished runs yet")
+            print(f"{target}: no finished runs yet ({usage.line()})")
             return 1
         table = analyses.diversity_table(rows)
-        print(f"diversity dial: {len(rows)} runs in {target}; proxy feature {args.proxy!r}; "
-              "mean [95 pct interval] over seeds (Wilson for the champion count)")
+        print(f"diversity dial: {target}; {usage.line()}; proxy feature {args.proxy!r}; "
+              "mean [95 pct interval] over seeds")
         head = ["q", "decoys", "runs", "robust champions", "population robust", "population pseudo",
                 "champion shift fitness", "train fitness"]
         grid = [head]
@@ -365,6 +370,7 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
         widths = [max(len(r[j]) for r in grid) for j in range(len(head))]
         for cells in grid:
             print("  ".join(v.ljust(w) for v, w in zip(cells, widths, strict=True)).rstrip())
+        print("intervals: " + "; ".join(f"{cols}: {how}" for cols, how in analyses.DIVERSITY_INTERVALS))
         flat = [{k: v for k, v in r.items() if k != "champion_objective"} for r in rows]
         header = list(dict.fromkeys(k for r in flat for k in r))  # every column, in order of first use
         results.write_csv(out / "diversity_runs.csv", flat, header)
@@ -374,20 +380,33 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
             written.append(analysis_plots.save(analysis_plots.diversity_figure(rows, table),
                                                out / "diversity.png"))
     else:
+        analyses.check_worlds(args.worlds)
+        usage = analyses.Usage("finished runs")
         rows = analyses.preference_rows(target, agents=args.agents, shift=args.shift, worlds=args.worlds,
-                                        seed=args.seed, proxy=args.proxy)
+                                        seed=args.seed, proxy=args.proxy, usage=usage)
         table = analyses.preference_table(rows)
-        print(f"preference vs capability: {len(rows)} agents ({args.agents}) of "
-              f"{len({r['run'] for r in rows})} runs in {target}; shift {rows[0]['shift']!r}, "
-              f"{args.worlds} worlds from seed {args.seed}; proxy: objects carrying {args.proxy!r} "
-              "that the base objective does not pay for")
+        used = sum(t["agents"] for t in table)
+        dropped = len(rows) - used
+        print(f"preference vs capability: {target}; {usage.line()}; {len(rows)} agents ({args.agents}), "
+              f"{used} used" + (f", {dropped} left out: they {analyses.NO_PREFERENCE}" if dropped else "")
+              + f"; shift {rows[0]['shift']!r}, {args.worlds} worlds from seed {args.seed}; proxy: objects "
+              f"carrying {args.proxy!r} that the base objective does not pay for")
         for t in table:
-            print(f"  q={t['q']:g}: {t['agents']} agents; proxy preference (share of unambiguous shift "
-                  "episodes that went to the proxy first) "
+            if not t["agents"]:
+                print(f"  q={t['q']:g}: none of {t['agents_total']} agents reached an object unambiguously")
+                continue
+            corr = f"{t['corr_capability_preference']:+.2f}"
+            if t["corr_lo"] == t["corr_lo"]:  # not NaN
+                corr += f" [{t['corr_lo']:+.2f}, {t['corr_hi']:+.2f}]"
+            print(f"  q={t['q']:g}: {t['agents']} of {t['agents_total']} agents in {t['runs']} runs; proxy "
+                  "preference (share of unambiguous shift episodes that went to the proxy first) "
                   + _fmt_interval(t["proxy_preference"], t["proxy_preference_lo"], t["proxy_preference_hi"])
                   + f"; {t['proxy_majority']}/{t['agents']} prefer the proxy (> 0.5); ambiguous episodes "
                   f"{t['ambiguous']:.2f}; train fitness {t['train_fitness']:.3f}; corr(train fitness, "
-                  f"preference) {t['corr_capability_preference']:+.2f}")
+                  f"preference) {corr}")
+        print("intervals: preference: mean over runs of each run's mean, Student t over runs (95 %) clipped "
+              "to [0, 1] (the agents of one run are related: the run is the unit); correlation: percentile "
+              "bootstrap over whole runs (95 %, 2000 resamples, seed 0; none below 5 runs)")
         if args.agents == "champion":
             for r in rows:
                 print(f"    q={r['q']:g} seed {r['seed']}: train {r['train_fitness']:.3f}  proxy preference "
@@ -468,9 +487,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("sweep-report", help="print means and 95 %% intervals per cell of a sweep",
                        description="Read SWEEP_DIR/index.sqlite and print, per cell, the number of finished "
-                       "runs and the mean over seeds with its 95 % t-interval of train fitness, shift "
-                       "fitness, pseudo-aligned fraction, alignment and generations to pseudo-alignment. "
-                       "Works while the sweep is still running.")
+                       "runs and the mean over seeds with its 95 % interval of train fitness, shift "
+                       "fitness, pseudo-aligned fraction, alignment and generations to pseudo-alignment "
+                       "(Student t; clipped to the range for fractions, cosines and generation counts; a "
+                       "footnote says which). Works while the sweep is still running.")
     p.add_argument("sweep_dir", help="a sweep directory (holds index.sqlite)")
     p.add_argument("--figures", action="store_true", help="also (re)draw the comparison figures")
     p.set_defaults(func=_cmd_sweep_report)
@@ -493,7 +513,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sample", type=int, default=32, metavar="N",
                    help="agents in --agents sample (default 32)")
     p.add_argument("--layouts", type=int, default=4, metavar="N",
-                   help="layouts per choice set (default 4); each is shown once per rotation of the objects")
+                   help="layouts per choice set, 1 to 64 (default 4); each is shown once per rotation of the "
+                   "objects")
     p.add_argument("--seed", type=int, default=0, help="seed of the choice worlds and the sample (default 0)")
     p.add_argument("--no-figures", action="store_true", help="do not redraw figures/probe.png")
     p.set_defaults(func=_cmd_probe)
@@ -523,7 +544,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="preference: the champion of each run (default) or every agent of the final "
                    "populations")
     p.add_argument("--shift", metavar="NAME", help="preference: which shift (default: the scenario's first)")
-    p.add_argument("--worlds", type=int, default=64, help="preference: shift worlds per run (default 64)")
+    p.add_argument("--worlds", type=int, default=64, metavar="N",
+                   help="preference: shift worlds per run, 1 to 1024 (default 64)")
     p.add_argument("--seed", type=int, default=0, help="preference: seed of the shift worlds (default 0)")
     p.add_argument("--proxy", default="red", help="the proxy feature (default red)")
     p.add_argument("--out", help="where to write the rows and figures (default DIR/analysis)")

@@ -24,19 +24,41 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
-from evo import goodhart
+from evo import goodhart, stats
 from evo.errors import EvoError
-from evo.sweep import mean_ci, read_index
+from evo.names import percent, terminal
+from evo.sweep import read_index
 
 PROXY, TRUE = "#1971c2", "#2b8a3e"
 
 
-def _by_value(rows: Sequence[Mapping[str, Any]], key: str, column: str) -> dict[float, list[float]]:
+def _by_value(rows: Sequence[Mapping[str, Any]], key: str, column: str, where: str | Path
+              ) -> dict[float, list[float]]:
     out: dict[float, list[float]] = {}
     for r in rows:
         if r["status"] == "done" and r.get(column) is not None:
-            out.setdefault(float(r[key]), []).append(float(r[column]))
+            v = r[key]
+            if isinstance(v, bool) or not isinstance(v, int | float) or not np.isfinite(v):
+                raise EvoError(f"{where}: run {r['run_id']!r}: expected a number for '{key}', got {v!r:.60}")
+            out.setdefault(float(v), []).append(float(r[column]))
     return dict(sorted(out.items()))
+
+
+def _usage(rows: Sequence[Mapping[str, Any]], column: str) -> dict[str, int]:
+    """How many runs an analysis used (done, with a value in ``column``) and why the others were not."""
+    done = [r for r in rows if r["status"] == "done"]
+    return {"planned": len(rows), "used": sum(r.get(column) is not None for r in done),
+            "no_value": sum(r.get(column) is None for r in done),
+            "pending": sum(r["status"] == "pending" for r in rows),
+            "failed": sum(r["status"] == "failed" for r in rows)}
+
+
+def usage_line(usage: Mapping[str, int], what: str = "a true-objective fitness") -> str:
+    """``used 8 of 10 planned runs; left out: 1 pending, 1 failed``."""
+    why = [f"{usage[k]} {label}" for k, label in (("pending", "pending"), ("failed", "failed"),
+                                                   ("no_value", f"done without {what}")) if usage[k]]
+    return f"used {usage['used']} of {usage['planned']} planned runs" + (
+        "; left out: " + ", ".join(why) if why else "")
 
 
 def _swept(sweep_dir: str | Path, key: str, what: str) -> tuple[dict[str, Any], dict[float, list[float]],
@@ -47,8 +69,9 @@ def _swept(sweep_dir: str | Path, key: str, what: str) -> tuple[dict[str, Any], 
     if key not in meta["params"]:
         raise EvoError(f"{sweep_dir}: {what} needs a sweep over '{key}'; this one varies "
                        + (", ".join(meta["params"]) or "nothing"))
-    proxy = _by_value(rows, key, "train_fitness")
-    true = _by_value(rows, key, "true_fitness")
+    proxy = _by_value(rows, key, "train_fitness", sweep_dir)
+    true = _by_value(rows, key, "true_fitness", sweep_dir)
+    meta = {**meta, "usage": _usage(rows, "true_fitness")}
     if not true:
         raise EvoError(f"{sweep_dir}: no finished run has a true-objective fitness: "
                        f"{what} compares the proxy with a [true_objective], and the base scenario has none "
@@ -61,7 +84,7 @@ def _swept(sweep_dir: str | Path, key: str, what: str) -> tuple[dict[str, Any], 
 
 def _band(ax: Any, x: np.ndarray, groups: Mapping[float, list[float]], xs_of: Any, colour: str, label: str
           ) -> np.ndarray:
-    est = [mean_ci(v) for v in groups.values()]
+    est = [stats.mean_interval(v) for v in groups.values()]  # fitness: no known range, Student t
     mean = np.array([e.mean for e in est])
     ax.fill_between(x, [e.lo for e in est], [e.hi for e in est], color=colour, alpha=0.2, lw=0)
     ax.plot(x, mean, color=colour, lw=2, marker="o", ms=4, label=label)
@@ -78,13 +101,19 @@ def horizon_numbers(sweep_dir: str | Path) -> dict[str, Any]:
     p_mean = np.array([np.mean(v) for v in proxy.values()])
     return {"horizon": x, "proxy": proxy, "true": true, "proxy_mean": p_mean, "true_mean": t_mean,
             "transition": goodhart.phase_transition(x, t_mean),
-            "seeds": min(len(v) for v in true.values()), "name": meta["name"]}
+            "seeds": min(len(v) for v in true.values()), "name": meta["name"], "usage": meta["usage"]}
 
 
 def _lost_phrase(tr: goodhart.Transition, x: Sequence[float]) -> str:
+    """What became of the gain in true fitness from the first horizon to the peak, in words."""
+    if np.isnan(tr.lost):  # no gain: the peak is at the first horizon (or true fitness is flat)
+        return (f"true fitness never rose above its value at horizon {x[0]:g}, so there is no gain to lose "
+                f"(its peak is the first horizon)")
     if tr.lost > 1:
         return f"by horizon {x[-1]:g} true fitness is below its value at horizon {x[0]:g}"
-    return f"{100 * tr.lost:.0f} % of the gain lost by horizon {x[-1]:g}"
+    if tr.lost <= 0:
+        return f"none of the gain lost by horizon {x[-1]:g}"
+    return f"{percent(tr.lost)} of the gain lost by horizon {x[-1]:g}"
 
 
 def horizon_figure(nums: Mapping[str, Any]) -> Figure:
@@ -125,7 +154,7 @@ def best_of_n_numbers(sweep_dir: str | Path) -> dict[str, Any]:
     fit_means = goodhart.fit_gao(d, means)
     return {"n": n, "d": d, "fractions": fractions, "proxy": {f: proxy[f] for f in fractions},
             "true": {f: true[f] for f in fractions}, "baseline": base, "fit": fit, "fit_means": fit_means,
-            "seeds": min(len(v) for v in true.values()), "name": meta["name"]}
+            "seeds": min(len(v) for v in true.values()), "name": meta["name"], "usage": meta["usage"]}
 
 
 def best_of_n_figure(nums: Mapping[str, Any]) -> Figure:
@@ -156,7 +185,8 @@ def best_of_n_figure(nums: Mapping[str, Any]) -> Figure:
 def horizon_report(nums: Mapping[str, Any]) -> tuple[list[str], list[dict[str, float]]]:
     """Printable lines and CSV rows (one per horizon) of :func:`horizon_numbers`."""
     tr = nums["transition"]
-    lines = [f"{nums['name']}: proxy and true fitness of the final population, mean over seeds",
+    lines = [terminal(f"{nums['name']}: proxy and true fitness of the final population, mean over seeds; "
+                      + usage_line(nums["usage"])),
              "  horizon  seeds  proxy   true"]
     rows = []
     for h, p, t in zip(nums["horizon"], nums["proxy_mean"], nums["true_mean"], strict=True):
@@ -172,7 +202,8 @@ def horizon_report(nums: Mapping[str, Any]) -> tuple[list[str], list[dict[str, f
 
 def best_of_n_report(nums: Mapping[str, Any]) -> tuple[list[str], list[dict[str, float]]]:
     """Printable lines and CSV rows (one per n) of :func:`best_of_n_numbers`."""
-    lines = [f"{nums['name']}: best-of-n (truncation keeping 1 of n), mean over seeds",
+    lines = [terminal(f"{nums['name']}: best-of-n (truncation keeping 1 of n), mean over seeds; "
+                      + usage_line(nums["usage"])),
              "       n      d  proxy   true"]
     rows = []
     for ni, di, f in zip(nums["n"], nums["d"], nums["fractions"], strict=True):

@@ -25,10 +25,14 @@ its choice is the first object it reaches, or *none*.
 nothing" with utility 0 — an agent that stays put when nothing is worth it reveals that every offered object
 has negative utility, so absolute signs are identified, not only differences. ``β`` is fitted by Newton's
 method on the log-likelihood with a small ridge penalty ``λ/2·|β|²``; the covariance of ``β`` is the inverse
-of the penalised negative Hessian (a Laplace approximation; Wald intervals). A planning agent chooses
-deterministically, its choices are perfectly separable and the unpenalised estimate would be infinite: the
-ridge keeps it finite, and then only the *direction* of ``β`` (the ranking and signs of the weights) is
-meaningful, which is why comparisons use unit-length vectors (:func:`unit_vector`).
+of the penalised negative Hessian (a Laplace approximation; Wald intervals) for one agent, and the
+cluster-robust sandwich by agent (:func:`cluster_robust`; t on G − 1 degrees of freedom) when the choices of
+several agents are pooled: one agent's choices are not independent draws, and treating tens of thousands of
+them as such gives intervals of zero width. A planning agent chooses deterministically, its choices are
+perfectly separable and the unpenalised estimate would be infinite: the ridge keeps it finite, and then only
+the *direction* of ``β`` (the ranking and signs of the weights) is meaningful, which is why comparisons use
+unit-length vectors (:func:`unit_vector`). Separation is detected exactly (:func:`separation`, Farkas'
+lemma) and reported instead of an interval, which would be the ridge's, not the data's.
 
 For a mesa agent the behavioural objective recovers the ranking of its explicit mesa-objective ``w``
 (:func:`ranking_recovered`); for a reflex agent it reveals an objective that exists nowhere in its genome.
@@ -45,6 +49,7 @@ from typing import TYPE_CHECKING, Any, cast
 import numpy as np
 from numpy.typing import NDArray
 
+from evo import stats
 from evo.agents import Policy
 from evo.errors import EvoError
 from evo.simulate import Costs, Payoffs, run_episodes
@@ -333,8 +338,14 @@ def observe(policy: Policy, design: ChoiceDesign, worlds: Sequence[ChoiceWorlds]
 
 @dataclass(frozen=True, eq=False)
 class ChoiceFit:
-    """A fitted conditional logit: weights ``beta`` (F,), their covariance ``cov`` (F, F) (inverse penalised
-    negative Hessian), the penalised log-likelihood, the number of choices, Newton iterations, convergence."""
+    """A fitted conditional logit: weights ``beta`` (F,), their covariance ``cov`` (F, F), the penalised
+    log-likelihood, the number of choices, Newton iterations, convergence.
+
+    ``cov`` is the inverse penalised negative Hessian (``covariance = "model"``: the choices taken as
+    independent), or the cluster-robust sandwich (``"cluster-robust"``, :func:`cluster_robust`: the choices
+    of one agent may depend on each other), whose intervals use ``crit`` (t on G − 1 degrees of freedom)
+    instead of z. ``unbounded`` (F,) marks weights the data cannot bound (:func:`separation`; None: not
+    checked): their estimate and interval are set by the ridge penalty, so :meth:`interval` gives NaN."""
 
     beta: NDArray[np.float64]
     cov: NDArray[np.float64]
@@ -342,13 +353,27 @@ class ChoiceFit:
     n: int
     iterations: int
     converged: bool
+    covariance: str = "model"
+    crit: float = Z95
+    clusters: int = 0
+    unbounded: NDArray[np.bool_] | None = None
 
     @property
     def se(self) -> NDArray[np.float64]:
-        return np.sqrt(np.diag(self.cov))
+        return np.sqrt(np.clip(np.diag(self.cov), 0.0, None))
 
-    def interval(self, z: float = Z95) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-        return self.beta - z * self.se, self.beta + z * self.se
+    @property
+    def separated(self) -> bool:
+        """Whether the choices are (quasi-)separated: some weight is bounded by the ridge only."""
+        return self.unbounded is not None and bool(self.unbounded.any())
+
+    def interval(self, z: float | None = None) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """Wald 95 % interval of each weight (NaN for the weights the data cannot bound)."""
+        half = (self.crit if z is None else z) * self.se
+        lo, hi = self.beta - half, self.beta + half
+        if self.unbounded is not None:
+            lo, hi = np.where(self.unbounded, np.nan, lo), np.where(self.unbounded, np.nan, hi)
+        return lo, hi
 
 
 def _penalised_loglik(u: NDArray[np.float64], y: NDArray[np.int64], beta: NDArray[np.float64],
@@ -358,19 +383,45 @@ def _penalised_loglik(u: NDArray[np.float64], y: NDArray[np.int64], beta: NDArra
     return float((u[np.arange(len(y)), y] - lse).sum() - 0.5 * ridge * beta @ beta)
 
 
-def fit_choice_model(x: NDArray[np.float64], available: NDArray[np.bool_], choice: NDArray[np.int64],
-                     ridge: float = RIDGE, outside: bool = True, max_iter: int = 200, tol: float = 1e-9
-                     ) -> ChoiceFit:
-    """Conditional-logit weights ``β`` maximising ``Σ_i log P(choice_i) − ridge/2·|β|²`` (Newton's method
-    with step halving; the objective is strictly concave for ``ridge > 0``).
+@dataclass(frozen=True, eq=False)
+class _Data:
+    """Choices prepared for the likelihood: alternatives (N, K', F) with the outside option appended."""
 
-    ``x`` (N, K, F) alternatives, ``available`` (N, K) which are offered, ``choice`` (N,) the index chosen;
-    with ``outside`` an extra alternative of utility 0 ("none") has index K. Without it, choices of K are
-    dropped (Bradley–Terry on the objects only)."""
+    x: NDArray[np.float64]
+    available: NDArray[np.bool_]
+    choice: NDArray[np.int64]
+    keep: NDArray[np.bool_]  # which of the caller's choices are used (all, with the outside option)
+
+    def utilities(self, b: NDArray[np.float64]) -> NDArray[np.float64]:
+        return np.where(self.available, self.x @ b, -np.inf)
+
+    def probabilities(self, b: NDArray[np.float64]) -> NDArray[np.float64]:
+        u = self.utilities(b)
+        p = np.exp(u - u.max(axis=1, keepdims=True))
+        return np.asarray(p / p.sum(axis=1, keepdims=True), dtype=np.float64)
+
+    def scores(self, b: NDArray[np.float64]) -> NDArray[np.float64]:
+        """(N, F) each choice's score: the gradient of its log-likelihood term (no penalty)."""
+        p = self.probabilities(b)
+        n = self.x.shape[0]
+        return np.asarray(self.x[np.arange(n), self.choice] - np.einsum("nk,nkf->nf", p, self.x),
+                          dtype=np.float64)
+
+    def information(self, b: NDArray[np.float64]) -> NDArray[np.float64]:
+        """(F, F) the negative Hessian of the log-likelihood (no penalty)."""
+        p = self.probabilities(b)
+        mean_x = np.einsum("nk,nkf->nf", p, self.x)
+        dev = self.x - mean_x[:, None, :]
+        return np.asarray(np.einsum("nk,nkf,nkg->fg", p, dev, dev), dtype=np.float64)
+
+
+def _prepare(x: NDArray[np.float64], available: NDArray[np.bool_], choice: NDArray[np.int64], outside: bool
+             ) -> _Data:
     x = np.asarray(x, dtype=np.float64)
     n, k, f = x.shape
     choice = np.asarray(choice, dtype=np.int64)
     available = np.asarray(available, dtype=bool)
+    keep = np.ones(n, dtype=bool)
     if outside:
         x = np.concatenate([x, np.zeros((n, 1, f))], axis=1)
         available = np.concatenate([available, np.ones((n, 1), dtype=bool)], axis=1)
@@ -378,27 +429,37 @@ def fit_choice_model(x: NDArray[np.float64], available: NDArray[np.bool_], choic
         keep = choice < k
         x, available, choice = x[keep], available[keep], choice[keep]
         n = x.shape[0]
-    if ridge <= 0:
-        raise EvoError("probe: the ridge penalty must be positive")
     if n and not available[np.arange(n), choice].all():
         raise EvoError("probe: a choice is not among the available alternatives")
-    beta = np.zeros(f)
-    chosen = x[np.arange(n), choice]  # (N, F)
+    return _Data(x, available, choice, keep)
 
-    def utilities(b: NDArray[np.float64]) -> NDArray[np.float64]:
-        return np.where(available, x @ b, -np.inf)
+
+def fit_choice_model(x: NDArray[np.float64], available: NDArray[np.bool_], choice: NDArray[np.int64],
+                     ridge: float = RIDGE, outside: bool = True, max_iter: int = 200, tol: float = 1e-9,
+                     start: NDArray[np.float64] | None = None) -> ChoiceFit:
+    """Conditional-logit weights ``β`` maximising ``Σ_i log P(choice_i) − ridge/2·|β|²`` (Newton's method
+    with step halving, from ``start`` or 0; the objective is strictly concave for ``ridge > 0``).
+
+    ``x`` (N, K, F) alternatives, ``available`` (N, K) which are offered, ``choice`` (N,) the index chosen;
+    with ``outside`` an extra alternative of utility 0 ("none") has index K. Without it, choices of K are
+    dropped (Bradley–Terry on the objects only). The covariance is the inverse penalised negative Hessian;
+    see :func:`separation` and :func:`cluster_robust` for when that is not the right one."""
+    if ridge <= 0:
+        raise EvoError("probe: the ridge penalty must be positive")
+    data = _prepare(x, available, choice, outside)
+    n, _, f = data.x.shape
+    beta = np.zeros(f) if start is None else np.asarray(start, dtype=np.float64).copy()
+    chosen = data.x[np.arange(n), data.choice]  # (N, F)
 
     def gradient_and_hessian(b: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """Gradient of the penalised log-likelihood and its negative Hessian (positive definite)."""
-        u = utilities(b)
-        p = np.exp(u - u.max(axis=1, keepdims=True))
-        p /= p.sum(axis=1, keepdims=True)
-        mean_x = np.einsum("nk,nkf->nf", p, x)
-        dev = x - mean_x[:, None, :]
+        p = data.probabilities(b)
+        mean_x = np.einsum("nk,nkf->nf", p, data.x)
+        dev = data.x - mean_x[:, None, :]
         hess = np.einsum("nk,nkf,nkg->fg", p, dev, dev) + ridge * np.eye(f)
         return (chosen - mean_x).sum(axis=0) - ridge * b, hess
 
-    ll = _penalised_loglik(utilities(beta), choice, beta, ridge)
+    ll = _penalised_loglik(data.utilities(beta), data.choice, beta, ridge)
     converged, iterations = False, 0
     while iterations < max_iter and not converged:
         iterations += 1
@@ -407,7 +468,7 @@ def fit_choice_model(x: NDArray[np.float64], available: NDArray[np.bool_], choic
         t = 1.0  # halve the step until the penalised log-likelihood does not decrease
         while True:
             trial = beta + t * step
-            ll_trial = _penalised_loglik(utilities(trial), choice, trial, ridge)
+            ll_trial = _penalised_loglik(data.utilities(trial), data.choice, trial, ridge)
             if ll_trial >= ll - 1e-12 or t < 1e-10:
                 break
             t /= 2
@@ -416,6 +477,92 @@ def fit_choice_model(x: NDArray[np.float64], available: NDArray[np.bool_], choic
     _, hess = gradient_and_hessian(beta)
     # inv of a float64 matrix is float64; numpy's stub only promises some floating type
     return ChoiceFit(beta, cast(NDArray[np.float64], np.linalg.inv(hess)), ll, n, iterations, converged)
+
+
+def _nnls(a: NDArray[np.float64], b: NDArray[np.float64], tol: float = 1e-10) -> NDArray[np.float64]:
+    """Non-negative least squares, ``argmin_{y ≥ 0} |a y − b|`` (Lawson & Hanson 1974, the active-set
+    method; ``a`` (F, M) with few rows F)."""
+    m = a.shape[1]
+    passive = np.zeros(m, dtype=bool)
+    y = np.zeros(m)
+    w = a.T @ (b - a @ y)
+    for _ in range(3 * m + 10):
+        if passive.all() or w[~passive].max(initial=-np.inf) <= tol:
+            break
+        passive[np.flatnonzero(~passive)[np.argmax(w[~passive])]] = True
+        while True:
+            z = np.zeros(m)
+            z[passive] = np.linalg.lstsq(a[:, passive], b, rcond=None)[0]
+            if (z[passive] > tol).all():
+                break
+            neg = passive & (z <= tol)
+            alpha = float(np.min(y[neg] / (y[neg] - z[neg])))
+            y = y + alpha * (z - y)
+            passive &= y > tol
+            if not passive.any():
+                z = np.zeros(m)
+                break
+        y = z
+        w = a.T @ (b - a @ y)
+    return y
+
+
+def separation(x: NDArray[np.float64], available: NDArray[np.bool_], choice: NDArray[np.int64],
+               outside: bool = True) -> NDArray[np.bool_]:
+    """(F,) which weights the choices cannot bound.
+
+    Every choice says ``β·(x_chosen − x_j) ≥`` something for each other offered alternative ``j`` (the
+    outside option included): let ``r`` be these differences. The likelihood never decreases along a
+    direction ``d`` with ``r·d ≥ 0`` for every ``r`` — the choices are (quasi-)*separated* along it, as a
+    deterministic chooser's are — so the maximum-likelihood estimate is infinite (or not unique) there, and
+    the fitted weight and any interval are set by the ridge, not by the data. By Farkas' lemma, a direction
+    with ``d_f > 0`` exists unless ``−e_f`` is a non-negative combination of the ``r`` (and ``d_f < 0``
+    unless ``+e_f`` is): ``β_f`` is bounded by the data exactly when both are, which non-negative least
+    squares decides (:func:`_nnls`). A feature that never varies among the offered objects is unbounded
+    too (no ``r`` involves it)."""
+    data = _prepare(x, available, choice, outside)
+    n, _, f = data.x.shape
+    if n == 0:
+        return np.ones(f, dtype=bool)
+    diff = data.x[np.arange(n), data.choice][:, None, :] - data.x  # (N, K', F)
+    other = data.available.copy()
+    other[np.arange(n), data.choice] = False
+    rows = diff[other]
+    rows = rows[np.abs(rows).max(axis=1) > 0]
+    if not len(rows):
+        return np.ones(f, dtype=bool)
+    rows = np.unique(np.round(rows, 12), axis=0)
+    a = rows.T  # (F, M)
+    scale = max(1.0, float(np.abs(rows).max()))
+    out = np.zeros(f, dtype=bool)
+    for j in range(f):
+        for sign in (1.0, -1.0):
+            target = np.zeros(f)
+            target[j] = sign
+            y = _nnls(a, target)
+            if np.linalg.norm(a @ y - target) > 1e-7 * scale:
+                out[j] = True
+                break
+    return out
+
+
+def with_separation(fit: ChoiceFit, x: NDArray[np.float64], available: NDArray[np.bool_],
+                    choice: NDArray[np.int64], outside: bool = True) -> ChoiceFit:
+    """``fit`` with :attr:`ChoiceFit.unbounded` set by :func:`separation`."""
+    return dataclasses.replace(fit, unbounded=separation(x, available, choice, outside))
+
+
+def cluster_robust(fit: ChoiceFit, x: NDArray[np.float64], available: NDArray[np.bool_],
+                   choice: NDArray[np.int64], clusters: NDArray[np.int64], outside: bool = True) -> ChoiceFit:
+    """``fit`` with the cluster-robust (sandwich) covariance: choices within a cluster (one agent's) may be
+    dependent, clusters are independent (:func:`evo.stats.cluster_robust_cov`, bread = the fit's inverse
+    penalised Hessian); intervals then use t on G − 1 degrees of freedom. Pooling thousands of choices of
+    a few hundred agents as if every choice were independent makes intervals far too narrow."""
+    data = _prepare(x, available, choice, outside)
+    groups = np.asarray(clusters)[data.keep]
+    g = len(np.unique(groups))
+    cov = stats.cluster_robust_cov(fit.cov, data.scores(fit.beta), groups)
+    return dataclasses.replace(fit, cov=cov, covariance="cluster-robust", crit=stats.t975(g - 1), clusters=g)
 
 
 # ------------------------------------------------------------------------------------------------------
@@ -480,7 +627,9 @@ def ranking_recovered(beta: NDArray[np.float64], w: NDArray[np.float64], margin:
 @dataclass(frozen=True, eq=False)
 class ProbeResult:
     """Choices of ``P`` agents and their behavioural objectives: ``pooled`` fits every agent's choices
-    together (the population's behavioural objective); ``per_agent`` fits each agent alone."""
+    together (the population's behavioural objective; with several agents, cluster-robust by agent);
+    ``per_agent`` fits each agent alone. Every fit says which weights its data cannot bound
+    (:attr:`ChoiceFit.unbounded`)."""
 
     design: ChoiceDesign
     choices: Choices
@@ -488,23 +637,52 @@ class ProbeResult:
     per_agent: tuple[ChoiceFit, ...]
 
 
+#: ``evo probe --layouts``: the accepted range of layouts per choice set.
+MAX_LAYOUTS = 64
+
+
+def check_layouts(n_layouts: int) -> int:
+    """``n_layouts`` if it is an integer in [1, :data:`MAX_LAYOUTS`], else a one-line :class:`EvoError`."""
+    if (isinstance(n_layouts, bool) or not isinstance(n_layouts, int | np.integer)
+            or not 1 <= n_layouts <= MAX_LAYOUTS):
+        raise EvoError(f"--layouts: expected an integer in [1, {MAX_LAYOUTS}] (layouts per choice set), got "
+                       f"{n_layouts!r}")
+    return int(n_layouts)
+
+
 def probe(policy: Policy, cfg: WorldConfig, features: Sequence[str], rng: np.random.Generator, *,
           n_layouts: int = 4, max_distance: int = 4, ridge: float = RIDGE,
           types: NDArray[np.float64] | None = None) -> ProbeResult:
     """Probe every agent of ``policy`` in choice worlds built from the distribution ``cfg`` (its geometry
-    and, unless ``types`` is given, its object types) and fit their behavioural objectives."""
+    and, unless ``types`` is given, its object types) and fit their behavioural objectives: one fit per
+    agent, and a pooled fit of all agents whose covariance is cluster-robust by agent (the choices of one
+    agent are not independent of each other). Every fit is checked for separation (:func:`separation`)."""
+    n_layouts = check_layouts(n_layouts)
     design = choice_design(object_types(cfg, features) if types is None else types, features)
     worlds = choice_worlds(design, cfg, n_layouts, rng, max_distance)
     choices = observe(policy, design, worlds)
     p = choices.choice.shape[0]
-    per_agent = tuple(fit_choice_model(choices.x, choices.available, choices.choice[a], ridge)
-                      for a in range(p))
+    per_agent = tuple(
+        with_separation(fit_choice_model(choices.x, choices.available, choices.choice[a], ridge),
+                        choices.x, choices.available, choices.choice[a])
+        for a in range(p))
     if p == 1:
         pooled = per_agent[0]
     else:
-        pooled = fit_choice_model(np.tile(choices.x, (p, 1, 1)), np.tile(choices.available, (p, 1)),
-                                  choices.choice.reshape(-1), ridge)
+        x = np.tile(choices.x, (p, 1, 1))
+        available = np.tile(choices.available, (p, 1))
+        chosen = choices.choice.reshape(-1)
+        agent = np.repeat(np.arange(p), choices.x.shape[0])
+        pooled = fit_choice_model(x, available, chosen, ridge)
+        pooled = cluster_robust(with_separation(pooled, x, available, chosen), x, available, chosen, agent)
     return ProbeResult(design, choices, pooled, per_agent)
+
+
+def _interval_text(fit: ChoiceFit) -> str:
+    if fit.covariance == "cluster-robust":
+        return (f"cluster-robust (sandwich) by agent: {fit.clusters} agents are the independent units, "
+                f"t on {fit.clusters - 1} degrees of freedom")
+    return "model-based: inverse penalised Hessian, the choices taken as independent"
 
 
 def summarise(result: ProbeResult, features: Sequence[str], base_payoff: NDArray[np.float64],
@@ -514,21 +692,30 @@ def summarise(result: ProbeResult, features: Sequence[str], base_payoff: NDArray
     ``mesa_w`` (P, F) are the probed agents' explicit mesa-objectives (``None`` for reflex agents);
     ``plans`` (P,) marks the agents that use theirs (mesa agents; hybrids with horizon > 0): only those have
     a mesa-objective to compare. Every objective is reported as a unit vector (``normalised``), the
-    behavioural one with a 95 % interval. ``ranking_recovered`` (the fraction of planning agents whose
-    behavioural objective recovers the ranking of their mesa-objective, :func:`ranking_recovered`) is
-    reported for mesa agents only: a hybrid's reflexes also steer it when nothing within its horizon is
-    worth planning for."""
+    behavioural one with a 95 % interval (``interval`` says which) — except where the choices are
+    separated: then ``separated`` is true, ``unbounded`` marks the weights the data cannot bound, their raw
+    ``se``, ``ci_low`` and ``ci_high`` are null (JSON ``null``) and every normalised interval is the whole
+    range [−1, 1] of a unit vector's component (the unit length itself is set by the ridge, so the data
+    bound none of them). ``ranking_recovered`` (the fraction of planning agents whose behavioural objective
+    recovers the ranking of their mesa-objective, :func:`ranking_recovered`) is reported for mesa agents
+    only: a hybrid's reflexes also steer it when nothing within its horizon is worth planning for."""
     feats = list(features)
     fit = result.pooled
     u, cov_u = unit_vector(fit.beta, fit.cov)
     assert cov_u is not None
-    half = Z95 * np.sqrt(np.clip(np.diag(cov_u), 0.0, None))
+    half = fit.crit * np.sqrt(np.clip(np.diag(cov_u), 0.0, None))
     lo, hi = fit.interval()
+    unbounded = fit.unbounded if fit.unbounded is not None else np.zeros(len(feats), dtype=bool)
+    separated = bool(unbounded.any())
     base_u, _ = unit_vector(base_payoff)
     units = np.array([unit_vector(a.beta)[0] for a in result.per_agent])
 
     def named(v: NDArray[np.float64]) -> dict[str, float]:
         return {f: float(x) for f, x in zip(feats, v, strict=True)}
+
+    def maybe(v: NDArray[np.float64], hide: NDArray[np.bool_]) -> dict[str, float | None]:
+        return {f: None if h or not np.isfinite(x) else float(x)
+                for f, x, h in zip(feats, v, hide, strict=True)}
 
     out: dict[str, Any] = {
         "features": feats,
@@ -540,11 +727,16 @@ def summarise(result: ProbeResult, features: Sequence[str], base_payoff: NDArray
         "none_rate": float(result.choices.none_rate().mean()),
         "base_objective": {"normalised": named(base_u)},
         "behavioural_objective": {
-            "weight": named(fit.beta), "se": named(fit.se), "ci_low": named(lo), "ci_high": named(hi),
-            "normalised": named(u), "normalised_ci_low": named(u - half),
-            "normalised_ci_high": named(u + half),
+            "weight": named(fit.beta), "se": maybe(fit.se, unbounded), "ci_low": maybe(lo, unbounded),
+            "ci_high": maybe(hi, unbounded), "normalised": named(u),
+            "normalised_ci_low": named(np.full(len(feats), -1.0) if separated else u - half),
+            "normalised_ci_high": named(np.full(len(feats), 1.0) if separated else u + half),
+            "interval": _interval_text(fit),
+            "separated": separated,
+            "unbounded": {f: bool(b) for f, b in zip(feats, unbounded, strict=True)},
             "converged": bool(fit.converged),
         },
+        "n_agents_separated": int(sum(a.separated for a in result.per_agent)),
         "alignment": {"behavioural_vs_base": cosine(fit.beta, base_payoff)},
         "mesa_objective": None,
     }
@@ -568,16 +760,37 @@ def summarise(result: ProbeResult, features: Sequence[str], base_payoff: NDArray
     return out
 
 
+SEPARATED = "separated: the data cannot bound this weight"
+
+
 def format_table(probe_summary: dict[str, Any]) -> str:
-    """The probe summary as a fixed-width table: one row per feature (unit-length objectives)."""
+    """The probe summary as a fixed-width table: one row per feature (unit-length objectives), then a
+    footnote on the interval (which one; or why there is none)."""
     s = probe_summary
     b = s["behavioural_objective"]
     mesa = s["mesa_objective"]
+    unbounded = b.get("unbounded", {})
+    separated = bool(b.get("separated"))
     head = f"{'feature':<12} {'base':>7} {'mesa':>7} {'behavioural':>12}  {'95% interval':<17} {'raw β':>7}"
     lines = [head, "-" * len(head)]
     for f in s["features"]:
         m = f"{mesa['normalised'][f]:+7.2f}" if mesa else f"{'—':>7}"
+        lo, hi = b["normalised_ci_low"][f], b["normalised_ci_high"][f]
+        if unbounded.get(f):
+            ci = "separated"
+        elif separated or lo is None or hi is None:
+            ci = "—"
+        else:
+            ci = f"[{lo:+.2f}, {hi:+.2f}]"
         lines.append(f"{f:<12} {s['base_objective']['normalised'][f]:+7.2f} {m} "
-                     f"{b['normalised'][f]:+12.2f}  [{b['normalised_ci_low'][f]:+.2f}, "
-                     f"{b['normalised_ci_high'][f]:+.2f}]  {b['weight'][f]:+7.2f}")
+                     f"{b['normalised'][f]:+12.2f}  {ci:<17} {b['weight'][f]:+7.2f}")
+    if separated:
+        marked = ", ".join(f for f in s["features"] if unbounded.get(f))
+        lines.append(f"{SEPARATED} ({marked}): the choices are perfectly predicted along some direction (a "
+                     "deterministic chooser), so the unpenalised fit is infinite there and any interval "
+                     f"would be set by the ridge penalty (λ = {RIDGE:g}), not by the data; with a separated "
+                     "fit the unit length, hence every normalised interval, is the ridge's too (—). Only the "
+                     "direction — signs and ranking — is measured.")
+    elif "interval" in b:
+        lines.append(f"interval: {b['interval']}")
     return "\n".join(lines)

@@ -25,6 +25,7 @@ from matplotlib.figure import Figure
 from evo import agents, probe, results
 from evo import scenario as scenario_mod
 from evo.errors import EvoError
+from evo.names import percent
 
 AgentChoice = Literal["champion", "sample", "all"]
 COLOURS = {"base": "#868e96", "mesa": "#1971c2", "behavioural": "#e8590c"}
@@ -33,7 +34,9 @@ COLOURS = {"base": "#868e96", "mesa": "#1971c2", "behavioural": "#e8590c"}
 def probe_run(run: str | Path, agents_choice: AgentChoice = "champion", world: str = "train", *,
               seed: int = 0, sample: int = 32, n_layouts: int = 4, figure: bool = True) -> dict[str, Any]:
     """Probe the agents of the finished run ``run``; returns what is stored under ``summary.json → probe →
-    world``. ``agents_choice``: the champion, a random ``sample`` of the final population, or all of it."""
+    world``. ``agents_choice``: the champion, a random ``sample`` of the final population, or all of it;
+    ``n_layouts`` in [1, :data:`evo.probe.MAX_LAYOUTS`]."""
+    n_layouts = probe.check_layouts(n_layouts)
     run = Path(run)
     summary = results.read_json(run / "summary.json")
     s = scenario_mod.load(run / "scenario.toml")
@@ -89,7 +92,8 @@ def probe_figure(run: str | Path) -> Figure:
         _panel(ax, world, p)
     fig.suptitle(f"{summary['scenario']} (seed {summary['seed']}): what selection pays for (base objective), "
                  "what the agents represent (mesa-objective)\nand what they pursue in choice worlds "
-                 "(behavioural objective, 95 % interval); each scaled to unit length", fontsize=10)
+                 "(behavioural objective, 95 % interval; 'sep.': separated choices, no interval the data "
+                 "can give); each scaled to unit length", fontsize=10)
     return fig
 
 
@@ -107,10 +111,22 @@ def _panel(ax: Any, world: str, p: dict[str, Any]) -> None:
         ax.bar(x, m, width, color=COLOURS["mesa"], yerr=err, capsize=3,
                label="mesa-objective w (genome)" + (" ± sd over agents" if err else ""))
     beh = np.array([b["normalised"][f] for f in feats])
-    lo = np.array([b["normalised_ci_low"][f] for f in feats])
-    hi = np.array([b["normalised_ci_high"][f] for f in feats])
-    ax.bar(x + (width if mesa else 0.0), beh, width, color=COLOURS["behavioural"],
-           yerr=np.vstack([beh - lo, hi - beh]), capsize=3, label="behavioural objective (choices)")
+    # separated choices or a null bound: no error bar
+    def bound(key: str) -> np.ndarray:
+        return np.array([np.nan if b[key][f] is None else b[key][f] for f in feats], dtype=float)
+
+    separated = bool(b.get("separated"))
+    lo, hi = bound("normalised_ci_low"), bound("normalised_ci_high")
+    if separated:  # stored as the whole range [-1, 1]: no interval the data can give
+        lo, hi = beh.copy(), beh.copy()
+    bx = x + (width if mesa else 0.0)
+    ax.bar(bx, beh, width, color=COLOURS["behavioural"],
+           yerr=np.nan_to_num(np.vstack([beh - lo, hi - beh])), capsize=3,
+           label="behavioural objective (choices)" + (", separated: no interval" if separated else ""))
+    for xi, f, v in zip(bx, feats, beh, strict=True):
+        if b.get("unbounded", {}).get(f):
+            ax.annotate("sep.", (xi, v), textcoords="offset points", xytext=(0, 3 if v >= 0 else -9),
+                        ha="center", fontsize=6, color=COLOURS["behavioural"])
     ax.axhline(0, color="black", lw=0.7)
     ax.set_xticks(x, feats)
     ax.set_xlabel("feature")
@@ -121,7 +137,7 @@ def _panel(ax: Any, world: str, p: dict[str, Any]) -> None:
     where = "train worlds" if world == "train" else f"shift '{world}'"
     extra = ""
     if "ranking_recovered" in p:
-        extra = f", ranking of w recovered: {p['ranking_recovered']:.0%}"
+        extra = f", ranking of w recovered: {percent(p['ranking_recovered'])}"
     elif not mesa:
         extra = ", no mesa-objective in use (reflex)"
     ax.set_title(f"{where}: {who} ({p['agent_kind']}), {p['n_choices_per_agent']} choices each\n"

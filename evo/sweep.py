@@ -40,7 +40,16 @@ from its last checkpoint (:mod:`evo.checkpoint`), anything else is run again.
 one row per planned run — its parameters as columns named by their dotted keys, ``seed``, ``status``
 (``pending``, ``done``, ``failed``), the headline numbers of ``summary.json`` (:data:`METRICS`), wall time —
 and table ``meta`` the plan (name, swept keys, cells, seeds) as JSON. :func:`report_table` prints means with
-95 % intervals per cell; :mod:`evo.sweep_plots` draws the comparison figures.
+95 % intervals per cell (:mod:`evo.stats`: Student t for fitness, clipped to the range for fractions,
+cosines and generation counts); :mod:`evo.sweep_plots` draws the comparison figures.
+
+**Bounds and names.** A sweep has at most :data:`MAX_SEEDS` seeds and :data:`MAX_RUNS` runs (cells × seeds);
+seeds and integer override values must fit a signed 64-bit integer (the index stores them as SQLite
+INTEGERs). Directory and file names made from a sweep name or cell label go through
+:func:`evo.names.path_component` (a label longer than a file name may be is shortened and made unique by a
+hash of the whole label, :func:`cell_dirname`). Everything read back (the index, each run's
+``summary.json`` and ``meta.json``) is checked: a malformed or foreign file is one :class:`EvoError` naming
+the file and what was expected.
 """
 
 from __future__ import annotations
@@ -53,7 +62,6 @@ import logging
 import math
 import multiprocessing
 import os
-import re
 import signal
 import sqlite3
 import sys
@@ -67,12 +75,15 @@ from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
-from evo import results
+import tomli_w
+
+from evo import readback, results, stats
 from evo import scenario as scenario_mod
 from evo.errors import EvoError, ScenarioError
+from evo.names import MAX_COMPONENT_BYTES, has_control, path_component, terminal
 from evo.scenario import Scenario
 
 log = logging.getLogger(__name__)
@@ -84,6 +95,13 @@ BACKENDS: tuple[Backend, ...] = ("serial", "processes", "dask")
 #: BLAS would oversubscribe the cores (DEAP_NOTES).
 BLAS_ENV = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
             "VECLIB_MAXIMUM_THREADS": "1", "NUMEXPR_NUM_THREADS": "1"}
+
+#: The most seeds a sweep may have, and the most runs (cells × seeds): each run is a directory and a row.
+MAX_SEEDS = 10_000
+MAX_RUNS = 100_000
+#: The largest integer SQLite stores (a signed 64-bit INTEGER): seeds and integer override values.
+INT64_MAX = 2**63 - 1
+INT64_MIN = -(2**63)
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -132,7 +150,8 @@ def run_id(cell: Cell, seed: int) -> str:
 
 
 def default_out(sweep: Sweep, root: str | Path = "results") -> Path:
-    return Path(root) / sweep.name
+    """``results/<sweep name>``, the name made a safe path component (:func:`evo.names.path_component`)."""
+    return Path(root) / path_component(sweep.name, f"{sweep.source}: sweep.name")
 
 
 def load(path: str | Path) -> Sweep:
@@ -148,7 +167,14 @@ def loads(text: str, source: str = "<string>", base_dir: str | Path = ".") -> Sw
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(source, "", "valid TOML", str(exc)) from None
-    return from_dict(raw, source, base_dir)
+    except RecursionError:
+        raise ScenarioError(source, "", "valid TOML nested a few levels deep",
+                            "arrays or tables nested too deeply to read") from None
+    try:
+        return from_dict(raw, source, base_dir)
+    except RecursionError:
+        raise ScenarioError(source, "", "override values nested a few levels deep",
+                            "values nested too deeply to validate") from None
 
 
 _SECTIONS = ("sweep", "fixed", "grid", "cells")
@@ -171,8 +197,13 @@ def from_dict(raw: Mapping[str, Any], source: str = "<dict>", base_dir: str | Pa
         if k not in _SWEEP_KEYS:
             raise ScenarioError(f, f"sweep.{k}", "one of the keys " + ", ".join(_SWEEP_KEYS), k)
     name = head.get("name")
-    if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", name):
-        raise ScenarioError(f, "sweep.name", "a name of letters, digits, '_', '.', '-'", name)
+    if not isinstance(name, str) or not name.strip() or has_control(name):
+        raise ScenarioError(f, "sweep.name", "a non-empty name without control characters", name)
+    try:
+        path_component(name, "sweep.name")
+    except EvoError:
+        raise ScenarioError(f, "sweep.name", f"a name of at most {MAX_COMPONENT_BYTES} bytes as a directory "
+                            "name", name) from None
     description = head.get("description", "")
     if not isinstance(description, str):
         raise ScenarioError(f, "sweep.description", "a string", description)
@@ -194,9 +225,13 @@ def from_dict(raw: Mapping[str, Any], source: str = "<dict>", base_dir: str | Pa
         raise ScenarioError(f, "grid", "exactly one of [grid] (every combination) or cells (a list)",
                             "both" if "grid" in raw else "neither")
     if "grid" in raw:
-        keys, combos, origins = _grid(raw["grid"], f)
+        keys, combos, origins = _grid(raw["grid"], f, len(seeds))
     else:
-        keys, combos, origins = _cell_list(raw["cells"], f)
+        keys, combos, origins = _cell_list(raw["cells"], f, len(seeds))
+    for combo, where in zip(combos, origins, strict=True):
+        for k, v in zip(keys, combo, strict=True):
+            if isinstance(v, int) and not isinstance(v, bool) and not INT64_MIN <= v <= INT64_MAX:
+                raise ScenarioError(f, where[k], "an integer that fits in 64 bits (the index stores it)", v)
 
     try:
         base_text = base_path.read_text(encoding="utf-8")
@@ -206,9 +241,12 @@ def from_dict(raw: Mapping[str, Any], source: str = "<dict>", base_dir: str | Pa
         raise ScenarioError(f, "sweep.base", "a readable scenario file", f"{base_path}: {exc}") from None
     try:
         base_table = tomllib.loads(base_text)
+        base_scenario = scenario_mod.from_dict(base_table, str(base_path))  # errors name the base file
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(str(base_path), "", "valid TOML", str(exc)) from None
-    base_scenario = scenario_mod.from_dict(base_table, str(base_path))  # errors name the base file
+    except RecursionError:
+        raise ScenarioError(str(base_path), "", "valid TOML nested a few levels deep",
+                            "arrays or tables nested too deeply to read") from None
     defaults = scenario_mod.to_dict(base_scenario)
 
     value_labels = [[_value_label(v) for v in combo] for combo in combos]
@@ -217,7 +255,7 @@ def from_dict(raw: Mapping[str, Any], source: str = "<dict>", base_dir: str | Pa
     for i, combo in enumerate(combos):
         labels = tuple(zip(keys, value_labels[i], strict=True))
         label = ", ".join(f"{short[k]}={lab}" for k, lab in labels)
-        dirname = _safe_name("__".join(f"{short[k]}={lab}" for k, lab in labels)) or f"cell-{i}"
+        dirname = cell_dirname("__".join(f"{short[k]}={lab}" for k, lab in labels))
         if dirname in dirnames:
             raise ScenarioError(f, origins[i][keys[-1]], "values that make distinct cells", label)
         dirnames.add(dirname)
@@ -244,13 +282,17 @@ def from_dict(raw: Mapping[str, Any], source: str = "<dict>", base_dir: str | Pa
 
 def _seeds(value: Any, f: str) -> tuple[int, ...]:
     if isinstance(value, int) and not isinstance(value, bool):
-        if value < 1:
-            raise ScenarioError(f, "sweep.seeds", "a positive number of seeds, or a list of seeds", value)
+        if not 1 <= value <= MAX_SEEDS:
+            raise ScenarioError(f, "sweep.seeds", f"a positive number of seeds (at most {MAX_SEEDS}), or a "
+                                "list of seeds", value)
         return tuple(range(value))
     if isinstance(value, list) and value:
+        if len(value) > MAX_SEEDS:
+            raise ScenarioError(f, "sweep.seeds", f"a list of at most {MAX_SEEDS} seeds",
+                                f"a list of {len(value)}")
         for i, s in enumerate(value):
-            if isinstance(s, bool) or not isinstance(s, int) or s < 0:
-                raise ScenarioError(f, f"sweep.seeds[{i}]", "a non-negative integer", s)
+            if isinstance(s, bool) or not isinstance(s, int) or not 0 <= s <= INT64_MAX:
+                raise ScenarioError(f, f"sweep.seeds[{i}]", f"an integer in [0, 2**63 - 1] ({INT64_MAX})", s)
         if len(set(value)) != len(value):
             raise ScenarioError(f, "sweep.seeds", "distinct seeds", value)
         return tuple(value)
@@ -265,7 +307,13 @@ def _dotted(key: str, f: str, where: str) -> str:
     return key
 
 
-def _grid(grid: Any, f: str) -> tuple[tuple[str, ...], list[tuple[Any, ...]], list[dict[str, str]]]:
+def _too_many_runs(f: str, key: str, cells: int, seeds: int) -> ScenarioError:
+    return ScenarioError(f, key, f"at most {MAX_RUNS} runs (cells × seeds)",
+                         f"{cells} cells × {seeds} seeds = {cells * seeds} runs")
+
+
+def _grid(grid: Any, f: str, n_seeds: int = 1
+          ) -> tuple[tuple[str, ...], list[tuple[Any, ...]], list[dict[str, str]]]:
     if not isinstance(grid, dict) or not grid:
         raise ScenarioError(f, "grid", 'a table of "dotted.key" = [values] (at least one key)', grid)
     keys, values = [], []
@@ -277,15 +325,21 @@ def _grid(grid: Any, f: str) -> tuple[tuple[str, ...], list[tuple[Any, ...]], li
             raise ScenarioError(f, f"grid.{k}", "a non-empty list of values", v)
         keys.append(_dotted(k, f, "grid"))
         values.append(v)
+    n_cells = math.prod(len(v) for v in values)  # before enumerating them: a grid can be astronomically big
+    if n_cells * n_seeds > MAX_RUNS:
+        raise _too_many_runs(f, "grid", n_cells, n_seeds)
     positions = list(itertools.product(*(range(len(v)) for v in values)))
     combos = [tuple(v[j] for v, j in zip(values, pos, strict=True)) for pos in positions]
     origins = [{k: f"grid.{k}[{j}]" for k, j in zip(keys, pos, strict=True)} for pos in positions]
     return tuple(keys), combos, origins
 
 
-def _cell_list(cells: Any, f: str) -> tuple[tuple[str, ...], list[tuple[Any, ...]], list[dict[str, str]]]:
+def _cell_list(cells: Any, f: str, n_seeds: int = 1
+               ) -> tuple[tuple[str, ...], list[tuple[Any, ...]], list[dict[str, str]]]:
     if not isinstance(cells, list) or not cells or not all(isinstance(c, dict) and c for c in cells):
         raise ScenarioError(f, "cells", 'a non-empty list of tables of "dotted.key" = value', cells)
+    if len(cells) * n_seeds > MAX_RUNS:
+        raise _too_many_runs(f, "cells", len(cells), n_seeds)
     keys = tuple(_dotted(k, f, "cells[0]") for k in cells[0])
     for i, c in enumerate(cells):
         if tuple(c) != keys:
@@ -355,8 +409,44 @@ def _short_keys(keys: Sequence[str]) -> dict[str, str]:
     return out
 
 
-def _safe_name(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._=+-]", "_", text)[:120]
+#: Cell directory names longer than this (in bytes, encoded) are shortened and end in a hash.
+CELL_DIR_BYTES = 160
+
+
+def cell_dirname(label: str) -> str:
+    """The directory name of a cell, from its label (``size=4``, ``steps=10__sigma=0.2``):
+    :func:`evo.names.path_component` of the label — injective, never a separator, ``..`` or a control
+    character; labels of letters, digits and ``._=+-`` keep their name. A label whose component would
+    exceed :data:`CELL_DIR_BYTES` bytes is cut and ends in ``%~`` and 16 hex digits of its SHA-256 (``%~``
+    never occurs in an uncut component, so a cut name cannot equal an uncut one)."""
+    import hashlib
+
+    if not label:
+        return "%~empty"
+    try:
+        full = path_component(label, "cell label")
+    except EvoError:
+        full = None
+    if full is not None and len(full.encode("utf-8")) <= CELL_DIR_BYTES:
+        return full
+    digest = hashlib.sha256(label.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    room = CELL_DIR_BYTES - 2 - len(digest)
+
+    def size(n: int) -> float:
+        try:
+            return len(path_component(label[:n], "cell label").encode("utf-8"))
+        except EvoError:
+            return math.inf
+
+    lo, hi = 0, len(label)  # the longest prefix whose component fits
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if size(mid) <= room:
+            lo = mid
+        else:
+            hi = mid - 1
+    prefix = path_component(label[:lo], "cell label") if lo else ""
+    return f"{prefix}%~{digest}"
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -365,12 +455,14 @@ def _safe_name(text: str) -> str:
 
 @dataclass(frozen=True)
 class Metric:
-    """A headline number of a run: its index column, an axis label (with units) and how to read it."""
+    """A headline number of a run: its index column, an axis label (with units), how to read it, and the
+    range it can take (``bounds``; None when no range is known): its interval is clipped to it."""
 
     column: str
     label: str
     read: Callable[[Mapping[str, Any], Path], float | None]
     headline: bool = True
+    bounds: stats.Bounds | None = None
 
 
 def _get(d: Any, *path: str) -> Any:
@@ -382,17 +474,38 @@ def _get(d: Any, *path: str) -> Any:
 
 
 def _shift_mean(summary: Mapping[str, Any], *path: str) -> float | None:
-    values = [_get(v, *path) for v in summary.get("shift", {}).values()]
-    values = [float(v) for v in values if v is not None]
-    return sum(values) / len(values) if values else None
+    shifts = summary.get("shift")
+    if not isinstance(shifts, Mapping):
+        return None
+    values = [_number(_get(v, *path), "shift." + ".".join(path)) for v in shifts.values()]
+    present = [v for v in values if v is not None]
+    return sum(present) / len(present) if present else None
+
+
+def _number(v: Any, what: str) -> float | None:
+    """``v`` as a finite float, None if missing; :class:`_BadValue` for anything else."""
+    if v is None:
+        return None
+    if isinstance(v, bool) or not isinstance(v, int | float):
+        raise _BadValue(what, v)
+    x = float(v)
+    if not math.isfinite(x):
+        raise _BadValue(what, v)
+    return x
+
+
+class _BadValue(Exception):
+    def __init__(self, what: str, got: Any) -> None:
+        super().__init__(what)
+        self.what, self.got = what, got
 
 
 def _first_pseudo_majority(summary: Mapping[str, Any], run: Path) -> float | None:
-    """First generation whose shift-evaluated sample is at least half pseudo-aligned (from ``log.csv``)."""
-    try:
-        log_ = results.read_csv(run / "log.csv")
-    except OSError:
+    """First generation whose shift-evaluated sample is at least half pseudo-aligned (from ``log.csv``,
+    validated by :func:`evo.readback.read_log`; None without a log or its ``class.pseudo`` column)."""
+    if not (run / "log.csv").is_file():
         return None
+    log_ = readback.read_log(run, summary)
     frac = log_.get("class.pseudo")
     if frac is None:
         return None
@@ -411,15 +524,17 @@ METRICS: tuple[Metric, ...] = (
     Metric("shift_fitness", "shift fitness (final population mean)",
            lambda s, _: _shift_mean(s, "base_fitness", "mean")),
     Metric("pseudo_fraction", "pseudo-aligned fraction of the final population",
-           lambda s, _: _get(s, "classes", "pseudo") if s.get("shift") else None),
+           lambda s, _: _get(s, "classes", "pseudo") if s.get("shift") else None, bounds=stats.FRACTION),
     Metric("alignment", "alignment: cosine(w, base objective), population mean",
-           lambda s, _: _get(s, "alignment", "mean")),
+           lambda s, _: _get(s, "alignment", "mean"), bounds=stats.COSINE),
     Metric("gens_to_pseudo", "generations until the champion's line of descent stays pseudo-aligned",
-           lambda s, _: _get(s, "lineage", "champion", "pseudo_since", "generation")),
+           lambda s, _: _get(s, "lineage", "champion", "pseudo_since", "generation"),
+           bounds=stats.NON_NEGATIVE),
     Metric("gens_to_pseudo_majority", "first generation with ≥ 50 % of the shift-evaluated sample "
-           "pseudo-aligned", _first_pseudo_majority),
+           "pseudo-aligned", _first_pseudo_majority, bounds=stats.NON_NEGATIVE),
     Metric("robust_fraction", "robust fraction of the final population",
-           lambda s, _: _get(s, "classes", "robust") if s.get("shift") else None, headline=False),
+           lambda s, _: _get(s, "classes", "robust") if s.get("shift") else None, headline=False,
+           bounds=stats.FRACTION),
     Metric("train_fitness_best", "train fitness (final population best)",
            lambda s, _: _get(s, "train", "base_fitness", "best"), headline=False),
     Metric("champion_shift_fitness", "shift fitness of the champion",
@@ -427,9 +542,17 @@ METRICS: tuple[Metric, ...] = (
     Metric("true_fitness_champion", "true-objective fitness of the champion (best by the proxy)",
            lambda s, _: _get(s, "true", "champion"), headline=False),
     Metric("champion_alignment", "alignment of the champion", lambda s, _: _get(s, "alignment", "champion"),
-           headline=False),
+           headline=False, bounds=stats.COSINE),
 )
 TEXT_COLUMNS = ("champion_class",)
+
+
+def metric_bounds(column: str) -> stats.Bounds | None:
+    """The known range of an index column (None: unbounded or unknown, e.g. fitness)."""
+    for m in METRICS:
+        if m.column == column:
+            return m.bounds
+    return None
 
 
 def _shift_population_mean(name: str) -> Callable[[Mapping[str, Any], Path], float | None]:
@@ -447,15 +570,24 @@ def metrics_for(shift_names: Sequence[str]) -> tuple[Metric, ...]:
 
 
 def headline_numbers(run: Path, metrics: Sequence[Metric]) -> dict[str, Any]:
-    """The index columns of one finished run, from its ``summary.json`` and ``meta.json``."""
-    summary = results.read_json(run / "summary.json")
-    meta = results.read_json(run / "meta.json")
+    """The index columns of one finished run, from its ``summary.json`` and ``meta.json`` (both validated,
+    :mod:`evo.readback`); a malformed file is an :class:`EvoError` naming it, the key and what was
+    expected."""
+    summary = readback.read_summary(run)
+    meta = readback.read_meta(run, summary)
     row: dict[str, Any] = {}
     for m in metrics:
-        v = m.read(summary, run)
-        row[m.column] = None if v is None else float(v)
+        try:
+            row[m.column] = _number(m.read(summary, run), m.column)
+        except _BadValue as exc:
+            raise EvoError(f"{run / 'summary.json'}: {m.label} ({exc.what}): expected a finite number, got "
+                           f"{exc.got!r:.80}") from None
+        v = row[m.column]
+        if v is not None and m.bounds is not None and not m.bounds[0] - 1e-9 <= v <= m.bounds[1] + 1e-9:
+            raise EvoError(f"{run / 'summary.json'}: {m.label}: expected a value in "
+                           f"{stats.bounds_text(m.bounds)}, got {v!r}")
     row["champion_class"] = _get(summary, "champion", "class")
-    row["wall_time_s"] = meta.get("wall_time_s")
+    row["wall_time_s"] = _number(meta.get("wall_time_s"), "wall_time_s")
     row["finished"] = meta.get("finished")
     return row
 
@@ -476,6 +608,18 @@ def _sql_value(v: Any) -> Any:
     return json.dumps(v, sort_keys=True)
 
 
+@contextmanager
+def _sql_errors(path: Path) -> Iterator[None]:
+    """SQLite errors on the index as one :class:`EvoError` naming it (a foreign or damaged file)."""
+    try:
+        yield
+    except sqlite3.Error as exc:
+        raise EvoError(f"{path}: not a sweep index this sweep can use ({exc}); choose another --out or "
+                       "remove it") from None
+    except OverflowError as exc:  # a Python int beyond SQLite's 64-bit INTEGER
+        raise EvoError(f"{path}: a value does not fit the index ({exc})") from None
+
+
 class Index:
     """``index.sqlite`` of a sweep directory. Only the coordinating process writes it; readers may open it
     at any time (WAL mode)."""
@@ -484,10 +628,15 @@ class Index:
         self.path = path
         self.metrics = metrics_for(sweep.shift_names)
         self.params = sweep.keys
-        self.db = sqlite3.connect(path, timeout=30, isolation_level=None)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=FULL")
-        self._schema(sweep)
+        with _sql_errors(path):
+            self.db = sqlite3.connect(path, timeout=30, isolation_level=None)
+            try:
+                self.db.execute("PRAGMA journal_mode=WAL")
+                self.db.execute("PRAGMA synchronous=FULL")
+                self._schema(sweep)
+            except BaseException:
+                self.db.close()
+                raise
 
     def close(self) -> None:
         self.db.close()
@@ -496,9 +645,15 @@ class Index:
         db = self.db
         db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
         old = dict(db.execute("SELECT key, value FROM meta").fetchall())
-        if "params" in old and json.loads(old["params"]) != list(sweep.keys):
-            raise EvoError(f"{self.path} indexes a sweep over {', '.join(json.loads(old['params']))}, not "
-                           f"{', '.join(sweep.keys)}; choose another --out")
+        if "params" in old:
+            try:
+                params = json.loads(old["params"])
+            except (TypeError, ValueError):
+                params = None
+            if params != list(sweep.keys):
+                shown = ", ".join(map(str, params)) if isinstance(params, list) else repr(old["params"])[:60]
+                raise EvoError(f"{self.path} indexes a sweep over {shown}, not {', '.join(sweep.keys)}; "
+                               "choose another --out")
         columns = ["run_id TEXT PRIMARY KEY", "cell INTEGER NOT NULL", "cell_label TEXT NOT NULL",
                    *(_q(k) for k in sweep.keys), "seed INTEGER NOT NULL", "status TEXT NOT NULL",
                    "wall_time_s REAL", *(f"{_q(m.column)} REAL" for m in self.metrics),
@@ -537,7 +692,7 @@ class Index:
         """Insert a ``pending`` row for every planned run not yet indexed; drop rows of runs no longer in the
         plan (their directories stay). Returns ``{run_id: status}``."""
         planned = {run_id(c, s): (c, s) for c, s in sweep.runs()}
-        with self.transaction():
+        with _sql_errors(self.path), self.transaction():
             have = dict(self.db.execute("SELECT run_id, status FROM runs").fetchall())
             for rid in set(have) - set(planned):
                 self.db.execute("DELETE FROM runs WHERE run_id = ?", (rid,))
@@ -548,8 +703,9 @@ class Index:
                 if rid not in have:
                     values = [_sql_value(v) for _, v in cell.values]
                     self.db.execute(sql, [rid, cell.index, cell.label, *values, seed, "pending",
-                                          str(Path("runs") / rid)])
-        return dict(self.db.execute("SELECT run_id, status FROM runs").fetchall())
+                                          f"runs/{rid}"])
+        with _sql_errors(self.path):
+            return dict(self.db.execute("SELECT run_id, status FROM runs").fetchall())
 
     def record(self, rid: str, status: str, numbers: Mapping[str, Any] | None = None,
                error: str | None = None) -> None:
@@ -559,36 +715,148 @@ class Index:
         for name in names:
             values[name] = None if numbers is None else numbers.get(name)
         sets = ", ".join(f"{_q(k)} = ?" for k in values)
-        with self.transaction():
+        with _sql_errors(self.path), self.transaction():
             self.db.execute(f"UPDATE runs SET {sets} WHERE run_id = ?", [*values.values(), rid])
 
 
 def run_summaries(sweep_dir: str | Path) -> dict[str, dict[str, Any]]:
     """Every finished run's ``summary.json`` under ``sweep_dir/runs``, keyed by its run path, without
-    ``wall_time_s``: what must be identical whatever the backend and the number of workers."""
+    ``wall_time_s``: what must be identical whatever the backend and the number of workers. A malformed
+    summary is an :class:`EvoError` naming the file and key (:func:`evo.readback.validate_summary`)."""
     root = Path(sweep_dir)
     out = {}
     for p in sorted((root / "runs").glob("*/seed-*/summary.json")):
-        d = json.loads(p.read_text(encoding="utf-8"))
-        d.pop("wall_time_s")
-        out[str(p.parent.relative_to(root))] = d
+        d = readback.validate_summary(readback.read_json_object(p), p)
+        d.pop("wall_time_s", None)
+        out[p.parent.relative_to(root).as_posix()] = d
     return out
 
 
+#: What each index column must hold: SQLite's type of a stored value (None: empty) → accepted.
+STATUSES = ("pending", "done", "failed")
+_REQUIRED_COLUMNS = ("run_id", "cell", "cell_label", "seed", "status", "path")
+
+
+def _bad_index(path: Path, what: str) -> EvoError:
+    return EvoError(f"{path}: not a sweep index written by evo sweep: {what}")
+
+
+def _check_meta(path: Path, meta: Mapping[str, Any]) -> None:
+    """The plan in table ``meta``: the keys every reader uses, with the right types."""
+    def need(key: str, ok: Callable[[Any], bool], expected: str) -> Any:
+        if key not in meta:
+            raise _bad_index(path, f"table 'meta' has no key '{key}' ({expected})")
+        if not ok(meta[key]):
+            raise _bad_index(path, f"meta '{key}': expected {expected}, got {meta[key]!r:.80}")
+        return meta[key]
+
+    def is_str_list(v: Any) -> bool:
+        return isinstance(v, list) and all(isinstance(x, str) for x in v)
+
+    need("name", lambda v: isinstance(v, str), "the sweep's name")
+    need("base", lambda v: isinstance(v, str), "the base scenario's path")
+    params = need("params", is_str_list, "a list of swept keys")
+    cells = need("cells", lambda v: isinstance(v, list) and bool(v), "a non-empty list of cells")
+    for i, c in enumerate(cells):
+        ok = (isinstance(c, dict) and isinstance(c.get("index"), int) and not isinstance(c["index"], bool)
+              and isinstance(c.get("label"), str) and isinstance(c.get("values"), dict)
+              and isinstance(c.get("labels"), dict) and all(k in c["values"] and k in c["labels"]
+                                                           for k in params))
+        if not ok:
+            raise _bad_index(path, f"meta 'cells'[{i}]: expected a table with index, label, values and "
+                             f"labels of {', '.join(params) or 'no keys'}, got {c!r:.80}")
+    metrics = need("metrics", lambda v: isinstance(v, list), "a list of metrics")
+    for i, m in enumerate(metrics):
+        if not (isinstance(m, dict) and isinstance(m.get("column"), str) and m["column"]
+                and isinstance(m.get("label"), str) and isinstance(m.get("headline"), bool)):
+            raise _bad_index(path, f"meta 'metrics'[{i}]: expected a table with column, label and headline, "
+                             f"got {m!r:.80}")
+    labels = meta.get("param_labels", {})
+    if not isinstance(labels, dict) or not all(isinstance(v, str) for v in labels.values()):
+        raise _bad_index(path, f"meta 'param_labels': expected a table of axis labels, got {labels!r:.80}")
+
+
+def _check_rows(path: Path, meta: Mapping[str, Any], columns: Sequence[str], rows: Sequence[Mapping[str, Any]]
+                ) -> None:
+    """Every column a reader uses is there, and holds what it should."""
+    numeric = [m["column"] for m in meta["metrics"]]
+    for c in (*_REQUIRED_COLUMNS, *meta["params"], *numeric):
+        if c not in columns:
+            raise _bad_index(path, f"table 'runs' has no column '{c}'")
+    cells = {c["index"] for c in meta["cells"]}
+    for i, r in enumerate(rows):
+        where = f"table 'runs', row {i + 1} (run_id {r.get('run_id')!r:.60})"
+
+        def bad(column: str, expected: str, r: Mapping[str, Any] = r, where: str = where) -> EvoError:
+            return _bad_index(path, f"{where}, column '{column}': expected {expected}, got {r[column]!r:.60}")
+
+        if not isinstance(r["run_id"], str):
+            raise bad("run_id", "a run id (text)")
+        if not isinstance(r["cell"], int) or r["cell"] not in cells:
+            raise bad("cell", "the index of a cell in meta 'cells'")
+        if not isinstance(r["seed"], int) or r["seed"] < 0:
+            raise bad("seed", "a non-negative integer")
+        if r["status"] not in STATUSES:
+            raise bad("status", "one of " + ", ".join(STATUSES))
+        if not isinstance(r["path"], str) or not _inside_runs(r["path"]):
+            raise bad("path", "a relative path below runs/ (no '..')")
+        for c in numeric:
+            v = r[c]
+            if v is not None and (isinstance(v, bool) or not isinstance(v, int | float)
+                                  or not math.isfinite(v)):
+                raise bad(c, "a finite number or empty")
+
+
+def _inside_runs(text: str) -> bool:
+    p = PurePosixPath(text.replace("\\", "/"))
+    return (not p.is_absolute() and len(p.parts) >= 2 and p.parts[0] == "runs"
+            and all(part not in ("", ".", "..") for part in p.parts) and "\0" not in text)
+
+
+def index_uri(path: Path) -> str:
+    """A read-only SQLite URI for ``path``, percent-encoded (a directory named ``a#b``, ``a?b`` or ``100%``
+    stays one path)."""
+    return path.resolve().as_uri() + "?mode=ro"
+
+
 def read_index(sweep_dir: str | Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """The plan (``meta``) and the rows of a sweep directory's index, read-only."""
+    """The plan (``meta``) and the rows of a sweep directory's index, read-only. A file that is not an index
+    evo wrote (garbage, missing tables or columns, a text where a number belongs, a run path leaving the
+    sweep directory) is one :class:`EvoError` naming the file and what was expected."""
     path = Path(sweep_dir) / "index.sqlite"
     if not path.is_file():
         raise EvoError(f"{sweep_dir}: not a sweep directory (no index.sqlite)")
-    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
+    try:
+        db = sqlite3.connect(index_uri(path), uri=True, timeout=30)
+    except sqlite3.Error as exc:
+        raise EvoError(f"{path}: cannot open the sweep index ({exc})") from None
     try:
         db.row_factory = sqlite3.Row
-        meta = {r["key"]: json.loads(r["value"]) for r in db.execute("SELECT key, value FROM meta")}
+        tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if "meta" not in tables:
+            raise _bad_index(path, "no table 'meta'")
+        meta_cols = {r[1] for r in db.execute("PRAGMA table_info(meta)")}
+        if not {"key", "value"} <= meta_cols:
+            raise _bad_index(path, "table 'meta' needs the columns key and value")
+        if "runs" not in tables:
+            raise _bad_index(path, "no table 'runs'")
+        meta = {}
+        for r in db.execute("SELECT key, value FROM meta"):
+            try:
+                meta[r["key"]] = json.loads(r["value"])
+            except (TypeError, ValueError, RecursionError):
+                raise _bad_index(path, f"meta '{r['key']}': expected JSON, got {r['value']!r:.60}") from None
+        columns = [r[1] for r in db.execute("PRAGMA table_info(runs)")]
+        for c in _REQUIRED_COLUMNS:
+            if c not in columns:
+                raise _bad_index(path, f"table 'runs' has no column '{c}'")
         rows = [dict(r) for r in db.execute("SELECT * FROM runs ORDER BY cell, seed")]
     except sqlite3.DatabaseError as exc:
         raise EvoError(f"{path}: not a readable sweep index ({exc})") from None
     finally:
         db.close()
+    _check_meta(path, meta)
+    _check_rows(path, meta, columns, rows)
     return meta, rows
 
 
@@ -757,11 +1025,11 @@ def is_done(run_dir: Path, scenario_text: str) -> bool:
         meta = results.read_json(run_dir / "meta.json")
     except EvoError:
         return False
-    if meta.get("status") != "done" or not (run_dir / "summary.json").is_file():
+    if not isinstance(meta, dict) or meta.get("status") != "done" or not (run_dir / "summary.json").is_file():
         return False
     try:
         written = (run_dir / "scenario.toml").read_text(encoding="utf-8")
-    except OSError:
+    except (OSError, UnicodeDecodeError):
         return False
     if written != scenario_text:
         raise EvoError(f"{run_dir} holds a finished run of a different scenario (the sweep file or its base "
@@ -828,10 +1096,15 @@ def _run_plan(sweep: Sweep, path: Path, index: Index, backend: str, workers: int
         run_dir = path / "runs" / rid
         text = scenario_mod.dumps(cell.scenario)
         if is_done(run_dir, text):
-            skipped += 1
-            if status[rid] != "done":  # finished after the last index write of an interrupted sweep
-                index.record(rid, "done", headline_numbers(run_dir, index.metrics))
-            continue
+            try:
+                numbers = headline_numbers(run_dir, index.metrics) if status[rid] != "done" else None
+            except EvoError as exc:  # finished, but its summary cannot be read back: run it again
+                log.warning("%s: %s; running it again", rid, exc)
+            else:
+                skipped += 1
+                if numbers is not None:  # finished after the last index write of an interrupted sweep
+                    index.record(rid, "done", numbers)
+                continue
         if status[rid] != "pending":
             index.record(rid, "pending")
         todo.append({"run_id": rid, "scenario": text, "source": cell.scenario.source, "seed": seed,
@@ -868,65 +1141,28 @@ def _run_plan(sweep: Sweep, path: Path, index: Index, backend: str, workers: int
 
 
 def _sweep_record(sweep: Sweep) -> str:
-    """``sweep.toml`` beside the index: which sweep file and base made this directory, and its plan."""
-    lines = [f"# written by evo sweep on {datetime.now(UTC).isoformat(timespec='seconds')}",
-             "[sweep]", f"name = {json.dumps(sweep.name)}", f"description = {json.dumps(sweep.description)}",
-             f"source = {json.dumps(sweep.source)}", f"base = {json.dumps(sweep.base)}",
-             f"seeds = {json.dumps(list(sweep.seeds))}", f"params = {json.dumps(list(sweep.keys))}",
-             f"cells = {json.dumps([c.label for c in sweep.cells], ensure_ascii=False)}"]
-    return "\n".join(lines) + "\n"
+    """``sweep.toml`` beside the index: which sweep file and base made this directory, and its plan (TOML
+    written by tomli-w, so any name or label reads back as it was)."""
+    record = {"sweep": {"name": sweep.name, "description": sweep.description, "source": sweep.source,
+                        "base": sweep.base, "seeds": list(sweep.seeds), "params": list(sweep.keys),
+                        "cells": [c.label for c in sweep.cells]}}
+    stamp = datetime.now(UTC).isoformat(timespec="seconds")
+    return f"# written by evo sweep on {stamp}\n" + tomli_w.dumps(record)
 
 
 # --------------------------------------------------------------------------------------------------------
-# statistics and the report
-
-# two-sided 95 % quantiles of Student's t for 1..30 degrees of freedom
-_T975 = (12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160, 2.145,
-         2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048,
-         2.045, 2.042)
-
-
-def t975(df: int) -> float:
-    """The 97.5 % quantile of Student's t with ``df`` degrees of freedom (Cornish–Fisher beyond 30)."""
-    if df < 1:
-        return math.nan
-    if df <= len(_T975):
-        return _T975[df - 1]
-    z = 1.959964
-    return z + (z ** 3 + z) / (4 * df) + (5 * z ** 5 + 16 * z ** 3 + 3 * z) / (96 * df ** 2)
-
-
-@dataclass(frozen=True)
-class Estimate:
-    """Mean of ``n`` values over seeds with its 95 % t-interval (``lo``, ``hi``; NaN below two values)."""
-
-    n: int
-    mean: float
-    lo: float
-    hi: float
-    sd: float
-
-
-def mean_ci(values: Sequence[float | None]) -> Estimate:
-    xs = [float(v) for v in values if v is not None and not math.isnan(float(v))]
-    n = len(xs)
-    if n == 0:
-        return Estimate(0, math.nan, math.nan, math.nan, math.nan)
-    mean = sum(xs) / n
-    if n == 1:
-        return Estimate(1, mean, math.nan, math.nan, math.nan)
-    sd = math.sqrt(sum((x - mean) ** 2 for x in xs) / (n - 1))
-    half = t975(n - 1) * sd / math.sqrt(n)
-    return Estimate(n, mean, mean - half, mean + half, sd)
+# the report
 
 
 def cell_estimates(meta: Mapping[str, Any], rows: Sequence[Mapping[str, Any]], column: str
-                   ) -> list[tuple[dict[str, Any], Estimate]]:
-    """Per planned cell (in plan order): the estimate of ``column`` over its finished runs."""
+                   ) -> list[tuple[dict[str, Any], stats.Estimate]]:
+    """Per planned cell (in plan order): the mean of ``column`` over its finished runs with its 95 %
+    interval (:func:`evo.stats.mean_interval`; clipped to the column's range, :func:`metric_bounds`)."""
+    bounds = metric_bounds(column)
     out = []
     for cell in meta["cells"]:
         values = [r[column] for r in rows if r["cell"] == cell["index"] and r["status"] == "done"]
-        out.append((cell, mean_ci(values)))
+        out.append((cell, stats.mean_interval(values, bounds)))
     return out
 
 
@@ -935,19 +1171,35 @@ REPORT_COLUMNS = (("train_fitness", "train fitness"), ("shift_fitness", "shift f
                   ("gens_to_pseudo", "gens to pseudo"), ("gens_to_pseudo_majority", "gens to ½ pseudo"))
 
 
+def interval_notes(columns: Sequence[tuple[str, str]]) -> list[str]:
+    """One footnote line saying which interval each reported column uses."""
+    by_method: dict[str, list[str]] = {}
+    for c, h in columns:
+        bounds = metric_bounds(c)
+        note = stats.method_note("t" if bounds is None else "t-clipped", bounds)
+        by_method.setdefault(note, []).append(h)
+    parts = [f"{', '.join(heads)}: {note}" for note, heads in by_method.items()]
+    return ["intervals: " + "; ".join(parts) + " (clipping keeps the t-interval's coverage: the mean lies "
+            "in the range)"] if parts else []
+
+
 def report_table(sweep_dir: str | Path) -> str:
-    """Means and 95 % intervals over seeds per cell, as a text table."""
+    """Means and 95 % intervals over seeds per cell, as a text table, with footnotes saying what each
+    column is and which interval it uses."""
     meta, rows = read_index(sweep_dir)
     columns = [(c, h) for c, h in REPORT_COLUMNS if any(r.get(c) is not None for r in rows)]
     done = sum(r["status"] == "done" for r in rows)
     failed = sum(r["status"] == "failed" for r in rows)
-    head = [f"sweep {meta['name']}: {done}/{len(rows)} runs done" + (f", {failed} failed" if failed else "")
-            + f"; base {meta['base']}; mean [95 % interval] over seeds"]
+    pending = sum(r["status"] == "pending" for r in rows)
+    left_out = [f"{n} {what}" for n, what in ((pending, "pending"), (failed, "failed")) if n]
+    head = [terminal(f"sweep {meta['name']}: {done}/{len(rows)} runs done"
+                     + (f" ({', '.join(left_out)}: left out)" if left_out else "")
+                     + f"; base {meta['base']}; mean [95 % interval] over seeds")]
     table = [["cell", "runs", *(h for _, h in columns)]]
     per_column = {c: cell_estimates(meta, rows, c) for c, _ in columns}
     for i, cell in enumerate(meta["cells"]):
         n_runs = sum(r["cell"] == cell["index"] and r["status"] == "done" for r in rows)
-        line = [cell["label"], str(n_runs)]
+        line = [terminal(cell["label"]), str(n_runs)]
         for c, _ in columns:
             e = per_column[c][i][1]
             fmt = _formatter("{:.1f}" if c.startswith("gens") else "{:+.3f}" if "fitness" in c else "{:.3f}")
@@ -971,6 +1223,7 @@ def report_table(sweep_dir: str | Path) -> str:
                      "pseudo-aligned (log.csv)")
     if notes:
         notes.append("n: runs that got there, where fewer than all")
+    notes += interval_notes(columns)
     return "\n".join([*head, *lines, *notes])
 
 

@@ -1,7 +1,10 @@
 """Comparison figures of a sweep, read from its ``index.sqlite`` only (Agg backend, Figure API).
 
 - One swept parameter: each headline metric against the parameter, the mean over seeds with its 95 %
-  t-interval as a band and every seed as a dot (``summary.png``: all metrics; ``<metric>.png``: one each).
+  interval as a band and every seed as a dot (``summary.png``: all metrics; ``<metric>.png``: one each). The
+  interval is the report's (:func:`evo.sweep.cell_estimates`): Student t, clipped to the range of a bounded
+  metric (fractions, cosines, generation counts). File names go through :func:`evo.names.path_component`:
+  a metric column read from the index never leaves ``figures/``.
   A numeric parameter spanning a factor of 8 or more gets a log₂ axis.
 - Two swept parameters: a heat map of each metric's mean, cells annotated with mean and interval half-width.
 - More: each metric against the first parameter, one line per combination of the others.
@@ -29,7 +32,10 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from evo import results
-from evo.sweep import Estimate, mean_ci, read_index
+from evo.errors import EvoError
+from evo.names import path_component
+from evo.stats import Estimate, mean_interval
+from evo.sweep import metric_bounds, read_index
 
 FRACTIONS = {"pseudo_fraction", "robust_fraction"}
 COLOURS = ["#1971c2", "#e03131", "#2f9e44", "#f08c00", "#9c36b5", "#0c8599", "#5c940d", "#d6336c"]
@@ -105,7 +111,7 @@ def _line_panel(ax: Axes, meta: Mapping[str, Any], rows: Sequence[Mapping[str, A
         n_runs = []
         for x in xs:
             runs = [r for r in _done(rows, [c for c in cells if c["values"][x_key] == x])]
-            est.append(mean_ci([r[column] for r in runs]))
+            est.append(mean_interval([r[column] for r in runs], metric_bounds(column)))
             n_runs.append(len(runs))
             if dots:
                 vals = [r[column] for r in runs if r[column] is not None]
@@ -165,7 +171,8 @@ def _heat_panel(fig: Figure, ax: Axes, meta: Mapping[str, Any], rows: Sequence[M
     for i, y in enumerate(ys):
         for j, x in enumerate(xs):
             cells = _cells_matching(meta, {kx: x, ky: y})
-            e = mean_ci([r[metric["column"]] for r in _done(rows, cells)])
+            e = mean_interval([r[metric["column"]] for r in _done(rows, cells)],
+                              metric_bounds(metric["column"]))
             grid[i, j], half[i, j], count[i, j] = e.mean, (e.hi - e.lo) / 2, e.n
     vmin, vmax = (0.0, 1.0) if metric["column"] in FRACTIONS else (np.nanmin(grid), np.nanmax(grid))
     im = ax.imshow(grid, origin="lower", aspect="auto", cmap="viridis", vmin=vmin, vmax=vmax)
@@ -258,8 +265,10 @@ def make_all(sweep_dir: str | Path) -> dict[str, Path]:
     plt.close(fig)
     made["summary"] = out / "summary.png"
     for metric in headline_metrics(meta, rows):
+        path = out / f"{path_component(metric['column'], 'metric column')}.png"
+        if path.parent != out:  # path_component never makes a separator; this keeps it so
+            raise EvoError(f"{sweep_dir}: metric column {metric['column']!r} is not a file name")
         fig = metric_figure(sweep_dir, metric["column"])
-        path = out / f"{metric['column']}.png"
         results.save_figure(fig, path)
         plt.close(fig)
         made[metric["column"]] = path

@@ -20,16 +20,6 @@ GO_TO_DOOR = [0.0, 0.0, 1.0, 0.0]
 GO_NOWHERE = [0.0, 0.0, 0.0, 0.0]
 
 
-def test_wilson_interval_matches_known_values() -> None:
-    lo, hi = analyses.wilson(10, 10)
-    assert hi == pytest.approx(1.0) and lo == pytest.approx(0.7225, abs=1e-3)
-    lo, hi = analyses.wilson(0, 10)
-    assert lo == pytest.approx(0.0) and hi == pytest.approx(0.2775, abs=1e-3)
-    lo, hi = analyses.wilson(5, 10)
-    assert lo == pytest.approx(0.2366, abs=1e-3) and hi == pytest.approx(0.7634, abs=1e-3)
-    assert all(math.isnan(v) for v in analyses.wilson(0, 0))
-
-
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_planted_genomes_prefer_what_they_were_given(seed: int) -> None:
     """A planted "go to red" agent goes to the red decoy first in every unambiguous shift episode, a planted
@@ -117,8 +107,9 @@ def tiny_dial(tmp_path: Path, tiny_text: str) -> Path:
 
 
 def test_analyses_of_a_tiny_sweep_have_the_right_shape(tiny_dial: Path, tmp_path: Path) -> None:
-    rows = analyses.diversity_rows(tiny_dial)
-    assert len(rows) == 4
+    usage = analyses.Usage("planned runs")
+    rows = analyses.diversity_rows(tiny_dial, usage=usage)
+    assert len(rows) == 4 and usage.line() == "used 4 of 4 planned runs"
     assert sorted(r["q"] for r in rows) == pytest.approx([0, 0, 0.25, 0.25])
     for r in rows:
         assert 0 <= r["robust_fraction"] <= 1 and 0 <= r["pseudo_fraction"] <= 1
@@ -140,7 +131,12 @@ def test_analyses_of_a_tiny_sweep_have_the_right_shape(tiny_dial: Path, tmp_path
     again = analyses.preference_rows(tiny_dial, agents="all", worlds=16)
     assert [r["proxy_preference"] for r in again] == pytest.approx([r["proxy_preference"] for r in everyone],
                                                                    nan_ok=True)
-    assert len(analyses.preference_table(everyone)) >= 1
+    table_all = analyses.preference_table(everyone)
+    assert [t["agents_total"] for t in table_all] == [48, 48]
+    for t in table_all:  # every agent is used or counted as left out, and the interval is a fraction's
+        assert t["agents"] + t["agents_no_preference"] == t["agents_total"] and t["runs"] <= 2
+        lo, hi = t["proxy_preference_lo"], t["proxy_preference_hi"]
+        assert math.isnan(lo) or 0 <= lo <= hi <= 1
 
     fig = analysis_plots.diversity_figure(rows, table)
     assert analysis_plots.save(fig, tmp_path / "d.png").stat().st_size > 0
@@ -159,6 +155,80 @@ def test_cli_analyze_writes_rows_and_figures(tiny_dial: Path, capsys: pytest.Cap
     assert {"diversity.csv", "diversity_runs.csv", "diversity.png", "preference_champion.csv",
             "preference_champion.png"} <= made
     assert (one_run / "analysis" / "preference_all.csv").is_file()
+
+
+def test_cli_analyze_says_what_it_used_and_which_interval(tiny_dial: Path,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    capsys.readouterr()
+    assert cli.main(["analyze", "diversity", str(tiny_dial), "--no-figures"]) == 0
+    out = capsys.readouterr().out
+    assert "used 4 of 4 planned runs" in out
+    assert "intervals: robust champions: Wilson score interval of a count (95 %)" in out
+    assert "population robust, population pseudo: Student t over seeds (95 %), clipped to [0, 1]" in out
+    assert cli.main(["analyze", "preference", str(tiny_dial), "--agents", "all", "--worlds", "8",
+                     "--no-figures"]) == 0
+    out = capsys.readouterr().out
+    assert "used 4 of 4 finished runs; 96 agents (all)" in out and "agents in 2 runs" in out
+    assert "the run is the unit" in out
+
+
+def test_the_preference_table_treats_the_run_as_the_unit() -> None:
+    """Two runs: one of 100 agents all at preference 1, one of 2 agents at 0. Pooling agents would give
+    0.98 with a narrow interval; the run is the unit, so the mean is 0.5 and the interval [0, 1]; agents
+    without a preference are counted, not silently dropped."""
+    def row(run: str, pref: float, fit: float) -> dict:
+        return {"run": run, "q": 0.0, "proxy_preference": pref, "train_fitness": fit, "ambiguous": 0.0}
+
+    rows = [row("a", 1.0, 0.9 + i * 1e-3) for i in range(100)] + [row("b", 0.0, 0.5), row("b", 0.0, 0.6)]
+    rows += [row("b", math.nan, 0.1)]
+    (t,) = analyses.preference_table(rows)
+    assert (t["agents_total"], t["agents"], t["agents_no_preference"], t["runs"]) == (103, 102, 1, 2)
+    assert t["proxy_preference"] == 0.5 and (t["proxy_preference_lo"], t["proxy_preference_hi"]) == (0.0, 1.0)
+    assert math.isnan(t["corr_lo"])  # 2 runs: too few for a bootstrap over runs
+
+
+NO_DIAL = """
+[sweep]
+name = "no_dial"
+base = "tiny.toml"
+seeds = 1
+
+[fixed]
+"evolution.generations" = 2
+
+[grid]
+"evolution.selection.size" = [1, 4]
+"""
+
+
+def test_diversity_and_preference_refuse_a_sweep_that_never_varies_q(tmp_path: Path, tiny_text: str,
+                                                                     capsys: pytest.CaptureFixture[str]
+                                                                     ) -> None:
+    """A sweep over the tournament size: every cell has q = 0. Pooling its cells as one q (as before) would
+    compare nothing; both analyses say so in one line."""
+    (tmp_path / "tiny.toml").write_text(tiny_text)
+    (tmp_path / "no_dial.toml").write_text(NO_DIAL)
+    out = tmp_path / "out"
+    sweep.run_sweep(tmp_path / "no_dial.toml", out, backend="serial", figures=False)
+    for analysis in ("diversity", "preference"):
+        capsys.readouterr()
+        assert cli.main(["analyze", analysis, str(out), "--no-figures"]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "q = 0" in err, err
+    capsys.readouterr()
+    cli.main(["analyze", "diversity", str(out), "--no-figures"])
+    assert "varies evolution.selection.size and every cell has q = 0" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("bad", ["0", "-1", str(10**9)])
+def test_analyze_preference_worlds_out_of_range_is_one_line(tiny_dial: Path, bad: str,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    capsys.readouterr()
+    assert cli.main(["analyze", "preference", str(tiny_dial), "--worlds", bad, "--no-figures"]) == 2
+    assert capsys.readouterr().err == (f"evo: error: --worlds: expected an integer in [1, "
+                                       f"{analyses.MAX_WORLDS}] (shift worlds per run), got {bad}\n")
+    with pytest.raises(analyses.EvoError, match="--worlds"):
+        analyses.preference_rows(tiny_dial, worlds=int(bad))
 
 
 @pytest.mark.slow

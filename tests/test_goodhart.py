@@ -123,6 +123,30 @@ def test_phase_transition() -> None:
         goodhart.phase_transition([2, 1], [0.0, 1.0])
 
 
+@pytest.mark.parametrize(("true_mean", "phrase"), [
+    ([1.0, 0.8, 0.5], "true fitness never rose above its value at horizon 2, so there is no gain to lose"),
+    ([1.0, 1.0, 1.0], "no gain to lose"),
+    ([0.0, 1.0, 0.996], "0.4% of the gain lost by horizon 8"),
+    ([0.0, 1.0, 1.0], "none of the gain lost by horizon 8"),
+    ([0.0, 1.0, -0.5], "by horizon 8 true fitness is below its value at horizon 2"),
+])
+def test_horizon_report_puts_the_lost_gain_in_words(true_mean: list[float], phrase: str) -> None:
+    """`evo analyze horizon` printed "nan % of the gain lost" when true fitness peaked at the first horizon
+    (no gain); and a small loss must not round to 0 %."""
+    from evo import goodhart_plots
+
+    x = np.array([2.0, 4.0, 8.0])
+    nums = {"name": "h", "horizon": x, "proxy_mean": np.array([0.1, 0.2, 0.3]),
+            "true_mean": np.array(true_mean),
+            "true": {float(h): [t] for h, t in zip(x, true_mean, strict=True)},
+            "transition": goodhart.phase_transition(x, true_mean),
+            "usage": {"planned": 4, "used": 3, "no_value": 0, "pending": 1, "failed": 0}}
+    lines, _ = goodhart_plots.horizon_report(nums)
+    text = "\n".join(lines)
+    assert phrase in text and "nan" not in text.lower()
+    assert "used 3 of 4 planned runs; left out: 1 pending" in lines[0]
+
+
 @pytest.mark.slow
 def test_true_fitness_rises_then_falls_with_horizon() -> None:
     """goodhart_sensor over 10 seeds at horizons 2, 6 and 16 (the runs of the goodhart_horizon sweep, seeds

@@ -112,6 +112,79 @@ def test_fit_of_separable_choices_is_finite_thanks_to_the_ridge() -> None:
         probe.fit_choice_model(x, np.ones((50, 2), dtype=bool), np.zeros(50, dtype=np.int64), ridge=0.0)
 
 
+def test_separation_is_detected_where_the_ridge_alone_bounds_a_weight() -> None:
+    """A deterministic chooser (always the first of two objects, never nothing): the weights are unbounded
+    by the data. Simulated logit choices: bounded. A feature no object ever carries: unbounded."""
+    x = np.array([[[1.0, 0.0], [0.0, 1.0]]] * 50)
+    avail = np.ones((50, 2), dtype=bool)
+    assert probe.separation(x, avail, np.zeros(50, dtype=np.int64)).all()
+    rng = np.random.default_rng(5)
+    n, k, f = 3000, 2, 3
+    beta = np.array([1.0, -0.5, 0.0])
+    xs = rng.integers(0, 2, size=(n, k, f)).astype(float)
+    xs[..., 2] = 0.0  # feature 2 never varies: nothing to learn about its weight
+    u = np.concatenate([xs @ beta, np.zeros((n, 1))], axis=1)
+    p = np.exp(u) / np.exp(u).sum(axis=1, keepdims=True)
+    choice = np.array([rng.choice(k + 1, p=row) for row in p])
+    flags = probe.separation(xs, np.ones((n, k), dtype=bool), choice)
+    assert flags.tolist() == [False, False, True]
+    fit = probe.with_separation(probe.fit_choice_model(xs, np.ones((n, k), dtype=bool), choice), xs,
+                                np.ones((n, k), dtype=bool), choice)
+    lo, hi = fit.interval()
+    assert fit.separated and np.isnan(lo[2]) and lo[0] < beta[0] < hi[0]
+
+
+def test_cluster_robust_intervals_do_not_shrink_when_an_agent_repeats_itself() -> None:
+    """Ten copies of every choice of 30 agents are no new information: the model-based standard errors
+    shrink by √10, the cluster-robust (by agent) ones stay where they were."""
+    rng = np.random.default_rng(11)
+    agents_, per, k, f = 30, 60, 2, 3
+    xs, choices, cluster = [], [], []
+    for a in range(agents_):
+        beta = np.array([1.0, -0.5, 0.3]) + rng.normal(0, 1.0, f)  # agents differ
+        x = rng.integers(0, 2, size=(per, k, f)).astype(float)
+        u = np.concatenate([x @ beta, np.zeros((per, 1))], axis=1)
+        p = np.exp(u) / np.exp(u).sum(axis=1, keepdims=True)
+        xs.append(x)
+        choices.append(np.array([rng.choice(k + 1, p=row) for row in p]))
+        cluster.append(np.full(per, a))
+    x, c, g = np.concatenate(xs), np.concatenate(choices), np.concatenate(cluster)
+    avail = np.ones(x.shape[:2], dtype=bool)
+
+    def both(reps: int) -> tuple[np.ndarray, np.ndarray]:
+        xx, cc, gg, aa = (np.repeat(v, reps, axis=0) for v in (x, c, g, avail))
+        fit = probe.fit_choice_model(xx, aa, cc, ridge=1e-6)
+        robust = probe.cluster_robust(fit, xx, aa, cc, gg)
+        assert robust.covariance == "cluster-robust" and robust.clusters == agents_
+        return fit.se, robust.se
+
+    model1, robust1 = both(1)
+    model10, robust10 = both(10)
+    np.testing.assert_allclose(model10, model1 / np.sqrt(10), rtol=0.02)
+    np.testing.assert_allclose(robust10, robust1, rtol=0.02)
+    assert (robust1 > model1).all()  # agents that differ: their choices are not independent draws
+
+
+def test_probe_pools_several_agents_with_cluster_robust_intervals() -> None:
+    feats = ("red", "blue", "door", "gem")
+    cfg = WorldConfig(objects=(ObjectGroup(features={"door": 1.0, "red": 1.0}),
+                               ObjectGroup(features={"gem": 1.0, "blue": 1.0}, count=2)))
+    w = np.random.default_rng(0).normal(0, 1, size=(12, 4))
+    result = probe.probe(agents.decode(w, MESA, 4), cfg, feats, np.random.default_rng(0), n_layouts=2)
+    assert result.pooled.covariance == "cluster-robust" and result.pooled.clusters == 12
+    s = probe.summarise(result, feats, np.array([0.0, 0.0, 1.0, 0.0]), w)
+    assert "cluster-robust" in s["behavioural_objective"]["interval"]
+    assert s["n_agents_separated"] == 12  # every planning agent alone is a deterministic chooser
+    assert not s["behavioural_objective"]["separated"]  # twelve different objectives together are not
+    assert "interval: cluster-robust (sandwich) by agent" in probe.format_table(s)
+
+
+@pytest.mark.parametrize("bad", [0, -1, 10**9])
+def test_probe_layouts_outside_the_accepted_range_are_refused(bad: int) -> None:
+    with pytest.raises(EvoError, match=r"--layouts: expected an integer in \[1, 64\]"):
+        probe.check_layouts(bad)
+
+
 def test_unit_vector_and_its_delta_method_covariance() -> None:
     u, cov = probe.unit_vector(np.array([3.0, 4.0]), np.eye(2))
     assert np.allclose(u, [0.6, 0.8])
@@ -196,10 +269,17 @@ def test_probe_summary_of_a_mesa_agent_matches_its_objective() -> None:
     assert s["ranking_recovered"] == 1.0
     assert s["alignment"]["behavioural_vs_mesa"] > 0.9
     b = s["behavioural_objective"]
-    assert b["normalised_ci_low"]["red"] > 0 > b["normalised_ci_high"]["blue"]
+    # a planning agent chooses deterministically: its choices are separated, the data bound no weight
+    # (the ridge alone would), so no interval is claimed; the direction is still right
+    assert b["separated"] and b["unbounded"]["red"] and b["unbounded"]["blue"]
+    assert b["ci_low"]["red"] is None and b["se"]["blue"] is None
+    assert b["normalised_ci_low"] == dict.fromkeys(feats, -1.0)  # the whole range: nothing bounded
+    assert b["normalised"]["red"] > 0 > b["normalised"]["blue"]
     assert abs(sum(v * v for v in b["normalised"].values()) - 1.0) < 1e-9
     json.dumps(s, allow_nan=False)  # plain JSON
-    assert "red" in probe.format_table(s)
+    table = probe.format_table(s)
+    assert "red" in table and "separated: the data cannot bound this weight" in table
+    assert "[+" not in table  # no ridge-made interval printed
 
 
 # ------------------------------------------------------------------------------------------------------
@@ -222,9 +302,11 @@ def test_reflex_agents_get_a_fitted_behavioural_objective() -> None:
     result = probe.probe(policy, cfg, feats, np.random.default_rng(1))
     red_lover, door_lover = result.per_agent
     lo, _ = red_lover.interval()
-    assert lo[0] > 0 and np.argmax(red_lover.beta) == 0
+    assert np.argmax(red_lover.beta) == 0 and (red_lover.unbounded[0] or lo[0] > 0)
     _, hi = door_lover.interval()
-    assert np.argmax(door_lover.beta) == 2 and hi[1] < 0
+    assert np.argmax(door_lover.beta) == 2 and door_lover.beta[1] < 0
+    # it never walks towards blue: the data cannot bound how much it dislikes blue, so no interval
+    assert door_lover.unbounded[1] and np.isnan(hi[1])
     s = probe.summarise(result, feats, np.array([0.0, 0.0, 1.0, 0.0]), None)
     assert s["mesa_objective"] is None and "ranking_recovered" not in s
     assert "per_agent_normalised_mean" in s["behavioural_objective"]
@@ -282,6 +364,16 @@ def test_cli_probe_writes_the_figure_and_the_summary_key(tiny_run: Path, capsys)
     assert probes["blue_doors"]["object_types"] == [["blue", "door"], ["red", "gem"]]
     assert (tiny_run / "figures" / "probe.png").stat().st_size > 10_000
     assert not [p for p in tiny_run.rglob("*") if p.name.endswith(".tmp")]
+
+
+@pytest.mark.parametrize("bad", ["0", "-1", str(10**9)])
+def test_cli_probe_layouts_out_of_range_is_one_line(tiny_run: Path, capsys, bad: str) -> None:
+    capsys.readouterr()
+    assert cli.main(["probe", str(tiny_run), "--layouts", bad, "--no-figures"]) == 2
+    err = capsys.readouterr().err
+    assert err == f"evo: error: --layouts: expected an integer in [1, {probe.MAX_LAYOUTS}] (layouts per " \
+                  f"choice set), got {bad}\n"
+    assert "1 to 64" in cli.build_parser()._subparsers._group_actions[0].choices["probe"].format_help()
 
 
 def test_cli_probe_rejects_an_unknown_world(tiny_run: Path, capsys) -> None:

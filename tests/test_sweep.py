@@ -131,7 +131,27 @@ BAD_SWEEPS = [
      "distinct cells"),
     ("label of an unswept key", HEAD + ONE + "labels={'agent.kind'='kind'}\n" + GRID,
      "sweep.labels.agent.kind", "a swept key"),
-    ("bad name", HEAD.replace("'a'", "'a b'") + ONE + GRID, "sweep.name", "a name of letters"),
+    ("name with a control character", HEAD.replace("'a'", '"a\\u001b[2Jb"') + ONE + GRID, "sweep.name",
+     "a non-empty name without control characters"),
+    ("empty name", HEAD.replace("'a'", "' '") + ONE + GRID, "sweep.name", "a non-empty name"),
+    ("name too long for a directory", HEAD.replace("'a'", "'" + "x" * 300 + "'") + ONE + GRID, "sweep.name",
+     "at most 200 bytes"),
+    ("too many seeds", HEAD + "seeds=100000000\n" + GRID, "sweep.seeds", "at most 10000"),
+    ("too long a seed list", HEAD + "seeds=[" + ",".join(map(str, range(10_001))) + "]\n" + GRID,
+     "sweep.seeds", "a list of at most 10000 seeds"),
+    ("seed beyond int64", HEAD + "seeds=[1, 9223372036854775808]\n" + GRID, "sweep.seeds[1]",
+     "an integer in [0, 2**63 - 1]"),
+    ("too many runs (grid)", HEAD + "seeds=1000\n[grid]\n'evolution.elitism'=["
+     + ",".join(map(str, range(101))) + "]\n", "grid", "at most 100000 runs (cells × seeds)"),
+    ("astronomical grid", HEAD + ONE + "[grid]\n"
+     + "".join(f"'evolution.k{i}.x'=[{','.join(map(str, range(10)))}]\n" for i in range(12)), "grid",
+     "at most 100000 runs"),
+    ("too many runs (cells)", HEAD + "seeds=10000\n" + "[[cells]]\n'evolution.elitism'=1\n" * 11, "cells",
+     "at most 100000 runs"),
+    ("override beyond int64", HEAD + ONE + "[grid]\n'evolution.generations'=[99999999999999999999]\n",
+     "grid.evolution.generations[0]", "an integer that fits in 64 bits"),
+    ("deeply nested TOML", HEAD + ONE + "[grid]\n'evolution.elitism'=" + "[" * 2000 + "]" * 2000 + "\n", "",
+     "valid TOML nested a few levels deep"),
 ]
 
 
@@ -333,13 +353,268 @@ def test_cli_sweep_and_report(sweep_file: Path, tmp_path: Path, capsys) -> None:
     assert "bad.toml: key 'grid.evolution.selection.size[1]'" in capsys.readouterr().err
 
 
-def test_mean_ci_is_the_t_interval() -> None:
-    e = sweep.mean_ci([1.0, 2.0, 3.0, 4.0, None])
-    assert e.n == 4 and e.mean == 2.5
-    half = 3.182 * np.std([1, 2, 3, 4], ddof=1) / 2
-    assert e.lo == pytest.approx(2.5 - half) and e.hi == pytest.approx(2.5 + half)
-    assert sweep.t975(200) == pytest.approx(1.972, abs=1e-3)
-    assert sweep.mean_ci([]).n == 0 and np.isnan(sweep.mean_ci([1.0]).lo)
+# --------------------------------------------------------------------------------------------------------
+# names, paths, bounds and malformed results read back
+
+ONE_RUN = '[fixed]\n"evolution.generations" = 2\n[grid]\n"evolution.selection.size" = [2]\n'
+
+
+def _small_sweep(tmp_path: Path, tiny_text: str, out: Path, head: str = 'name = "small"\nseeds = 1\n',
+                 body: str = ONE_RUN) -> Path:
+    (tmp_path / "tiny.toml").write_text(tiny_text, encoding="utf-8")
+    path = tmp_path / "small.toml"
+    path.write_text(f'[sweep]\n{head}base = "tiny.toml"\n{body}', encoding="utf-8")
+    outcome = sweep.run_sweep(path, out, backend="serial", figures=False)
+    assert not outcome.failed
+    return out
+
+
+@pytest.mark.filterwarnings("ignore:Glyph .* missing from font")
+def test_a_unicode_sweep_writes_a_sweep_toml_that_reads_back_equal(
+        tmp_path: Path, tiny_text: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """Emoji and non-ASCII text in the name, description, axis label and cell labels: sweep.toml is written
+    by tomli-w and tomllib reads back exactly what was planned (json.dumps made invalid surrogate escapes)."""
+    import tomllib
+
+    from evo.names import path_component
+
+    name, description = "rød dør 🚪", "🎉 naïve – ü\nsecond line \"quoted\" \\ back"
+    head = (f"name = {json.dumps(name, ensure_ascii=False)}\n"  # \\u escapes of surrogates are not TOML
+            f"description = {json.dumps(description, ensure_ascii=False)}\nseeds = 1\n"
+            'labels = { "scenario.description" = "beschreibung 📝" }\n')
+    body = ('[fixed]\n"evolution.generations" = 2\n[grid]\n'
+            '"scenario.description" = ["🎉 fête", "naïve ü", "a/b/../c"]\n')
+    plan_path = tmp_path / "small.toml"
+    (tmp_path / "tiny.toml").write_text(tiny_text, encoding="utf-8")
+    plan_path.write_text(f"[sweep]\n{head}base = \"tiny.toml\"\n{body}", encoding="utf-8")
+    plan = sweep.load(plan_path)
+    assert sweep.default_out(plan, tmp_path) == tmp_path / path_component(name)
+    out = sweep.default_out(plan, tmp_path)
+    assert not sweep.run_sweep(plan, out, backend="serial", figures=False).failed
+    record = tomllib.loads((out / "sweep.toml").read_text(encoding="utf-8"))["sweep"]
+    assert record == {"name": name, "description": description, "source": str(plan_path),
+                      "base": plan.base, "seeds": [0], "params": ["scenario.description"],
+                      "cells": ["description=🎉 fête", "description=naïve ü", "description=a/b/../c"]}
+    # every cell is one directory right under runs/, whatever its label holds
+    assert sorted(p.name for p in (out / "runs").iterdir()) == sorted(c.dirname for c in plan.cells)
+    assert all("/" not in c.dirname for c in plan.cells)
+    capsys.readouterr()
+    assert cli.main(["sweep-report", str(out), "--figures"]) == 0
+    report = capsys.readouterr().out
+    assert "rød dør 🚪" in report and "description=🎉 fête" in report and "description=a/b/../c" in report
+
+
+def test_cell_dirnames_keep_safe_names_and_encode_the_rest() -> None:
+    from evo.names import path_component
+
+    # the run ids of existing sweeps whose labels were already safe do not change
+    for label in ("size=4", "steps=10__sigma=0.2", "fraction=0.125", "horizon=12", "sigma=1e-05"):
+        assert sweep.cell_dirname(label) == label
+    assert sweep.cell_dirname("selection=tournament(size=2)") == "selection=tournament(size=2)"
+    for label in ("../x", "a/b", "..", ".hidden", "a\\b", "nul\x00byte", "esc\x1b[2J"):
+        name = sweep.cell_dirname(label)
+        assert "/" not in name and "\\" not in name and name not in (".", "..") and not name.startswith(".")
+        assert name == path_component(label)
+    # a label too long for a file name is cut and made unique by a hash of the whole label
+    a, b = "objects=" + "x" * 300 + "1", "objects=" + "x" * 300 + "2"
+    da, db = sweep.cell_dirname(a), sweep.cell_dirname(b)
+    assert da != db and "%~" in da and len(da.encode()) <= sweep.CELL_DIR_BYTES
+    assert da == sweep.cell_dirname(a)  # deterministic: a resumed sweep finds its runs
+    # the shipped diversity dial's long labels (whole object lists) make distinct, short directories
+    root = Path(__file__).resolve().parents[1]
+    dial = sweep.load(root / "scenarios" / "sweeps" / "diversity_dial.toml")
+    names = [c.dirname for c in dial.cells]
+    assert len(set(names)) == len(names)
+    assert all(len(n.encode()) <= sweep.CELL_DIR_BYTES and "/" not in n for n in names)
+
+
+@pytest.mark.parametrize("char", ["#", "?", "%"])
+def test_a_sweep_directory_whose_path_holds_uri_characters_works(tmp_path: Path, tiny_text: str, char: str
+                                                                   ) -> None:
+    """The index is opened read-only through a percent-encoded URI: '#', '?' and '%' in the sweep
+    directory's path stay part of the path."""
+    out = tmp_path / f"we{char}ird{char}23 dir"
+    _small_sweep(tmp_path, tiny_text, out)
+    meta, rows = sweep.read_index(out)
+    assert meta["name"] == "small" and [r["status"] for r in rows] == ["done"]
+    assert "1/1 runs done" in sweep.report_table(out)
+    from evo import sweep_plots
+
+    assert "summary" in sweep_plots.make_all(out)
+    assert sweep.index_uri(out / "index.sqlite").startswith("file:///")
+
+
+def test_sweep_report_figures_never_write_outside_the_sweep_directory(tmp_path: Path, tiny_text: str,
+                                                                     capsys: pytest.CaptureFixture[str]
+                                                                     ) -> None:
+    """A crafted index.sqlite whose metric columns are named '../../x', '/tmp/abs' and 'a/../../b': the
+    figures land in figures/ under encoded names, and nothing appears anywhere else."""
+    from evo.names import path_component
+
+    out = _small_sweep(tmp_path, tiny_text, tmp_path / "deep" / "er" / "sweep")
+    crafted = ["../../x", "/tmp/abs_evo_test", "a/../../b"]
+    with sqlite3.connect(out / "index.sqlite") as db:
+        metrics = json.loads(db.execute("SELECT value FROM meta WHERE key = 'metrics'").fetchone()[0])
+        for c in crafted:
+            db.execute(f'ALTER TABLE runs ADD COLUMN "{c}" REAL')
+            db.execute(f'UPDATE runs SET "{c}" = 0.5')
+            metrics.append({"column": c, "label": c, "headline": True})
+        db.execute("UPDATE meta SET value = ? WHERE key = 'metrics'", (json.dumps(metrics),))
+    before = {p for p in tmp_path.rglob("*")}
+    assert cli.main(["sweep-report", str(out), "--figures"]) == 0
+    new = {p for p in tmp_path.rglob("*")} - before
+    assert new and all(out in p.parents for p in new), new
+    assert all(p.parent == out / "figures" for p in new if p.suffix == ".png")
+    for c in crafted:
+        assert (out / "figures" / f"{path_component(c)}.png").is_file()
+    assert not Path("/tmp/abs_evo_test.png").exists() and not (tmp_path / "deep" / "x.png").exists()
+
+
+def test_report_intervals_stay_in_range_and_say_which_they_are(tmp_path: Path) -> None:
+    """Two seeds per cell: a t-interval of a fraction at n = 2 reaches far outside [0, 1] (12.7 standard
+    errors); the report clips fractions to [0, 1], cosines to [−1, 1] and generation counts to ≥ 0, leaves
+    fitness unclipped, and a footnote line says so."""
+    from evo import stats
+
+    out = tmp_path / "sweep"
+    out.mkdir()
+    base = (Path(__file__).parent / "data" / "bad_results" / "sweeps" / "_base" / "index.sql").read_text()
+    with sqlite3.connect(out / "index.sqlite") as db:
+        db.executescript(base)
+        db.execute("UPDATE runs SET pseudo_fraction = 0.24, alignment = -0.9, gens_to_pseudo = 1, "
+                   "train_fitness = 0.5 WHERE cell = 0")
+        cols = [r[1] for r in db.execute("PRAGMA table_info(runs)")]
+        row = dict(zip(cols, db.execute("SELECT * FROM runs WHERE cell = 0").fetchone(), strict=True))
+        row.update(run_id="size=1/seed-1", seed=1, path="runs/size=1/seed-1", pseudo_fraction=1.0,
+                   alignment=0.95, gens_to_pseudo=30, train_fitness=0.9)
+        db.execute(f"INSERT INTO runs VALUES ({', '.join('?' for _ in cols)})", list(row.values()))
+    table = sweep.report_table(out)
+    line = next(ln for ln in table.splitlines() if ln.startswith("size=1"))
+    # by hand: mean 0.62, sd 0.5374, half-width 12.706 · 0.5374 / √2 = 4.83 → [−4.21, 5.45] → [0, 1]
+    assert "0.620 [0.000, 1.000]" in line
+    assert "0.025 [-1.000, 1.000]" in line  # alignment
+    assert "15.5 [0.0, 199.7]" in line  # generations: only the lower end is known (sd 20.5)
+    e = stats.mean_interval([0.5, 0.9])
+    assert f"+0.700 [{e.lo:+.3f}, {e.hi:+.3f}]" in line and e.lo < 0  # fitness: plain t, not clipped
+    notes = [ln for ln in table.splitlines() if ln.startswith("intervals: ")]
+    assert len(notes) == 1
+    assert "train fitness, shift fitness: Student t over seeds (95 %);" in notes[0]
+    assert "pseudo-aligned: Student t over seeds (95 %), clipped to [0, 1]" in notes[0]
+    assert "alignment: Student t over seeds (95 %), clipped to [-1, 1]" in notes[0]
+    assert "gens to pseudo: Student t over seeds (95 %), clipped to ≥ 0" in notes[0]
+
+
+def test_a_finished_run_whose_summary_cannot_be_read_back_is_run_again(tmp_path: Path, tiny_text: str
+                                                                        ) -> None:
+    out = _small_sweep(tmp_path, tiny_text, tmp_path / "out")
+    run = out / "runs" / "size=2" / "seed-0"
+    (run / "summary.json").write_text('{"train": "cut short', encoding="utf-8")
+    with sqlite3.connect(out / "index.sqlite") as db:  # as if the sweep died before indexing it
+        db.execute("UPDATE runs SET status = 'pending'")
+    outcome = sweep.run_sweep(tmp_path / "small.toml", out, backend="serial", figures=False)
+    assert (outcome.done, outcome.skipped, outcome.failed) == (1, 0, {})
+    assert json.loads((run / "summary.json").read_text())["scenario"] == "tiny"
+
+
+def test_sweep_into_a_directory_holding_a_foreign_index_is_one_error(tmp_path: Path, tiny_text: str,
+                                                                     capsys: pytest.CaptureFixture[str]
+                                                                     ) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "index.sqlite").write_bytes(b"not a database" * 100)
+    (tmp_path / "tiny.toml").write_text(tiny_text)
+    (tmp_path / "s.toml").write_text('[sweep]\nname = "s"\nbase = "tiny.toml"\nseeds = 1\n' + ONE_RUN)
+    assert cli.main(["sweep", str(tmp_path / "s.toml"), "--out", str(out), "--backend", "serial", "--quiet"]
+                    ) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "index.sqlite: not a sweep index this sweep can use" in err
+
+
+BAD_RESULTS = Path(__file__).parent / "data" / "bad_results" / "sweeps"
+BAD_CASES = sorted(p.name for p in BAD_RESULTS.iterdir() if p.is_dir() and not p.name.startswith("_"))
+
+
+def _build_case(case: Path, root: Path) -> Path:
+    """The sweep directory a corpus case describes (tests/data/bad_results/sweeps/README.md)."""
+    import shutil
+    import tomllib
+
+    spec = tomllib.loads((case / "case.toml").read_text(encoding="utf-8"))
+    out = root / "sweep"
+    out.mkdir()
+    if (case / "index.sqlite").exists():
+        shutil.copyfile(case / "index.sqlite", out / "index.sqlite")
+    else:
+        with sqlite3.connect(out / "index.sqlite") as db:
+            db.executescript((BAD_RESULTS / "_base" / "index.sql").read_text(encoding="utf-8")
+                             + spec.get("sql", ""))
+    run = out / "runs" / "size=1" / "seed-0"
+    run.mkdir(parents=True)
+    summary = json.loads((BAD_RESULTS / "_base" / "summary.json").read_text(encoding="utf-8"))
+    for key, value in spec.get("summary_patch", {}).items():
+        *parents, last = key.split(".")
+        node = summary
+        for part in parents:
+            node = node[part]
+        if value == "__delete__":
+            del node[last]
+        else:
+            node[last] = float("inf") if value == "__inf__" else value
+    (run / "summary.json").write_text(json.dumps(summary), encoding="utf-8")
+    (run / "meta.json").write_text(spec.get("meta", json.dumps({"seed": 0, "status": "done",
+                                                                "wall_time_s": 1.0})), encoding="utf-8")
+    for name in ("summary.json", "meta.json"):
+        if (case / name).exists():
+            shutil.copyfile(case / name, run / name)
+    return out
+
+
+def test_the_bad_results_corpus_base_is_valid(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Each corpus case fails for the reason it names: without its change the base reads back."""
+    out = tmp_path / "sweep"
+    out.mkdir()
+    with sqlite3.connect(out / "index.sqlite") as db:
+        db.executescript((BAD_RESULTS / "_base" / "index.sql").read_text(encoding="utf-8"))
+    assert cli.main(["sweep-report", str(out)]) == 0
+    run = out / "runs" / "size=1" / "seed-0"
+    run.mkdir(parents=True)
+    (run / "summary.json").write_text((BAD_RESULTS / "_base" / "summary.json").read_text())
+    (run / "meta.json").write_text(json.dumps({"seed": 0, "status": "done", "wall_time_s": 1.0}))
+    assert sweep.headline_numbers(run, sweep.METRICS)["train_fitness"] == pytest.approx(0.634272459682155)
+    assert list(sweep.run_summaries(out)) == ["runs/size=1/seed-0"]
+
+
+@pytest.mark.parametrize("name", BAD_CASES)
+def test_bad_sweep_results(name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A malformed or foreign index.sqlite, summary.json or meta.json read back: one line naming the file
+    and what was expected (exit 2), never a traceback, never a file written outside the sweep."""
+    import tomllib
+
+    from evo.errors import EvoError
+
+    case = BAD_RESULTS / name
+    spec = tomllib.loads((case / "case.toml").read_text(encoding="utf-8"))
+    out = _build_case(case, tmp_path)
+    assert spec.get("commands") or spec.get("readers")
+    for command in spec.get("commands", []):
+        before = {p for p in tmp_path.rglob("*")}
+        capsys.readouterr()
+        assert cli.main([*command, str(out)]) == 2, command
+        captured = capsys.readouterr()
+        assert captured.err.count("\n") == 1 and captured.err.startswith("evo: error: "), captured.err
+        assert "index.sqlite" in captured.err and spec["expect"] in captured.err, (command, captured.err)
+        assert "Traceback" not in captured.err + captured.out
+        assert all(out in p.parents for p in {p for p in tmp_path.rglob("*")} - before)
+    run = out / "runs" / "size=1" / "seed-0"
+    for reader in spec.get("readers", []):
+        with pytest.raises(EvoError) as info:
+            if reader == "run_summaries":
+                sweep.run_summaries(out)
+            else:
+                sweep.headline_numbers(run, sweep.METRICS)
+        message = str(info.value)
+        assert str(run) in message and spec["expect"] in message, (reader, message)
+        assert "\n" not in message
 
 
 # --------------------------------------------------------------------------------------------------------
