@@ -25,9 +25,9 @@ from evo import checkpoint, results, rundir
 from evo import lineage as lineage_mod
 from evo import scenario as scenario_mod
 from evo.errors import EvoError
-from evo.names import path_component
 from evo.evolution import Assessment, EvolutionState, Generation, Model, Stopped, Streams, assess, evolve
 from evo.metrics import CLASSES, class_fractions, spawn_counts
+from evo.names import path_component
 from evo.scenario import Scenario
 from evo.simulate import Episodes
 from evo.worlds import WorldBatch
