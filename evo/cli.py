@@ -270,7 +270,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
           f"before this invocation; {outcome.seconds:.0f} s)")
     print(sweep.report_table(outcome.path))
     for rid, error in outcome.failed.items():
-        print(f"failed: {rid}: {error}", file=sys.stderr)
+        print(f"failed: {terminal(rid)}: {terminal(error)}", file=sys.stderr)
     if outcome.figures:
         print(f"figures: {outcome.path / 'figures'} ({', '.join(p.name for p in outcome.figures.values())})")
     print(f"index: {outcome.path / 'index.sqlite'}")
@@ -395,7 +395,9 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
             if not t["agents"]:
                 print(f"  q={t['q']:g}: none of {t['agents_total']} agents reached an object unambiguously")
                 continue
-            corr = f"{t['corr_capability_preference']:+.2f}"
+            rho = t["corr_capability_preference"]
+            corr = (f"{rho:+.2f}" if rho == rho  # NaN: no correlation to measure
+                    else "undefined (fewer than 3 agents, or one of the two constant)")
             if t["corr_lo"] == t["corr_lo"]:  # not NaN
                 corr += f" [{t['corr_lo']:+.2f}, {t['corr_hi']:+.2f}]"
             print(f"  q={t['q']:g}: {t['agents']} of {t['agents_total']} agents in {t['runs']} runs; proxy "

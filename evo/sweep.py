@@ -547,10 +547,14 @@ METRICS: tuple[Metric, ...] = (
 TEXT_COLUMNS = ("champion_class",)
 
 
-def metric_bounds(column: str) -> stats.Bounds | None:
-    """The known range of an index column (None: unbounded or unknown, e.g. fitness)."""
+def metric_bounds(column: str, cell: Mapping[str, Any] | None = None) -> stats.Bounds | None:
+    """The known range of an index column (None: unbounded or unknown, e.g. fitness); for a generation
+    count in a ``cell`` of the plan that records its number of generations, [0, generations]."""
     for m in METRICS:
         if m.column == column:
+            gens = cell.get("generations") if cell is not None else None
+            if m.bounds == stats.NON_NEGATIVE and isinstance(gens, int) and not isinstance(gens, bool):
+                return (0.0, float(gens))
             return m.bounds
     return None
 
@@ -670,7 +674,8 @@ class Index:
             "param_labels": {k: dict(sweep.labels).get(k, k) for k in sweep.keys},
             "fixed": {k: v for k, v in sweep.fixed},
             "cells": [{"index": c.index, "label": c.label, "dirname": c.dirname,
-                       "values": {k: v for k, v in c.values}, "labels": {k: lab for k, lab in c.labels}}
+                       "values": {k: v for k, v in c.values}, "labels": {k: lab for k, lab in c.labels},
+                       "generations": c.scenario.evolution.generations}
                       for c in sweep.cells],
             "metrics": [{"column": m.column, "label": m.label, "headline": m.headline} for m in self.metrics],
         }
@@ -1158,11 +1163,10 @@ def cell_estimates(meta: Mapping[str, Any], rows: Sequence[Mapping[str, Any]], c
                    ) -> list[tuple[dict[str, Any], stats.Estimate]]:
     """Per planned cell (in plan order): the mean of ``column`` over its finished runs with its 95 %
     interval (:func:`evo.stats.mean_interval`; clipped to the column's range, :func:`metric_bounds`)."""
-    bounds = metric_bounds(column)
     out = []
     for cell in meta["cells"]:
         values = [r[column] for r in rows if r["cell"] == cell["index"] and r["status"] == "done"]
-        out.append((cell, stats.mean_interval(values, bounds)))
+        out.append((cell, stats.mean_interval(values, metric_bounds(column, cell))))
     return out
 
 
@@ -1171,12 +1175,16 @@ REPORT_COLUMNS = (("train_fitness", "train fitness"), ("shift_fitness", "shift f
                   ("gens_to_pseudo", "gens to pseudo"), ("gens_to_pseudo_majority", "gens to ½ pseudo"))
 
 
-def interval_notes(columns: Sequence[tuple[str, str]]) -> list[str]:
+def interval_notes(columns: Sequence[tuple[str, str]], meta: Mapping[str, Any] | None = None) -> list[str]:
     """One footnote line saying which interval each reported column uses."""
     by_method: dict[str, list[str]] = {}
+    gens = {c.get("generations") for c in meta["cells"]} if meta is not None else {None}
     for c, h in columns:
         bounds = metric_bounds(c)
         note = stats.method_note("t" if bounds is None else "t-clipped", bounds)
+        if bounds == stats.NON_NEGATIVE and None not in gens:
+            note = stats.method_note("t-clipped", None).replace(
+                "to the quantity's range", "to [0, generations of the cell]")
         by_method.setdefault(note, []).append(h)
     parts = [f"{', '.join(heads)}: {note}" for note, heads in by_method.items()]
     return ["intervals: " + "; ".join(parts) + " (clipping keeps the t-interval's coverage: the mean lies "
@@ -1223,7 +1231,7 @@ def report_table(sweep_dir: str | Path) -> str:
                      "pseudo-aligned (log.csv)")
     if notes:
         notes.append("n: runs that got there, where fewer than all")
-    notes += interval_notes(columns)
+    notes += interval_notes(columns, meta)
     return "\n".join([*head, *lines, *notes])
 
 

@@ -6,7 +6,8 @@
   metric (fractions, cosines, generation counts). File names go through :func:`evo.names.path_component`:
   a metric column read from the index never leaves ``figures/``.
   A numeric parameter spanning a factor of 8 or more gets a log₂ axis.
-- Two swept parameters: a heat map of each metric's mean, cells annotated with mean and interval half-width.
+- Two swept parameters: a heat map of each metric's mean, cells annotated with the mean and its interval
+  (clipped intervals are not symmetric, so both ends are shown).
 - More: each metric against the first parameter, one line per combination of the others.
 
 Headline metrics (see :data:`evo.sweep.METRICS`): train fitness, shift fitness, pseudo-aligned fraction,
@@ -111,7 +112,8 @@ def _line_panel(ax: Axes, meta: Mapping[str, Any], rows: Sequence[Mapping[str, A
         n_runs = []
         for x in xs:
             runs = [r for r in _done(rows, [c for c in cells if c["values"][x_key] == x])]
-            est.append(mean_interval([r[column] for r in runs], metric_bounds(column)))
+            cell0 = next((c for c in cells if c["values"][x_key] == x), None)
+            est.append(mean_interval([r[column] for r in runs], metric_bounds(column, cell0)))
             n_runs.append(len(runs))
             if dots:
                 vals = [r[column] for r in runs if r[column] is not None]
@@ -166,14 +168,15 @@ def _heat_panel(fig: Figure, ax: Axes, meta: Mapping[str, Any], rows: Sequence[M
     xs, xlabels, _ = _param_axis(meta, kx)
     ys, ylabels, _ = _param_axis(meta, ky)
     grid = np.full((len(ys), len(xs)), np.nan)
-    half = np.full_like(grid, np.nan)
+    lo = np.full_like(grid, np.nan)
+    hi = np.full_like(grid, np.nan)
     count = np.zeros(grid.shape, dtype=int)
     for i, y in enumerate(ys):
         for j, x in enumerate(xs):
             cells = _cells_matching(meta, {kx: x, ky: y})
             e = mean_interval([r[metric["column"]] for r in _done(rows, cells)],
-                              metric_bounds(metric["column"]))
-            grid[i, j], half[i, j], count[i, j] = e.mean, (e.hi - e.lo) / 2, e.n
+                              metric_bounds(metric["column"], cells[0] if cells else None))
+            grid[i, j], lo[i, j], hi[i, j], count[i, j] = e.mean, e.lo, e.hi, e.n
     vmin, vmax = (0.0, 1.0) if metric["column"] in FRACTIONS else (np.nanmin(grid), np.nanmax(grid))
     im = ax.imshow(grid, origin="lower", aspect="auto", cmap="viridis", vmin=vmin, vmax=vmax)
     for i, j in itertools.product(range(len(ys)), range(len(xs))):
@@ -181,7 +184,7 @@ def _heat_panel(fig: Figure, ax: Axes, meta: Mapping[str, Any], rows: Sequence[M
             continue
         shade = im.cmap(im.norm(grid[i, j]))
         colour = "black" if 0.299 * shade[0] + 0.587 * shade[1] + 0.114 * shade[2] > 0.55 else "white"
-        text = f"{grid[i, j]:.2f}" + ("" if math.isnan(half[i, j]) else f"\n±{half[i, j]:.2f}")
+        text = f"{grid[i, j]:.2f}" + ("" if math.isnan(lo[i, j]) else f"\n[{lo[i, j]:.2f}, {hi[i, j]:.2f}]")
         ax.text(j, i, text, ha="center", va="center", fontsize=7, color=colour)
     ax.set_xticks(range(len(xs)), xlabels)
     ax.set_yticks(range(len(ys)), ylabels)
@@ -208,8 +211,8 @@ def metric_figure(sweep_dir: str | Path, column: str) -> Figure:
     if len(meta["params"]) == 2:
         fig, ax = plt.subplots(figsize=(7, 5))
         _heat_panel(fig, ax, meta, rows, metric)
-        ax.set_title(f"{meta['name']}: {metric['label']}\nmean over seeds (± half-width of the 95 % "
-                     f"interval); {_seed_note(meta, rows)}", fontsize=10)
+        ax.set_title(f"{meta['name']}: {metric['label']}\nmean over seeds [95 % interval]; "
+                     f"{_seed_note(meta, rows)}", fontsize=10)
         return fig
     fig, ax = plt.subplots(figsize=(7, 4.5))
     _line_panel(ax, meta, rows, metric, meta["params"][0])

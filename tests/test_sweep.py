@@ -18,6 +18,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 from deap import base, tools
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from evo import cli, experiment, operators, sweep
 from evo import scenario as scenario_mod
@@ -428,6 +430,16 @@ def test_cell_dirnames_keep_safe_names_and_encode_the_rest() -> None:
     assert all(len(n.encode()) <= sweep.CELL_DIR_BYTES and "/" not in n for n in names)
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(min_size=1, max_size=400), min_size=2, max_size=2, unique=True))
+def test_cell_dirnames_are_injective_single_components(labels: list[str]) -> None:
+    a, b = (sweep.cell_dirname(label) for label in labels)
+    assert a != b
+    for name in (a, b):
+        assert name and "/" not in name and "\x00" not in name and not name.startswith(".")
+        assert len(name.encode("utf-8")) <= sweep.CELL_DIR_BYTES
+
+
 @pytest.mark.parametrize("char", ["#", "?", "%"])
 def test_a_sweep_directory_whose_path_holds_uri_characters_works(tmp_path: Path, tiny_text: str, char: str
                                                                    ) -> None:
@@ -502,6 +514,14 @@ def test_report_intervals_stay_in_range_and_say_which_they_are(tmp_path: Path) -
     assert "pseudo-aligned: Student t over seeds (95 %), clipped to [0, 1]" in notes[0]
     assert "alignment: Student t over seeds (95 %), clipped to [-1, 1]" in notes[0]
     assert "gens to pseudo: Student t over seeds (95 %), clipped to ≥ 0" in notes[0]
+    # an index that records each cell's number of generations (evo sweep writes it) bounds them above too
+    with sqlite3.connect(out / "index.sqlite") as db:
+        cells = json.loads(db.execute("SELECT value FROM meta WHERE key = 'cells'").fetchone()[0])
+        db.execute("UPDATE meta SET value = ? WHERE key = 'cells'",
+                   (json.dumps([{**c, "generations": 20} for c in cells]),))
+    table = sweep.report_table(out)
+    assert "15.5 [0.0, 20.0]" in next(ln for ln in table.splitlines() if ln.startswith("size=1"))
+    assert "gens to pseudo: Student t over seeds (95 %), clipped to [0, generations of the cell]" in table
 
 
 def test_a_finished_run_whose_summary_cannot_be_read_back_is_run_again(tmp_path: Path, tiny_text: str
