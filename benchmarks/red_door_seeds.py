@@ -19,15 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from evo.experiment import run
-
-
-def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
-    if n == 0:
-        return (0.0, 1.0)
-    p = k / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return max(0.0, centre - half), min(1.0, centre + half)
+from evo.stats import wilson
 
 
 def one(args: tuple[str, int, str]) -> dict[str, Any]:

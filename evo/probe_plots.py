@@ -22,7 +22,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
-from evo import agents, probe, results
+from evo import agents, probe, readback, results
 from evo import scenario as scenario_mod
 from evo.errors import EvoError
 from evo.names import percent
@@ -38,11 +38,15 @@ def probe_run(run: str | Path, agents_choice: AgentChoice = "champion", world: s
     ``n_layouts`` in [1, :data:`evo.probe.MAX_LAYOUTS`]."""
     n_layouts = probe.check_layouts(n_layouts)
     run = Path(run)
-    summary = results.read_json(run / "summary.json")
+    summary = readback.read_summary(run)
     s = scenario_mod.load(run / "scenario.toml")
-    pop = results.read_npz(run / "final_population.npz")
+    pop = readback.read_population(run, summary)
     genomes = pop["genomes"]
     feats = s.features
+    if genomes.shape[1] != agents.genome_length(s.agent.kind, len(feats)):
+        raise EvoError(f"{run / 'final_population.npz'}: member 'genomes': expected "
+                       f"{agents.genome_length(s.agent.kind, len(feats))} genes per agent (a {s.agent.kind} "
+                       f"agent of {run / 'scenario.toml'}), got {genomes.shape[1]}")
     if world == "train":
         cfg = s.worlds.train
     elif world in s.worlds.shift:
@@ -81,7 +85,7 @@ def probe_run(run: str | Path, agents_choice: AgentChoice = "champion", world: s
 
 def probe_figure(run: str | Path) -> Figure:
     """Base, mesa- and behavioural objective per feature, one panel per probed world (from summary.json)."""
-    summary = results.read_json(Path(run) / "summary.json")
+    summary = readback.read_summary(run)
     probes = summary.get("probe") or {}
     if not probes:
         raise EvoError(f"{run}: summary.json holds no probe yet; run `evo probe {run}` first")
