@@ -34,7 +34,7 @@ from deap import base, tools
 from numpy.typing import ArrayLike
 
 from evo.errors import ScenarioError
-from evo.scenario import OperatorConfig
+from evo.scenario import LIMITS, OperatorConfig
 
 _LOCK = threading.RLock()
 
@@ -136,6 +136,11 @@ def check(cfg: OperatorConfig, kind: str, file: str, key: str, population: int) 
             expected = (p.describe() if not p.max_population
                         else f"{p.describe()} (population is {population})")
             raise ScenarioError(file, f"{key}.{name}", expected, got)
+        # an integer parameter is a count drawn per individual (a tournament size): a huge one would hang
+        cap = LIMITS["operator_count"]
+        if p.kind is int and value > cap:
+            raise ScenarioError(file, f"{key}.{name}", f"{p.describe()}, at most {cap} (the bound "
+                                "LIMITS['operator_count'] in evo.scenario)", value)
 
 
 def resolve(cfg: OperatorConfig, kind: str) -> tuple[Callable[..., Any], dict[str, Any]]:

@@ -2,11 +2,19 @@
 
 A scenario is data, never code. Every key has a default (in the dataclass fields, nowhere else); a file
 states only what it changes. Unknown keys, wrong types and impossible values raise :class:`ScenarioError`
-naming the file, the dotted key, what was expected and what came. Raw dicts never travel past this module.
+naming the file, the dotted key, what was expected and what came (one line, control characters escaped).
+Raw dicts never travel past this module.
 
 Sections: ``[scenario]``, ``[base_objective]``, ``[true_objective]`` (optional: what the designers really
 want, accounted but never selected on), ``[agent]``, ``[worlds.train]``, ``[worlds.shift.NAME]``
 (keys not given are inherited from ``worlds.train``), ``[evolution]``, ``[metrics]``.
+
+Names are data: the scenario name, feature names and shift names are non-empty, hold no control or format
+characters (:func:`evo.names.has_control`) and each makes a file name (:func:`evo.names.path_component`);
+feature names and shift names are distinct, and ``train`` is not a shift name (the train episode has it).
+Every size and magnitude has an upper bound, all in :data:`LIMITS`, and a scenario whose run would need
+more memory than ``LIMITS["memory_bytes"]`` (:func:`memory_estimate`) is refused before anything is
+allocated. :func:`dumps` writes the resolved scenario back through ``tomli_w``.
 """
 
 from __future__ import annotations
@@ -21,14 +29,64 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from evo.errors import ScenarioError
+import tomli_w
+
+from evo import names
+from evo.errors import EvoError, ScenarioError
 
 AgentKind = Literal["mesa", "reflex", "hybrid"]
+
+#: The documented bounds of a scenario (inclusive), one table for the validator and its messages. They are
+#: generous for research and exist so that no valid scenario hangs, overflows or exhausts memory:
+#:
+#: - ``population`` .. ``checkpoint_every``, ``offspring``, ``shift_sample``: counts per run; a run is
+#:   refused anyway when its :func:`memory_estimate` exceeds ``memory_bytes``.
+#: - ``side``: a grid side (``size`` and a layout's rows and columns), at least 3; 64 × 64 = 4096 cells.
+#: - ``steps``, ``horizon``, ``view_radius``: well above the longest path of the largest grid (4096 cells).
+#: - ``count``: objects of one group (no grid has more cells); ``variants``: alternatives of one group;
+#:   ``features``: names in the vocabulary; ``shifts``: shift distributions (each is drawn and evaluated
+#:   every generation).
+#: - ``operator_count``: an integer operator parameter (the tournament size: every generation draws
+#:   population × size aspirants, in Python).
+#: - ``magnitude``: |x| of every number that is not a count (payoffs, step costs, costs, init_sigma,
+#:   thresholds, operator parameters such as sigma and alpha): sums and products over a run stay far below
+#:   the float range, so nothing written (summary.json) ever meets inf.
+#: - ``int64``: every integer of a scenario fits a signed 64-bit integer (numpy's int64).
+#: - ``nesting``: tables and arrays nested deeper than this are refused before anything walks them (a
+#:   scenario needs 9 levels).
+#: - ``memory_bytes``: the cap on :func:`memory_estimate`, 8 GiB.
+LIMITS: dict[str, int | float] = {
+    "population": 1_000_000,
+    "generations": 1_000_000,
+    "worlds_per_generation": 100_000,
+    "eval_worlds": 100_000,
+    "shift_sample": 1_000_000,
+    "offspring": 1_000_000,
+    "elitism": 1_000_000,
+    "checkpoint_every": 1_000_000,
+    "side": 64,
+    "steps": 100_000,
+    "horizon": 10_000,
+    "view_radius": 10_000,
+    "count": 4_096,
+    "variants": 1_000,
+    "features": 1_000,
+    "shifts": 100,
+    "operator_count": 1_000,
+    "magnitude": 1e6,
+    "int64": 2**63 - 1,
+    "nesting": 16,
+    "memory_bytes": 8 * 2**30,
+}
+
+#: the smallest grid side (a walled border around one free cell)
+MIN_SIDE = 3
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Variant:
-    """One alternative of an object group: the features an object has when this variant is drawn."""
+    """One alternative of an object group: the features an object has when this variant is drawn
+    (distinct names)."""
 
     p: float
     features: tuple[str, ...]
@@ -36,11 +94,12 @@ class Variant:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ObjectGroup:
-    """``count`` objects per world. Either ``features`` (feature -> independent probability of being
-    present) or ``variants`` (mutually exclusive feature sets with probabilities summing to 1). ``spawns``
-    (a feature name or a list of them): consuming one of these objects releases a new object with exactly
-    those features on a free cell near it (a tipped bin spills trash; see :mod:`evo.worlds`). ``zone`` (a
-    lowercase letter, fixed layouts only): the objects lie on the layout's cells marked with that letter."""
+    """``count`` objects per world (1 ≤ count ≤ ``LIMITS["count"]``). Either ``features`` (feature ->
+    independent probability of being present) or ``variants`` (at most ``LIMITS["variants"]`` mutually
+    exclusive feature sets with probabilities summing to 1). ``spawns`` (a feature name or a list of them):
+    consuming one of these objects releases a new object with exactly those features on a free cell near it
+    (a tipped bin spills trash; see :mod:`evo.worlds`). ``zone`` (a lowercase letter, fixed layouts only):
+    the objects lie on the layout's cells marked with that letter."""
 
     count: int = 1
     features: dict[str, float] = field(default_factory=dict)
@@ -56,12 +115,14 @@ class ObjectGroup:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class WorldConfig:
     """A world distribution. ``layout`` (rows of ``#`` wall, ``.`` free, ``S`` start) fixes the walls and
-    start; otherwise walls are drawn with ``wall_density`` inside a walled border of ``size``.
+    start; otherwise walls are drawn with ``wall_density`` inside a walled border of ``size``. Grid sides
+    (``size``, and a layout's rows and columns) lie in 3..``LIMITS["side"]`` (64).
     ``resample = false`` draws one batch of worlds for the whole run (a fixed environment)."""
 
     size: tuple[int, int] = (9, 9)
     wall_density: float = 0.2
     layout: tuple[str, ...] = ()
+    #: at most LIMITS["steps"] (100 000)
     steps: int = 30
     objects: tuple[ObjectGroup, ...] = ()
     resample: bool = True
@@ -70,11 +131,15 @@ class WorldConfig:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Worlds:
     train: WorldConfig
+    #: at most LIMITS["shifts"] (100) named shift distributions; the name ``train`` is reserved
     shift: dict[str, WorldConfig] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ScenarioInfo:
+    """``name`` becomes the results directory (:func:`evo.names.path_component`); ``description`` may hold
+    newlines and tabs but no other control character; at most ``LIMITS["features"]`` (1000) features."""
+
     name: str = "unnamed"
     description: str = ""
     features: tuple[str, ...] = ()
@@ -83,7 +148,8 @@ class ScenarioInfo:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Objective:
     """What an episode pays: ``payoff[f]`` for each feature of each object reached, minus ``step_cost`` per
-    step taken; reaching an object with a ``terminal`` feature ends the episode."""
+    step taken; reaching an object with a ``terminal`` feature ends the episode. Payoffs and the step cost
+    are at most ``LIMITS["magnitude"]`` (1e6) in magnitude."""
 
     payoff: dict[str, float] = field(default_factory=dict)
     terminal: tuple[str, ...] = ()
@@ -95,11 +161,14 @@ class AgentConfig:
     """Agent kind and its costs (DESIGN §3). ``horizon`` is the mesa planning horizon, and the largest
     horizon a hybrid's horizon gene can reach. ``planning_cost`` is charged per episode per unit of
     horizon; ``perception_cost[f]`` per unit of every gene that reads feature f (|w_f|, and a reflex's
-    |θ_adj_f| and |θ_scent_f|: see :class:`evo.simulate.Costs`); ``complexity_cost`` per unit of ||w||_1."""
+    |θ_adj_f| and |θ_scent_f|: see :class:`evo.simulate.Costs`); ``complexity_cost`` per unit of ||w||_1.
+    Costs and ``init_sigma`` are at most ``LIMITS["magnitude"]`` (1e6)."""
 
     kind: AgentKind = "mesa"
+    #: at most LIMITS["horizon"] (10 000)
     horizon: int = 12
     discount: float = 0.9
+    #: at most LIMITS["view_radius"] (10 000)
     view_radius: int = 5
     planning_cost: float = 0.0
     perception_cost: dict[str, float] = field(default_factory=dict)
@@ -109,7 +178,9 @@ class AgentConfig:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class OperatorConfig:
-    """A registry name and its parameters, e.g. ``{ scheme = "tournament", size = 3 }``."""
+    """A registry name and its parameters, e.g. ``{ scheme = "tournament", size = 3 }``. Parameters are at
+    most ``LIMITS["magnitude"]`` (1e6) in magnitude; integer ones (a tournament size) at most
+    ``LIMITS["operator_count"]`` (1000)."""
 
     scheme: str
     params: tuple[tuple[str, float | int], ...] = ()
@@ -124,13 +195,20 @@ class OperatorConfig:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class EvolutionConfig:
+    """Counts of a run, each bounded by its entry in :data:`LIMITS`; together they must keep
+    :func:`memory_estimate` within ``LIMITS["memory_bytes"]`` (8 GiB)."""
+
+    #: 2 .. LIMITS["population"] (1 000 000)
     population: int = 200
+    #: 1 .. LIMITS["generations"] (1 000 000)
     generations: int = 100
+    #: 1 .. LIMITS["worlds_per_generation"] (100 000)
     worlds_per_generation: int = 16
     # OperatorConfig is frozen: one shared default instance is safe (ruff's RUF009 sees this too)
     selection: OperatorConfig = OperatorConfig(scheme="tournament", params=(("size", 3),))
     mutation: OperatorConfig = OperatorConfig(scheme="gaussian", params=(("rate", 0.2), ("sigma", 0.2)))
     crossover: OperatorConfig = OperatorConfig(scheme="blend", params=(("alpha", 0.5), ("rate", 0.5)))
+    #: 0 .. population − 1
     elitism: int = 2
     #: how the next population is made (DESIGN §5). ``generational``: ``selection`` picks the parents of
     #: population − elitism children. ``mu_plus_lambda`` / ``mu_comma_lambda`` (DEAP's eaMuPlusLambda,
@@ -138,13 +216,17 @@ class EvolutionConfig:
     #: generation's worlds, then ``selection`` picks the population − elitism survivors among parents and
     #: children (+) or children only (,); the ``elitism`` best parents always survive.
     replacement: Literal["generational", "mu_plus_lambda", "mu_comma_lambda"] = "generational"
-    #: λ, children per generation with a μ,λ replacement; 0 means as many as the population
+    #: λ, children per generation with a μ,λ replacement; 0 means as many as the population;
+    #: at most LIMITS["offspring"] (1 000 000)
     offspring: int = 0
+    #: 0 .. LIMITS["shift_sample"] (1 000 000)
     shift_sample: int = 32
+    #: 1 .. LIMITS["eval_worlds"] (100 000)
     eval_worlds: int = 64
     #: genealogy kept during the run (see :mod:`evo.lineage`): ``pruned`` keeps the live ancestry only
     lineage: Literal["pruned", "full", "off"] = "pruned"
-    #: a resumable checkpoint every this many generations (0: never; a stop request still writes one)
+    #: a resumable checkpoint every this many generations (0: never; a stop request still writes one);
+    #: at most LIMITS["checkpoint_every"] (1 000 000)
     checkpoint_every: int = 10
 
 
@@ -198,10 +280,40 @@ def _type_name(tp: Any) -> str:
     return {int: "an integer", float: "a number", bool: "true or false", str: "a string"}.get(tp, str(tp))
 
 
+def _integer(value: Any, file: str, key: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ScenarioError(file, key, "an integer", value)
+    if not -LIMITS["int64"] - 1 <= value <= LIMITS["int64"]:
+        raise ScenarioError(file, key, "an integer that fits in 64 bits (|n| < 2**63)", _show(value))
+    return value
+
+
+def _number(value: Any, file: str, key: str) -> float:
+    """A finite number of magnitude at most ``LIMITS["magnitude"]`` (ints too: 10**400 is no crash)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ScenarioError(file, key, "a finite number", value)
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ScenarioError(file, key, "a finite number", value)
+    if abs(value) > LIMITS["magnitude"]:
+        raise ScenarioError(file, key, f"a number of magnitude at most {_MAGNITUDE} (the bound "
+                            "LIMITS['magnitude'] in evo.scenario)", _show(value))
+    return float(value)
+
+
+_MAGNITUDE = f"{LIMITS['magnitude']:.0e}".replace("e+0", "e")  # "1e6"
+
+
+def _show(value: float) -> float | str:
+    """``value`` for a message: an integer of hundreds of digits as its size."""
+    if isinstance(value, int) and value.bit_length() > 128:
+        return f"an integer of {len(str(abs(value))) if value.bit_length() < 14000 else 'over 4000'} digits"
+    return value
+
+
 def _convert(value: Any, tp: Any, file: str, key: str) -> Any:
     origin = typing.get_origin(tp)
     if origin is Literal:
-        if value not in typing.get_args(tp):
+        if not isinstance(value, str) or value not in typing.get_args(tp):
             raise ScenarioError(file, key, _type_name(tp), value)
         return value
     if origin in (typing.Union, types.UnionType):
@@ -225,7 +337,12 @@ def _convert(value: Any, tp: Any, file: str, key: str) -> Any:
         if not isinstance(value, dict):
             raise ScenarioError(file, key, _type_name(tp), value)
         vt = typing.get_args(tp)[1]
-        return {str(k): _convert(v, vt, file, f"{key}.{k}") for k, v in value.items()}
+        out = {}
+        for k, v in value.items():
+            if not isinstance(k, str):
+                raise ScenarioError(file, f"{key}.{k}", "a string key", k)
+            out[k] = _convert(v, vt, file, f"{key}.{k}")
+        return out
     if dataclasses.is_dataclass(tp):
         if not isinstance(value, dict):
             raise ScenarioError(file, key, "a table", value)
@@ -235,13 +352,9 @@ def _convert(value: Any, tp: Any, file: str, key: str) -> Any:
             raise ScenarioError(file, key, "true or false", value)
         return value
     if tp is int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise ScenarioError(file, key, "an integer", value)
-        return value
+        return _integer(value, file, key)
     if tp is float:
-        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-            raise ScenarioError(file, key, "a finite number", value)
-        return float(value)
+        return _number(value, file, key)
     if tp is str:
         if not isinstance(value, str):
             raise ScenarioError(file, key, "a string", value)
@@ -254,7 +367,8 @@ def _build(cls: Any, raw: Mapping[str, Any], file: str, prefix: str) -> Any:
     fields = {f.name: f for f in dataclasses.fields(cls) if f.name != "source"}
     for k in raw:
         if k not in fields:
-            raise ScenarioError(file, _join(prefix, k), "one of the keys " + ", ".join(sorted(fields)), k)
+            raise ScenarioError(file, _join(prefix, str(k)), "one of the keys " + ", ".join(sorted(fields)),
+                                k)
     kwargs = {}
     for name in fields:
         if name in raw:
@@ -278,14 +392,51 @@ def _operator(value: Any, file: str, key: str) -> OperatorConfig:
     for k, v in value.items():
         if k == "scheme":
             continue
-        if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
-            raise ScenarioError(file, f"{key}.{k}", "a finite number", v)
+        if not isinstance(k, str):
+            raise ScenarioError(file, f"{key}.{k}", "a string key", k)
+        # an integer stays an integer (a tournament size); every parameter is bounded in magnitude
+        _number(v, file, f"{key}.{k}")
         params.append((k, v))
     return OperatorConfig(scheme=value["scheme"], params=tuple(sorted(params)))
 
 
 def _join(prefix: str, key: str) -> str:
     return f"{prefix}.{key}" if prefix else key
+
+
+def _check_shape(raw: Mapping[str, Any], file: str) -> None:
+    """Before anything else walks ``raw``: tables and arrays nest at most ``LIMITS["nesting"]`` deep (the
+    top table counts as one) and no integer is too large to print in a message (Python refuses to show
+    one of more than 4300 digits). Iterative, so no depth (and no cycle) can exhaust the stack."""
+    limit = int(LIMITS["nesting"])
+    stack: list[tuple[Any, int, str]] = [(raw, 1, "")]
+    while stack:
+        node, depth, key = stack.pop()
+        if isinstance(node, int) and not isinstance(node, bool) and node.bit_length() > 64:
+            raise ScenarioError(file, key, "an integer that fits in 64 bits (|n| < 2**63)", _show(node))
+        if isinstance(node, Mapping):
+            items: Any = ((_join(key, str(k)), v) for k, v in node.items())
+        elif isinstance(node, list | tuple):
+            items = ((f"{key}[{i}]", v) for i, v in enumerate(node))
+        else:
+            continue
+        if depth > limit:
+            raise _nested_too_deeply(file)
+        stack.extend((child, depth + 1, k) for k, child in items)
+
+
+def _nested_too_deeply(file: str) -> ScenarioError:
+    return ScenarioError(file, "", f"valid TOML (tables and arrays nested at most {LIMITS['nesting']} deep)",
+                         "tables or arrays nested too deeply")
+
+
+def _one_line(exc: ScenarioError) -> ScenarioError:
+    """``exc`` with the user text in its file, key and expectation escaped (``got`` is shown by repr): a
+    name holding a newline or an escape sequence cannot break the one-line message or act on a terminal."""
+    if not any(names.has_control(p) for p in (exc.file, exc.key, exc.expected)):
+        return exc
+    return ScenarioError(names.terminal(exc.file), names.terminal(exc.key), names.terminal(exc.expected),
+                         exc.got)
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -297,9 +448,9 @@ def read_text(path: str | Path, what: str = "scenario file") -> str:
     try:
         return Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ScenarioError(str(path), "", f"an existing {what}", "no such file") from None
+        raise _one_line(ScenarioError(str(path), "", f"an existing {what}", "no such file")) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(str(path), "", "a readable UTF-8 text file", str(exc)) from None
+        raise _one_line(ScenarioError(str(path), "", "a readable UTF-8 text file", str(exc))) from None
 
 
 def load(path: str | Path) -> Scenario:
@@ -311,17 +462,29 @@ def loads(text: str, source: str = "<string>") -> Scenario:
     """Validate scenario TOML text; ``source`` names it in error messages."""
     try:
         raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(source, "", "valid TOML", str(exc)) from None
+    except ValueError as exc:  # TOMLDecodeError, or an integer of more than 4300 digits
+        raise _one_line(ScenarioError(source, "", "valid TOML", str(exc))) from None
+    except RecursionError:  # tomllib parses nested arrays and inline tables recursively
+        raise _one_line(_nested_too_deeply(source)) from None
     return from_dict(raw, source)
 
 
 def from_dict(raw: Mapping[str, Any], source: str = "<dict>") -> Scenario:
     """Validate an already-parsed scenario table (e.g. after sweep overrides)."""
+    try:
+        return _from_dict(raw, source)
+    except ScenarioError as exc:
+        raise _one_line(exc) from None
+
+
+def _from_dict(raw: Mapping[str, Any], source: str) -> Scenario:
+    if not isinstance(raw, Mapping):
+        raise ScenarioError(source, "", "a table of sections", raw)
+    _check_shape(raw, source)
     known = {"scenario", "base_objective", "true_objective", "agent", "worlds", "evolution", "metrics"}
     for k in raw:
         if k not in known:
-            raise ScenarioError(source, k, "one of the sections " + ", ".join(sorted(known)), k)
+            raise ScenarioError(source, str(k), "one of the sections " + ", ".join(sorted(known)), k)
     sections = {}
     for name, cls in (("scenario", ScenarioInfo), ("base_objective", Objective), ("agent", AgentConfig),
                       ("evolution", EvolutionConfig), ("metrics", MetricsConfig)):
@@ -352,20 +515,59 @@ def _worlds(raw: Any, file: str) -> Worlds:
     shifts_raw = raw.get("shift", {})
     if not isinstance(shifts_raw, dict):
         raise ScenarioError(file, "worlds.shift", "a table of named shift distributions", shifts_raw)
+    if len(shifts_raw) > LIMITS["shifts"]:
+        raise ScenarioError(file, "worlds.shift", f"at most {LIMITS['shifts']} shift distributions",
+                            f"{len(shifts_raw)} of them")
     shift = {}
     for name, sraw in shifts_raw.items():
+        key = f"worlds.shift.{name}"
+        _name(file, key, name, "shift name")
+        if name == "train":
+            raise ScenarioError(file, key, "a shift name other than 'train' (the train episode has that name "
+                                "in the run's files)", name)
         if not isinstance(sraw, dict):
-            raise ScenarioError(file, f"worlds.shift.{name}", "a table", sraw)
+            raise ScenarioError(file, key, "a table", sraw)
         merged = {**train_raw, **sraw}
         if "layout" in sraw and "size" not in sraw:
             merged.pop("size", None)
-        shift[name] = _build(WorldConfig, merged, file, f"worlds.shift.{name}")
+        shift[name] = _build(WorldConfig, merged, file, key)
     return Worlds(train=train, shift=shift)
+
+
+# --------------------------------------------------------------------------------------------------------
+# cross-field checks
+
+
+def _name(file: str, key: str, name: Any, what: str) -> None:
+    """A name is data: a non-empty string without control or format characters that makes a file name."""
+    if not isinstance(name, str) or not name:
+        raise ScenarioError(file, key, f"a non-empty {what}", name)
+    if names.has_control(name):
+        raise ScenarioError(file, key, f"a {what} without control or format characters (NUL, newline, "
+                            "escape, bidirectional overrides, unassigned code points)", name)
+    try:
+        names.path_component(name, what)
+    except EvoError as exc:
+        raise ScenarioError(file, key, f"a {what} that makes a file name ({exc})", name) from None
+
+
+def _distinct_names(file: str, key: str, values: tuple[str, ...], what: str) -> None:
+    for i, n in enumerate(values):
+        _name(file, f"{key}[{i}]", n, what)
+    if len(set(values)) != len(values):
+        raise ScenarioError(file, key, f"distinct {what}s", list(values))
 
 
 def _positive(file: str, key: str, value: float, *, allow_zero: bool = False) -> None:
     if value < 0 or (value == 0 and not allow_zero):
         raise ScenarioError(file, key, "a non-negative value" if allow_zero else "a positive value", value)
+
+
+def _at_most(file: str, key: str, value: float, limit: str) -> None:
+    bound = LIMITS[limit]
+    if value > bound:
+        raise ScenarioError(file, key, f"at most {bound:_} (the bound LIMITS[{limit!r}] in evo.scenario)",
+                            value)
 
 
 def _probability(file: str, key: str, value: float) -> None:
@@ -374,13 +576,22 @@ def _probability(file: str, key: str, value: float) -> None:
 
 
 def _check(s: Scenario) -> None:
-    """Cross-field checks: feature names, sizes, probabilities, operator names and parameters."""
+    """Cross-field checks: names, sizes and their bounds, probabilities, operator names and parameters, and
+    the memory a run would need."""
     f = s.source
+    info = s.scenario
+    _name(f, "scenario.name", info.name, "scenario name")
+    bad = [ch for ch in info.description if ch not in "\n\t" and names.has_control(ch)]
+    if bad:
+        raise ScenarioError(f, "scenario.description", "a description without control or format characters "
+                            "(newlines and tabs are fine)", info.description)
     feats = s.features
     if not feats:
         raise ScenarioError(f, "scenario.features", "a non-empty list of feature names", list(feats))
-    if len(set(feats)) != len(feats):
-        raise ScenarioError(f, "scenario.features", "distinct feature names", list(feats))
+    if len(feats) > LIMITS["features"]:
+        raise ScenarioError(f, "scenario.features", f"at most {LIMITS['features']} feature names",
+                            f"{len(feats)} names")
+    _distinct_names(f, "scenario.features", feats, "feature name")
 
     def known_feature(key: str, name: str) -> None:
         if name not in feats:
@@ -411,9 +622,11 @@ def _check(s: Scenario) -> None:
         _positive(f, "agent.horizon", a.horizon)
     else:
         _positive(f, "agent.horizon", a.horizon, allow_zero=True)
+    _at_most(f, "agent.horizon", a.horizon, "horizon")
     if not 0.0 < a.discount <= 1.0:
         raise ScenarioError(f, "agent.discount", "a number in (0, 1]", a.discount)
     _positive(f, "agent.view_radius", a.view_radius)
+    _at_most(f, "agent.view_radius", a.view_radius, "view_radius")
     _positive(f, "agent.planning_cost", a.planning_cost, allow_zero=True)
     _positive(f, "agent.complexity_cost", a.complexity_cost, allow_zero=True)
     _positive(f, "agent.init_sigma", a.init_sigma)
@@ -427,11 +640,14 @@ def _check(s: Scenario) -> None:
     _positive(f, "evolution.elitism", e.elitism, allow_zero=True)
     _positive(f, "evolution.checkpoint_every", e.checkpoint_every, allow_zero=True)
     _positive(f, "evolution.shift_sample", e.shift_sample, allow_zero=True)
+    _positive(f, "evolution.offspring", e.offspring, allow_zero=True)
+    for key in ("population", "generations", "worlds_per_generation", "eval_worlds", "elitism",
+                "checkpoint_every", "shift_sample", "offspring"):
+        _at_most(f, f"evolution.{key}", getattr(e, key), key)
     if e.elitism >= e.population:
         raise ScenarioError(f, "evolution.elitism", f"fewer than the population ({e.population})", e.elitism)
     if e.population < 2:
         raise ScenarioError(f, "evolution.population", "at least 2", e.population)
-    _positive(f, "evolution.offspring", e.offspring, allow_zero=True)
     if e.replacement == "generational" and e.offspring:
         raise ScenarioError(f, "evolution.offspring", "0 (offspring is λ of replacement = 'mu_plus_lambda' "
                             "or 'mu_comma_lambda'; generational makes population − elitism children)",
@@ -449,15 +665,26 @@ def _check(s: Scenario) -> None:
         _probability(f, f"metrics.{key}", getattr(m, key))
     _positive(f, "metrics.reach_threshold", m.reach_threshold, allow_zero=True)
 
+    _check_memory(s)
+
 
 def _check_world(f: str, key: str, w: WorldConfig, known_feature: Any) -> None:
     _positive(f, f"{key}.steps", w.steps)
+    _at_most(f, f"{key}.steps", w.steps, "steps")
     _probability(f, f"{key}.wall_density", w.wall_density)
     if w.wall_density > 0.6:
         raise ScenarioError(f, f"{key}.wall_density", "at most 0.6 (denser grids rarely connect)",
                             w.wall_density)
+    side = int(LIMITS["side"])
     if w.layout:
+        # the size first: nothing may walk a layout of a million cells
+        if not MIN_SIDE <= len(w.layout) <= side:
+            raise ScenarioError(f, f"{key}.layout", f"between {MIN_SIDE} and {side} rows",
+                                f"{len(w.layout)} rows")
         width = len(w.layout[0])
+        if not MIN_SIDE <= width <= side:
+            raise ScenarioError(f, f"{key}.layout[0]", f"a row of between {MIN_SIDE} and {side} characters",
+                                f"{width} characters")
         for i, row in enumerate(w.layout):
             if len(row) != width or any(not (ch in "#.S" or "a" <= ch <= "z") for ch in row):
                 raise ScenarioError(f, f"{key}.layout[{i}]", f"a row of {width} characters from '#', '.', "
@@ -466,25 +693,32 @@ def _check_world(f: str, key: str, w: WorldConfig, known_feature: Any) -> None:
             raise ScenarioError(f, f"{key}.layout", "exactly one start cell 'S'", list(w.layout))
     else:
         for i, n in enumerate(w.size):
-            if n < 3 or n > 64:
-                raise ScenarioError(f, f"{key}.size[{i}]", "a side between 3 and 64 cells", n)
+            if n < MIN_SIDE or n > side:
+                raise ScenarioError(f, f"{key}.size[{i}]", f"a side between {MIN_SIDE} and {side} cells", n)
     if not w.objects:
         raise ScenarioError(f, f"{key}.objects", "at least one object group", [])
     for i, g in enumerate(w.objects):
         gk = f"{key}.objects[{i}]"
         _positive(f, f"{gk}.count", g.count)
+        _at_most(f, f"{gk}.count", g.count, "count")
         if bool(g.features) == bool(g.variants):
             raise ScenarioError(f, gk, "exactly one of 'features' (a table) or 'variants' (a list)",
                                 {"features": g.features, "variants": g.variants})
         for fname, p in g.features.items():
             known_feature(f"{gk}.features.{fname}", fname)
             _probability(f, f"{gk}.features.{fname}", p)
+        if len(g.variants) > LIMITS["variants"]:
+            raise ScenarioError(f, f"{gk}.variants", f"at most {LIMITS['variants']} variants",
+                                f"{len(g.variants)} variants")
         total = 0.0
         for j, v in enumerate(g.variants):
             _probability(f, f"{gk}.variants[{j}].p", v.p)
             total += v.p
             for k, fname in enumerate(v.features):
                 known_feature(f"{gk}.variants[{j}].features[{k}]", fname)
+            if len(set(v.features)) != len(v.features):
+                raise ScenarioError(f, f"{gk}.variants[{j}].features", "distinct feature names",
+                                    list(v.features))
         if g.variants and abs(total - 1.0) > 1e-9:
             raise ScenarioError(f, f"{gk}.variants", "probabilities p summing to 1", total)
         for j, fname in enumerate(g.spawns):
@@ -498,7 +732,7 @@ def _check_world(f: str, key: str, w: WorldConfig, known_feature: Any) -> None:
                        or not any(g.zone in row for row in w.layout)):
             raise ScenarioError(f, f"{gk}.zone", "a lowercase letter that marks cells of the layout", g.zone)
     # every spawned object is allocated (hidden) when the world is drawn, so it needs a cell too
-    n_objects = sum(g.count * (2 if g.spawns else 1) for g in w.objects)
+    n_objects = n_objects_of(w)
     if w.layout:
         free = sum(ch != "#" and ch != "S" for row in w.layout for ch in row)
     else:
@@ -520,6 +754,138 @@ def _check_world(f: str, key: str, w: WorldConfig, known_feature: Any) -> None:
             if zone_reach[z] < need:
                 raise ScenarioError(f, f"{key}.layout", f"at least {need} cells of zone '{z}' the start "
                                     "reaches (one per object placed there)", f"{zone_reach[z]} reachable")
+
+
+# --------------------------------------------------------------------------------------------------------
+# memory a run needs
+
+
+def n_objects_of(w: WorldConfig) -> int:
+    """Objects of one world of ``w``, hidden (spawned) ones included: ``K`` of its world batches."""
+    return sum(g.count * (2 if g.spawns else 1) for g in w.objects)
+
+
+def cells_of(w: WorldConfig) -> int:
+    """Cells of one world of ``w`` (``C`` = height × width)."""
+    return len(w.layout) * len(w.layout[0]) if w.layout else w.size[0] * w.size[1]
+
+
+# Bytes per element of the largest arrays (see evo.worlds.build_batch, evo.agents.Tables and
+# plan_moves/reflex_moves, evo.simulate.run_episodes), per world batch of B worlds with K objects on C cells
+# and F features, and per (agent, world) pair of an evaluation: upper bounds fitted to the peak RSS of
+# one-generation runs (mesa, reflex and hybrid agents; 3 to 100 objects; 9 × 9 to 64 × 64 grids).
+_BATCH_PER_CELL = 49  # walls, neighbors (5 × int64), obj_at
+_BATCH_PER_OBJECT_CELL = 24  # dist, next_move, manhattan (int64)
+_BUILD_PER_OBJECT_CELL = 80  # the shortest-path wave (move table, gathers), or the tables of an evaluation
+_PAIR = 160  # per pair: ids, rows, payoffs, steps, the true-objective accounts, one step's temporaries
+_PAIR_PER_OBJECT = 2  # remaining, out_remaining (bool)
+_PLAN_PER_OBJECT = 20  # utility (K × float64), its temporary while built, its copy when pairs end
+_KEPT = 24  # per pair of a finished evaluation: payoff, steps, the true payoff
+_KEPT_PER_OBJECT = 1  # reached (bool)
+_REFLEX_PAIR = 120  # a reflex step's per-pair temporaries (walls, neighbours, scores)
+_REFLEX_PER_OBJECT = 80  # proximity of here + 4 neighbours, and it masked by what remains
+_REFLEX_PER_OBJECT_FEATURE = 8  # each pair's object features (n, K, F)
+_REFLEX_PER_FEATURE = 130  # adjacent features, scents and gradients (n, 4 or 5, F)
+_GENE = 56  # a genome value: the population matrix, its next generation, the Python lists of variation
+_LOG_VALUE = 180  # one value of one generation's log row (the row dict, the Logbook's copy, log.csv)
+_LINEAGE_RECORD = 1400  # one lineage record besides its genome (a slotted object, its dict entries)
+_LINEAGE_EXPORT = 5500  # one record's lines of lineage.csv and lineage.graphml (built in memory), its arrays
+
+
+def _pair_bytes(kind: str, k: int, f: int) -> int:
+    per = _PAIR + _PAIR_PER_OBJECT * k
+    if kind in ("mesa", "hybrid"):
+        per += _PLAN_PER_OBJECT * k
+    if kind in ("reflex", "hybrid"):
+        per += (_REFLEX_PAIR + _REFLEX_PER_OBJECT * k + _REFLEX_PER_OBJECT_FEATURE * k * f
+                + _REFLEX_PER_FEATURE * f)
+    return per
+
+
+def _batch_bytes(w: WorldConfig, b: int, f: int) -> int:
+    """What a batch of ``b`` worlds of ``w`` keeps while it is alive."""
+    k, c = n_objects_of(w), cells_of(w)
+    return b * (_BATCH_PER_CELL * c + _BATCH_PER_OBJECT_CELL * k * c + 8 * k * f + 16 * k)
+
+
+def _batch_transient(w: WorldConfig, b: int) -> int:
+    """What building a batch (the shortest-path wave) or evaluating in it (its tables) adds for a while."""
+    return b * _BUILD_PER_OBJECT_CELL * n_objects_of(w) * cells_of(w)
+
+
+def memory_estimate(s: Scenario) -> dict[str, tuple[int, tuple[str, ...]]]:
+    """Estimated peak memory of a run of ``s``, in parts: name -> (bytes, the keys that lower it). The
+    peak is :func:`peak_memory`: the largest of a generation, the final assessment and the lineage export
+    (they never overlap), plus what the run keeps throughout (genomes, log, lineage records). Sizes per
+    element are upper bounds measured against peak RSS (see the constants above)."""
+    from evo.agents import genome_length
+
+    e, a = s.evolution, s.agent
+    f = len(s.features)
+    p = e.population
+    train, shifts = s.worlds.train, list(s.worlds.shift.values())
+    k_train = n_objects_of(train)
+    b = e.worlds_per_generation
+    lam = (e.offspring or p) if e.replacement != "generational" else 0
+    watched = 1 + min(e.shift_sample, p)
+    # a generation: its train batch and every shift batch at once; the population's episodes (and the λ
+    # children's, while the parents' results are kept), the watched agents' episodes under each shift
+    gen_worlds = sum(_batch_bytes(w, b, f) for w in (train, *shifts)) + max(
+        _batch_transient(w, b) for w in (train, *shifts))
+    kept = p * b * (_KEPT + _KEPT_PER_OBJECT * k_train)
+    gen_pairs = kept + max([max(p, lam) * b * _pair_bytes(a.kind, k_train, f)] + [
+        watched * b * _pair_bytes(a.kind, n_objects_of(w), f) for w in shifts])
+    # the final assessment: eval_worlds of the train distribution (or the fixed batch) and of every shift,
+    # all held at once; the whole population's episodes in each, one at a time, the train ones kept
+    e_train = e.eval_worlds if train.resample else b
+    fin_worlds = (_batch_bytes(train, e_train, f) + sum(_batch_bytes(w, e.eval_worlds, f) for w in shifts)
+                  + max([_batch_transient(train, e_train)]
+                        + [_batch_transient(w, e.eval_worlds) for w in shifts]))
+    fin_pairs = max([p * e_train * _pair_bytes(a.kind, k_train, f)] + [
+        p * e.eval_worlds * _pair_bytes(a.kind, n_objects_of(w), f) for w in shifts]) + (
+        p * e_train * (_KEPT + _KEPT_PER_OBJECT * k_train))
+    g = genome_length(a.kind, f)
+    genomes = (p + lam) * g * _GENE
+    log = e.generations * (30 + 3 * len(shifts) + f) * _LOG_VALUE
+    record = _LINEAGE_RECORD + 32 * g
+    # pruned keeps the first-parent ancestry of the living: lineages coalesce, the tree holds a few
+    # generations' worth (measured 2.2 P after 5 generations, 3.7 P after 40; neutral drift grows as ln G)
+    generations_kept = {"off": 0.0, "pruned": min(e.generations, 2 + math.log(e.generations)),
+                        "full": float(e.generations)}[e.lineage]
+    records = (p + lam) * generations_kept
+    lineage = int(records * record)
+    world_keys = ("worlds.train.size", "worlds.train.objects", "worlds.shift")
+    return {
+        "episodes of a generation": (gen_pairs, ("evolution.population", "evolution.worlds_per_generation")),
+        "worlds of a generation": (gen_worlds, ("evolution.worlds_per_generation", *world_keys)),
+        "episodes of the final assessment": (fin_pairs, ("evolution.population", "evolution.eval_worlds")),
+        "worlds of the final assessment": (fin_worlds, ("evolution.eval_worlds", *world_keys)),
+        "genomes": (genomes, ("evolution.population", "scenario.features")),
+        "log": (log, ("evolution.generations", "scenario.features", "worlds.shift")),
+        "lineage": (lineage, ("evolution.lineage", "evolution.population", "evolution.generations")),
+        "lineage export": (int(records * _LINEAGE_EXPORT), ("evolution.lineage", "evolution.population")),
+    }
+
+
+def peak_memory(parts: Mapping[str, tuple[int, tuple[str, ...]]]) -> int:
+    """The peak bytes of :func:`memory_estimate`'s parts."""
+    gen = parts["episodes of a generation"][0] + parts["worlds of a generation"][0]
+    fin = parts["episodes of the final assessment"][0] + parts["worlds of the final assessment"][0]
+    return max(gen, fin, parts["lineage export"][0]) + sum(parts[k][0] for k in ("genomes", "log", "lineage"))
+
+
+def _check_memory(s: Scenario) -> None:
+    parts = memory_estimate(s)
+    peak = peak_memory(parts)
+    cap = int(LIMITS["memory_bytes"])
+    if peak <= cap:
+        return
+    ranked = sorted(parts.items(), key=lambda kv: -kv[1][0])
+    big = [(name, n, keys) for name, (n, keys) in ranked if n >= peak / 10][:3]
+    detail = "; ".join(f"{name} {n / 2**30:.1f} GiB (lower {' or '.join(keys[:2])})" for name, n, keys in big)
+    raise ScenarioError(s.source, big[0][2][0], f"a run whose estimated peak memory is at most "
+                        f"{cap / 2**30:g} GiB (LIMITS['memory_bytes'] in evo.scenario); the largest parts: "
+                        f"{detail}", f"about {peak / 2**30:.1f} GiB")
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -557,61 +923,7 @@ def to_dict(s: Scenario) -> dict[str, Any]:
 
 
 def dumps(s: Scenario) -> str:
-    """TOML text of the resolved scenario; ``loads(dumps(s))`` gives back an equal scenario."""
-    return _dump_tables(to_dict(s), []) + "\n"
-
-
-_TOML_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "\r": "\\r"}
-
-
-def _toml_unicode(ch: str) -> str:
-    return f"\\u{ord(ch):04x}" if ord(ch) <= 0xFFFF else f"\\U{ord(ch):08x}"
-
-
-def _toml_value(v: Any) -> str:
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, int):
-        return str(v)
-    if isinstance(v, float):
-        return repr(v)
-    if isinstance(v, str):
-        return '"' + "".join(_TOML_ESCAPES.get(ch, ch if ch.isprintable() else _toml_unicode(ch))
-                             for ch in v) + '"'
-    if isinstance(v, list):
-        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
-    if isinstance(v, dict):
-        return ("{ " + ", ".join(f"{_toml_key(k)} = {_toml_value(x)}" for k, x in v.items()) + " }"
-                if v else "{}")
-    raise TypeError(f"cannot write {v!r} as TOML")
-
-
-def _toml_key(k: str) -> str:
-    return k if k.replace("_", "").replace("-", "").isalnum() else _toml_value(k)
-
-
-# dicts at these paths are written as [tables]; deeper dicts inline
-_TABLE_PATHS = {(), ("worlds",), ("worlds", "shift")}
-
-
-def _dump_tables(d: dict[str, Any], path: list[str]) -> str:
-    lines, subtables = [], []
-    for k, v in d.items():
-        if isinstance(v, dict) and tuple(path) in _TABLE_PATHS:
-            subtables.append((k, v))
-        elif isinstance(v, list) and v and isinstance(v[0], dict):
-            lines.append(f"{_toml_key(k)} = [")
-            lines.extend(f"    {_toml_value(x)}," for x in v)
-            lines.append("]")
-        else:
-            lines.append(f"{_toml_key(k)} = {_toml_value(v)}")
-    out = []
-    if path and lines:
-        out.append("[" + ".".join(_toml_key(p) for p in path) + "]")
-    out.extend(lines)
-    text = "\n".join(out)
-    for k, v in subtables:
-        sub = _dump_tables(v, [*path, k])
-        if sub:
-            text = (text + "\n\n" + sub) if text else sub
-    return text
+    """TOML text of the resolved scenario (``tomli_w``: a table per section, per ``worlds.train`` and per
+    ``worlds.shift.NAME``; every key and string quoted and escaped as TOML needs);
+    ``loads(dumps(s))`` gives back an equal scenario."""
+    return tomli_w.dumps(to_dict(s), multiline_strings=False)

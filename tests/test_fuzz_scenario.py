@@ -1,5 +1,9 @@
 """Fuzzing the scenario validator: random mutations of valid scenario tables must give either a valid
-scenario or the project's own ScenarioError — never another exception (a traceback for the user)."""
+scenario or the project's own ScenarioError (one line, no control characters) — never another exception
+(a traceback for the user). A valid result must survive its own round trip through the TOML writer.
+
+Every case the fuzzer found is in the corpus: a file in tests/data/bad_scenarios/, or an explicit regression
+test in tests/test_scenario.py and tests/test_scenario_roundtrip.py for valid scenarios the writer broke."""
 
 from __future__ import annotations
 
@@ -14,17 +18,32 @@ from hypothesis import strategies as st
 
 from evo import scenario as scenario_mod
 from evo.errors import ScenarioError
+from evo.names import has_control
 
 ROOT = Path(__file__).resolve().parent.parent
 BASES = [tomllib.loads(p.read_text()) for p in sorted((ROOT / "scenarios").glob("*.toml"))]
 
+# names and strings that once broke something, or might: reserved names, dots, non-ASCII, control and
+# format characters, TOML's own syntax
+NASTY_TEXT = ["train", "q0.5", "²", "é", "日本", "a b", " ", "", ".", "..", "a/b", "%", "\x00", "\n", "\t",
+              "\r", "\x1b[31m", "\u202e", "\ufeff", "\x7f", "\u0085", "\u2028", '"', "\\", "'''", "[x]", "=",
+              "#", "\U0001f600"]
+HUGE_NUMBERS = [10**30, -(10**30), 2**63 - 1, 2**63, -(2**63), -(2**63) - 1, 2**70, 10**400, 1e300,
+                -1e300, 5e-324, 1e6, 1e6 + 1]
+
 leaf = st.one_of(
     st.none(), st.booleans(), st.integers(-10**6, 10**6), st.floats(allow_nan=True, allow_infinity=True),
-    st.text(max_size=12), st.sampled_from(["mesa", "reflex", "hybrid", "tournament", "door", "red", "#S.#"]),
+    st.text(max_size=12), st.sampled_from(NASTY_TEXT), st.sampled_from(HUGE_NUMBERS),
+    st.sampled_from(["mesa", "reflex", "hybrid", "tournament", "door", "red", "#S.#"]),
 )
 value = st.recursive(leaf, lambda inner: st.one_of(st.lists(inner, max_size=4),
                                                   st.dictionaries(st.text(max_size=8), inner, max_size=4)),
                      max_leaves=8)
+key = st.one_of(st.text(min_size=1, max_size=10), st.sampled_from(NASTY_TEXT))
+
+
+# the operations a mutation draws from (repeated: weights); deep nesting is rejected early, so it is rare
+OPS = ["replace"] * 3 + ["delete"] * 2 + ["add"] * 2 + ["numeric"] * 2 + ["rename"] * 2 + ["nest"]
 
 
 def _paths(node: Any, prefix: tuple = ()) -> list[tuple]:
@@ -44,6 +63,13 @@ def _parent(root: Any, path: tuple) -> Any:
     return root
 
 
+def _nested(depth: int, table: bool) -> Any:
+    inner: Any = 1
+    for _ in range(depth):
+        inner = {"a": inner} if table else [inner]
+    return inner
+
+
 @st.composite
 def mutated(draw: st.DrawFn) -> dict:
     raw = copy.deepcopy(draw(st.sampled_from(BASES)))
@@ -53,16 +79,22 @@ def mutated(draw: st.DrawFn) -> dict:
             break
         path = draw(st.sampled_from(paths))
         parent = _parent(raw, path)
-        op = draw(st.sampled_from(["replace", "delete", "add", "numeric"]))
-        key = path[-1]
+        op = draw(st.sampled_from(OPS))
+        k = path[-1]
         if op == "replace":
-            parent[key] = draw(value)
+            parent[k] = draw(value)
         elif op == "delete":
-            del parent[key]
+            del parent[k]
         elif op == "add" and isinstance(parent, dict):
-            parent[draw(st.text(min_size=1, max_size=10))] = draw(value)
-        elif op == "numeric" and isinstance(parent[key], int | float) and not isinstance(parent[key], bool):
-            parent[key] = draw(st.sampled_from([0, -1, 10**9, 0.5, -0.5, 1.5, 2, parent[key] * 100]))
+            parent[draw(key)] = draw(value)
+        elif op == "rename" and isinstance(parent, dict):
+            # a table key (a shift, a feature in a payoff, a section) under another name
+            parent[draw(key)] = parent.pop(k)
+        elif op == "nest":
+            parent[k] = _nested(draw(st.integers(10, 40)), draw(st.booleans()))
+        elif op == "numeric" and isinstance(parent[k], int | float) and not isinstance(parent[k], bool):
+            parent[k] = draw(st.sampled_from([0, -1, 10**9, 0.5, -0.5, 1.5, 2, parent[k] * 100,
+                                              *HUGE_NUMBERS]))
     return raw
 
 
@@ -70,11 +102,16 @@ def _check(raw: dict) -> None:
     try:
         result = scenario_mod.from_dict(raw, source="fuzz.toml")
     except ScenarioError as exc:
-        assert str(exc).startswith("fuzz.toml:")
+        msg = str(exc)
+        assert msg.startswith("fuzz.toml:")
+        # the user sees one line that cannot act on the terminal
+        assert not has_control(msg), msg
         return
     assert isinstance(result, scenario_mod.Scenario)
-    # a valid result must survive its own round trip
-    assert scenario_mod.loads(scenario_mod.dumps(result), source="fuzz.toml") == result
+    # a valid result must survive its own round trip: TOML that parses, and the same scenario read back
+    text = scenario_mod.dumps(result)
+    tomllib.loads(text)
+    assert scenario_mod.loads(text, source="fuzz.toml") == result
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
