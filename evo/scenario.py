@@ -294,6 +294,8 @@ def _number(value: Any, file: str, key: str) -> float:
         raise ScenarioError(file, key, "a finite number", value)
     if isinstance(value, float) and not math.isfinite(value):
         raise ScenarioError(file, key, "a finite number", value)
+    if isinstance(value, int):
+        _integer(value, file, key)
     if abs(value) > LIMITS["magnitude"]:
         raise ScenarioError(file, key, f"a number of magnitude at most {_MAGNITUDE} (the bound "
                             "LIMITS['magnitude'] in evo.scenario)", _show(value))
@@ -412,8 +414,8 @@ def _check_shape(raw: Mapping[str, Any], file: str) -> None:
     stack: list[tuple[Any, int, str]] = [(raw, 1, "")]
     while stack:
         node, depth, key = stack.pop()
-        if isinstance(node, int) and not isinstance(node, bool) and node.bit_length() > 64:
-            raise ScenarioError(file, key, "an integer that fits in 64 bits (|n| < 2**63)", _show(node))
+        if isinstance(node, int) and not isinstance(node, bool):
+            _integer(node, file, key)
         if isinstance(node, Mapping):
             items: Any = ((_join(key, str(k)), v) for k, v in node.items())
         elif isinstance(node, list | tuple):

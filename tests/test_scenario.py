@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from evo import operators
+from evo import names, operators
 from evo import scenario as scenario_mod
 from evo.errors import ScenarioError
 
@@ -94,3 +95,207 @@ def test_bad_scenarios_name_file_key_and_expectation(tiny_text: str, edit, key: 
 def test_missing_file_is_a_scenario_error(tmp_path: Path) -> None:
     with pytest.raises(ScenarioError, match="no such file"):
         scenario_mod.load(tmp_path / "nope.toml")
+
+
+# --------------------------------------------------------------------------------------------------------
+# names are data
+
+
+def _tiny_dict(tiny_text: str) -> dict:
+    return scenario_mod.to_dict(scenario_mod.loads(tiny_text, source="tiny.toml"))
+
+
+def _error(d: dict) -> ScenarioError:
+    with pytest.raises(ScenarioError) as info:
+        scenario_mod.from_dict(d, source="bad.toml")
+    assert "\n" not in str(info.value)
+    return info.value
+
+
+def test_the_shift_name_train_is_reserved(tiny_text: str) -> None:
+    d = _tiny_dict(tiny_text)
+    d["worlds"]["shift"] = {"train": d["worlds"]["shift"]["blue_doors"]}
+    err = _error(d)
+    assert err.key == "worlds.shift.train" and "other than 'train'" in err.expected
+
+
+def test_names_with_dots_stay_valid(tiny_text: str) -> None:
+    d = _tiny_dict(tiny_text)
+    d["worlds"]["shift"] = {"q0.5": d["worlds"]["shift"]["blue_doors"]}
+    d["scenario"]["name"] = "tiny.v2"
+    s = scenario_mod.from_dict(d, source="tiny.toml")
+    assert list(s.worlds.shift) == ["q0.5"] and s.name == "tiny.v2"
+
+
+@pytest.mark.parametrize("bad", ["", "a\x00b", "a\nb", "a\x1b[2J", "a\u202eb", "a\ufeffb", "a\x7f"])
+@pytest.mark.parametrize("where", ["scenario.name", "feature", "shift"])
+def test_names_without_control_characters(tiny_text: str, where: str, bad: str) -> None:
+    d = _tiny_dict(tiny_text)
+    if where == "scenario.name":
+        d["scenario"]["name"], key = bad, "scenario.name"
+    elif where == "feature":
+        d["scenario"]["features"][1], key = bad, "scenario.features[1]"  # "blue"
+        d["worlds"]["train"]["objects"][1]["features"] = {"gem": 1.0}
+        d["worlds"]["shift"]["blue_doors"]["objects"][0]["features"] = {"door": 1.0}
+    else:
+        d["worlds"]["shift"] = {bad: d["worlds"]["shift"]["blue_doors"]}
+        key = names.terminal(f"worlds.shift.{bad}")
+    err = _error(d)
+    assert err.key == key
+    assert not names.has_control(str(err))  # one line, nothing that acts on a terminal
+
+
+def test_a_scenario_name_that_makes_no_file_name_is_a_scenario_error(tiny_text: str) -> None:
+    d = _tiny_dict(tiny_text)
+    d["scenario"]["name"] = "x" * 500
+    err = _error(d)
+    assert err.key == "scenario.name" and "makes a file name" in err.expected
+
+
+def test_a_description_may_hold_newlines_and_tabs_only(tiny_text: str) -> None:
+    d = _tiny_dict(tiny_text)
+    d["scenario"]["description"] = "one\n\ttwo"
+    assert scenario_mod.from_dict(d).scenario.description == "one\n\ttwo"
+    for bad in ("nul\x00", "cr\r", "esc\x1b[0m", "bell\x07"):
+        d["scenario"]["description"] = bad
+        assert _error(d).key == "scenario.description"
+
+
+def test_unknown_keys_holding_newlines_give_one_escaped_line(tiny_text: str) -> None:
+    d = _tiny_dict(tiny_text)
+    d["evolution"]["pop\nulation\x1b[31m"] = 3
+    err = _error(d)
+    assert err.key == "evolution.pop\\nulation\\x1b[31m"
+
+
+# --------------------------------------------------------------------------------------------------------
+# bounds
+
+
+@pytest.mark.parametrize("value", [2**63, -(2**63) - 1, 2**70, 10**30, 10**400, 10**5000],
+                         ids=lambda v: f"{'-' if v < 0 else ''}{v.bit_length()}-bits")
+def test_integers_beyond_int64_are_scenario_errors(tiny_text: str, value: int) -> None:
+    for path in (("evolution", "population"), ("worlds", "train", "size"),
+                 ("base_objective", "payoff", "door"), ("evolution", "mutation", "sigma")):
+        d = _tiny_dict(tiny_text)
+        node = d
+        for p in path[:-1]:
+            node = node[p]
+        node[path[-1]] = [value, 6] if path[-1] == "size" else value
+        err = _error(d)
+        assert "fits in 64 bits" in err.expected, err
+
+
+def test_an_integer_of_thousands_of_digits_in_toml_is_a_scenario_error(tiny_text: str) -> None:
+    with pytest.raises(ScenarioError, match="valid TOML"):
+        scenario_mod.loads(_replace(tiny_text, "population = 24", "population = " + "9" * 5000))
+
+
+@pytest.mark.parametrize(("path", "value"), [
+    (("base_objective", "payoff", "door"), 1e7), (("base_objective", "step_cost"), 2e6),
+    (("agent", "init_sigma"), 1e300), (("agent", "planning_cost"), 1e9), (("agent", "complexity_cost"), 1e12),
+    (("agent", "perception_cost", "door"), 1e100), (("metrics", "reach_threshold"), 1e200),
+    (("evolution", "mutation", "sigma"), 1e300), (("evolution", "crossover", "alpha"), 2e6),
+])
+def test_floats_that_could_overflow_are_refused(tiny_text: str, path: tuple, value: float) -> None:
+    d = _tiny_dict(tiny_text)
+    node = d
+    for p in path[:-1]:
+        node = node[p]
+    node[path[-1]] = value
+    err = _error(d)
+    assert err.key == ".".join(path) and "magnitude at most 1e6" in err.expected
+
+
+@pytest.mark.parametrize(("key", "limit"), [("population", "population"), ("generations", "generations"),
+                                            ("worlds_per_generation", "worlds_per_generation"),
+                                            ("eval_worlds", "eval_worlds"), ("shift_sample", "shift_sample"),
+                                            ("checkpoint_every", "checkpoint_every")])
+def test_every_count_has_a_documented_bound(tiny_text: str, key: str, limit: str) -> None:
+    d = _tiny_dict(tiny_text)
+    d["evolution"][key] = scenario_mod.LIMITS[limit] + 1
+    err = _error(d)
+    assert err.key == f"evolution.{key}" and f"LIMITS[{limit!r}]" in err.expected
+
+
+def test_a_huge_layout_is_refused_before_anything_walks_it(tiny_text: str) -> None:
+    import time
+
+    d = _tiny_dict(tiny_text)
+    row = "#" + "." * 1498 + "#"
+    d["worlds"]["train"]["layout"] = ["#" * 1500, "#S" + "." * 1497 + "#", *[row] * 1497, "#" * 1500]
+    started = time.perf_counter()
+    err = _error(d)
+    assert time.perf_counter() - started < 2.0
+    assert err.key == "worlds.train.layout" and "between 3 and 64 rows" in err.expected
+
+
+def test_tournament_size_is_bounded_whatever_the_population(tiny_text: str) -> None:
+    d = _tiny_dict(tiny_text)
+    d["evolution"]["population"] = 100_000
+    d["evolution"]["lineage"] = "off"
+    d["evolution"]["selection"] = {"scheme": "tournament", "size": 50_000}
+    err = _error(d)
+    assert err.key == "evolution.selection.size" and "operator_count" in err.expected
+
+
+# --------------------------------------------------------------------------------------------------------
+# nesting
+
+
+@pytest.mark.parametrize("value", ["[" * 100_000 + "]" * 100_000, "{ a = " * 20_000 + "1" + " }" * 20_000,
+                                   "[" * 30 + "]" * 30])
+def test_deeply_nested_toml_is_a_scenario_error(tiny_text: str, value: str) -> None:
+    with pytest.raises(ScenarioError) as info:
+        scenario_mod.loads(tiny_text + f"\n[extra]\nx = {value}\n", source="deep.toml")
+    assert info.value.key == "" and "valid TOML" in info.value.expected
+    assert "nested too deeply" in str(info.value)
+
+
+def test_from_dict_refuses_deep_and_cyclic_tables(tiny_text: str) -> None:
+    deep: Any = 1
+    for _ in range(100_000):
+        deep = [deep]
+    d = _tiny_dict(tiny_text)
+    d["evolution"]["population"] = deep
+    assert "nested too deeply" in str(_error(d))
+    cyclic: dict = {}
+    cyclic["again"] = cyclic
+    d = _tiny_dict(tiny_text)
+    d["metrics"] = cyclic
+    assert "nested too deeply" in str(_error(d))
+
+
+# --------------------------------------------------------------------------------------------------------
+# memory
+
+
+def _red_door(**evolution: Any) -> dict:
+    d = scenario_mod.to_dict(scenario_mod.load(SCENARIOS[0].parent / "red_door.toml"))
+    d["evolution"].update(evolution)
+    return d
+
+
+def test_a_population_of_100_000_stays_valid() -> None:
+    s = scenario_mod.from_dict(_red_door(population=100_000))
+    assert scenario_mod.peak_memory(scenario_mod.memory_estimate(s)) <= scenario_mod.LIMITS["memory_bytes"]
+
+
+def test_a_run_that_needs_more_memory_than_the_cap_is_refused_with_the_keys_to_lower() -> None:
+    err = _error(_red_door(population=1_000_000, lineage="off"))
+    assert err.key == "evolution.population"
+    assert "GiB" in err.expected and "evolution.eval_worlds" in err.expected
+    assert str(err.got).startswith("about ") and str(err.got).endswith(" GiB")
+    err = _error(_red_door(population=10_000, lineage="full", generations=100_000))
+    assert err.key == "evolution.lineage"
+
+
+def test_the_memory_estimate_grows_with_what_a_run_allocates() -> None:
+    def peak(**evolution: Any) -> int:
+        return scenario_mod.peak_memory(scenario_mod.memory_estimate(scenario_mod.from_dict(
+            _red_door(**evolution))))
+
+    assert peak(population=2000) > peak(population=1000)
+    assert peak(eval_worlds=128) > peak(eval_worlds=64)
+    assert peak(generations=10_000) > peak(generations=100)
+    assert peak(lineage="full") > peak(lineage="pruned") > peak(lineage="off")
