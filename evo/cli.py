@@ -6,12 +6,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import tomllib
 from pathlib import Path
 from typing import Any
 
 from evo.errors import EvoError
 from evo.names import percent, terminal
+from evo.scenario import parse_toml
 
 EPILOG = """examples:
   evo list                                   shipped scenarios and what each shows
@@ -42,8 +42,8 @@ def _cmd_list(args: argparse.Namespace) -> int:
     rows = []
     for path in sorted(folder.glob("*.toml")):
         try:
-            info = tomllib.loads(path.read_text(encoding="utf-8")).get("scenario", {})
-        except (tomllib.TOMLDecodeError, OSError) as exc:
+            info = parse_toml(path.read_text(encoding="utf-8"), str(path)).get("scenario", {})
+        except (EvoError, OSError, UnicodeDecodeError) as exc:
             rows.append((path.stem, f"(unreadable: {exc})"))
             continue
         rows.append((path.stem, str(info.get("description", ""))))

@@ -65,7 +65,15 @@ def write_text(path: str | Path, text: str) -> None:
 
 
 def write_json(path: str | Path, data: Any) -> None:
-    write_text(path, json.dumps(data, indent=2, sort_keys=False, allow_nan=False) + "\n")
+    """Strict JSON (no NaN or Infinity, which other JSON readers refuse): a non-finite number is an
+    :class:`EvoError` naming the file, and nothing is written."""
+    try:
+        text = json.dumps(data, indent=2, sort_keys=False, allow_nan=False)
+    except ValueError as exc:
+        raise EvoError(f"{path}: cannot write a non-finite number as JSON ({exc}); the run produced an "
+                       "infinite or undefined value (genomes can grow without bound under weak selection)"
+                       ) from None
+    write_text(path, text + "\n")
 
 
 def read_json(path: str | Path) -> Any:

@@ -67,7 +67,6 @@ import sqlite3
 import sys
 import tempfile
 import time
-import tomllib
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -163,13 +162,7 @@ def load(path: str | Path) -> Sweep:
 
 def loads(text: str, source: str = "<string>", base_dir: str | Path = ".") -> Sweep:
     """Validate sweep TOML text; ``source`` names it in errors, ``base_dir`` anchors a relative ``base``."""
-    try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(source, "", "valid TOML", str(exc)) from None
-    except RecursionError:
-        raise ScenarioError(source, "", "valid TOML nested a few levels deep",
-                            "arrays or tables nested too deeply to read") from None
+    raw = scenario_mod.parse_toml(text, source)  # malformed, 4300-digit integers, too deep: one error
     try:
         return from_dict(raw, source, base_dir)
     except RecursionError:
@@ -239,14 +232,8 @@ def from_dict(raw: Mapping[str, Any], source: str = "<dict>", base_dir: str | Pa
         raise ScenarioError(f, "sweep.base", "an existing scenario file", str(base_path)) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ScenarioError(f, "sweep.base", "a readable scenario file", f"{base_path}: {exc}") from None
-    try:
-        base_table = tomllib.loads(base_text)
-        base_scenario = scenario_mod.from_dict(base_table, str(base_path))  # errors name the base file
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(str(base_path), "", "valid TOML", str(exc)) from None
-    except RecursionError:
-        raise ScenarioError(str(base_path), "", "valid TOML nested a few levels deep",
-                            "arrays or tables nested too deeply to read") from None
+    base_table = scenario_mod.parse_toml(base_text, str(base_path))
+    base_scenario = scenario_mod.from_dict(base_table, str(base_path))  # errors name the base file
     defaults = scenario_mod.to_dict(base_scenario)
 
     value_labels = [[_value_label(v) for v in combo] for combo in combos]
@@ -877,7 +864,7 @@ def execute(spec: Mapping[str, Any]) -> dict[str, Any]:
     started = time.perf_counter()
     run_dir = Path(spec["out"])
     try:
-        if checkpoint.exists(run_dir) and _same_text(run_dir / "scenario.toml", spec["scenario"]):
+        if checkpoint.exists(run_dir) and _same_scenario(run_dir / "scenario.toml", spec["scenario"]):
             # a run cut short (a killed worker or sweep) continues from its last checkpoint; the finished
             # files are byte-identical to an uninterrupted run's (evo.experiment.resume)
             try:
@@ -897,10 +884,18 @@ def execute(spec: Mapping[str, Any]) -> dict[str, Any]:
             "seconds": time.perf_counter() - started}
 
 
-def _same_text(path: Path, text: str) -> bool:
+def _same_scenario(path: Path, text: str) -> bool:
+    """Whether the resolved scenario written at ``path`` is the one ``text`` resolves to. Compared as
+    scenarios, not as text, so a run written by an older TOML writer still counts as the same."""
     try:
-        return path.read_text(encoding="utf-8") == text
-    except OSError:
+        written = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+    if written == text:
+        return True
+    try:
+        return scenario_mod.loads(written, "scenario.toml") == scenario_mod.loads(text, "scenario.toml")
+    except EvoError:
         return False
 
 
@@ -1032,11 +1027,9 @@ def is_done(run_dir: Path, scenario_text: str) -> bool:
         return False
     if not isinstance(meta, dict) or meta.get("status") != "done" or not (run_dir / "summary.json").is_file():
         return False
-    try:
-        written = (run_dir / "scenario.toml").read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
+    if not (run_dir / "scenario.toml").is_file():
         return False
-    if written != scenario_text:
+    if not _same_scenario(run_dir / "scenario.toml", scenario_text):
         raise EvoError(f"{run_dir} holds a finished run of a different scenario (the sweep file or its base "
                        "changed since); choose another --out or remove that directory")
     return True

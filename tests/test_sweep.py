@@ -153,7 +153,9 @@ BAD_SWEEPS = [
     ("override beyond int64", HEAD + ONE + "[grid]\n'evolution.generations'=[99999999999999999999]\n",
      "grid.evolution.generations[0]", "an integer that fits in 64 bits"),
     ("deeply nested TOML", HEAD + ONE + "[grid]\n'evolution.elitism'=" + "[" * 2000 + "]" * 2000 + "\n", "",
-     "valid TOML nested a few levels deep"),
+     "nested at most 16 deep"),
+    ("a 5000-digit integer", HEAD + ONE + "[grid]\n'evolution.elitism'=[" + "9" * 5000 + "]\n", "",
+     "valid TOML"),
 ]
 
 
@@ -182,6 +184,21 @@ def test_shipped_sweeps_validate() -> None:
 
 # --------------------------------------------------------------------------------------------------------
 # running, the index, resuming
+
+
+def test_a_run_written_by_an_older_toml_writer_still_counts_as_done(sweep_file: Path, tmp_path: Path) -> None:
+    """Finished runs are recognised by their resolved scenario, not its text: a scenario.toml laid out
+    differently (an older writer; comments) with the same values is the same run, and is not run again."""
+    out = tmp_path / "out"
+    sweep.run_sweep(sweep_file, out, backend="serial")
+    stamps = {}
+    for toml in (out / "runs").glob("*/seed-*/scenario.toml"):
+        toml.write_text("# written by an older evo\n" + toml.read_text().replace(" = ", "="))
+        stamps[toml] = (toml.parent / "summary.json").stat().st_mtime_ns
+    assert len(stamps) == 4
+    outcome = sweep.run_sweep(sweep_file, out, backend="serial")
+    assert (outcome.done, outcome.skipped) == (4, 4)
+    assert all((t.parent / "summary.json").stat().st_mtime_ns == ns for t, ns in stamps.items())
 
 
 def test_serial_sweep_writes_normal_runs_an_index_a_report_and_figures(sweep_file: Path, tmp_path: Path
