@@ -6,6 +6,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -570,6 +573,30 @@ class _TerminalSafe:
         return getattr(self._stream, name)
 
 
+@contextmanager
+def _glyph_note() -> Iterator[None]:
+    """Matplotlib warns once per figure and character when its font lacks a glyph (emoji, CJK names): say
+    it once, in one line, instead of a screenful of warnings; other warnings pass unchanged."""
+    missing: set[str] = set()
+    show = warnings.showwarning
+
+    def note(message: Warning | str, category: type[Warning], *rest: Any, **kw: Any) -> None:
+        text = str(message)
+        if text.startswith("Glyph ") and "missing from font" in text:
+            missing.add(text.split("(", 1)[-1].split(")", 1)[0])
+        else:
+            show(message, category, *rest, **kw)
+
+    warnings.showwarning = note
+    try:
+        yield
+    finally:
+        warnings.showwarning = show
+        if missing:
+            print(f"evo: note: the figures' font has no glyph for {', '.join(sorted(missing))} (drawn as "
+                  "boxes); a font that has them (e.g. Debian's fonts-noto) fixes it", file=sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -579,7 +606,8 @@ def main(argv: list[str] | None = None) -> int:
     stdout = sys.stdout
     sys.stdout = _TerminalSafe(stdout)
     try:
-        return int(args.func(args))
+        with _glyph_note():
+            return int(args.func(args))
     except EvoError as exc:
         print(f"evo: error: {terminal(exc)}", file=sys.stderr)
         return 2

@@ -1,11 +1,11 @@
 """Names are data, not paths: the one place where a user-given name (a scenario, sweep, shift, feature or
 metric name) becomes a file or directory name, and where names are made safe for a terminal.
 
-:func:`path_component` keeps Unicode letters and digits and a few harmless punctuation marks, and encodes
-every other character as ``%XX`` (``%uXXXX`` beyond one byte): path separators, ``..``, control characters,
-NUL and ``%`` itself can never reach the file system raw, and two different names never give the same
-component. :func:`terminal` escapes control characters (ESC, BEL, newlines) before a name is printed.
-Standard library only.
+:func:`path_component` keeps Unicode letters, digits, combining marks, symbols such as emoji and a few
+harmless punctuation marks, and encodes every other character as ``%XX`` (``%uXXXX`` beyond one byte): path
+separators, ``..``, control characters, NUL and ``%`` itself can never reach the file system raw, and two
+different names never give the same component. :func:`terminal` escapes control characters (ESC, BEL,
+newlines) before a name is printed. Standard library only.
 """
 
 from __future__ import annotations
@@ -33,7 +33,8 @@ def path_component(name: str, what: str = "name") -> str:
         raise EvoError(f"{what}: expected a non-empty name, got {name!r}")
     out = []
     for i, ch in enumerate(name):
-        printable = unicodedata.category(ch)[0] in "LN"
+        cat = unicodedata.category(ch)
+        printable = cat[0] in "LNM" or cat == "So"  # letters, digits, combining marks, emoji
         edge_space = ch == " " and i in (0, len(name) - 1)
         leading_dot = ch == "." and i == 0
         out.append(ch if (printable or ch in _KEEP) and not edge_space and not leading_dot else _encode(ch))

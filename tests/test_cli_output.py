@@ -60,3 +60,13 @@ def test_show_prints_one_agent_in_two_hundred_as_non_zero(tmp_path: Path, tiny_t
     assert cli.main(["show", str(out)]) == 0
     shown = capsys.readouterr().out
     assert "robust 0.5%" in shown and "pseudo 99.5%" in shown
+
+
+def test_missing_glyphs_are_one_note_not_a_screen_of_warnings(tmp_path: Path, tiny_text: str, capsys) -> None:
+    scen = tmp_path / "s.toml"
+    scen.write_text(tiny_text.replace('name = "tiny"', 'name = "tiny 🏁"').replace("generations = 6",
+                                                                                   "generations = 2"))
+    assert cli.main(["run", str(scen), "--out", str(tmp_path / "run"), "--quiet"]) == 0
+    err = capsys.readouterr().err
+    assert "UserWarning" not in err
+    assert err.count("evo: note: the figures' font has no glyph for \\N{CHEQUERED FLAG}") == 1
