@@ -90,8 +90,7 @@ def main(argv: list[str] | None = None) -> int:
                 out = Path(tmp) / f"{backend}-{workers}-{r}"
                 load[label].append(os.getloadavg()[0])
                 started = time.perf_counter()
-                outcome = sweep.run_sweep(plan, out, backend=backend, workers=workers,  # type: ignore[arg-type]
-                                          figures=False)
+                outcome = sweep.run_sweep(plan, out, backend=backend, workers=workers)  # type: ignore[arg-type]
                 seconds = time.perf_counter() - started
                 if outcome.failed:
                     raise SystemExit(f"{label}: runs failed: {outcome.failed}")

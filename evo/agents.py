@@ -34,7 +34,7 @@ from numpy.typing import NDArray
 from evo.worlds import STAY, WorldBatch
 
 if TYPE_CHECKING:
-    from evo.scenario import AgentConfig
+    from evo.schema import AgentConfig
 
 KINDS = ("mesa", "reflex", "hybrid")
 

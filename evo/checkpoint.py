@@ -23,7 +23,8 @@ import numpy as np
 from evo import agents, readback, results
 from evo import lineage as lineage_mod
 from evo.errors import EvoError
-from evo.evolution import STREAMS, EvolutionState, Streams
+from evo.evolution import STREAMS, Streams
+from evo.state import EvolutionState
 
 if TYPE_CHECKING:
     from evo.scenario import Scenario

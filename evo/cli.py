@@ -260,7 +260,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
 
     try:
         outcome = sweep.run_sweep(plan, args.out, backend=args.backend, workers=args.workers,
-                                  scheduler=args.scheduler, run_figures=args.run_figures, figures=False,
+                                  scheduler=args.scheduler, run_figures=args.run_figures,
                                   progress=progress)
     finally:
         if bar is not None:

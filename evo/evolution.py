@@ -24,6 +24,7 @@ from numpy.typing import NDArray
 from evo import agents, metrics, operators, worlds
 from evo.scenario import Scenario, WorldConfig
 from evo.simulate import Costs, Episodes, Payoffs, run_episodes
+from evo.state import Assessment, EvolutionState, Generation
 
 if TYPE_CHECKING:
     from evo.lineage import LineageStore
@@ -121,41 +122,6 @@ class Model:
     def evaluate(self, genomes: NDArray[np.float64], batch: worlds.WorldBatch,
                  record_paths: bool = False) -> Episodes:
         return run_episodes(self.decode(genomes), batch, self.base, self.costs, record_paths, self.true)
-
-
-@dataclass(frozen=True, eq=False)
-class EvolutionState:
-    """The population at the start of a generation: genomes (P, G), unique ids (P,), and the ids of each
-    individual's parents (P, 2; -1 where absent; two for crossover children)."""
-
-    generation: int
-    genomes: NDArray[np.float64]
-    ids: NDArray[np.int64]
-    parents: NDArray[np.int64]
-    next_id: int
-
-
-@dataclass(frozen=True, eq=False)
-class Generation:
-    """What one generation produced: its record (flat, JSON-able) and per-individual arrays. ``watched`` are
-    the rows evaluated under shift (the best, then the sample) and ``watched_assessment`` their result."""
-
-    record: dict[str, float]
-    fitness: NDArray[np.float64]
-    watched: NDArray[np.int64] | None = None
-    watched_assessment: Assessment | None = None
-
-
-@dataclass
-class Assessment:
-    """Every agent of a population, evaluated on fresh train and shift worlds (never selected on)."""
-
-    train_fitness: NDArray[np.float64]
-    shift_fitness: dict[str, NDArray[np.float64]]
-    shift_reached: dict[str, NDArray[np.float64]]
-    classes: NDArray[np.str_]
-    alignment: NDArray[np.float64] | None
-    optimizer: NDArray[np.bool_]
 
 
 def initial_state(model: Model, streams: Streams) -> EvolutionState:

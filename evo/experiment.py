@@ -25,11 +25,12 @@ from evo import checkpoint, results, rundir
 from evo import lineage as lineage_mod
 from evo import scenario as scenario_mod
 from evo.errors import EvoError
-from evo.evolution import Assessment, EvolutionState, Generation, Model, Stopped, Streams, assess, evolve
+from evo.evolution import Model, Stopped, Streams, assess, evolve
 from evo.metrics import CLASSES, class_fractions, spawn_counts
 from evo.names import path_component
 from evo.scenario import Scenario
 from evo.simulate import Episodes
+from evo.state import Assessment, EvolutionState, Generation
 from evo.worlds import WorldBatch
 
 log = logging.getLogger(__name__)

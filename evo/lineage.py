@@ -1,4 +1,5 @@
-"""Lineage: a bounded genealogy of a run, its analyses and its exports (DESIGN §6). numpy and networkx only.
+"""Lineage: a bounded genealogy of a run, its analyses and its exports (DESIGN §6). numpy only (networkx
+on demand, for :func:`to_networkx`).
 
 **Individuals and parents.** Every individual has a unique id. Its *first parent* is the individual the
 selection scheme picked, whose copy it began as; a crossover child also has a *second parent*, the mate
@@ -77,7 +78,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, cast
 from xml.sax.saxutils import escape, quoteattr
 
-import networkx as nx
 import numpy as np
 from numpy.typing import NDArray
 
@@ -86,8 +86,8 @@ from evo.errors import EvoError
 from evo.readback import Said, check_array, fail, lineage_table
 
 if TYPE_CHECKING:
-    from evo.evolution import EvolutionState, Generation
     from evo.scenario import AgentConfig, Scenario, WorldConfig
+    from evo.state import EvolutionState, Generation
 
 Mode = Literal["pruned", "full"]
 MODES = ("pruned", "full", "off")
@@ -1044,9 +1044,12 @@ def _edges(phy: Phylogeny) -> list[tuple[int, int, str]]:
     return out
 
 
-def to_networkx(phy: Phylogeny) -> nx.DiGraph:
-    """The phylogeny as a ``DiGraph``: one node per record (attributes: the CSV columns, ``generation``,
-    ``alive``), edges parent → child with ``role`` ``first`` or ``second`` (parents present only)."""
+def to_networkx(phy: Phylogeny) -> Any:
+    """The phylogeny as a networkx ``DiGraph``: one node per record (attributes: the CSV columns,
+    ``generation``, ``alive``), edges parent → child with ``role`` ``first`` or ``second`` (parents present
+    only). networkx is imported here, on demand: recording a lineage needs numpy only."""
+    import networkx as nx
+
     g = nx.DiGraph()
     cols = _node_columns(phy)
     for k, i in enumerate(phy.ids.tolist()):

@@ -34,7 +34,7 @@ from deap import base, tools
 from numpy.typing import ArrayLike
 
 from evo.errors import ScenarioError
-from evo.scenario import LIMITS, OperatorConfig
+from evo.schema import LIMITS, OperatorConfig
 
 _LOCK = threading.RLock()
 

@@ -41,7 +41,8 @@ one row per planned run — its parameters as columns named by their dotted keys
 (``pending``, ``done``, ``failed``), the headline numbers of ``summary.json`` (:data:`METRICS`), wall time —
 and table ``meta`` the plan (name, swept keys, cells, seeds) as JSON. :func:`report_table` prints means with
 95 % intervals per cell (:mod:`evo.stats`: Student t for fitness, clipped to the range for fractions,
-cosines and generation counts); :mod:`evo.sweep_plots` draws the comparison figures.
+cosines and generation counts); :mod:`evo.sweep_plots` draws the comparison figures from the index (this
+module never draws).
 
 **Bounds and names.** A sweep has at most :data:`MAX_SEEDS` seeds and :data:`MAX_RUNS` runs (cells × seeds);
 seeds and integer override values must fit a signed 64-bit integer (the index stores them as SQLite
@@ -1053,9 +1054,10 @@ def _exclusive(path: Path) -> Iterator[None]:
 
 def run_sweep(sweep: Sweep | str | Path, out: str | Path | None = None, *, backend: Backend = "processes",
               workers: int | None = None, scheduler: str | None = None, run_figures: bool = False,
-              figures: bool = True, progress: Callable[[Progress], None] | None = None) -> SweepOutcome:
-    """Run every (cell, seed) of ``sweep`` not yet done in ``out`` (default ``results/<sweep name>``), index
-    each as it finishes, then draw the comparison figures. ``run_figures`` also draws each run's figures."""
+              progress: Callable[[Progress], None] | None = None) -> SweepOutcome:
+    """Run every (cell, seed) of ``sweep`` not yet done in ``out`` (default ``results/<sweep name>``) and
+    index each as it finishes. ``run_figures`` also draws each run's figures; the comparison figures are
+    drawn from the index by :func:`evo.sweep_plots.make_all` (a sweep writes data and never draws)."""
     if not isinstance(sweep, Sweep):
         sweep = load(sweep)
     if backend not in _BACKENDS:
@@ -1075,10 +1077,6 @@ def run_sweep(sweep: Sweep | str | Path, out: str | Path | None = None, *, backe
             outcome = _run_plan(sweep, path, index, backend, workers, scheduler, run_figures, progress)
         finally:
             index.close()
-        if figures:
-            from evo import sweep_plots
-
-            outcome.figures = sweep_plots.make_all(path)
     outcome.seconds = time.perf_counter() - started
     return outcome
 

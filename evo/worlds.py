@@ -27,7 +27,7 @@ from numpy.typing import NDArray
 from evo.errors import EvoError
 
 if TYPE_CHECKING:
-    from evo.scenario import WorldConfig
+    from evo.schema import WorldConfig
 
 #: Moves, in the order agents score them: north, east, south, west, stay.
 ACTIONS = ("N", "E", "S", "W", "stay")

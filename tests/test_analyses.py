@@ -102,7 +102,7 @@ def tiny_dial(tmp_path: Path, tiny_text: str) -> Path:
     (tmp_path / "tiny.toml").write_text(tiny_text)
     (tmp_path / "dial.toml").write_text(DIAL)
     out = tmp_path / "out"
-    sweep.run_sweep(tmp_path / "dial.toml", out, backend="serial", figures=False)
+    sweep.run_sweep(tmp_path / "dial.toml", out, backend="serial")
     return out
 
 
@@ -209,7 +209,7 @@ def test_diversity_and_preference_refuse_a_sweep_that_never_varies_q(tmp_path: P
     (tmp_path / "tiny.toml").write_text(tiny_text)
     (tmp_path / "no_dial.toml").write_text(NO_DIAL)
     out = tmp_path / "out"
-    sweep.run_sweep(tmp_path / "no_dial.toml", out, backend="serial", figures=False)
+    sweep.run_sweep(tmp_path / "no_dial.toml", out, backend="serial")
     for analysis in ("diversity", "preference"):
         capsys.readouterr()
         assert cli.main(["analyze", analysis, str(out), "--no-figures"]) == 2
@@ -247,7 +247,7 @@ def test_a_small_diversity_fraction_makes_champions_robust(tmp_path: Path) -> No
                         keys=dial.keys, fixed=dial.fixed, cells=tuple(keep), seeds=tuple(range(10)),
                         labels=dial.labels)
     out = tmp_path / "dial"
-    sweep.run_sweep(small, out, backend="processes", workers=2, figures=False)
+    sweep.run_sweep(small, out, backend="processes", workers=2)
     table = {round(t["q"], 2): t for t in analyses.diversity_table(analyses.diversity_rows(out))}
     assert table[0.0]["runs"] == 10 and table[0.05]["runs"] == 10
     assert table[0.0]["champions_robust"] <= 3

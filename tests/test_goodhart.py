@@ -193,7 +193,7 @@ def test_evolve_and_evaluate_gives_the_numbers_of_a_run(tmp_path: Path) -> None:
     """The slow tests' file-free runs measure what `evo run` writes in summary.json, bit for bit."""
     s = scenario.load(ROOT / "scenarios" / "goodhart_vault.toml")
     s = dataclasses.replace(s, evolution=dataclasses.replace(s.evolution, generations=3, population=20))
-    summary = experiment.run(s, seed=4, out=tmp_path / "run", figures=False).summary
+    summary = experiment.run(s, seed=4, out=tmp_path / "run").summary
     _, genomes, _, ep = experiment.evolve_and_evaluate(s, 4)
     assert ep.true_fitness is not None and genomes.shape[0] == 20
     assert summary["train"]["base_fitness"]["mean"] == float(ep.fitness.mean())
@@ -217,7 +217,7 @@ def _sweep_then_analyze(tmp_path: Path, capsys: pytest.CaptureFixture[str], base
     base_path = (ROOT / "scenarios" / f"{base}.toml").as_posix()
     path.write_text(f'[sweep]\nname = "small"\nbase = "{base_path}"\n{body}', encoding="utf-8")
     out = tmp_path / "sweep"
-    assert not sweep.run_sweep(path, out, backend="serial", figures=False).failed
+    assert not sweep.run_sweep(path, out, backend="serial").failed
     capsys.readouterr()
     assert cli.main(["analyze", analysis, str(out)]) == 0
     return out, capsys.readouterr().out

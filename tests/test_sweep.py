@@ -21,7 +21,7 @@ from deap import base, tools
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from evo import cli, experiment, operators, sweep
+from evo import cli, experiment, operators, sweep, sweep_plots
 from evo import scenario as scenario_mod
 from evo.errors import ScenarioError
 from evo.evolution import Model, Streams, initial_state, step
@@ -219,7 +219,7 @@ def test_serial_sweep_writes_normal_runs_an_index_a_report_and_figures(sweep_fil
         assert r["wall_time_s"] > 0
     # a sweep run is the same as running its cell's scenario directly
     s = sweep.load(sweep_file)
-    direct = experiment.run(s.cells[1].scenario, seed=1, out=tmp_path / "direct", figures=False)
+    direct = experiment.run(s.cells[1].scenario, seed=1, out=tmp_path / "direct")
     swept = json.loads((out / "runs/size=4/seed-1/summary.json").read_text())
     assert {k: v for k, v in swept.items() if k != "wall_time_s"} == \
         {k: v for k, v in direct.summary.items() if k != "wall_time_s"}
@@ -227,14 +227,16 @@ def test_serial_sweep_writes_normal_runs_an_index_a_report_and_figures(sweep_fil
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     table = sweep.report_table(out)
     assert "4/4 runs done" in table and "size=1" in table and "size=4" in table and "[" in table
+    assert not outcome.figures and not (out / "figures").exists()  # a sweep writes data; plots draw
+    figures = sweep_plots.make_all(out)
     expected_figures = {"summary", "train_fitness", "shift_fitness", "pseudo_fraction", "alignment"}
-    assert expected_figures <= set(outcome.figures)
-    assert all(p.stat().st_size > 10_000 for p in outcome.figures.values())
+    assert expected_figures <= set(figures)
+    assert all(p.stat().st_size > 10_000 for p in figures.values())
 
 
 def test_rerun_skips_finished_runs_and_redoes_unfinished_ones(sweep_file: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
-    sweep.run_sweep(sweep_file, out, backend="serial", figures=False)
+    sweep.run_sweep(sweep_file, out, backend="serial")
     before = {p: p.stat().st_mtime_ns for p in (out / "runs").glob("*/seed-*/summary.json")}
     # one run stopped half-way (its summary.json was written, meta.json still says running), one vanished
     half = out / "runs/size=4/seed-0"
@@ -244,7 +246,7 @@ def test_rerun_skips_finished_runs_and_redoes_unfinished_ones(sweep_file: Path, 
     for p in sorted(gone.rglob("*"), reverse=True):
         p.rmdir() if p.is_dir() else p.unlink()
     gone.rmdir()
-    outcome = sweep.run_sweep(sweep_file, out, backend="serial", figures=False)
+    outcome = sweep.run_sweep(sweep_file, out, backend="serial")
     assert (outcome.done, outcome.skipped) == (4, 2)
     after = {p: p.stat().st_mtime_ns for p in (out / "runs").glob("*/seed-*/summary.json")}
     redone = {p.parent.relative_to(out / "runs").as_posix() for p in after if before.get(p) != after[p]}
@@ -256,17 +258,17 @@ def test_rerun_skips_finished_runs_and_redoes_unfinished_ones(sweep_file: Path, 
 
 def test_a_changed_sweep_never_mixes_with_old_runs(sweep_file: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
-    sweep.run_sweep(sweep_file, out, backend="serial", figures=False)
+    sweep.run_sweep(sweep_file, out, backend="serial")
     sweep_file.write_text(SWEEP.replace('"evolution.generations" = 4', '"evolution.generations" = 5'))
     with pytest.raises(sweep.EvoError, match="different scenario"):
-        sweep.run_sweep(sweep_file, out, backend="serial", figures=False)
+        sweep.run_sweep(sweep_file, out, backend="serial")
 
 
 def test_processes_and_dask_give_identical_runs(sweep_file: Path, tmp_path: Path) -> None:
     pytest.importorskip("distributed")
     a, b = tmp_path / "processes", tmp_path / "dask"
-    assert not sweep.run_sweep(sweep_file, a, backend="processes", workers=2, figures=False).failed
-    assert not sweep.run_sweep(sweep_file, b, backend="dask", workers=2, figures=False).failed
+    assert not sweep.run_sweep(sweep_file, a, backend="processes", workers=2).failed
+    assert not sweep.run_sweep(sweep_file, b, backend="dask", workers=2).failed
     sa, sb = sweep.run_summaries(a), sweep.run_summaries(b)
     assert len(sa) == 4 and sa == sb
     for rid in sa:
@@ -350,7 +352,7 @@ def test_sigkill_mid_sweep_then_rerun_finishes_each_run_once(tmp_path: Path, tin
     assert resumed_runs
     for r in resumed_runs:
         fresh = experiment.run(cells[r["run_id"].split("/")[0]].scenario, seed=r["seed"],
-                               out=tmp_path / "fresh" / r["run_id"], figures=False).summary
+                               out=tmp_path / "fresh" / r["run_id"]).summary
         resumed = json.loads((out / r["path"] / "summary.json").read_text())
         assert {k: v for k, v in resumed.items() if k != "wall_time_s"} == \
             {k: v for k, v in fresh.items() if k != "wall_time_s"}
@@ -383,7 +385,7 @@ def _small_sweep(tmp_path: Path, tiny_text: str, out: Path, head: str = 'name = 
     (tmp_path / "tiny.toml").write_text(tiny_text, encoding="utf-8")
     path = tmp_path / "small.toml"
     path.write_text(f'[sweep]\n{head}base = "tiny.toml"\n{body}', encoding="utf-8")
-    outcome = sweep.run_sweep(path, out, backend="serial", figures=False)
+    outcome = sweep.run_sweep(path, out, backend="serial")
     assert not outcome.failed
     return out
 
@@ -409,7 +411,7 @@ def test_a_unicode_sweep_writes_a_sweep_toml_that_reads_back_equal(
     plan = sweep.load(plan_path)
     assert sweep.default_out(plan, tmp_path) == tmp_path / path_component(name)
     out = sweep.default_out(plan, tmp_path)
-    assert not sweep.run_sweep(plan, out, backend="serial", figures=False).failed
+    assert not sweep.run_sweep(plan, out, backend="serial").failed
     record = tomllib.loads((out / "sweep.toml").read_text(encoding="utf-8"))["sweep"]
     assert record == {"name": name, "description": description, "source": str(plan_path),
                       "base": plan.base, "seeds": [0], "params": ["scenario.description"],
@@ -548,7 +550,7 @@ def test_a_finished_run_whose_summary_cannot_be_read_back_is_run_again(tmp_path:
     (run / "summary.json").write_text('{"train": "cut short', encoding="utf-8")
     with sqlite3.connect(out / "index.sqlite") as db:  # as if the sweep died before indexing it
         db.execute("UPDATE runs SET status = 'pending'")
-    outcome = sweep.run_sweep(tmp_path / "small.toml", out, backend="serial", figures=False)
+    outcome = sweep.run_sweep(tmp_path / "small.toml", out, backend="serial")
     assert (outcome.done, outcome.skipped, outcome.failed) == (1, 0, {})
     assert json.loads((run / "summary.json").read_text())["scenario"] == "tiny"
 
@@ -782,9 +784,9 @@ def test_bad_replacement_settings_are_scenario_errors(tiny_text: str, evolution:
 
 def test_lexicase_run_is_reproducible_and_differs_from_tournament(tiny_text: str, tmp_path: Path) -> None:
     lex = _scenario(tiny_text, 'selection = { scheme = "lexicase" }')
-    a = experiment.run(lex, seed=4, out=tmp_path / "a", figures=False).summary
-    b = experiment.run(lex, seed=4, out=tmp_path / "b", figures=False).summary
-    c = experiment.run(_scenario(tiny_text, ""), seed=4, out=tmp_path / "c", figures=False).summary
+    a = experiment.run(lex, seed=4, out=tmp_path / "a").summary
+    b = experiment.run(lex, seed=4, out=tmp_path / "b").summary
+    c = experiment.run(_scenario(tiny_text, ""), seed=4, out=tmp_path / "c").summary
     for d in (a, b, c):
         d.pop("wall_time_s")
     assert a == b and a["champion"]["genome"] != c["champion"]["genome"]
@@ -797,7 +799,7 @@ def test_two_swept_parameters_draw_heat_maps(tmp_path: Path, tiny_text: str) -> 
                     '[fixed]\n"evolution.generations" = 2\n'
                     '[grid]\n"evolution.selection.size" = [1, 3]\n"evolution.mutation.sigma" = [0.1, 0.3]\n')
     outcome = sweep.run_sweep(path, tmp_path / "out", backend="serial")
-    assert outcome.done == 4 and outcome.figures["summary"].stat().st_size > 10_000
+    assert outcome.done == 4 and sweep_plots.make_all(tmp_path / "out")["summary"].stat().st_size > 10_000
     meta, rows = sweep.read_index(tmp_path / "out")
     assert meta["params"] == ["evolution.selection.size", "evolution.mutation.sigma"]
     assert sorted((r["evolution.selection.size"], r["evolution.mutation.sigma"]) for r in rows) == [
