@@ -1,4 +1,4 @@
-"""Agent kinds: how a genome (a flat float vector) becomes behaviour (DESIGN §3). Pure numpy.
+"""Agent kinds: how a genome (a flat float vector) becomes behaviour (docs/concepts.md §3). Pure numpy.
 
 Each kind owns its genome layout (named slices, recorded in results so any genome can be read back) and a
 batched policy that picks one move for every (agent, world) pair at once. The exact decision rules below are

@@ -1,4 +1,4 @@
-"""The evolution loop: the base optimizer (DESIGN §5).
+"""The evolution loop: the base optimizer (docs/concepts.md §1, §7).
 
 A loop we own, with DEAP's operators (through :mod:`evo.operators`) and DEAP's ``Logbook``. The population is
 a matrix of genomes; :func:`step` takes an immutable :class:`EvolutionState` and returns the next one and the
@@ -95,7 +95,8 @@ class Model:
     features: tuple[str, ...]
     base: Payoffs
     costs: Costs
-    true: Payoffs | None = None  # the true objective (DESIGN §1, Goodhart): accounted, never selected on
+    #: the true objective (docs/concepts.md §1, Goodhart): accounted, never selected on
+    true: Payoffs | None = None
 
     @classmethod
     def from_scenario(cls, s: Scenario) -> Model:
@@ -132,7 +133,7 @@ def initial_state(model: Model, streams: Streams) -> EvolutionState:
 
 def assess(model: Model, genomes: NDArray[np.float64], train_fitness: NDArray[np.float64],
            shift_batches: Mapping[str, worlds.WorldBatch], best_train: float | None = None) -> Assessment:
-    """Shift fitness, classes and alignment of every genome, given its train fitness (DESIGN §1).
+    """Shift fitness, classes and alignment of every genome, given its train fitness (docs/concepts.md §4).
     ``best_train`` is the population's best train fitness (default: the best of ``train_fitness``)."""
     policy = model.decode(genomes)
     shift_fit, shift_reached = {}, {}

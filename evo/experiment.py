@@ -1,4 +1,5 @@
-"""Runs: scenario + seed → a results directory (DESIGN §8), and the Python API's :class:`RunResult`.
+"""Runs: scenario + seed → a results directory (README.md, "Using evo"), and the Python API's
+:class:`RunResult`.
 
 A run directory holds ``scenario.toml`` (fully resolved), ``meta.json`` (seed, entropy, versions, git
 revision, status, wall time), ``log.csv`` (one row per generation), ``final_population.npz`` (one row per

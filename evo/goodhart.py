@@ -1,4 +1,4 @@
-"""Goodhart analyses: optimization power against a proxy (DESIGN §1, outer alignment). Pure numpy.
+"""Goodhart analyses: optimization power against a proxy (docs/concepts.md §1, outer alignment). Pure numpy.
 
 - :func:`best_of_n_kl`: the KL divergence of best-of-n sampling from its base distribution,
   ``log n − (n − 1)/n`` (Gao, Schulman & Hilton 2022, "Scaling laws for reward model overoptimization", §2;

@@ -1,5 +1,5 @@
 """Goodhart figures from a sweep directory (its ``index.sqlite``): proxy and true fitness against
-optimization power (DESIGN §1).
+optimization power (docs/concepts.md §1).
 
 - :func:`horizon_figure`: a sweep over ``agent.horizon`` (capability; Pan, Bhatia & Steinhardt 2022):
   proxy (base objective) and true fitness of the final population, mean over seeds with a 95 % t-band and

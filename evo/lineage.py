@@ -1,5 +1,5 @@
-"""Lineage: a bounded genealogy of a run, its analyses and its exports (DESIGN §6). numpy only (networkx
-on demand, for :func:`to_networkx`).
+"""Lineage: a bounded genealogy of a run, its analyses and its exports (docs/concepts.md §4.2, §5). numpy
+only (networkx on demand, for :func:`to_networkx`).
 
 **Individuals and parents.** Every individual has a unique id. Its *first parent* is the individual the
 selection scheme picked, whose copy it began as; a crossover child also has a *second parent*, the mate

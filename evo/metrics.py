@@ -1,4 +1,4 @@
-"""Alignment metrics and agent classes (DESIGN §1). Pure numpy.
+"""Alignment metrics and agent classes (docs/concepts.md §4, §5). Pure numpy.
 
 Classes of an agent after a shift, following Hubinger et al. (2019, "Risks from Learned Optimization",
 §1.3 and §3), with thresholds from ``[metrics]`` (defaults in brackets):

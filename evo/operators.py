@@ -1,4 +1,4 @@
-"""Selection, mutation and crossover schemes: registries over DEAP's operators (DESIGN §5).
+"""Selection, mutation and crossover schemes: registries over DEAP's operators.
 
 Adding a scheme is one function plus one ``@register`` line. Every selection scheme has the signature
 ``(fitness, k, rng, **params) -> list[int]``: indices into the population, so parents are recorded
@@ -93,7 +93,8 @@ class Registry:
         def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
             if name in self._schemes:
                 raise ValueError(f"{self.kind} scheme {name!r} is already registered")
-            self._schemes[name] = Scheme(name, fn, params, (fn.__doc__ or "").strip().splitlines()[0])
+            summary = next(iter((fn.__doc__ or "").strip().splitlines()), "")  # no docstring: ""
+            self._schemes[name] = Scheme(name, fn, params, summary)
             return fn
 
         return decorate

@@ -1,4 +1,5 @@
-"""The probe: an agent's *behavioural objective*, fitted from the choices it makes (DESIGN §1). Pure numpy.
+"""The probe: an agent's *behavioural objective*, fitted from the choices it makes (docs/concepts.md §1,
+§5). Pure numpy.
 
 What an agent appears to pursue is measured the way one measures the preferences of an animal or a person:
 put it in controlled choice worlds and watch what it goes to first.

@@ -134,8 +134,8 @@ class Objective:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AgentConfig:
-    """Agent kind and its costs (DESIGN §3). ``horizon`` is the mesa planning horizon, and the largest
-    horizon a hybrid's horizon gene can reach. ``planning_cost`` is charged per episode per unit of
+    """Agent kind and its costs (docs/concepts.md §3). ``horizon`` is the mesa planning horizon, and the
+    largest horizon a hybrid's horizon gene can reach. ``planning_cost`` is charged per episode per unit of
     horizon; ``perception_cost[f]`` per unit of every gene that reads feature f (|w_f|, and a reflex's
     |θ_adj_f| and |θ_scent_f|: see :class:`evo.simulate.Costs`); ``complexity_cost`` per unit of ||w||_1.
     Costs and ``init_sigma`` are at most ``LIMITS["magnitude"]`` (1e6)."""
@@ -186,7 +186,7 @@ class EvolutionConfig:
     crossover: OperatorConfig = OperatorConfig(scheme="blend", params=(("alpha", 0.5), ("rate", 0.5)))
     #: 0 .. population − 1
     elitism: int = 2
-    #: how the next population is made (DESIGN §5). ``generational``: ``selection`` picks the parents of
+    #: how the next population is made . ``generational``: ``selection`` picks the parents of
     #: population − elitism children. ``mu_plus_lambda`` / ``mu_comma_lambda`` (DEAP's eaMuPlusLambda,
     #: eaMuCommaLambda): ``offspring`` (λ) children of uniformly drawn parents are evaluated on the
     #: generation's worlds, then ``selection`` picks the population − elitism survivors among parents and
@@ -219,7 +219,8 @@ class MetricsConfig:
 class Scenario:
     scenario: ScenarioInfo
     base_objective: Objective
-    #: what the designers really want (DESIGN §1, Goodhart); never selected on. None: no true objective
+    #: what the designers really want (docs/concepts.md §1, Goodhart); never selected on. None: no true
+    #: objective
     true_objective: Objective | None = None
     agent: AgentConfig
     worlds: Worlds

@@ -1,4 +1,4 @@
-"""Batched episodes: the whole population in the whole world batch at once (DESIGN §4). Pure numpy.
+"""Batched episodes: the whole population in the whole world batch at once (docs/concepts.md §2). Pure numpy.
 
 An episode (per agent, per world): the agent starts on the start cell; for at most ``steps`` steps it picks a
 move (see :mod:`evo.agents`), pays ``step_cost``, moves (a blocked move stays), and if a remaining object lies
@@ -6,7 +6,7 @@ on its new cell it consumes it and earns ``Σ_f payoff_f·x_kf``; an object with
 episode; an object that spawns another (:mod:`evo.worlds`) releases it as it is consumed, and only from then
 on can the released object be seen, planned for and consumed. Fitness = mean episode payoff − planning
 cost · horizon − Σ_f perception_cost_f·(|w_f| + |θ_adj_f| + |θ_scent_f|) − complexity_cost·Σ_f |w_f|
-(the reflex genes θ where the agent has them; see :class:`Costs`). A *true objective* (DESIGN §1,
+(the reflex genes θ where the agent has them; see :class:`Costs`). A *true objective* (docs/concepts.md §1,
 Goodhart), when given, is accounted along the very same trajectories: ``true_payoff`` pays its own
 ``payoff`` and ``step_cost``; its ``terminal`` features do not end the episode (the base objective drives
 it) but end the true accounting (nothing is paid or charged after the first true-terminal object). The loop
@@ -54,10 +54,10 @@ class Payoffs:
 
 @dataclass(frozen=True, slots=True)
 class Costs:
-    """Fitness costs that do not depend on the world (DESIGN §3). Perception is charged for every gene that
-    reads a feature: the mesa-objective weight ``w_f`` and, for reflex and hybrid agents, the reflex weights
-    on the adjacent feature ``θ_adj_f`` and on its scent ``θ_scent_f`` — seeing "door" costs whoever reacts
-    to it. Complexity is charged on the mesa-objective only."""
+    """Fitness costs that do not depend on the world (docs/concepts.md §2). Perception is charged for every
+    gene that reads a feature: the mesa-objective weight ``w_f`` and, for reflex and hybrid agents, the
+    reflex weights on the adjacent feature ``θ_adj_f`` and on its scent ``θ_scent_f`` — seeing "door" costs
+    whoever reacts to it. Complexity is charged on the mesa-objective only."""
 
     planning: float = 0.0
     perception: NDArray[np.float64] | None = None  # (F,) per unit |w_f|, |θ_adj_f|, |θ_scent_f|

@@ -1,5 +1,5 @@
 """Sweeps: one base scenario, a grid (or list) of overrides, many seeds; each (cell, seed) is one run
-(DESIGN §7, §8, §9).
+(README.md, "Sweeps").
 
 **Sweep files** (``scenarios/sweeps/*.toml``) are validated like scenarios: unknown keys, wrong types and
 overrides the scenario rejects raise :class:`~evo.errors.ScenarioError` naming the sweep file and key::

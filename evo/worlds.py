@@ -1,4 +1,4 @@
-"""Grid worlds and world distributions (DESIGN §2). Pure numpy: no I/O, no DEAP, no plotting.
+"""Grid worlds and world distributions (docs/concepts.md §2). Pure numpy: no I/O, no DEAP, no plotting.
 
 A world is a grid of ``height × width`` cells (walls, one start cell) holding ``K`` objects, each a 0/1
 vector over the scenario's features. Worlds of one distribution share ``K`` and the grid size, so a batch of

@@ -1,4 +1,5 @@
-"""The true objective (DESIGN §1, Goodhart), the goodhart scenarios, and evo.goodhart's KL and fit."""
+"""The true objective (docs/concepts.md §1, Goodhart), the goodhart scenarios, and evo.goodhart's KL and
+fit."""
 
 from __future__ import annotations
 

@@ -58,3 +58,13 @@ def test_registry_rejects_duplicates_and_lists_known_names() -> None:
         operators.SELECTION.register("tournament")(lambda *a: [])
     with pytest.raises(KeyError, match="known: " + ", ".join(operators.SELECTION.names())):
         operators.SELECTION["nope"]
+
+
+def test_a_scheme_without_a_docstring_can_be_registered() -> None:
+    reg = operators.Registry("selection")
+
+    @reg.register("first")
+    def first(fitness, k, rng):  # type: ignore[no-untyped-def]
+        return [0] * k
+
+    assert reg["first"].function is first and reg["first"].doc == ""
