@@ -92,14 +92,7 @@ def key_name(*parts: object) -> str:
 def read_json_object(path: str | Path) -> dict[str, Any]:
     """A JSON file whose top level is an object (NaN and Infinity parse, so the schema names their key)."""
     path = Path(path)
-    try:
-        text = path.read_bytes().decode("utf-8")
-    except FileNotFoundError:
-        raise EvoError(f"{path}: no such file") from None
-    except UnicodeDecodeError as exc:
-        raise EvoError(f"{path}: not valid JSON (not UTF-8 text: {exc.reason} at byte {exc.start})") from None
-    except OSError as exc:
-        raise EvoError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    text = read_text(path, kind="JSON")
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -417,14 +410,16 @@ _INT_RE = re.compile(r"-?[0-9]+")
 _FLOAT_RE = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 
 
-def read_text(path: str | Path) -> str:
+def read_text(path: str | Path, kind: str = "") -> str:
+    """The UTF-8 text of ``path``, or one EvoError; ``kind`` (e.g. "JSON") names the format expected."""
     path = Path(path)
     try:
         return path.read_bytes().decode("utf-8")
     except FileNotFoundError:
         raise EvoError(f"{path}: no such file") from None
     except UnicodeDecodeError as exc:
-        raise EvoError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+        what = f"not valid {kind} (not UTF-8 text: " if kind else "not UTF-8 text ("
+        raise EvoError(f"{path}: {what}{exc.reason} at byte {exc.start})") from None
     except OSError as exc:
         raise EvoError(f"{path}: cannot be read ({exc.strerror or exc})") from None
 

@@ -60,6 +60,24 @@ eval_worlds = 8
 """
 
 
+def interrupted_run(scenario: object, seed: int, out: object, *, stop_at_question: int) -> int:
+    """Run ``scenario`` into ``out`` until the loop asks "stop?" for the ``stop_at_question``-th time and
+    hears yes (as after Ctrl-C): it checkpoints and records ``interrupted``. Returns the generation the run
+    stopped before."""
+    from evo.evolution import Stopped
+    from evo.experiment import run
+
+    asked = {"n": 0}
+
+    def stop() -> bool:
+        asked["n"] += 1
+        return asked["n"] >= stop_at_question
+
+    with pytest.raises(Stopped) as info:
+        run(scenario, seed=seed, out=out, figures=False, should_stop=stop)  # type: ignore[arg-type]
+    return info.value.generation
+
+
 @pytest.fixture
 def rng() -> np.random.Generator:
     return np.random.default_rng(12345)

@@ -17,11 +17,11 @@ from typing import Any
 
 import numpy as np
 import pytest
+from conftest import interrupted_run
 
 from evo import checkpoint, cli, experiment, lineage, readback, results
 from evo import scenario as scenario_mod
 from evo.errors import EvoError
-from evo.evolution import Stopped
 
 CORPUS_DIR = Path(__file__).resolve().parent / "data" / "bad_results"
 CORPUS = sorted(p.parent for p in CORPUS_DIR.glob("*/expected.txt") if p.parent.name != "sweeps")
@@ -285,15 +285,7 @@ def interrupted(tmp_path_factory) -> Path:
 
     text = TINY.replace("generations = 6", "generations = 12\ncheckpoint_every = 3")
     out = tmp_path_factory.mktemp("checkpoint") / "cut"
-    calls = {"n": 0}
-
-    def stop() -> bool:
-        calls["n"] += 1
-        return calls["n"] >= 4
-
-    with pytest.raises(Stopped):
-        experiment.run(scenario_mod.loads(text, source="tiny.toml"), seed=1, out=out, figures=False,
-                       should_stop=stop)
+    interrupted_run(scenario_mod.loads(text, source="tiny.toml"), 1, out, stop_at_question=4)
     return out
 
 
@@ -447,15 +439,7 @@ def test_checkpoint_of_a_run_without_lineage_is_validated_too(tmp_path: Path) ->
 
     text = TINY.replace("generations = 6", 'generations = 9\ncheckpoint_every = 3\nlineage = "off"')
     src = tmp_path / "src"
-    calls = {"n": 0}
-
-    def stop() -> bool:
-        calls["n"] += 1
-        return calls["n"] >= 4
-
-    with pytest.raises(Stopped):
-        experiment.run(scenario_mod.loads(text, source="tiny.toml"), seed=2, out=src, figures=False,
-                       should_stop=stop)
+    interrupted_run(scenario_mod.loads(text, source="tiny.toml"), 2, src, stop_at_question=4)
     out = _craft(src, tmp_path / "a", arrays_edit=_rows(3))
     with pytest.raises(EvoError, match=r"member 'genomes': expected shape \(24, 4\)"):
         experiment.resume(out, figures=False)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import interrupted_run
 
 from evo import checkpoint, cli, results
 from evo.errors import EvoError
@@ -42,17 +43,7 @@ def _same_results(a: Path, b: Path) -> None:
 def test_stop_request_writes_checkpoint_and_resume_is_identical(tmp_path: Path, tiny_text: str) -> None:
     scen = _scenario(tmp_path, tiny_text)
     run(scen, seed=3, out=tmp_path / "whole", figures=False)
-    calls = {"n": 0}
-
-    def stop_after_five() -> bool:
-        calls["n"] += 1
-        return calls["n"] >= 5
-
-    from evo.evolution import Stopped
-
-    with pytest.raises(Stopped) as info:
-        run(scen, seed=3, out=tmp_path / "cut", figures=False, should_stop=stop_after_five)
-    assert info.value.generation == 5
+    assert interrupted_run(scen, 3, tmp_path / "cut", stop_at_question=5) == 5
     meta = json.loads((tmp_path / "cut" / "meta.json").read_text())
     assert meta["status"] == "interrupted" and checkpoint.exists(tmp_path / "cut")
     assert not (tmp_path / "cut" / "summary.json").exists()
@@ -79,18 +70,8 @@ def test_resume_without_checkpoint_starts_over_identically(tmp_path: Path, tiny_
 
 
 def _interrupted(tmp_path: Path, tiny_text: str) -> Path:
-    from evo.evolution import Stopped
-
-    scen = _scenario(tmp_path, tiny_text)
     out = tmp_path / "cut"
-    calls = {"n": 0}
-
-    def stop() -> bool:
-        calls["n"] += 1
-        return calls["n"] >= 4
-
-    with pytest.raises(Stopped):
-        run(scen, seed=1, out=out, figures=False, should_stop=stop)
+    interrupted_run(_scenario(tmp_path, tiny_text), 1, out, stop_at_question=4)
     return out
 
 

@@ -9,9 +9,10 @@ import stat
 from pathlib import Path
 
 import pytest
+from conftest import interrupted_run
 
 from evo import cli, rundir
-from evo.experiment import default_out, run
+from evo.experiment import default_out
 from evo.scenario import loads
 
 
@@ -71,17 +72,9 @@ def test_force_replaces_every_file_of_the_previous_run_and_no_other(tiny_file: P
 def test_rerun_into_an_interrupted_run_offers_resume_and_keeps_its_checkpoint(tiny_file: Path, tmp_path: Path,
                                                                               capsys) -> None:
     from evo import checkpoint
-    from evo.evolution import Stopped
 
     out = tmp_path / "cut"
-    calls = {"n": 0}
-
-    def stop() -> bool:
-        calls["n"] += 1
-        return calls["n"] >= 2
-
-    with pytest.raises(Stopped):
-        run(tiny_file, seed=0, out=out, figures=False, should_stop=stop)
+    interrupted_run(tiny_file, 0, out, stop_at_question=2)
     saved = (out / checkpoint.JSON).read_bytes()
     assert _run(tiny_file, out) == 2
     err = capsys.readouterr().err
