@@ -13,9 +13,9 @@ operators get private ``random.Random`` streams. No global random state is read 
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import numpy as np
 from deap import tools
@@ -25,9 +25,6 @@ from evo import agents, metrics, operators, worlds
 from evo.scenario import Scenario, WorldConfig
 from evo.simulate import Costs, Episodes, Payoffs, run_episodes
 from evo.state import Assessment, EvolutionState, Generation
-
-if TYPE_CHECKING:
-    from evo.lineage import LineageStore
 
 STREAMS = ("init", "train_worlds", "shift_worlds", "sample", "selection", "variation", "assessment")
 
@@ -328,21 +325,83 @@ def logbook_header(records: list[dict[str, float]]) -> list[str]:
     return list(records[0].keys()) if records else []
 
 
-def evolve(model: Model, streams: Streams, on_generation: Callable[[Generation], None] | None = None,
-           lineage: LineageStore | None = None, *,
-           start: tuple[EvolutionState, list[dict[str, float]]] | None = None,
-           checkpoint: Callable[[EvolutionState, list[dict[str, float]]], None] | None = None,
-           should_stop: Callable[[], bool] | None = None) -> tuple[EvolutionState, tools.Logbook]:
+@dataclass
+class Boundary:
+    """The loop between two generations: ``state`` is the population about to be evaluated, ``rows`` the
+    log so far. An observer sets ``stop`` to end the run here (the loop then raises :class:`Stopped`);
+    observers after it in the list see the request (a checkpoint observer saves the position)."""
+
+    state: EvolutionState
+    rows: list[dict[str, float]]
+    stop: bool = False
+
+
+class Observer(Protocol):
+    """What the loop tells the outside world. ``at_boundary`` is called before every generation after the
+    first one run here; ``after_generation`` after each generation is evaluated (``state`` is the evaluated
+    population, before breeding). Observers are called in the order given, so the wiring decides: a stop
+    request, then a checkpoint, then the lineage store, then progress (see :func:`evo.experiment.run`)."""
+
+    def at_boundary(self, boundary: Boundary) -> None: ...
+
+    def after_generation(self, state: EvolutionState, generation: Generation) -> None: ...
+
+
+class Observe:
+    """An observer that does nothing: subclass it and override what you need."""
+
+    def at_boundary(self, boundary: Boundary) -> None:
+        return None
+
+    def after_generation(self, state: EvolutionState, generation: Generation) -> None:
+        return None
+
+
+@dataclass
+class StopWhen(Observe):
+    """Ends the run at the next boundary once ``asked()`` says so (Ctrl-C, a deadline)."""
+
+    asked: Callable[[], bool]
+
+    def at_boundary(self, boundary: Boundary) -> None:
+        if self.asked():
+            boundary.stop = True
+
+
+@dataclass
+class Checkpoint(Observe):
+    """Calls ``save(state, rows)`` every ``every`` generations (0: never) and whenever a stop is requested,
+    so a stop never loses a generation."""
+
+    save: Callable[[EvolutionState, list[dict[str, float]]], None]
+    every: int
+
+    def at_boundary(self, boundary: Boundary) -> None:
+        if boundary.stop or (self.every and boundary.state.generation % self.every == 0):
+            self.save(boundary.state, boundary.rows)
+
+
+@dataclass
+class EachGeneration(Observe):
+    """Calls ``callback(generation)`` after each evaluated generation (a progress bar)."""
+
+    callback: Callable[[Generation], None]
+
+    def after_generation(self, state: EvolutionState, generation: Generation) -> None:
+        self.callback(generation)
+
+
+def evolve(model: Model, streams: Streams, observers: Sequence[Observer] = (), *,
+           start: tuple[EvolutionState, list[dict[str, float]]] | None = None
+           ) -> tuple[EvolutionState, tools.Logbook]:
     """Run all generations; returns the last evaluated population and the ``Logbook`` (one row per gen).
 
-    A ``lineage`` store, if given, observes every evaluated generation (:mod:`evo.lineage`). ``start``
-    continues from a saved position (the population about to be evaluated and the log rows so far; the
-    streams and the store must already hold the matching state). Before every generation after the first
-    one run here, ``checkpoint(state, rows)`` is called every ``evolution.checkpoint_every`` generations,
-    and ``should_stop()`` is asked: if it says so, the position is checkpointed and :class:`Stopped`
-    raised, so a stop never falls in the middle of a generation."""
+    ``observers`` (:class:`Observer`) are told of every generation boundary and every evaluated
+    generation: progress, the lineage store, checkpoints and stop requests are observers, wired by the
+    caller. ``start`` continues from a saved position (the population about to be evaluated and the log
+    rows so far; the streams and the observers must already hold the matching state). A stop falls on a
+    boundary, never in the middle of a generation."""
     s = model.scenario
-    every = s.evolution.checkpoint_every
     # a fixed environment is the first draw of the train-world stream (drawn afresh when resuming)
     fixed = None if s.worlds.train.resample else model.draw(
         s.worlds.train, s.evolution.worlds_per_generation,
@@ -354,18 +413,16 @@ def evolve(model: Model, streams: Streams, on_generation: Callable[[Generation],
     first = state.generation
     for g in range(first, s.evolution.generations):
         if g > first:
-            stop = should_stop is not None and should_stop()
-            if checkpoint is not None and (stop or (every and g % every == 0)):
-                checkpoint(state, rows)
-            if stop:
+            boundary = Boundary(state, rows)
+            for o in observers:
+                o.at_boundary(boundary)
+            if boundary.stop:
                 raise Stopped(g)
         last = g == s.evolution.generations - 1
         state_next, gen = step(model, state, streams, fixed, breed=not last)
         rows.append(gen.record)
-        if lineage is not None:
-            lineage.observe(state, gen)
-        if on_generation is not None:
-            on_generation(gen)
+        for o in observers:
+            o.after_generation(state, gen)
         state = state_next
     logbook = tools.Logbook()
     for row in rows:

@@ -26,7 +26,17 @@ from evo import checkpoint, results, rundir
 from evo import lineage as lineage_mod
 from evo import scenario as scenario_mod
 from evo.errors import EvoError
-from evo.evolution import Model, Stopped, Streams, assess, evolve
+from evo.evolution import (
+    Checkpoint,
+    EachGeneration,
+    Model,
+    Observer,
+    Stopped,
+    StopWhen,
+    Streams,
+    assess,
+    evolve,
+)
 from evo.metrics import CLASSES, class_fractions, spawn_counts
 from evo.names import path_component
 from evo.scenario import Scenario
@@ -328,8 +338,16 @@ def _execute(s: Scenario, seed: int, path: Path, meta: dict[str, Any], resuming:
         def save(state: EvolutionState, rows: list[dict[str, float]]) -> None:
             checkpoint.save(path, state, rows, streams, store, scenario_text)
 
-        state, logbook = evolve(model, streams, progress, lineage=store, start=start, checkpoint=save,
-                                should_stop=should_stop)
+        # the order matters: a stop request is seen by the checkpoint, which saves the store's position
+        observers: list[Observer] = []
+        if should_stop is not None:
+            observers.append(StopWhen(should_stop))
+        observers.append(Checkpoint(save, s.evolution.checkpoint_every))
+        if store is not None:
+            observers.append(store)
+        if progress is not None:
+            observers.append(EachGeneration(progress))
+        state, logbook = evolve(model, streams, observers, start=start)
         train_batch, shift_batches = final_worlds(model, streams)
         final = model.evaluate(state.genomes, train_batch)
         train_fit = final.fitness

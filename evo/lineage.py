@@ -469,6 +469,14 @@ class LineageStore:
 
     # feeding -------------------------------------------------------------------------------------------
 
+    def at_boundary(self, boundary: Any) -> None:
+        """An observer of the evolution loop (:class:`evo.evolution.Observer`): nothing to do between
+        generations."""
+
+    def after_generation(self, state: EvolutionState, generation: Generation) -> None:
+        """An observer of the evolution loop: record each evaluated generation."""
+        self.observe(state, generation)
+
     def observe(self, state: EvolutionState, generation: Generation) -> None:
         """Record the evaluated population of one generation (``state`` before breeding, ``generation``
         the result of evaluating it)."""

@@ -299,7 +299,7 @@ def test_mutated_lineage_csv_is_read_or_refused_never_a_traceback(run_dir: Path,
 def test_store_arrays_are_validated(tiny_scenario) -> None:
     model = Model.from_scenario(tiny_scenario)
     store = LineageStore(_spec(tiny_scenario))
-    evolve(model, Streams.from_seed(2), lineage=store)
+    evolve(model, Streams.from_seed(2), [store])
     arrays = store.to_arrays()
     back = LineageStore.from_arrays(store.spec, "pruned", arrays)
     assert back.phylogeny().ids.tolist() == store.phylogeny().ids.tolist() and back.peak == store.peak
@@ -321,7 +321,7 @@ def test_tracking_changes_nothing_and_modes_agree_on_real_evolution(tiny_scenari
     tiny_scenario = replace(tiny_scenario, evolution=evolution)
     model = Model.from_scenario(tiny_scenario)
     stores = {m: LineageStore(_spec(tiny_scenario), m) for m in ("pruned", "full")}
-    states = {m: evolve(model, Streams.from_seed(4), lineage=s)[0] for m, s in stores.items()}
+    states = {m: evolve(model, Streams.from_seed(4), [s])[0] for m, s in stores.items()}
     plain, _ = evolve(model, Streams.from_seed(4))
     for state in states.values():
         assert np.array_equal(state.genomes, plain.genomes) and np.array_equal(state.ids, plain.ids)
@@ -468,7 +468,7 @@ def test_pruned_red_door_200_by_300_holds_a_few_thousand_records(tmp_path: Path)
     s = replace(s, evolution=replace(s.evolution, generations=300))
     model = Model.from_scenario(s)
     store = LineageStore(TraitSpec.from_scenario(s), "pruned")
-    state, _ = evolve(model, Streams.from_seed(1), lineage=store)
+    state, _ = evolve(model, Streams.from_seed(1), [store])
     assert store.births == 200 + 299 * 198
     assert len(store) <= 2000 and store.peak <= 2000
     assert store.line_of_descent(int(state.ids[0]))[0] < 200  # back to a founder
