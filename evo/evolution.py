@@ -432,7 +432,7 @@ def evolve(model: Model, streams: Streams, observers: Sequence[Observer] = (), *
 
 
 class Stopped(Exception):
-    """The loop stopped at a generation boundary because ``should_stop()`` asked it to."""
+    """The loop stopped at a generation boundary because an observer asked it to (:class:`StopWhen`)."""
 
     def __init__(self, generation: int) -> None:
         self.generation = generation
