@@ -22,7 +22,7 @@ from deap import tools
 from numpy.typing import NDArray
 
 from evo import agents, metrics, operators, worlds
-from evo.scenario import Scenario, WorldConfig
+from evo.schema import EvolutionConfig, Scenario, WorldConfig
 from evo.simulate import Costs, Episodes, Payoffs, run_episodes
 from evo.state import Assessment, EvolutionState, Generation
 
@@ -213,12 +213,59 @@ def _slice_assessment(a: Assessment, sl: slice) -> Assessment:
                       None if a.alignment is None else a.alignment[sl], a.optimizer[sl])
 
 
+@dataclass(frozen=True)
+class Replacement:
+    """How the next population is made: ``evolution.replacement`` names one of :data:`REPLACEMENTS`.
+    ``breed(model, state, fitness, order, streams, train, train_batch)`` returns the next state
+    (``order``: indices by descending fitness; ``train``: this generation's episodes). ``children(e)`` is
+    how many children a generation evaluates beyond the population (the memory estimate asks), and
+    ``check(e)`` says what is wrong with ``evolution.offspring`` for this replacement, as (expected, got),
+    or None."""
+
+    name: str
+    breed: Callable[..., EvolutionState]
+    children: Callable[[EvolutionConfig], int]
+    check: Callable[[EvolutionConfig], tuple[str, object] | None]
+    doc: str
+
+
+#: The registry of replacement schemes (one function and one :func:`register_replacement` line each).
+REPLACEMENTS: dict[str, Replacement] = {}
+
+
+def register_replacement(name: str, *, children: Callable[[EvolutionConfig], int],
+                         check: Callable[[EvolutionConfig], tuple[str, object] | None]
+                         ) -> Callable[[Callable[..., EvolutionState]], Callable[..., EvolutionState]]:
+    """Register ``breed`` under ``name`` (a duplicate name is an error)."""
+    def decorate(breed: Callable[..., EvolutionState]) -> Callable[..., EvolutionState]:
+        if name in REPLACEMENTS:
+            raise ValueError(f"replacement {name!r} is already registered")
+        doc = next(iter((breed.__doc__ or "").strip().splitlines()), "")
+        REPLACEMENTS[name] = Replacement(name, breed, children, check, doc)
+        return breed
+
+    return decorate
+
+
 def _breed(model: Model, state: EvolutionState, fitness: NDArray[np.float64], order: NDArray[np.int64],
            streams: Streams, train: Episodes, train_batch: worlds.WorldBatch) -> EvolutionState:
-    """The next population, by the scenario's replacement (:class:`evo.scenario.EvolutionConfig`)."""
+    """The next population, by the scenario's replacement (:data:`REPLACEMENTS`)."""
+    breed = REPLACEMENTS[model.scenario.evolution.replacement].breed
+    return breed(model, state, fitness, order, streams, train, train_batch)
+
+
+def _no_offspring(e: EvolutionConfig) -> tuple[str, object] | None:
+    if e.offspring:
+        return ("0 (offspring is λ of replacement = 'mu_plus_lambda' or 'mu_comma_lambda'; generational "
+                "makes population − elitism children)", e.offspring)
+    return None
+
+
+@register_replacement("generational", children=lambda e: 0, check=_no_offspring)
+def generational(model: Model, state: EvolutionState, fitness: NDArray[np.float64], order: NDArray[np.int64],
+                 streams: Streams, train: Episodes, train_batch: worlds.WorldBatch) -> EvolutionState:
+    """Generational: ``selection`` picks the parents of population − elitism children; the elite stay."""
     e = model.scenario.evolution
-    if e.replacement != "generational":
-        return _breed_mu_lambda(model, state, fitness, order, streams, train, train_batch)
     p = len(fitness)
     n_children = p - e.elitism
     chosen = _select(model, state.genomes, fitness, _cases(train), n_children, streams.selection)
@@ -273,9 +320,40 @@ def _vary(model: Model, state: EvolutionState, chosen: list[int], streams: Strea
     return np.array(children, dtype=np.float64).reshape(n, -1), parents
 
 
+def _lam(e: EvolutionConfig) -> int:
+    return e.offspring or e.population
+
+
+def _any_offspring(e: EvolutionConfig) -> tuple[str, object] | None:
+    return None
+
+
+def _comma_offspring(e: EvolutionConfig) -> tuple[str, object] | None:
+    if 0 < e.offspring < e.population:
+        return (f"at least the population ({e.population}) for mu_comma_lambda (λ ≥ μ), or 0 for λ = μ",
+                e.offspring)
+    return None
+
+
+@register_replacement("mu_plus_lambda", children=_lam, check=_any_offspring)
+def mu_plus_lambda(model: Model, state: EvolutionState, fitness: NDArray[np.float64],
+                   order: NDArray[np.int64], streams: Streams, train: Episodes,
+                   train_batch: worlds.WorldBatch) -> EvolutionState:
+    """(μ + λ), as DEAP's ``eaMuPlusLambda``: survivors are picked among parents and children."""
+    return _breed_mu_lambda(model, state, fitness, order, streams, train, train_batch, plus=True)
+
+
+@register_replacement("mu_comma_lambda", children=_lam, check=_comma_offspring)
+def mu_comma_lambda(model: Model, state: EvolutionState, fitness: NDArray[np.float64],
+                    order: NDArray[np.int64], streams: Streams, train: Episodes,
+                    train_batch: worlds.WorldBatch) -> EvolutionState:
+    """(μ, λ), as DEAP's ``eaMuCommaLambda``: survivors are picked among the children only."""
+    return _breed_mu_lambda(model, state, fitness, order, streams, train, train_batch, plus=False)
+
+
 def _breed_mu_lambda(model: Model, state: EvolutionState, fitness: NDArray[np.float64],
                      order: NDArray[np.int64], streams: Streams, train: Episodes,
-                     train_batch: worlds.WorldBatch) -> EvolutionState:
+                     train_batch: worlds.WorldBatch, *, plus: bool) -> EvolutionState:
     """(μ + λ) and (μ, λ) replacement, as DEAP's ``eaMuPlusLambda`` / ``eaMuCommaLambda``: λ children of
     uniformly drawn parents are evaluated on this generation's worlds (common random numbers with their
     parents), then the selection scheme picks μ − elitism survivors among the parents (+, the elite aside)
@@ -292,7 +370,7 @@ def _breed_mu_lambda(model: Model, state: EvolutionState, fitness: NDArray[np.fl
     offspring = model.evaluate(children, train_batch)
     child_ids = np.arange(state.next_id, state.next_id + lam, dtype=np.int64)
     elite = order[: e.elitism]
-    if e.replacement == "mu_plus_lambda":
+    if plus:
         rest = np.setdiff1d(np.arange(mu), elite)  # ascending: candidate order does not depend on fitness
         pool_genomes = np.vstack([state.genomes[rest], children])
         pool_fitness = np.concatenate([fitness[rest], offspring.fitness])

@@ -452,13 +452,14 @@ def _check(s: Scenario) -> None:
         raise ScenarioError(f, "evolution.elitism", f"fewer than the population ({e.population})", e.elitism)
     if e.population < 2:
         raise ScenarioError(f, "evolution.population", "at least 2", e.population)
-    if e.replacement == "generational" and e.offspring:
-        raise ScenarioError(f, "evolution.offspring", "0 (offspring is λ of replacement = 'mu_plus_lambda' "
-                            "or 'mu_comma_lambda'; generational makes population − elitism children)",
-                            e.offspring)
-    if e.replacement == "mu_comma_lambda" and 0 < e.offspring < e.population:
-        raise ScenarioError(f, "evolution.offspring", f"at least the population ({e.population}) for "
-                            "mu_comma_lambda (λ ≥ μ), or 0 for λ = μ", e.offspring)
+    from evo.evolution import REPLACEMENTS  # deferred, as operators: the loop imports DEAP
+
+    if e.replacement not in REPLACEMENTS:
+        raise ScenarioError(f, "evolution.replacement", "one of " + ", ".join(map(repr, REPLACEMENTS)),
+                            e.replacement)
+    wrong = REPLACEMENTS[e.replacement].check(e)
+    if wrong is not None:
+        raise ScenarioError(f, "evolution.offspring", *wrong)
     from evo import operators  # deferred: operators imports DEAP, the scenario layer does not need it
 
     for kind in ("selection", "mutation", "crossover"):
@@ -634,7 +635,9 @@ def memory_estimate(s: Scenario) -> dict[str, tuple[int, tuple[str, ...]]]:
     train, shifts = s.worlds.train, list(s.worlds.shift.values())
     k_train = n_objects_of(train)
     b = e.worlds_per_generation
-    lam = (e.offspring or p) if e.replacement != "generational" else 0
+    from evo.evolution import REPLACEMENTS
+
+    lam = REPLACEMENTS[e.replacement].children(e) if e.replacement in REPLACEMENTS else 0
     watched = 1 + min(e.shift_sample, p)
     # a generation: its train batch and every shift batch at once; the population's episodes (and the λ
     # children's, while the parents' results are kept), the watched agents' episodes under each shift

@@ -186,12 +186,13 @@ class EvolutionConfig:
     crossover: OperatorConfig = OperatorConfig(scheme="blend", params=(("alpha", 0.5), ("rate", 0.5)))
     #: 0 .. population − 1
     elitism: int = 2
-    #: how the next population is made . ``generational``: ``selection`` picks the parents of
-    #: population − elitism children. ``mu_plus_lambda`` / ``mu_comma_lambda`` (DEAP's eaMuPlusLambda,
-    #: eaMuCommaLambda): ``offspring`` (λ) children of uniformly drawn parents are evaluated on the
-    #: generation's worlds, then ``selection`` picks the population − elitism survivors among parents and
-    #: children (+) or children only (,); the ``elitism`` best parents always survive.
-    replacement: Literal["generational", "mu_plus_lambda", "mu_comma_lambda"] = "generational"
+    #: how the next population is made: a name in ``evo.evolution.REPLACEMENTS``. ``generational``:
+    #: ``selection`` picks the parents of population − elitism children. ``mu_plus_lambda`` /
+    #: ``mu_comma_lambda`` (DEAP's eaMuPlusLambda, eaMuCommaLambda): ``offspring`` (λ) children of
+    #: uniformly drawn parents are evaluated on the generation's worlds, then ``selection`` picks the
+    #: population − elitism survivors among parents and children (+) or children only (,); the
+    #: ``elitism`` best parents always survive.
+    replacement: str = "generational"
     #: λ, children per generation with a μ,λ replacement; 0 means as many as the population;
     #: at most LIMITS["offspring"] (1 000 000)
     offspring: int = 0
