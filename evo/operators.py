@@ -69,17 +69,22 @@ class Param:
         return f"{what} in {lo}{self.low}, {hi}]"
 
 
+#: Extra inputs a scheme may declare that it needs (``register(..., needs=...)``): the loop passes
+#: ``cases`` (per-world payoffs, P × B) and ``sizes`` (the L1 size of each mesa-objective) only to them.
+NEEDS = ("cases", "sizes")
+
+
 @dataclass(frozen=True)
 class Scheme:
     name: str
     function: Callable[..., Any]
     params: dict[str, Param]
     doc: str
+    needs: tuple[str, ...] = ()
 
     def accepts(self, keyword: str) -> bool:
-        """Whether the scheme's function takes ``keyword``: the loop passes ``cases`` (per-world payoffs)
-        and ``sizes`` (size of each mesa-objective) only to the selection schemes that use them."""
-        return keyword in inspect.signature(self.function).parameters
+        """Whether the scheme declared that it needs ``keyword`` (one of :data:`NEEDS`)."""
+        return keyword in self.needs
 
 
 class Registry:
@@ -89,12 +94,20 @@ class Registry:
         self.kind = kind
         self._schemes: dict[str, Scheme] = {}
 
-    def register(self, name: str, **params: Param) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    def register(self, name: str, *, needs: tuple[str, ...] = (), **params: Param
+                 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        """Register a scheme under ``name`` with its parameters (:class:`Param`) and the extra inputs it
+        ``needs`` (:data:`NEEDS`), which its function must take as keywords."""
         def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
             if name in self._schemes:
                 raise ValueError(f"{self.kind} scheme {name!r} is already registered")
+            accepted = inspect.signature(fn).parameters
+            for need in needs:
+                if need not in NEEDS or need not in accepted:
+                    raise ValueError(f"{self.kind} scheme {name!r}: needs {need!r}, expected one of "
+                                     f"{', '.join(NEEDS)} that the function takes as a keyword")
             summary = next(iter((fn.__doc__ or "").strip().splitlines()), "")  # no docstring: ""
-            self._schemes[name] = Scheme(name, fn, params, summary)
+            self._schemes[name] = Scheme(name, fn, params, summary, tuple(needs))
             return fn
 
         return decorate
@@ -285,7 +298,7 @@ def _lexicase(fitness: Sequence[float], k: int, rng: random.Random, cases: Array
     return chosen
 
 
-@SELECTION.register("lexicase")
+@SELECTION.register("lexicase", needs=("cases",))
 def lexicase_select(fitness: Sequence[float], k: int, rng: random.Random, cases: ArrayLike | None = None
                     ) -> list[int]:
     """Lexicase selection over episodes (Spector 2012; Helmuth, Spector & Matheson 2015; DEAP
@@ -294,7 +307,7 @@ def lexicase_select(fitness: Sequence[float], k: int, rng: random.Random, cases:
     return _lexicase(fitness, k, rng, cases, 0.0)
 
 
-@SELECTION.register("epsilon_lexicase", epsilon=Param(float, 0.05, low=0.0))
+@SELECTION.register("epsilon_lexicase", needs=("cases",), epsilon=Param(float, 0.05, low=0.0))
 def epsilon_lexicase_select(fitness: Sequence[float], k: int, rng: random.Random, epsilon: float = 0.05,
                             cases: ArrayLike | None = None) -> list[int]:
     """ε-lexicase selection over episodes with a fixed ε (La Cava, Spector & Danai 2016; DEAP
@@ -303,7 +316,7 @@ def epsilon_lexicase_select(fitness: Sequence[float], k: int, rng: random.Random
     return _lexicase(fitness, k, rng, cases, float(epsilon))
 
 
-@SELECTION.register("auto_epsilon_lexicase")
+@SELECTION.register("auto_epsilon_lexicase", needs=("cases",))
 def auto_epsilon_lexicase_select(fitness: Sequence[float], k: int, rng: random.Random,
                                  cases: ArrayLike | None = None) -> list[int]:
     """ε-lexicase with ε set per case from the candidates' median absolute deviation (La Cava et al. 2016,
@@ -326,7 +339,7 @@ class _Sized(_Indexed):
         return self.size_rank
 
 
-@SELECTION.register("double_tournament", size=Param(int, 3, low=1, max_population=True),
+@SELECTION.register("double_tournament", needs=("sizes",), size=Param(int, 3, low=1, max_population=True),
                     parsimony=Param(float, 1.4, low=1.0, high=2.0),
                     fitness_first=Param(int, 1, low=0, high=1))
 def double_tournament_select(fitness: Sequence[float], k: int, rng: random.Random, size: int = 3,

@@ -68,3 +68,14 @@ def test_a_scheme_without_a_docstring_can_be_registered() -> None:
         return [0] * k
 
     assert reg["first"].function is first and reg["first"].doc == ""
+
+
+def test_schemes_declare_the_extra_inputs_they_need() -> None:
+    needs = {name: operators.SELECTION[name].needs for name in operators.SELECTION.names()}
+    assert needs["lexicase"] == ("cases",) and needs["double_tournament"] == ("sizes",)
+    assert needs["tournament"] == ()
+    reg = operators.Registry("selection")
+    with pytest.raises(ValueError, match="needs 'cases'"):
+        @reg.register("blind", needs=("cases",))
+        def blind(fitness, k, rng):  # type: ignore[no-untyped-def]
+            return [0] * k
