@@ -3,6 +3,10 @@ and a kind defined outside the package evolved end to end."""
 
 from __future__ import annotations
 
+import importlib.util
+import os
+import subprocess
+import sys
 import tomllib
 from collections.abc import Iterator
 from pathlib import Path
@@ -181,3 +185,33 @@ def test_the_horizon_rule_is_the_kinds() -> None:
             scenario.from_dict(raw, "red_door.toml")
     raw["agent"]["kind"] = "reflex"
     assert scenario.from_dict(raw, "red_door.toml").agent.horizon == 0
+
+
+def test_the_custom_kind_example_keeps_the_contract(tmp_path: Path) -> None:
+    """The example's greedy kind, registered here for a while, through the same contract as the shipped
+    ones, and two generations of every shipped scenario."""
+    example = ROOT / "examples" / "custom_agent_kind.py"
+    spec = importlib.util.spec_from_file_location("custom_agent_kind", example)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    kind = evo.register_agent_kind(module.Greedy())
+    try:
+        for n_features in (1, 4):
+            test_layout_covers_the_genome_exactly(kind.name, n_features)
+        test_initial_genomes_and_decoding(kind.name)
+        for i, path in enumerate(SCENARIOS):
+            test_every_scenario_runs_with_every_kind(path, kind.name, tmp_path / str(i))
+    finally:
+        agents.unregister_agent_kind(kind.name)
+
+
+def test_the_custom_kind_example_runs() -> None:
+    """examples/custom_agent_kind.py: a kind defined outside evo/, registered through evo's public API and
+    evolved on red_door with evo.run."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, str(ROOT / "examples" / "custom_agent_kind.py"),
+                           "--generations", "3", "--population", "12"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, check=False, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "(greedy agents)" in done.stdout and "champion objective: red" in done.stdout
