@@ -52,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=5, help="timed runs of each evaluator (default 5)")
     parser.add_argument("--reference-agents", type=int, default=50,
                         help="agents the reference evaluates (a subset, it is slow; default 50)")
-    parser.add_argument("--kind", choices=agents.KINDS, help="agent kind (default: the scenario's)")
+    parser.add_argument("--kind", choices=agents.agent_kinds(), help="agent kind (default: the scenario's)")
     parser.add_argument("--seed", type=int, default=2024)
     args = parser.parse_args(argv)
 

@@ -4,8 +4,10 @@ A genetic algorithm (the base optimizer, on DEAP) selects agents on a base objec
 mesa-optimizers with an explicit, readable objective. Under distributional shift, pseudo-aligned agents keep
 pursuing their own objective and their base fitness collapses.
 
-``evo.run(scenario, seed=0)`` runs a scenario and returns a :class:`evo.experiment.RunResult`. Heavy modules
-are imported on first use, so ``import evo.worlds`` stays a pure-numpy import.
+``evo.run(scenario, seed=0)`` runs a scenario and returns a :class:`evo.experiment.RunResult`.
+``evo.register_agent_kind(kind)`` adds an agent kind (an :class:`evo.agents.AgentKind`; see
+``examples/custom_agent_kind.py``) that a scenario's ``agent.kind`` can then name. Heavy modules are imported
+on first use, so ``import evo.worlds`` stays a pure-numpy import.
 """
 
 from __future__ import annotations
@@ -15,9 +17,13 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
+    from evo.agents import AgentKind, GenomeKind, Policy, agent_kind, agent_kinds, register_agent_kind
     from evo.experiment import RunResult, run
 
-__all__ = ["RunResult", "__version__", "load_scenario", "run"]
+_AGENTS = ("AgentKind", "GenomeKind", "Policy", "agent_kind", "agent_kinds", "register_agent_kind")
+
+__all__ = ["AgentKind", "GenomeKind", "Policy", "RunResult", "__version__", "agent_kind", "agent_kinds",
+           "load_scenario", "register_agent_kind", "run"]
 
 
 def __getattr__(name: str) -> Any:
@@ -25,6 +31,10 @@ def __getattr__(name: str) -> Any:
         from evo import experiment
 
         return getattr(experiment, name)
+    if name in _AGENTS:
+        from evo import agents
+
+        return getattr(agents, name)
     if name == "load_scenario":
         from evo.scenario import load
 

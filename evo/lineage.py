@@ -189,7 +189,7 @@ class TraitSpec:
 
     @property
     def has_objective(self) -> bool:
-        return self.agent.kind != "reflex"
+        return agents.agent_kind(self.agent.kind).has_objective
 
     @property
     def trait_column(self) -> str | None:
@@ -214,14 +214,16 @@ class TraitSpec:
         """(P,) inner-goal class of each genome (definition in the module docstring)."""
         policy = self.policy(genomes) if policy is None else policy
         n = policy.horizon.shape[0]
-        if policy.w is None:
+        kind = agents.agent_kind(policy.kind)
+        goal = kind.inner_goal(policy)
+        if goal is None:
             return np.full(n, "non-optimizer", dtype="U13")
-        train_ok = _agrees(policy.w, self.base_payoff, self.train_types)
+        train_ok = _agrees(goal, self.base_payoff, self.train_types)
         shift_ok = np.ones(n, dtype=bool)
         for types in self.shift_types.values():
-            shift_ok &= _agrees(policy.w, self.base_payoff, types)
+            shift_ok &= _agrees(goal, self.base_payoff, types)
         out = np.where(train_ok, np.where(shift_ok, "robust", "pseudo"), "misaligned")
-        return np.where(agents.is_optimizer(policy), out, "non-optimizer").astype("U13")
+        return np.where(kind.optimizer(policy), out, "non-optimizer").astype("U13")
 
     def traits(self, genomes: NDArray[np.float64], policy: agents.Policy | None = None
                ) -> dict[str, NDArray[np.float64]]:
@@ -229,13 +231,14 @@ class TraitSpec:
         ``horizon``."""
         policy = self.policy(genomes) if policy is None else policy
         out: dict[str, NDArray[np.float64]] = {}
-        if policy.w is not None:
+        goal = agents.agent_kind(policy.kind).inner_goal(policy)
+        if goal is not None:
             for i, f in enumerate(self.features):
-                out[f"w_{f}"] = policy.w[:, i].copy()
-            out["alignment"] = metrics.alignment(policy.w, self.base_payoff)
+                out[f"w_{f}"] = goal[:, i].copy()
+            out["alignment"] = metrics.alignment(goal, self.base_payoff)
             if self.proxy is not None:
                 p, t = self.proxy
-                out["proxy_margin"] = policy.w[:, p] - policy.w[:, t]
+                out["proxy_margin"] = goal[:, p] - goal[:, t]
         out["horizon"] = policy.horizon.astype(np.float64)
         return out
 
@@ -245,11 +248,12 @@ class TraitSpec:
         if col is None:
             return None
         policy = self.policy(genomes) if policy is None else policy
-        assert policy.w is not None  # trait_column is None for agents without an objective
+        goal = agents.agent_kind(policy.kind).inner_goal(policy)
+        assert goal is not None  # trait_column is None for agents without an objective
         if col == "proxy_margin" and self.proxy is not None:
             p, t = self.proxy
-            return policy.w[:, p] - policy.w[:, t]
-        return metrics.alignment(policy.w, self.base_payoff)
+            return goal[:, p] - goal[:, t]
+        return metrics.alignment(goal, self.base_payoff)
 
 
 # --------------------------------------------------------------------------------------------------------

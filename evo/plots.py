@@ -22,6 +22,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from evo import readback, results
+from evo.agents import agent_kind
 from evo.metrics import CLASSES
 from evo.worlds import parents
 
@@ -89,7 +90,7 @@ def fitness_figure(run: str | Path) -> Figure:
 
 def objective_figure(run: str | Path) -> Figure | None:
     summary, log = _read(run)
-    if summary["agent_kind"] == "reflex":  # no mesa-objective; the features come from summary.json
+    if not agent_kind(summary["agent_kind"]).has_objective:  # no mesa-objective (a reflex agent)
         return None
     feats = list(summary["features"])
     gen = log["gen"]
@@ -219,7 +220,7 @@ def horizon_figure(run: str | Path) -> Figure | None:
     """Planning horizon over generations and its final distribution (hybrid agents only)."""
     run = Path(run)
     summary, log = _read(run)
-    if summary["agent_kind"] != "hybrid":
+    if not agent_kind(summary["agent_kind"]).evolves_horizon:
         return None
     pop = readback.read_population(run, summary)
     fig, (ax, ax2) = plt.subplots(1, 2, figsize=(10, 4), gridspec_kw={"width_ratios": [2, 1]})

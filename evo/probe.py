@@ -51,7 +51,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from evo import stats
-from evo.agents import Policy
+from evo.agents import Policy, policy_rows
 from evo.errors import EvoError
 from evo.simulate import Costs, Payoffs, run_episodes
 from evo.worlds import WorldBatch, build_batch, parse_layout
@@ -278,7 +278,7 @@ def first_reached(policy: Policy, batch: WorldBatch, chunk: int = 40_000) -> NDA
     step = max(1, chunk // max(batch.size, 1))
     out = np.empty((p, batch.size), dtype=np.int64)
     for a in range(0, p, step):
-        sub = _policy_rows(policy, slice(a, a + step))
+        sub = policy_rows(policy, slice(a, a + step))
         ep = run_episodes(sub, batch, nothing, Costs(), record_paths=True)
         assert ep.paths is not None
         hit = batch.obj_at[np.arange(batch.size)[None, :, None], ep.paths]  # (p, B, T+1)
@@ -286,14 +286,6 @@ def first_reached(policy: Policy, batch: WorldBatch, chunk: int = 40_000) -> NDA
         first = np.take_along_axis(hit, (hit >= 0).argmax(axis=-1)[..., None], axis=-1)[..., 0]
         out[a:a + step] = np.where(any_hit, first, -1)
     return out
-
-
-def _policy_rows(policy: Policy, rows: slice) -> Policy:
-    def cut(x: Any) -> Any:
-        return None if x is None else x[rows]
-
-    return Policy(policy.kind, cut(policy.w), policy.horizon[rows], policy.discount, cut(policy.theta_wall),
-                  cut(policy.theta_adj), cut(policy.theta_scent), cut(policy.bias), policy.view_radius)
 
 
 @dataclass(frozen=True, eq=False)

@@ -68,7 +68,9 @@ def probe_run(run: str | Path, agents_choice: AgentChoice = "champion", world: s
     policy = agents.decode(genomes[index], s.agent, len(feats))
     result = probe.probe(policy, cfg, feats, rng, n_layouts=n_layouts)
     base = np.array([s.base_objective.payoff.get(f, 0.0) for f in feats])
-    plans = None if s.agent.kind == "mesa" else policy.horizon > 0
+    # the objective alone steers (mesa): every agent is compared, ranking included; otherwise only those
+    # that plan (a hybrid's reflexes also steer it)
+    plans = None if agents.agent_kind(s.agent.kind).objective_alone else agents.is_optimizer(policy)
     out = probe.summarise(result, feats, base, policy.w, plans)
     out = {"world": world, "agents": agents_choice, "agent_kind": s.agent.kind,
            "agent_indices": [int(i) for i in index], "seed": seed, "n_layouts": n_layouts,

@@ -33,6 +33,7 @@ from typing import Any, NoReturn
 import numpy as np
 from numpy.typing import NDArray
 
+from evo.agents import agent_kind, agent_kinds
 from evo.errors import EvoError
 from evo.names import terminal
 
@@ -40,7 +41,6 @@ from evo.names import terminal
 CLASSES = ("robust", "pseudo", "capability_failure", "misaligned", "non-optimizer", "untested")
 #: inner-goal classes of lineage records (as :data:`evo.lineage.GOAL_CLASSES`)
 GOAL_CLASSES = ("robust", "pseudo", "misaligned", "non-optimizer")
-AGENT_KINDS = ("mesa", "reflex", "hybrid")
 LINEAGE_MODES = ("pruned", "full", "off")
 STATUSES = ("running", "interrupted", "done", "failed")
 #: columns of ``lineage_founders.csv`` (as :data:`evo.lineage.FOUNDER_COLUMNS`)
@@ -167,6 +167,24 @@ class Str(Schema):
         return value
 
 
+class AgentKindName(Schema):
+    """The name of a registered agent kind (:func:`evo.agents.agent_kinds`, read when checked: a kind
+    registered after this module was imported is accepted too)."""
+
+    @property
+    def expected(self) -> str:  # type: ignore[override]
+        return "a registered agent kind (one of " + ", ".join(repr(k) for k in agent_kinds()) + ")"
+
+    def check(self, value: Any, file: str | Path, key: str) -> str:
+        if not isinstance(value, str) or value not in agent_kinds():
+            fail(file, f"key '{key}'", self.expected, value)
+        return value
+
+
+#: agent kinds a results file may name: every registered kind
+AGENT_KINDS = AgentKindName()
+
+
 class Bool(Schema):
     expected = "true or false"
 
@@ -267,7 +285,7 @@ _LINEAGE = Obj({
     "phylogenetic_diversity": Num(0),
 })
 _PROBE = Obj({
-    "agents": Str(("champion", "sample", "all")), "agent_kind": Str(AGENT_KINDS), "n_agents": Int(1),
+    "agents": Str(("champion", "sample", "all")), "agent_kind": AGENT_KINDS, "n_agents": Int(1),
     "n_choices_per_agent": Int(0), "features": List(Str(), min_len=1),
     "base_objective": Obj({"normalised": Map(Num())}),
     "behavioural_objective": Obj({"normalised": Map(Num()), "normalised_ci_low": Map(Opt(Num())),
@@ -280,7 +298,7 @@ SUMMARY = Obj({
     "seed": Int(0),
     "generations": Int(1),
     "population": Int(1),
-    "agent_kind": Str(AGENT_KINDS),
+    "agent_kind": AGENT_KINDS,
     "features": List(Str(nonempty=True), min_len=1),
     "base_objective": Map(Num()),
     "train": Obj({"base_fitness": _MEAN_BEST},
@@ -333,7 +351,7 @@ def validate_summary(data: Any, file: str | Path) -> dict[str, Any]:
         if name not in CLASSES:
             fail(file, f"key '{key_name('classes', name)}'", "a class name (" + ", ".join(CLASSES) + ")",
                  Said(f"unknown class {name!r}"))
-    has_objective = s["agent_kind"] != "reflex"
+    has_objective = agent_kind(s["agent_kind"]).has_objective
     for key, value in (("champion.objective", champ["objective"]), ("mesa_objective_mean",
                                                                     s["mesa_objective_mean"]),
                        ("alignment", s["alignment"])):
@@ -516,7 +534,7 @@ def log_columns(summary: Mapping[str, Any]) -> list[str]:
         cols += ["true_mean", "true_best", "true_champion"]
     for name in summary["shift"]:
         cols += [f"shift.{name}.{k}" for k in ("sample_mean", "sample_best", "elite")]
-    if summary["agent_kind"] != "reflex":
+    if agent_kind(summary["agent_kind"]).has_objective:
         cols += [f"w.{f}" for f in summary["features"]] + ["alignment_mean"]
     return [*cols, "horizon_mean", "optimizer_fraction"]
 
@@ -836,7 +854,7 @@ def read_population(run: str | Path, summary: Mapping[str, Any]) -> dict[str, ND
         fail(path, "member 'classes'", "class names (" + ", ".join(CLASSES) + ")", unknown[0])
     out["horizon"] = check_array(path, "horizon", a.get("horizon"), "int", (p,), lo=0, what=per)
     out["shift_names"] = _names(path, "shift_names", a.get("shift_names"), shifts)
-    if summary["agent_kind"] != "reflex":
+    if agent_kind(summary["agent_kind"]).has_objective:
         out["alignment"] = check_array(path, "alignment", a.get("alignment"), "float", (p,), lo=-1 - 1e-9,
                                        hi=1 + 1e-9, what=per)
     for name in shifts:

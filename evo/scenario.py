@@ -46,9 +46,6 @@ from evo.schema import (
     Worlds,
 )
 from evo.schema import (
-    AgentKind as AgentKind,  # re-exported: the scenario types are read from here too
-)
-from evo.schema import (
     ObjectGroup as ObjectGroup,  # re-exported: the scenario types are read from here too
 )
 from evo.schema import (
@@ -419,13 +416,15 @@ def _check(s: Scenario) -> None:
                             dict(s.base_objective.payoff))
 
     a = s.agent
+    from evo.agents import agent_kind, agent_kinds  # numpy: only once the scenario is read
+
+    if a.kind not in agent_kinds():
+        raise ScenarioError(f, "agent.kind", "a registered agent kind (one of "
+                            + ", ".join(repr(k) for k in agent_kinds()) + ")", a.kind)
     for k, v in a.perception_cost.items():
         known_feature(f"agent.perception_cost.{k}", k)
         _positive(f, f"agent.perception_cost.{k}", v, allow_zero=True)
-    if a.kind in ("mesa", "hybrid"):
-        _positive(f, "agent.horizon", a.horizon)
-    else:
-        _positive(f, "agent.horizon", a.horizon, allow_zero=True)
+    agent_kind(a.kind).check(a, f)  # the kind's own rules (a kind that plans needs a positive horizon)
     _at_most(f, "agent.horizon", a.horizon, "horizon")
     if not 0.0 < a.discount <= 1.0:
         raise ScenarioError(f, "agent.discount", "a number in (0, 1]", a.discount)
@@ -588,13 +587,10 @@ _BATCH_PER_OBJECT_CELL = 24  # dist, next_move, manhattan (int64)
 _BUILD_PER_OBJECT_CELL = 80  # the shortest-path wave (move table, gathers), or the tables of an evaluation
 _PAIR = 160  # per pair: ids, rows, payoffs, steps, the true-objective accounts, one step's temporaries
 _PAIR_PER_OBJECT = 2  # remaining, out_remaining (bool)
-_PLAN_PER_OBJECT = 20  # utility (K × float64), its temporary while built, its copy when pairs end
 _KEPT = 24  # per pair of a finished evaluation: payoff, steps, the true payoff
 _KEPT_PER_OBJECT = 1  # reached (bool)
-_REFLEX_PAIR = 120  # a reflex step's per-pair temporaries (walls, neighbours, scores)
-_REFLEX_PER_OBJECT = 80  # proximity of here + 4 neighbours, and it masked by what remains
-_REFLEX_PER_OBJECT_FEATURE = 8  # each pair's object features (n, K, F)
-_REFLEX_PER_FEATURE = 130  # adjacent features, scents and gradients (n, 4 or 5, F)
+# what each kind's moves add per pair is the kind's (evo.agents.AgentKind.pair_bytes: planning in
+# evo.agents.mesa, a reflex step in evo.agents.reflex)
 _GENE = 56  # a genome value: the population matrix, its next generation, the Python lists of variation
 _LOG_VALUE = 180  # one value of one generation's log row (the row dict, the Logbook's copy, log.csv)
 _LINEAGE_RECORD = 1400  # one lineage record besides its genome (a slotted object, its dict entries)
@@ -602,13 +598,9 @@ _LINEAGE_EXPORT = 5500  # one record's lines of lineage.csv and lineage.graphml 
 
 
 def _pair_bytes(kind: str, k: int, f: int) -> int:
-    per = _PAIR + _PAIR_PER_OBJECT * k
-    if kind in ("mesa", "hybrid"):
-        per += _PLAN_PER_OBJECT * k
-    if kind in ("reflex", "hybrid"):
-        per += (_REFLEX_PAIR + _REFLEX_PER_OBJECT * k + _REFLEX_PER_OBJECT_FEATURE * k * f
-                + _REFLEX_PER_FEATURE * f)
-    return per
+    from evo.agents import agent_kind
+
+    return _PAIR + _PAIR_PER_OBJECT * k + agent_kind(kind).pair_bytes(k, f)
 
 
 def _batch_bytes(w: WorldConfig, b: int, f: int) -> int:

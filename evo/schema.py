@@ -10,8 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-AgentKind = Literal["mesa", "reflex", "hybrid"]
-
 #: The documented bounds of a scenario (inclusive), one table for the validator and its messages. They are
 #: generous for research and exist so that no valid scenario hangs, overflows or exhausts memory:
 #:
@@ -135,12 +133,15 @@ class Objective:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AgentConfig:
     """Agent kind and its costs (docs/concepts.md §3). ``horizon`` is the mesa planning horizon, and the
-    largest horizon a hybrid's horizon gene can reach. ``planning_cost`` is charged per episode per unit of
-    horizon; ``perception_cost[f]`` per unit of every gene that reads feature f (|w_f|, and a reflex's
-    |θ_adj_f| and |θ_scent_f|: see :class:`evo.simulate.Costs`); ``complexity_cost`` per unit of ||w||_1.
+    largest horizon a hybrid's horizon gene can reach (each kind checks its own rules on it).
+    ``planning_cost`` is charged per episode per unit of horizon; ``perception_cost[f]`` per unit of every
+    gene that reads feature f (|w_f|, and a reflex's |θ_adj_f| and |θ_scent_f|: see
+    :class:`evo.simulate.Costs`); ``complexity_cost`` per unit of ||w||_1.
     Costs and ``init_sigma`` are at most ``LIMITS["magnitude"]`` (1e6)."""
 
-    kind: AgentKind = "mesa"
+    #: the name of a registered agent kind (:func:`evo.agents.agent_kind`): mesa, reflex, hybrid or one
+    #: registered with :func:`evo.register_agent_kind`; the validator checks it against the registry
+    kind: str = "mesa"
     #: at most LIMITS["horizon"] (10 000)
     horizon: int = 12
     discount: float = 0.9

@@ -1,16 +1,18 @@
 """Batched episodes: the whole population in the whole world batch at once (docs/concepts.md §2). Pure numpy.
 
 An episode (per agent, per world): the agent starts on the start cell; for at most ``steps`` steps it picks a
-move (see :mod:`evo.agents`), pays ``step_cost``, moves (a blocked move stays), and if a remaining object lies
-on its new cell it consumes it and earns ``Σ_f payoff_f·x_kf``; an object with a terminal feature ends the
-episode; an object that spawns another (:mod:`evo.worlds`) releases it as it is consumed, and only from then
-on can the released object be seen, planned for and consumed. Fitness = mean episode payoff − planning
-cost · horizon − Σ_f perception_cost_f·(|w_f| + |θ_adj_f| + |θ_scent_f|) − complexity_cost·Σ_f |w_f|
-(the reflex genes θ where the agent has them; see :class:`Costs`). A *true objective* (docs/concepts.md §1,
-Goodhart), when given, is accounted along the very same trajectories: ``true_payoff`` pays its own
-``payoff`` and ``step_cost``; its ``terminal`` features do not end the episode (the base objective drives
-it) but end the true accounting (nothing is paid or charged after the first true-terminal object). The loop
-below runs over time steps only: each step moves every agent in every world with array operations.
+move (see :mod:`evo.agents`: planning on ``w`` like a mesa agent, reflexes, or the kind's own batched
+``moves``, as the decoded Policy says), pays ``step_cost``, moves (a blocked move stays), and if a remaining
+object lies on its new cell it consumes it and earns ``Σ_f payoff_f·x_kf``; an object with a terminal feature
+ends the episode; an object that spawns another (:mod:`evo.worlds`) releases it as it is consumed, and only
+from then on can the released object be seen, planned for and consumed. Fitness = mean episode payoff −
+planning cost · horizon − Σ_f perception_cost_f·(|w_f| + |θ_adj_f| + |θ_scent_f|) − complexity_cost·Σ_f
+|w_f| (the reflex genes θ where the agent has them; see :class:`Costs`). A *true objective*
+(docs/concepts.md §1, Goodhart), when given, is accounted along the very same trajectories: ``true_payoff``
+pays its own ``payoff`` and ``step_cost``; its ``terminal`` features do not end the episode (the base
+objective drives it) but end the true accounting (nothing is paid or charged after the first true-terminal
+object). The loop below runs over time steps only: each step moves every agent in every world with array
+operations.
 """
 
 from __future__ import annotations
@@ -118,7 +120,8 @@ def run_episodes(policy: Policy, worlds: WorldBatch, objective: Payoffs, costs: 
     adds ``true_payoff``: the same trajectories, accounted under the true objective."""
     p, b, k = policy.horizon.shape[0], worlds.size, worlds.n_objects
     n, c, t_max = p * b, worlds.height * worlds.width, worlds.steps
-    tables = Tables.of(worlds, policy.view_radius if policy.reacts else None)
+    # a kind's own moves may smell too: its tables get the reflexes' proximity
+    tables = Tables.of(worlds, policy.view_radius if policy.reacts or policy.moves is not None else None)
     values = objective.object_values(worlds.obj_feat).reshape(-1)  # (B·K,)
     terminal = objective.object_terminal(worlds.obj_feat).reshape(-1)
     out_payoff = np.zeros(n)
@@ -162,7 +165,9 @@ def run_episodes(policy: Policy, worlds: WorldBatch, objective: Payoffs, costs: 
             paths[pair[rows], t_done + 1:] = (row[rows] - world[rows] * c)[:, None]
 
     for t in range(t_max):
-        if policy.plans:
+        if policy.moves is not None:  # the kind's own batched moves, for every live pair at once
+            move = policy.moves(policy, tables, agent, world, row, remaining)
+        elif policy.plans:
             assert horizon is not None and utility is not None and gamma is not None  # set when policy.plans
             move, has_target = plan_moves(horizon, utility, gamma, tables, row, remaining)
             if policy.reacts:

@@ -11,7 +11,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_ruff_check_is_clean() -> None:
-    done = subprocess.run([sys.executable, "-m", "ruff", "check", "evo", "tests", "benchmarks"],
+    done = subprocess.run([sys.executable, "-m", "ruff", "check", "evo", "tests", "benchmarks",
+                                                  "examples"],
                           cwd=ROOT, capture_output=True, text=True, check=False)
     assert done.returncode == 0, f"ruff check found problems:\n{done.stdout}{done.stderr}"
 

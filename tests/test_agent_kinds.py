@@ -1,0 +1,217 @@
+"""Agent kinds as an extension point (evo.agents): the contract every registered kind keeps, the registry,
+and a kind defined outside the package evolved end to end."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import subprocess
+import sys
+import tomllib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from numpy.typing import NDArray
+
+import evo
+from evo import agents, readback, scenario
+from evo.agents import GenomeKind, Policy, Tables
+from evo.errors import ScenarioError
+from evo.schema import AgentConfig
+from evo.worlds import STAY
+
+ROOT = Path(__file__).resolve().parent.parent
+SCENARIOS = sorted((ROOT / "scenarios").glob("*.toml"))
+KINDS = agents.agent_kinds()
+
+
+def _small(path: Path, kind: str) -> scenario.Scenario:
+    """The scenario of ``path`` with ``kind`` agents, two generations of a small population."""
+    raw: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
+    raw["agent"]["kind"] = kind
+    e = raw.setdefault("evolution", {})
+    e.update(generations=2, population=8, worlds_per_generation=2, eval_worlds=3, shift_sample=2,
+             elitism=min(int(e.get("elitism", 2)), 2))
+    if "offspring" in e:
+        e["offspring"] = 0
+    return scenario.from_dict(raw, str(path))
+
+
+# ------------------------------------------------------------------------------------------------------
+# the contract, for every registered kind
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("n_features", [1, 4])
+def test_layout_covers_the_genome_exactly(kind: str, n_features: int) -> None:
+    layout = agents.agent_kind(kind).genome_layout(n_features)
+    assert layout, "a kind has at least one part"
+    at = 0
+    for name, (a, b) in layout.items():
+        assert isinstance(name, str) and name
+        assert a == at and b > a, f"{kind}: part {name} is {a, b}, expected to start at {at}"
+        at = b
+    assert agents.genome_length(kind, n_features) == at
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_initial_genomes_and_decoding(kind: str) -> None:
+    k = agents.agent_kind(kind)
+    cfg = AgentConfig(kind=kind, horizon=5, init_sigma=0.7)
+    f, n = 3, 11
+    g = k.initial_genomes(cfg, f, n, np.random.default_rng(5))
+    assert g.shape == (n, agents.genome_length(kind, f)) and g.dtype == np.float64
+    assert np.array_equal(g, k.initial_genomes(cfg, f, n, np.random.default_rng(5)))  # determinism
+    assert not np.array_equal(g, k.initial_genomes(cfg, f, n, np.random.default_rng(6)))
+    assert np.array_equal(agents.initial_genomes(cfg, f, n, np.random.default_rng(5)), g)
+    policy = k.decode(g, cfg, f)
+    assert policy.kind == kind
+    assert policy.horizon.shape == (n,) and policy.horizon.dtype == np.int64
+    assert (policy.horizon >= 0).all() and (policy.horizon <= cfg.horizon).all()
+    assert (policy.w is not None) == k.has_objective
+    goal = k.inner_goal(policy)
+    assert (goal is not None) == k.has_objective
+    if goal is not None:
+        assert goal.shape == (n, f)
+    for part, width in (("w", f), ("theta_adj", f), ("theta_scent", f), ("bias", 5)):
+        value = getattr(policy, part)
+        assert value is None or value.shape == (n, width), part
+    assert policy.theta_wall is None or policy.theta_wall.shape == (n,)
+    assert policy.reacts == k.reacts or policy.moves is not None
+    assert k.optimizer(policy).shape == (n,)
+    if not k.plans:
+        assert not k.optimizer(policy).any()
+    sub = k.policy_rows(policy, slice(2, 5))
+    assert sub.kind == kind and sub.horizon.shape == (3,)
+    assert np.array_equal(sub.horizon, policy.horizon[2:5])
+    assert k.pair_bytes(4, 3) >= 0
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
+def test_every_scenario_runs_with_every_kind(path: Path, kind: str, tmp_path: Path) -> None:
+    s = _small(path, kind)
+    result = evo.run(s, seed=0, out=tmp_path / "run", figures=False)
+    assert result.summary["agent_kind"] == kind
+    assert (result.summary["mesa_objective_mean"] is not None) == agents.agent_kind(kind).has_objective
+
+
+# ------------------------------------------------------------------------------------------------------
+# the registry
+
+
+def _still_moves(policy: Policy, tables: Tables, agent: NDArray[np.int64], world: NDArray[np.int64],
+                 row: NDArray[np.int64], remaining: NDArray[np.bool_]) -> NDArray[np.int64]:
+    return np.full(row.shape[0], STAY, dtype=np.int64)
+
+
+class Still(GenomeKind):
+    """A throwaway kind with its own batched moves: it never moves."""
+
+    name = "still_for_tests"
+
+    def parts(self, n_features: int) -> dict[str, int]:
+        return {"nothing": 1}
+
+    def decode(self, genomes: NDArray[np.float64], cfg: AgentConfig, n_features: int) -> Policy:
+        g = np.asarray(genomes, dtype=np.float64)
+        return Policy(self.name, None, np.zeros(g.shape[0], dtype=np.int64), cfg.discount, None, None, None,
+                      None, cfg.view_radius, moves=_still_moves, params={"nothing": g[:, 0]})
+
+
+@pytest.fixture
+def still() -> Iterator[Still]:
+    kind = evo.register_agent_kind(Still())
+    try:
+        yield kind
+    finally:
+        agents.unregister_agent_kind(kind.name)
+
+
+def test_a_registered_kind_is_known_then_forgotten(still: Still) -> None:
+    assert evo.agent_kind(still.name) is still
+    assert still.name in agents.agent_kinds()
+    with pytest.raises(agents.AgentKindError, match="already registered"):
+        evo.register_agent_kind(Still())
+    agents.unregister_agent_kind(still.name)
+    with pytest.raises(agents.AgentKindError, match="unknown agent kind 'still_for_tests'; registered: mesa"):
+        agents.agent_kind(still.name)
+    evo.register_agent_kind(still)  # back, for the fixture to remove
+
+
+def test_unknown_kind_names_the_registered_ones(still: Still) -> None:
+    raw = tomllib.loads((ROOT / "scenarios" / "red_door.toml").read_text(encoding="utf-8"))
+    raw["agent"]["kind"] = "oracle"
+    with pytest.raises(ScenarioError) as err:
+        scenario.from_dict(raw, "red_door.toml")
+    assert err.value.key == "agent.kind" and err.value.got == "oracle"
+    assert err.value.expected == ("a registered agent kind (one of 'mesa', 'reflex', 'hybrid', "
+                                  "'still_for_tests')")
+    with pytest.raises(agents.AgentKindError, match="registered: mesa, reflex, hybrid, still_for_tests"):
+        agents.agent_kind("oracle")
+
+
+def test_a_kind_with_its_own_moves_runs_end_to_end(still: Still, tmp_path: Path) -> None:
+    s = _small(ROOT / "scenarios" / "red_door.toml", still.name)
+    result = evo.run(s, seed=3, out=tmp_path / "run", figures=False)
+    summary = readback.read_summary(tmp_path / "run")
+    assert summary["agent_kind"] == still.name and summary["champion"]["objective"] is None
+    assert summary["champion"]["genome_layout"] == {"nothing": [0, 1]}
+    # it never moves, so it reaches nothing and pays the step cost every step
+    best = result.summary["train"]["base_fitness"]["best"]
+    assert best == pytest.approx(-s.worlds.train.steps * s.base_objective.step_cost)
+
+
+def test_a_results_file_of_an_unregistered_kind_is_refused(still: Still, tmp_path: Path) -> None:
+    evo.run(_small(ROOT / "scenarios" / "red_door.toml", still.name), seed=0, out=tmp_path / "run",
+            figures=False)
+    agents.unregister_agent_kind(still.name)
+    try:
+        with pytest.raises(evo.errors.EvoError, match="a registered agent kind"):
+            readback.read_summary(tmp_path / "run")
+    finally:
+        evo.register_agent_kind(still)
+
+
+def test_the_horizon_rule_is_the_kinds() -> None:
+    raw = tomllib.loads((ROOT / "scenarios" / "red_door.toml").read_text(encoding="utf-8"))
+    raw["agent"]["horizon"] = 0
+    for kind in ("mesa", "hybrid"):
+        raw["agent"]["kind"] = kind
+        with pytest.raises(ScenarioError, match="expected a positive value"):
+            scenario.from_dict(raw, "red_door.toml")
+    raw["agent"]["kind"] = "reflex"
+    assert scenario.from_dict(raw, "red_door.toml").agent.horizon == 0
+
+
+def test_the_custom_kind_example_keeps_the_contract(tmp_path: Path) -> None:
+    """The example's greedy kind, registered here for a while, through the same contract as the shipped
+    ones, and two generations of every shipped scenario."""
+    example = ROOT / "examples" / "custom_agent_kind.py"
+    spec = importlib.util.spec_from_file_location("custom_agent_kind", example)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    kind = evo.register_agent_kind(module.Greedy())
+    try:
+        for n_features in (1, 4):
+            test_layout_covers_the_genome_exactly(kind.name, n_features)
+        test_initial_genomes_and_decoding(kind.name)
+        for i, path in enumerate(SCENARIOS):
+            test_every_scenario_runs_with_every_kind(path, kind.name, tmp_path / str(i))
+    finally:
+        agents.unregister_agent_kind(kind.name)
+
+
+def test_the_custom_kind_example_runs() -> None:
+    """examples/custom_agent_kind.py: a kind defined outside evo/, registered through evo's public API and
+    evolved on red_door with evo.run."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, str(ROOT / "examples" / "custom_agent_kind.py"),
+                           "--generations", "3", "--population", "12"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, check=False, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "(greedy agents)" in done.stdout and "champion objective: red" in done.stdout
