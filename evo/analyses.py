@@ -330,7 +330,7 @@ def classify_objects(obj_feat: NDArray[np.float64], s: Scenario, proxy: str = "r
     feats = s.features
     if proxy not in feats:
         raise EvoError(f"proxy feature {proxy!r} is not one of the scenario's features ({', '.join(feats)})")
-    pay = np.array([s.base_objective.payoff.get(f, 0.0) for f in feats])
+    pay = Payoffs.of(s.base_objective, feats).payoff
     value = obj_feat @ pay
     is_proxy = obj_feat[..., feats.index(proxy)] > 0
     return np.where(value > 0, 0, np.where(is_proxy, 1, 2))

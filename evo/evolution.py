@@ -99,12 +99,12 @@ class Model:
     def from_scenario(cls, s: Scenario) -> Model:
         feats = s.features
         b = s.base_objective
-        base = Payoffs.from_mapping(feats, b.payoff, b.terminal, b.step_cost)
+        base = Payoffs.of(b, feats)
         a = s.agent
         costs = Costs(a.planning_cost, np.array([a.perception_cost.get(f, 0.0) for f in feats]),
                       a.complexity_cost)
         t = s.true_objective
-        true = None if t is None else Payoffs.from_mapping(feats, t.payoff, t.terminal, t.step_cost)
+        true = None if t is None else Payoffs.of(t, feats)
         return cls(s, feats, base, costs, true)
 
     @property

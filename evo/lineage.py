@@ -84,6 +84,7 @@ from numpy.typing import NDArray
 from evo import agents, metrics
 from evo.errors import EvoError
 from evo.readback import Said, check_array, fail, lineage_table
+from evo.simulate import Payoffs
 
 if TYPE_CHECKING:
     from evo.scenario import AgentConfig, Scenario, WorldConfig
@@ -131,7 +132,7 @@ def proxy_pair(s: Scenario) -> tuple[int, int] | None:
     the feature it does not pay that co-occurs with the target most often on train objects. None if no
     unpaid feature ever co-occurs with the target."""
     feats = s.features
-    pay = np.array([s.base_objective.payoff.get(f, 0.0) for f in feats])
+    pay = Payoffs.of(s.base_objective, feats).payoff
     target = int(np.argmax(pay))
     tname = feats[target]
     score = np.zeros(len(feats))
@@ -179,7 +180,7 @@ class TraitSpec:
     @classmethod
     def from_scenario(cls, s: Scenario) -> TraitSpec:
         feats = s.features
-        base = np.array([s.base_objective.payoff.get(f, 0.0) for f in feats])
+        base = Payoffs.of(s.base_objective, feats).payoff
         return cls(feats, s.agent, base, object_types(s.worlds.train, feats),
                    {n: object_types(c, feats) for n, c in s.worlds.shift.items()}, proxy_pair(s))
 

@@ -26,6 +26,7 @@ from evo import agents, probe, readback, results
 from evo import scenario as scenario_mod
 from evo.errors import EvoError
 from evo.names import percent
+from evo.simulate import Payoffs
 
 AgentChoice = Literal["champion", "sample", "all"]
 COLOURS = {"base": "#868e96", "mesa": "#1971c2", "behavioural": "#e8590c"}
@@ -67,7 +68,7 @@ def probe_run(run: str | Path, agents_choice: AgentChoice = "champion", world: s
         raise EvoError(f"agents: expected one of champion, sample, all, got {agents_choice!r}")
     policy = agents.decode(genomes[index], s.agent, len(feats))
     result = probe.probe(policy, cfg, feats, rng, n_layouts=n_layouts)
-    base = np.array([s.base_objective.payoff.get(f, 0.0) for f in feats])
+    base = Payoffs.of(s.base_objective, feats).payoff
     # the objective alone steers (mesa): every agent is compared, ranking included; otherwise only those
     # that plan (a hybrid's reflexes also steer it)
     plans = None if agents.agent_kind(s.agent.kind).objective_alone else agents.is_optimizer(policy)

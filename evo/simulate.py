@@ -25,6 +25,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from evo.agents import Policy, Tables, discount_table, object_utility, plan_moves, reflex_moves
+from evo.schema import Objective
 from evo.worlds import WorldBatch, parents
 
 
@@ -41,6 +42,12 @@ class Payoffs:
                      step_cost: float) -> Payoffs:
         return cls(np.array([float(payoff.get(f, 0.0)) for f in features]),
                    np.array([f in terminal for f in features]), float(step_cost))
+
+    @classmethod
+    def of(cls, objective: Objective, features: Sequence[str]) -> Payoffs:
+        """A scenario objective (``[base_objective]``, ``[true_objective]``) over ``features``: the one
+        place its payoff vector is built."""
+        return cls.from_mapping(features, objective.payoff, objective.terminal, objective.step_cost)
 
     def object_values(self, obj_feat: NDArray[np.float64]) -> NDArray[np.float64]:
         """(B, K) payoff of each object, summed in feature order."""
