@@ -4,7 +4,10 @@ A genetic algorithm (the base optimizer, on DEAP) selects agents on a base objec
 mesa-optimizers with an explicit, readable objective. Under distributional shift, pseudo-aligned agents keep
 pursuing their own objective and their base fitness collapses.
 
-``evo.run(scenario, seed=0)`` runs a scenario and returns a :class:`evo.experiment.RunResult`.
+``evo.evolve(scenario, seed=0)`` evolves a scenario in memory (nothing written) and returns an
+:class:`evo.experiment.Evolved`; ``evo.run(scenario, seed=0)`` also writes the run directory and returns a
+:class:`evo.experiment.RunResult` (``evo.resume(dir)`` continues an interrupted one, ``evo.load_run(dir)``
+reads a finished one back).
 ``evo.register_agent_kind(kind)`` adds an agent kind (an :class:`evo.agents.AgentKind`; see
 ``examples/custom_agent_kind.py``) that a scenario's ``agent.kind`` can then name. Heavy modules are imported
 on first use, so ``import evo.worlds`` stays a pure-numpy import.
@@ -18,19 +21,21 @@ __version__ = "0.1.0"
 
 if TYPE_CHECKING:
     from evo.agents import AgentKind, GenomeKind, Policy, agent_kind, agent_kinds, register_agent_kind
-    from evo.experiment import RunResult, run
+    from evo.experiment import Evolved, RunResult, resume, run
+    from evo.experiment import evolve_scenario as evolve
 
 _AGENTS = ("AgentKind", "GenomeKind", "Policy", "agent_kind", "agent_kinds", "register_agent_kind")
 
-__all__ = ["AgentKind", "GenomeKind", "Policy", "RunResult", "__version__", "agent_kind", "agent_kinds",
-           "load_scenario", "register_agent_kind", "run"]
+__all__ = ["AgentKind", "Evolved", "GenomeKind", "Policy", "RunResult", "__version__", "agent_kind",
+           "agent_kinds", "evolve", "load_run", "load_scenario", "register_agent_kind", "resume", "run"]
 
 
 def __getattr__(name: str) -> Any:
-    if name in ("run", "RunResult"):
+    if name in ("run", "resume", "RunResult", "Evolved", "evolve", "load_run"):
         from evo import experiment
 
-        return getattr(experiment, name)
+        return {"evolve": experiment.evolve_scenario,
+                "load_run": experiment.RunResult.load}.get(name) or getattr(experiment, name)
     if name in _AGENTS:
         from evo import agents
 

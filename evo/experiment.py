@@ -38,7 +38,7 @@ from evo.evolution import (
     evolve,
 )
 from evo.metrics import CLASSES, class_fractions, spawn_counts
-from evo.names import path_component
+from evo.names import path_component, percent
 from evo.scenario import Scenario
 from evo.simulate import Episodes
 from evo.state import Assessment, EvolutionState, Generation
@@ -91,6 +91,71 @@ def final_worlds(model: Model, streams: Streams) -> tuple[WorldBatch, dict[str, 
     shifts = {name: model.draw(cfg, n, streams.assessment) for name, cfg in s.worlds.shift.items()}
     return train, shifts
 
+
+
+def _assess_final(model: Model, streams: Streams, state: EvolutionState
+                  ) -> tuple[WorldBatch, dict[str, WorldBatch], Episodes, Assessment, int]:
+    """The final assessment of an evolved population, as a run directory's summary reports it: its worlds,
+    the population's train episodes there, every agent's assessment, and the champion's index."""
+    train_batch, shift_batches = final_worlds(model, streams)
+    final = model.evaluate(state.genomes, train_batch)
+    a = assess(model, state.genomes, final.fitness, shift_batches)
+    return train_batch, shift_batches, final, a, int(np.argmax(a.train_fitness))
+
+
+@dataclass(frozen=True, eq=False)
+class Evolved:
+    """A scenario evolved in memory by :func:`evolve_scenario` (``evo.evolve``): nothing written, no
+    figures. The numbers are those :func:`run` writes to ``summary.json`` for the same scenario and seed."""
+
+    scenario: Scenario
+    seed: int
+    state: EvolutionState  # the final, evaluated population
+    log: list[dict[str, float]]  # one row per generation, as log.csv
+    assessment: Assessment  # every agent in the final assessment worlds
+    champion: int  # row of the best agent by final train fitness
+
+    @property
+    def train_fitness(self) -> float:
+        """Mean train (base-objective) fitness of the final population."""
+        return float(self.assessment.train_fitness.mean())
+
+    @property
+    def shift_fitness(self) -> dict[str, float]:
+        """Mean fitness of the final population under each shift."""
+        return {k: float(v.mean()) for k, v in self.assessment.shift_fitness.items()}
+
+    @property
+    def classes(self) -> dict[str, float]:
+        """Fraction of the final population in each behaviour class (docs/concepts.md §4)."""
+        return class_fractions(self.assessment.classes)
+
+    @property
+    def champion_objective(self) -> dict[str, float] | None:
+        """The champion's mesa-objective by feature, or None for a kind without one."""
+        w = Model.from_scenario(self.scenario).decode(self.state.genomes[self.champion:self.champion + 1]).w
+        return None if w is None else {f: float(x) for f, x in zip(self.scenario.features, w[0], strict=True)}
+
+    def __repr__(self) -> str:
+        shifts = ", ".join(f"shift {k!r} {v:+.3f}" for k, v in self.shift_fitness.items())
+        top = max(self.classes.items(), key=lambda kv: kv[1])
+        return (f"<Evolved {self.scenario.name} seed {self.seed}: {len(self.log)} generations × "
+                f"{len(self.state.genomes)} agents; train {self.train_fitness:+.3f}"
+                f"{'; ' + shifts if shifts else ''}; {percent(top[1])} {top[0]}>")
+
+
+def evolve_scenario(scenario: str | Path | Scenario, seed: int = 0, *,
+                    progress: Callable[[Generation], None] | None = None) -> Evolved:
+    """Evolve ``scenario`` with ``seed`` in memory and assess the final population as :func:`run` does,
+    writing nothing (``evo.evolve``). Same scenario and seed, same numbers as the run directory's."""
+    s = _as_scenario(scenario)
+    if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed < 2**63:
+        raise EvoError(f"seed: expected an integer from 0 to 2**63 - 1, got {seed!r}")
+    model = Model.from_scenario(s)
+    streams = Streams.from_seed(seed)
+    state, logbook = evolve(model, streams, [] if progress is None else [EachGeneration(progress)])
+    _, _, _, a, champ = _assess_final(model, streams, state)
+    return Evolved(s, seed, state, list(logbook), a, champ)
 
 
 def evolve_and_evaluate(scenario: str | Path | Scenario, seed: int
@@ -205,6 +270,32 @@ class RunResult:
     @property
     def champion(self) -> dict[str, Any]:
         return self.summary["champion"]
+
+    @property
+    def train_fitness(self) -> float:
+        """Mean train (base-objective) fitness of the final population."""
+        return float(self.summary["train"]["base_fitness"]["mean"])
+
+    @property
+    def shift_fitness(self) -> dict[str, float]:
+        """Mean fitness of the final population under each shift."""
+        return {k: float(v["base_fitness"]["mean"]) for k, v in self.summary["shift"].items()}
+
+    @property
+    def classes(self) -> dict[str, float]:
+        """Fraction of the final population in each behaviour class (docs/concepts.md §4)."""
+        return dict(self.summary["classes"])
+
+    @property
+    def champion_objective(self) -> dict[str, float] | None:
+        """The champion's mesa-objective by feature, or None for a kind without one."""
+        return self.summary["champion"].get("objective")
+
+    def __repr__(self) -> str:
+        shifts = ", ".join(f"shift {k!r} {v:+.3f}" for k, v in self.shift_fitness.items())
+        top = max(self.classes.items(), key=lambda kv: kv[1])
+        return (f"<RunResult {self.summary['scenario']} seed {self.summary['seed']} at {self.path}: train "
+                f"{self.train_fitness:+.3f}{'; ' + shifts if shifts else ''}; {percent(top[1])} {top[0]}>")
 
     def figures(self) -> dict[str, Path]:
         """Paths of the figures (made if missing)."""
@@ -348,11 +439,7 @@ def _execute(s: Scenario, seed: int, path: Path, meta: dict[str, Any], resuming:
         if progress is not None:
             observers.append(EachGeneration(progress))
         state, logbook = evolve(model, streams, observers, start=start)
-        train_batch, shift_batches = final_worlds(model, streams)
-        final = model.evaluate(state.genomes, train_batch)
-        train_fit = final.fitness
-        a = assess(model, state.genomes, train_fit, shift_batches)
-        champ = int(np.argmax(a.train_fitness))
+        train_batch, shift_batches, final, a, champ = _assess_final(model, streams, state)
         champion_reached = {}
         for name, batch in shift_batches.items():
             ep = model.evaluate(state.genomes[champ:champ + 1], batch)
@@ -454,5 +541,5 @@ def _write_lineage(path: Path, store: lineage_mod.LineageStore | None, state: An
                                  mode=store.mode, records_peak=store.peak, births=store.births)
 
 
-__all__ = ["CLASSES", "LINEAGE_FILES", "RUN_FILES", "RunResult", "default_out", "evolve_and_evaluate",
-           "final_worlds", "run"]
+__all__ = ["CLASSES", "LINEAGE_FILES", "RUN_FILES", "Evolved", "RunResult", "default_out",
+           "evolve_and_evaluate", "evolve_scenario", "final_worlds", "resume", "run"]
