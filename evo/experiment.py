@@ -103,6 +103,13 @@ def _assess_final(model: Model, streams: Streams, state: EvolutionState
     return train_batch, shift_batches, final, a, int(np.argmax(a.train_fitness))
 
 
+def _headline(train: float, shifts: Mapping[str, float], classes: Mapping[str, float]) -> str:
+    """One line of a run's headline numbers, for the reprs of :class:`Evolved` and :class:`RunResult`."""
+    shift = "".join(f"; shift {k!r} {v:+.3f}" for k, v in shifts.items())
+    name, share = max(classes.items(), key=lambda kv: kv[1])
+    return f"train {train:+.3f}{shift}; {percent(share)} {name}"
+
+
 @dataclass(frozen=True, eq=False)
 class Evolved:
     """A scenario evolved in memory by :func:`evolve_scenario` (``evo.evolve``): nothing written, no
@@ -137,11 +144,9 @@ class Evolved:
         return None if w is None else {f: float(x) for f, x in zip(self.scenario.features, w[0], strict=True)}
 
     def __repr__(self) -> str:
-        shifts = ", ".join(f"shift {k!r} {v:+.3f}" for k, v in self.shift_fitness.items())
-        top = max(self.classes.items(), key=lambda kv: kv[1])
+        headline = _headline(self.train_fitness, self.shift_fitness, self.classes)
         return (f"<Evolved {self.scenario.name} seed {self.seed}: {len(self.log)} generations × "
-                f"{len(self.state.genomes)} agents; train {self.train_fitness:+.3f}"
-                f"{'; ' + shifts if shifts else ''}; {percent(top[1])} {top[0]}>")
+                f"{len(self.state.genomes)} agents; {headline}>")
 
 
 def evolve_scenario(scenario: str | Path | Scenario, seed: int = 0, *,
@@ -292,10 +297,8 @@ class RunResult:
         return self.summary["champion"].get("objective")
 
     def __repr__(self) -> str:
-        shifts = ", ".join(f"shift {k!r} {v:+.3f}" for k, v in self.shift_fitness.items())
-        top = max(self.classes.items(), key=lambda kv: kv[1])
-        return (f"<RunResult {self.summary['scenario']} seed {self.summary['seed']} at {self.path}: train "
-                f"{self.train_fitness:+.3f}{'; ' + shifts if shifts else ''}; {percent(top[1])} {top[0]}>")
+        return (f"<RunResult {self.summary['scenario']} seed {self.summary['seed']} at {self.path}: "
+                f"{_headline(self.train_fitness, self.shift_fitness, self.classes)}>")
 
     def figures(self) -> dict[str, Path]:
         """Paths of the figures (made if missing)."""
