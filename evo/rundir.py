@@ -12,12 +12,11 @@ processes cannot interleave in one directory; the operating system releases it i
 from __future__ import annotations
 
 import json
-import os
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
+from evo import results
 from evo.errors import EvoError
 
 LOCK = ".evo.lock"
@@ -115,24 +114,8 @@ def clear(path: Path) -> None:
             p.unlink()
 
 
-@contextmanager
-def claimed(path: Path) -> Iterator[None]:
+def claimed(path: Path) -> AbstractContextManager[None]:
     """Hold the run directory's lock while the body writes it (``path`` must exist). A second process
     gets a clear error instead of interleaving its files with the first one's."""
-    try:
-        import fcntl
-    except ImportError:  # not POSIX: no advisory locks
-        yield
-        return
-    fd = os.open(path / LOCK, os.O_RDWR | os.O_CREAT, 0o666)  # the umask applies
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise EvoError(f"{path}: another evo process is writing this run directory; wait for it to "
-                           "finish or choose another --out") from None
-        os.ftruncate(fd, 0)
-        os.write(fd, f"{os.getpid()}\n".encode())
-        yield
-    finally:
-        os.close(fd)
+    return results.exclusive_lock(path / LOCK, f"{path}: another evo process is writing this run directory; "
+                                  "wait for it to finish or choose another --out")

@@ -1036,22 +1036,6 @@ def is_done(run_dir: Path, scenario_text: str) -> bool:
     return True
 
 
-@contextmanager
-def _exclusive(path: Path) -> Iterator[None]:
-    """Hold an exclusive lock on the sweep directory (released by the OS if the process dies)."""
-    try:
-        import fcntl
-    except ImportError:  # not POSIX: no lock
-        yield
-        return
-    with open(path / ".lock", "w") as fh:
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise EvoError(f"{path}: another evo sweep is writing this directory") from None
-        yield
-
-
 def run_sweep(sweep: Sweep | str | Path, out: str | Path | None = None, *, backend: Backend = "processes",
               workers: int | None = None, scheduler: str | None = None, run_figures: bool = False,
               progress: Callable[[Progress], None] | None = None) -> SweepOutcome:
@@ -1070,7 +1054,7 @@ def run_sweep(sweep: Sweep | str | Path, out: str | Path | None = None, *, backe
     path = Path(out) if out is not None else default_out(sweep)
     results.ensure_writable_dir(path)
     path = path.resolve()
-    with _exclusive(path):
+    with results.exclusive_lock(path / ".lock", f"{path}: another evo sweep is writing this directory"):
         results.write_text(path / "sweep.toml", _sweep_record(sweep))
         index = Index(path / "index.sqlite", sweep)
         try:
