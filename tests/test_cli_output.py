@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -11,17 +12,22 @@ from evo import cli
 from evo.names import percent
 
 
-def test_control_characters_read_back_are_printed_as_escapes(tmp_path: Path, tiny_text: str, capsys) -> None:
+def _show_edited(tmp_path: Path, tiny_text: str, capsys, edit: Callable[[dict], dict]) -> str:
+    """What `evo show` prints for a tiny run whose summary.json has the top-level keys of ``edit``."""
     scen = tmp_path / "s.toml"
     scen.write_text(tiny_text.replace("generations = 6", "generations = 2"))
     out = tmp_path / "run"
     assert cli.main(["run", str(scen), "--out", str(out), "--quiet", "--no-figures"]) == 0
     summary = json.loads((out / "summary.json").read_text())
-    summary["scenario"] = "evil\x1b]0;pwned\x07\x1b[2J\u202e"  # retitle, clear, reverse the text
-    (out / "summary.json").write_text(json.dumps(summary))
+    (out / "summary.json").write_text(json.dumps({**summary, **edit(summary)}))
     capsys.readouterr()
     assert cli.main(["show", str(out)]) == 0
-    shown = capsys.readouterr().out
+    return capsys.readouterr().out
+
+
+def test_control_characters_read_back_are_printed_as_escapes(tmp_path: Path, tiny_text: str, capsys) -> None:
+    evil = "evil\x1b]0;pwned\x07\x1b[2J\u202e"  # retitle the terminal, clear it, reverse the text
+    shown = _show_edited(tmp_path, tiny_text, capsys, lambda s: {"scenario": evil})
     assert "\x1b" not in shown and "\x07" not in shown and "\u202e" not in shown
     assert "evil\\x1b]0;pwned\\x07" in shown and "\n" in shown
 
@@ -49,16 +55,8 @@ def test_percent_keeps_non_zero_non_zero(fraction: float, text: str) -> None:
 
 
 def test_show_prints_one_agent_in_two_hundred_as_non_zero(tmp_path: Path, tiny_text: str, capsys) -> None:
-    scen = tmp_path / "s.toml"
-    scen.write_text(tiny_text.replace("generations = 6", "generations = 2"))
-    out = tmp_path / "run"
-    assert cli.main(["run", str(scen), "--out", str(out), "--quiet", "--no-figures"]) == 0
-    summary = json.loads((out / "summary.json").read_text())
-    summary["classes"] = {k: 0.0 for k in summary["classes"]} | {"robust": 1 / 200, "pseudo": 199 / 200}
-    (out / "summary.json").write_text(json.dumps(summary))
-    capsys.readouterr()
-    assert cli.main(["show", str(out)]) == 0
-    shown = capsys.readouterr().out
+    shown = _show_edited(tmp_path, tiny_text, capsys, lambda s: {"classes": {k: 0.0 for k in s["classes"]}
+                                                                 | {"robust": 1 / 200, "pseudo": 199 / 200}})
     assert "robust 0.5%" in shown and "pseudo 99.5%" in shown
 
 
