@@ -93,6 +93,12 @@ def final_worlds(model: Model, streams: Streams) -> tuple[WorldBatch, dict[str, 
 
 
 
+def _check_seed(seed: object) -> None:
+    """A run's seed: an integer from 0 to 2**63 − 1 (it is stored in meta.json and sweep indexes)."""
+    if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed < 2**63:
+        raise EvoError(f"seed: expected an integer from 0 to 2**63 - 1, got {seed!r}")
+
+
 def _assess_final(model: Model, streams: Streams, state: EvolutionState
                   ) -> tuple[WorldBatch, dict[str, WorldBatch], Episodes, Assessment, int]:
     """The final assessment of an evolved population, as a run directory's summary reports it: its worlds,
@@ -154,8 +160,7 @@ def evolve_scenario(scenario: str | Path | Scenario, seed: int = 0, *,
     """Evolve ``scenario`` with ``seed`` in memory and assess the final population as :func:`run` does,
     writing nothing (``evo.evolve``). Same scenario and seed, same numbers as the run directory's."""
     s = _as_scenario(scenario)
-    if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed < 2**63:
-        raise EvoError(f"seed: expected an integer from 0 to 2**63 - 1, got {seed!r}")
+    _check_seed(seed)
     model = Model.from_scenario(s)
     streams = Streams.from_seed(seed)
     state, logbook = evolve(model, streams, [] if progress is None else [EachGeneration(progress)])
@@ -368,8 +373,7 @@ def run(scenario: str | Path | Scenario, seed: int = 0, out: str | Path | None =
     ``interrupted`` in ``meta.json`` and raises :class:`evo.evolution.Stopped` (continue with
     :func:`resume`)."""
     s = _as_scenario(scenario)
-    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
-        raise EvoError(f"seed: expected a non-negative integer, got {seed!r}")
+    _check_seed(seed)
     path = prepare_out(s, seed, out, force)
     with rundir.claimed(path):
         rundir.check_target(path, force=force)  # again: now no other process can be writing it
