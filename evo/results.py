@@ -1,4 +1,5 @@
-"""Results I/O: atomic writes of plain formats (JSON, CSV, NPZ without pickle, TOML text, PNG).
+"""Results I/O: atomic writes of plain formats (JSON, CSV, NPZ without pickle, TOML text, PNG). Files read
+back are read through the validating readers of :mod:`evo.readback`.
 
 Every file is written to a temporary name in its final directory, flushed, fsynced and renamed, so a run that
 stops half-way never leaves a half-written file under a final name. Readers never unpickle.
@@ -98,15 +99,6 @@ def _csv_value(v: Any) -> Any:
     return repr(float(v)) if isinstance(v, float | np.floating) else v
 
 
-def read_csv(path: str | Path) -> dict[str, NDArray[np.float64]]:
-    """A numeric CSV (such as ``log.csv``) as one float array per column."""
-    with open(path, encoding="utf-8", newline="") as fh:
-        rows = list(csv.DictReader(fh))
-    if not rows:
-        return {}
-    return {k: np.array([float(r[k]) if r[k] != "" else np.nan for r in rows]) for k in rows[0]}
-
-
 def write_npz(path: str | Path, arrays: Mapping[str, NDArray[Any]]) -> None:
     """A compressed NPZ that ``numpy.load`` reads, with fixed zip timestamps so that equal arrays give
     byte-identical files (``numpy.savez`` stamps each member with the current time)."""
@@ -119,18 +111,6 @@ def write_npz(path: str | Path, arrays: Mapping[str, NDArray[Any]]) -> None:
             info.compress_type = zipfile.ZIP_DEFLATED
             with zf.open(info, "w", force_zip64=True) as member:
                 np.lib.format.write_array(member, a, allow_pickle=False)
-
-
-def read_npz(path: str | Path) -> dict[str, NDArray[Any]]:
-    """Arrays of an NPZ file, never unpickling (object arrays raise :class:`EvoError`)."""
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            return {k: data[k] for k in data.files}
-    except FileNotFoundError:
-        raise EvoError(f"{path}: no such file") from None
-    except (ValueError, OSError, EOFError, zipfile.BadZipFile,
-            KeyError) as exc:  # object arrays, corrupt files
-        raise EvoError(f"{path}: not a readable NPZ of plain arrays ({exc})") from None
 
 
 def save_figure(fig: Any, path: str | Path, dpi: int = 120) -> None:
