@@ -1,7 +1,7 @@
 """Throughput of the batched evaluator against the per-agent reference in ``tests/reference.py``.
 
 Loads ``scenarios/red_door.toml``, draws its training worlds and random genomes with a fixed seed, and
-times :func:`evo.simulate.run_episodes` on the whole population and the reference on a subset of it (it
+times :func:`evo.core.simulate.run_episodes` on the whole population and the reference on a subset of it (it
 is a plain Python loop). Speed is in agent-steps per second, an agent-step being one step actually taken by
 one agent in one world (the sum of ``Episodes.steps``), so both evaluators are measured in the same unit
 however many agents each ran. Each evaluator is timed ``--repeat`` times and its fastest run is kept (other
@@ -28,8 +28,9 @@ sys.path.insert(0, str(ROOT / "tests"))  # the reference evaluator lives with th
 
 import reference  # noqa: E402
 
-from evo import agents, scenario, worlds  # noqa: E402
-from evo.simulate import Costs, Episodes, Payoffs, run_episodes  # noqa: E402
+from evo.core import agents, worlds  # noqa: E402
+from evo.core.simulate import Costs, Episodes, Payoffs, run_episodes  # noqa: E402
+from evo.runs import scenarios as scenario  # noqa: E402
 
 T = TypeVar("T")
 

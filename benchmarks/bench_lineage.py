@@ -5,7 +5,7 @@ and full.
                                         [--generations N] [--modes off pruned full]
 
 Each repeat runs every mode once, in turn (so a busy machine slows them alike), through
-``evo.experiment.run`` without figures: evolution, final assessment, every result file. Reported per mode:
+``evo.runs.run.run`` without figures: evolution, final assessment, every result file. Reported per mode:
 median wall time and median process CPU time, the overhead against ``off``, and — measured directly, which
 noise on a shared machine cannot blur — the seconds spent inside the store during the run
 (``LineageStore.observe``) and writing the lineage files and summary. Finally the time to draw the three
@@ -22,7 +22,9 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from evo import experiment, lineage, scenario
+from evo.lineage import store as lineage
+from evo.runs import run as experiment
+from evo.runs import scenarios as scenario
 
 
 class _Timer:
@@ -81,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
                 runs[m].append(one(s, m, args.seed, Path(root) / f"{m}-{r}"))
                 print(f"repeat {r + 1}/{args.repeats} {m:>6}: {runs[m][-1]['wall']:.2f} s wall",
                       file=sys.stderr)
-        from evo import lineage_plots
+        from evo.plots import lineage as lineage_plots
 
         t = time.perf_counter()
         if modes[-1] != "off":

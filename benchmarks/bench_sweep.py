@@ -24,7 +24,8 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
-from evo import results, sweep
+from evo.runs import files as results
+from evo.runs import sweep
 
 HERE = Path(__file__).resolve().parent
 

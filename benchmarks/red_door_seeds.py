@@ -18,8 +18,8 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
-from evo.experiment import run
-from evo.stats import wilson
+from evo.analysis.stats import wilson
+from evo.runs.run import run
 
 
 def one(args: tuple[str, int, str]) -> dict[str, Any]:

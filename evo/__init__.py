@@ -5,12 +5,12 @@ mesa-optimizers with an explicit, readable objective. Under distributional shift
 pursuing their own objective and their base fitness collapses.
 
 ``evo.evolve(scenario, seed=0)`` evolves a scenario in memory (nothing written) and returns an
-:class:`evo.experiment.Evolved`; ``evo.run(scenario, seed=0)`` also writes the run directory and returns a
-:class:`evo.experiment.RunResult` (``evo.resume(dir)`` continues an interrupted one, ``evo.load_run(dir)``
+:class:`evo.runs.run.Evolved`; ``evo.run(scenario, seed=0)`` also writes the run directory and returns a
+:class:`evo.runs.run.RunResult` (``evo.resume(dir)`` continues an interrupted one, ``evo.load_run(dir)``
 reads a finished one back).
-``evo.register_agent_kind(kind)`` adds an agent kind (an :class:`evo.agents.AgentKind`; see
+``evo.register_agent_kind(kind)`` adds an agent kind (an :class:`evo.core.agents.AgentKind`; see
 ``examples/custom_agent_kind.py``) that a scenario's ``agent.kind`` can then name. Heavy modules are imported
-on first use, so ``import evo.worlds`` stays a pure-numpy import.
+on first use, so ``import evo.core.worlds`` stays a pure-numpy import.
 """
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
-    from evo.agents import AgentKind, GenomeKind, Policy, agent_kind, agent_kinds, register_agent_kind
-    from evo.experiment import Evolved, RunResult, resume, run
-    from evo.experiment import evolve_scenario as evolve
+    from evo.core.agents import AgentKind, GenomeKind, Policy, agent_kind, agent_kinds, register_agent_kind
+    from evo.runs.run import Evolved, RunResult, resume, run
+    from evo.runs.run import evolve_scenario as evolve
 
 _AGENTS = ("AgentKind", "GenomeKind", "Policy", "agent_kind", "agent_kinds", "register_agent_kind")
 
@@ -32,16 +32,16 @@ __all__ = ["AgentKind", "Evolved", "GenomeKind", "Policy", "RunResult", "__versi
 
 def __getattr__(name: str) -> Any:
     if name in ("run", "resume", "RunResult", "Evolved", "evolve", "load_run"):
-        from evo import experiment
+        from evo.runs import run as experiment
 
         return {"evolve": experiment.evolve_scenario,
                 "load_run": experiment.RunResult.load}.get(name) or getattr(experiment, name)
     if name in _AGENTS:
-        from evo import agents
+        from evo.core import agents
 
         return getattr(agents, name)
     if name == "load_scenario":
-        from evo.scenario import load
+        from evo.runs.scenarios import load
 
         return load
     raise AttributeError(f"module 'evo' has no attribute {name!r}")

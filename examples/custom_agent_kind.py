@@ -6,9 +6,10 @@ distance; lowest index on ties), taking the first move of a shortest path; with 
 heuristic without lookahead: it never weighs a near small gain against a far large one, so it counts as a
 non-optimizer (horizon 0) although its objective can be read from its genome.
 
-The kind gives its Policy its own batched ``moves`` function, which :func:`evo.simulate.run_episodes` calls
-for every live (agent, world) pair at once. The script evolves greedy agents on ``scenarios/red_door.toml``
-(a small population, few generations) with :func:`evo.run` and prints the headline numbers.
+The kind gives its Policy its own batched ``moves`` function, which :func:`evo.core.simulate.run_episodes`
+calls for every live (agent, world) pair at once. The script evolves greedy agents on
+``scenarios/red_door.toml`` (a small population, few generations) with :func:`evo.run` and prints the
+headline numbers.
 
     python examples/custom_agent_kind.py [--population 40] [--generations 15] [--seed 0] [--out DIR]
 """
@@ -29,12 +30,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # this checkout's evo, whichever is installed
 
 import evo  # noqa: E402
-from evo.agents import GenomeKind, Policy, Tables, genome_parts  # noqa: E402
-from evo.scenario import from_dict  # noqa: E402
-from evo.worlds import STAY  # noqa: E402
+from evo.core.agents import GenomeKind, Policy, Tables, genome_parts  # noqa: E402
+from evo.core.worlds import STAY  # noqa: E402
+from evo.runs.scenarios import from_dict  # noqa: E402
 
 if TYPE_CHECKING:
-    from evo.schema import AgentConfig
+    from evo.config.schema import AgentConfig
 
 
 def greedy_moves(policy: Policy, tables: Tables, agent: NDArray[np.int64], world: NDArray[np.int64],

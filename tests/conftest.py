@@ -11,7 +11,7 @@ from hypothesis import settings
 
 matplotlib.use("Agg")
 
-from evo import scenario as scenario_mod
+from evo.runs import scenarios as scenario_mod
 
 # CI is deterministic: the same examples every run (derandomize), no example database carried between runs.
 # Locally hypothesis explores new examples each run; whatever it finds goes into tests/data (the corpora).
@@ -64,8 +64,8 @@ def interrupted_run(scenario: object, seed: int, out: object, *, stop_at_questio
     """Run ``scenario`` into ``out`` until the loop asks "stop?" for the ``stop_at_question``-th time and
     hears yes (as after Ctrl-C): it checkpoints and records ``interrupted``. Returns the generation the run
     stopped before."""
-    from evo.evolution import Stopped
-    from evo.experiment import run
+    from evo.evolution.loop import Stopped
+    from evo.runs.run import run
 
     asked = {"n": 0}
 

@@ -31,7 +31,8 @@ def main() -> int:
     args = parser.parse_args()
     argv = args.argv[1:] if args.argv[:1] == ["--"] else args.argv
 
-    from evo import cli, evolution
+    from evo.cli import main as cli
+    from evo.evolution import loop as evolution
 
     real_step, real_replace = evolution.step, os.replace
     renames = {"n": 0}
@@ -48,7 +49,7 @@ def main() -> int:
         return real_replace(src, dst, *a, **kw)
 
     evolution.step = step  # type: ignore[assignment]
-    os.replace = replace  # every rename in this process: the atomic writes of evo.results among them
+    os.replace = replace  # every rename in this process: the atomic writes of evo.runs.files among them
     code = cli.main(argv)
     print(f"REPLACES {renames['n']}", file=sys.stderr)
     return code

@@ -1,13 +1,13 @@
-"""Per-agent, per-world reference evaluator: the episode rules of :mod:`evo.agents` and :mod:`evo.simulate`
-written as plain Python loops, so that it is obviously correct and the batched evaluator can be checked
-against it exactly.
+"""Per-agent, per-world reference evaluator: the episode rules of :mod:`evo.core.agents` and
+:mod:`evo.core.simulate` written as plain Python loops, so that it is obviously correct and the batched
+evaluator can be checked against it exactly.
 
-Nothing here reuses the tables of :class:`evo.worlds.WorldBatch`: moves, breadth-first distances, the next
-move of a shortest path and the Manhattan "scent" are recomputed from the raw layout (``walls``, ``start``,
-``obj_cell``, ``obj_feat``, ``height``, ``width``, ``steps``). Genomes are decoded here too, from the layout
-documented in :mod:`evo.agents`. Every sum runs left to right, in feature order, starting from ``0.0``, as
-the docstrings specify; numbers are Python floats. The only numpy used in a calculation is the final
-``mean`` over worlds, taken exactly as :attr:`evo.simulate.Episodes.fitness` takes it.
+Nothing here reuses the tables of :class:`evo.core.worlds.WorldBatch`: moves, breadth-first distances, the
+next move of a shortest path and the Manhattan "scent" are recomputed from the raw layout (``walls``,
+``start``, ``obj_cell``, ``obj_feat``, ``height``, ``width``, ``steps``). Genomes are decoded here too, from
+the layout documented in :mod:`evo.core.agents`. Every sum runs left to right, in feature order, starting
+from ``0.0``, as the docstrings specify; numbers are Python floats. The only numpy used in a calculation is
+the final ``mean`` over worlds, taken exactly as :attr:`evo.core.simulate.Episodes.fitness` takes it.
 """
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from evo.agents import Policy
-from evo.scenario import AgentConfig
-from evo.simulate import Costs, Payoffs
+from evo.core.agents import Policy
+from evo.core.simulate import Costs, Payoffs
+from evo.runs.scenarios import AgentConfig
 
 N, E, S, W, STAY = 0, 1, 2, 3, 4
 #: (row change, column change) of the moves N, E, S, W.
@@ -140,7 +140,7 @@ class Agent:
 
 
 def agents_from_genomes(genomes: NDArray[np.float64], cfg: AgentConfig, n_features: int) -> list[Agent]:
-    """Decode each genome by the layout in :mod:`evo.agents`: mesa ``w[F]``; reflex ``θ_wall, θ_adj[F],
+    """Decode each genome by the layout in :mod:`evo.core.agents`: mesa ``w[F]``; reflex ``θ_wall, θ_adj[F],
     θ_scent[F], bias[5]``; hybrid ``w[F]``, the reflex genes, then the horizon gene ``g`` with horizon
     ``round(clip(g, 0, 1)·H)``."""
     f = n_features
@@ -170,7 +170,7 @@ def agents_from_genomes(genomes: NDArray[np.float64], cfg: AgentConfig, n_featur
 
 
 def agents_from_policy(policy: Policy) -> list[Agent]:
-    """The agents of an already decoded :class:`evo.agents.Policy`."""
+    """The agents of an already decoded :class:`evo.core.agents.Policy`."""
 
     def row(a: NDArray[np.float64] | None, p: int) -> list[float] | None:
         return None if a is None else [float(x) for x in a[p]]
@@ -214,7 +214,7 @@ def scent(agent: Agent, world: World, cell: int, f: int, remaining: list[bool]) 
 
 
 def reflex_move(agent: Agent, world: World, pos: int, remaining: list[bool]) -> int:
-    """The first argmax over N, E, S, W, stay of the reflex scores in :mod:`evo.agents`."""
+    """The first argmax over N, E, S, W, stay of the reflex scores in :mod:`evo.core.agents`."""
     assert agent.bias is not None and agent.theta_adj is not None and agent.theta_scent is not None
     assert agent.theta_wall is not None
     n_features = len(agent.theta_adj)
@@ -341,7 +341,7 @@ def agent_cost(agent: Agent, costs: Costs) -> float:
 
 @dataclass
 class ReferenceEpisodes:
-    """Same fields as :class:`evo.simulate.Episodes`, with paths always recorded, plus ``fitness``."""
+    """Same fields as :class:`evo.core.simulate.Episodes`, with paths always recorded, plus ``fitness``."""
 
     payoff: NDArray[np.float64]  # (P, B)
     reached: NDArray[np.bool_]  # (P, B, K)
@@ -358,7 +358,7 @@ def reference_episodes(walls: NDArray[np.bool_], start: NDArray[np.int64], obj_c
                        costs: Costs, true_objective: Payoffs | None = None,
                        spawn: NDArray[np.int64] | None = None) -> ReferenceEpisodes:
     """Run every agent in every world, one episode at a time. ``agents`` is a decoded Policy or the result
-    of :func:`agents_from_genomes`; ``spawn`` (B, K) as in :class:`evo.worlds.WorldBatch`."""
+    of :func:`agents_from_genomes`; ``spawn`` (B, K) as in :class:`evo.core.worlds.WorldBatch`."""
     if isinstance(agents, Policy):
         agents = agents_from_policy(agents)
     worlds = worlds_from_arrays(walls, start, obj_cell, obj_feat, height, width, spawn)

@@ -1,5 +1,5 @@
-"""Agent kinds as an extension point (evo.agents): the contract every registered kind keeps, the registry,
-and a kind defined outside the package evolved end to end."""
+"""Agent kinds as an extension point (evo.core.agents): the contract every registered kind keeps, the
+registry, and a kind defined outside the package evolved end to end."""
 
 from __future__ import annotations
 
@@ -17,11 +17,13 @@ import pytest
 from numpy.typing import NDArray
 
 import evo
-from evo import agents, readback, scenario
-from evo.agents import GenomeKind, Policy, Tables
+from evo.config.schema import AgentConfig
+from evo.core import agents
+from evo.core.agents import GenomeKind, Policy, Tables
+from evo.core.worlds import STAY
 from evo.errors import ScenarioError
-from evo.schema import AgentConfig
-from evo.worlds import STAY
+from evo.runs import readback
+from evo.runs import scenarios as scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.toml"))

@@ -1,4 +1,4 @@
-"""Tests of the multi-seed analyses (evo.analyses, evo.analysis_plots, `evo analyze`)."""
+"""Tests of the multi-seed analyses (evo.runs.studies, evo.plots.analysis, `evo analyze`)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from evo import analyses, analysis_plots, cli, sweep
-from evo import scenario as scenario_mod
-from evo.evolution import Model
+from evo.cli import main as cli
+from evo.evolution.loop import Model
+from evo.plots import analysis as analysis_plots
+from evo.runs import scenarios as scenario_mod
+from evo.runs import studies as analyses
+from evo.runs import sweep
 
 ROOT = Path(__file__).resolve().parent.parent
 

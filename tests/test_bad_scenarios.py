@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from evo import cli
+from evo.cli import main as cli
 
 CORPUS = sorted((Path(__file__).resolve().parent / "data" / "bad_scenarios").glob("*.toml"))
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from evo.experiment import run
+from evo.runs.run import run
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = range(10)

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from evo import cli
-from evo.names import percent
+from evo.cli import main as cli
+from evo.config.names import percent
 
 
 def _show_edited(tmp_path: Path, tiny_text: str, capsys, edit: Callable[[dict], dict]) -> str:

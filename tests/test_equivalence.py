@@ -1,4 +1,4 @@
-"""The batched evaluator (:func:`evo.simulate.run_episodes`) against the per-agent reference in
+"""The batched evaluator (:func:`evo.core.simulate.run_episodes`) against the per-agent reference in
 ``tests/reference.py``: on random small worlds, random agents of every kind and random objectives, payoffs,
 objects reached, steps, paths and fitness must be *equal*, not close. Also the shared world tables against
 plain breadth-first search, and the solvability of generated worlds."""
@@ -13,10 +13,11 @@ import pytest
 from hypothesis import given, reject, settings
 from hypothesis import strategies as st
 
-from evo import agents, scenario, worlds
+from evo.core import agents, worlds
+from evo.core.simulate import Costs, Payoffs, run_episodes
 from evo.errors import EvoError
-from evo.scenario import AgentConfig, ObjectGroup, Variant, WorldConfig
-from evo.simulate import Costs, Payoffs, run_episodes
+from evo.runs import scenarios as scenario
+from evo.runs.scenarios import AgentConfig, ObjectGroup, Variant, WorldConfig
 
 try:  # tests/ as a plain directory, which pytest puts on sys.path
     import reference as ref
@@ -61,7 +62,7 @@ def layouts(draw: st.DrawFn, height: int, width: int, n_objects: int, n_features
 
 @st.composite
 def world_batches(draw: st.DrawFn) -> worlds.WorldBatch:
-    """A batch of 1..3 worlds of one shape, built with :func:`evo.worlds.build_batch`."""
+    """A batch of 1..3 worlds of one shape, built with :func:`evo.core.worlds.build_batch`."""
     height, width = draw(st.integers(3, 8)), draw(st.integers(3, 8))
     n_features = draw(st.integers(2, 4))
     n_objects = draw(st.integers(1, 4))
@@ -185,7 +186,7 @@ def assert_same(batch: worlds.WorldBatch, genomes: np.ndarray, cfg: AgentConfig,
 
 
 def generate(cfg: WorldConfig, n_features: int, n: int, seed: int) -> worlds.WorldBatch:
-    """:func:`evo.worlds.generate`, rejecting the example when it gives up as documented (dense, small
+    """:func:`evo.core.worlds.generate`, rejecting the example when it gives up as documented (dense, small
     grids can fail all its attempts); any other error fails the test."""
     try:
         return worlds.generate(cfg, FEATURES[:n_features], n, np.random.default_rng(seed))

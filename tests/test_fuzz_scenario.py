@@ -16,9 +16,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from evo import scenario as scenario_mod
+from evo.config.names import has_control
 from evo.errors import ScenarioError
-from evo.names import has_control
+from evo.runs import scenarios as scenario_mod
 
 ROOT = Path(__file__).resolve().parent.parent
 BASES = [tomllib.loads(p.read_text()) for p in sorted((ROOT / "scenarios").glob("*.toml"))]

@@ -1,5 +1,5 @@
-"""The true objective (docs/concepts.md §1, Goodhart), the goodhart scenarios, and evo.goodhart's KL and
-fit."""
+"""The true objective (docs/concepts.md §1, Goodhart), the goodhart scenarios, and evo.analysis.goodhart's KL
+and fit."""
 
 from __future__ import annotations
 
@@ -11,10 +11,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from evo import agents, experiment, goodhart, scenario, worlds
+from evo.analysis import goodhart
+from evo.core import agents, worlds
+from evo.core.simulate import Costs, Payoffs, run_episodes
 from evo.errors import ScenarioError
-from evo.scenario import AgentConfig, ObjectGroup, WorldConfig
-from evo.simulate import Costs, Payoffs, run_episodes
+from evo.runs import run as experiment
+from evo.runs import scenarios as scenario
+from evo.runs.scenarios import AgentConfig, ObjectGroup, WorldConfig
 
 ROOT = Path(__file__).resolve().parent.parent
 GOODHART = sorted((ROOT / "scenarios").glob("goodhart_*.toml"))
@@ -134,7 +137,7 @@ def test_phase_transition() -> None:
 def test_horizon_report_puts_the_lost_gain_in_words(true_mean: list[float], phrase: str) -> None:
     """`evo analyze horizon` printed "nan % of the gain lost" when true fitness peaked at the first horizon
     (no gain); and a small loss must not round to 0 %."""
-    from evo import goodhart_plots
+    from evo.plots import goodhart as goodhart_plots
 
     x = np.array([2.0, 4.0, 8.0])
     nums = {"name": "h", "horizon": x, "proxy_mean": np.array([0.1, 0.2, 0.3]),
@@ -212,7 +215,8 @@ def _sweep_then_analyze(tmp_path: Path, capsys: pytest.CaptureFixture[str], base
                         body: str) -> tuple[Path, str]:
     """Run a small serial sweep of scenarios/BASE.toml (``body``: the sweep file after its [sweep] name and
     base), then ``evo analyze ANALYSIS`` on it; returns the sweep directory and what the command printed."""
-    from evo import cli, sweep
+    from evo.cli import main as cli
+    from evo.runs import sweep
 
     path = tmp_path / "small_sweep.toml"
     base_path = (ROOT / "scenarios" / f"{base}.toml").as_posix()
@@ -229,7 +233,7 @@ def test_analyze_horizon_draws_the_transition_from_a_sweep(tmp_path: Path, capsy
     """`evo analyze horizon` on a small goodhart_vault sweep (horizons 4 and 12, two seeds, 3 generations):
     a table per horizon, the threshold line, a CSV and a figure; past the sensor's distance (11) the proxy
     is up and the true objective down."""
-    from evo import cli
+    from evo.cli import main as cli
 
     out, printed = _sweep_then_analyze(tmp_path, capsys, "goodhart_vault", "horizon",
                                        'seeds = 2\n[fixed]\n"evolution.generations" = 3\n'

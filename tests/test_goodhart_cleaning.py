@@ -11,12 +11,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from evo import agents, scenario, worlds
-from evo.evolution import Model
-from evo.experiment import evolve_and_evaluate
-from evo.metrics import spawn_counts
-from evo.scenario import AgentConfig, ObjectGroup, WorldConfig
-from evo.simulate import Costs, Payoffs, run_episodes
+from evo.core import agents, worlds
+from evo.core.metrics import spawn_counts
+from evo.core.simulate import Costs, Payoffs, run_episodes
+from evo.evolution.loop import Model
+from evo.runs import scenarios as scenario
+from evo.runs.run import evolve_and_evaluate
+from evo.runs.scenarios import AgentConfig, ObjectGroup, WorldConfig
 
 ROOT = Path(__file__).resolve().parent.parent
 FEATURES = ("trash", "bin")

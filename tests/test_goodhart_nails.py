@@ -10,10 +10,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from evo import scenario
-from evo.evolution import Model
-from evo.experiment import run
-from evo.simulate import Payoffs, run_episodes
+from evo.core.simulate import Payoffs, run_episodes
+from evo.evolution.loop import Model
+from evo.runs import scenarios as scenario
+from evo.runs.run import run
 
 ROOT = Path(__file__).resolve().parent.parent
 NAILS = ("goodhart_nails", "goodhart_nails_weight")

@@ -18,12 +18,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from evo import cli, experiment, lineage
-from evo import scenario as scenario_mod
+from evo.cli import main as cli
 from evo.errors import EvoError, ScenarioError
-from evo.evolution import Model, Streams, evolve
-from evo.lineage import LineageStore, TraitSpec
-from evo.lineage_plots import FIGURES as LINEAGE_FIGURES
+from evo.evolution.loop import Model, Streams, evolve
+from evo.lineage import store as lineage
+from evo.lineage.store import LineageStore, TraitSpec
+from evo.plots.lineage import FIGURES as LINEAGE_FIGURES
+from evo.runs import run as experiment
+from evo.runs import scenarios as scenario_mod
 
 
 def _spec(tiny_scenario: scenario_mod.Scenario) -> TraitSpec:
@@ -257,7 +259,7 @@ def test_a_cyclic_lineage_csv_is_one_error_not_an_endless_walk(run_dir: Path, tm
     run = tmp_path / "run"
     shutil.copytree(run_dir, run)
     (run / "lineage.csv").write_text(text)
-    done = subprocess.run([sys.executable, "-m", "evo.cli", "lineage", str(run), "--no-figures"],
+    done = subprocess.run([sys.executable, "-m", "evo.cli.main", "lineage", str(run), "--no-figures"],
                           capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 2 and done.stderr.count("\n") == 1 and "a cycle" in done.stderr, done.stderr
 
@@ -453,7 +455,7 @@ def test_lineage_off_and_full_modes(tmp_path: Path, tiny_text: str, capsys) -> N
 
 
 def test_lineage_module_imports_neither_deap_nor_matplotlib() -> None:
-    code = ("import sys, evo.lineage\n"
+    code = ("import sys, evo.lineage.store\n"
             "print(','.join(m for m in ('deap', 'matplotlib') if m in sys.modules))\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""

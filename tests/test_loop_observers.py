@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from evo.evolution import Boundary, Checkpoint, Model, Observe, Stopped, StopWhen, Streams, evolve
-from evo.state import EvolutionState, Generation
+from evo.core.state import EvolutionState, Generation
+from evo.evolution.loop import Boundary, Checkpoint, Model, Observe, Stopped, StopWhen, Streams, evolve
 
 
 class Recorder(Observe):

@@ -1,10 +1,10 @@
-"""Agent classes and alignment follow the definitions stated in evo.metrics."""
+"""Agent classes and alignment follow the definitions stated in evo.core.metrics."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from evo import metrics
+from evo.core import metrics
 
 
 def test_classes_follow_the_definitions() -> None:

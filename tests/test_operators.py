@@ -7,7 +7,7 @@ import random
 import numpy as np
 import pytest
 
-from evo import operators
+from evo.evolution import operators
 
 
 @pytest.mark.parametrize("name", operators.SELECTION.names())

@@ -1,4 +1,4 @@
-"""The probe (:mod:`evo.probe`): choice worlds, the conditional-logit fit, recovery of planted
+"""The probe (:mod:`evo.analysis.probe`): choice worlds, the conditional-logit fit, recovery of planted
 mesa-objectives, a behavioural objective for reflex agents, and ``evo probe`` end to end on a tiny run."""
 
 from __future__ import annotations
@@ -13,15 +13,18 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from evo import agents, cli, probe
+from evo.analysis import probe
+from evo.cli import main as cli
+from evo.core import agents
 from evo.errors import EvoError
-from evo.scenario import AgentConfig, ObjectGroup, Variant, WorldConfig
+from evo.runs.scenarios import AgentConfig, ObjectGroup, Variant, WorldConfig
 
 MESA = AgentConfig(kind="mesa", horizon=10, discount=0.9)
 
 
 def test_probe_core_imports_no_deap_or_matplotlib() -> None:
-    code = "import sys, evo.probe; print(','.join(m for m in ('deap', 'matplotlib') if m in sys.modules))"
+    code = ("import sys, evo.analysis.probe; "
+            "print(','.join(m for m in ('deap', 'matplotlib') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
 
@@ -228,8 +231,8 @@ def planted(draw: st.DrawFn) -> tuple[np.ndarray, WorldConfig, tuple[str, ...], 
 
 def test_planted_mesa_objectives_are_recovered_in_at_least_95_percent_of_cases() -> None:
     """A mesa agent with a planted objective ``w`` is probed; its behavioural objective must recover the
-    ranking of ``w`` (:func:`evo.probe.ranking_recovered`: the sign of every weight beyond 25 % of the
-    largest, and the order of every pair differing by that margin that behaviour can reveal) in ≥ 95 % of
+    ranking of ``w`` (:func:`evo.analysis.probe.ranking_recovered`: the sign of every weight beyond 25 % of
+    the largest, and the order of every pair differing by that margin that behaviour can reveal) in ≥ 95 % of
     cases. Derandomised, so deterministic. Measured: 100 of these 100 cases; 500/500 and 200/200 in two other
     batches of N(0, 1) objectives (README). The margin keeps near-ties out: their order is noise."""
     outcomes: list[bool] = []

@@ -19,9 +19,13 @@ import numpy as np
 import pytest
 from conftest import interrupted_run
 
-from evo import checkpoint, cli, experiment, lineage, readback, results
-from evo import scenario as scenario_mod
+from evo.cli import main as cli
 from evo.errors import EvoError
+from evo.lineage import store as lineage
+from evo.runs import checkpoint, readback
+from evo.runs import files as results
+from evo.runs import run as experiment
+from evo.runs import scenarios as scenario_mod
 
 CORPUS_DIR = Path(__file__).resolve().parent / "data" / "bad_results"
 CORPUS = sorted(p.parent for p in CORPUS_DIR.glob("*/expected.txt") if p.parent.name != "sweeps")
@@ -464,8 +468,8 @@ def test_shift_names_with_dots_and_unicode_draw_every_figure(shift: str, tmp_pat
     feature = "red"
     out = tmp_path / "run"
     experiment.run(s, seed=0, out=out, figures=True)
-    from evo.lineage_plots import FIGURES as LINEAGE_FIGURES
-    from evo.plots import FIGURES
+    from evo.plots.lineage import FIGURES as LINEAGE_FIGURES
+    from evo.plots.run import FIGURES
 
     drawn = {p.name for p in (out / "figures").glob("*.png")}
     assert set(FIGURES) - {"horizon.png"} | set(LINEAGE_FIGURES) <= drawn

@@ -1,4 +1,4 @@
-"""Replacement schemes are a registry (evo.evolution.REPLACEMENTS): every registered scheme keeps the
+"""Replacement schemes are a registry (evo.evolution.loop.REPLACEMENTS): every registered scheme keeps the
 population size and unique ids, and a scheme registered from outside is usable by name in a scenario."""
 
 from __future__ import annotations
@@ -6,10 +6,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from evo import evolution
-from evo import scenario as scenario_mod
 from evo.errors import ScenarioError
-from evo.evolution import REPLACEMENTS, Model, Streams, evolve
+from evo.evolution import loop as evolution
+from evo.evolution.loop import REPLACEMENTS, Model, Streams, evolve
+from evo.runs import scenarios as scenario_mod
 
 
 def _with(tiny_text: str, line: str):

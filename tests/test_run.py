@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 import evo
-from evo import cli
-from evo.experiment import RUN_FILES, RunResult
-from evo.plots import FIGURES
+from evo.cli import main as cli
+from evo.plots.run import FIGURES
+from evo.runs.run import RUN_FILES, RunResult
 
 
 @pytest.fixture

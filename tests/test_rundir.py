@@ -1,4 +1,4 @@
-"""Run directories are owned (evo.rundir): user files survive, interrupted runs are not thrown away, two
+"""Run directories are owned (evo.runs.rundir): user files survive, interrupted runs are not thrown away, two
 processes never interleave, names never escape the results directory, files honour the umask."""
 
 from __future__ import annotations
@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 from conftest import interrupted_run
 
-from evo import cli, rundir
-from evo.experiment import default_out
-from evo.scenario import loads
+from evo.cli import main as cli
+from evo.runs import rundir
+from evo.runs.run import default_out
+from evo.runs.scenarios import loads
 
 
 @pytest.fixture
@@ -71,7 +72,7 @@ def test_force_replaces_every_file_of_the_previous_run_and_no_other(tiny_file: P
 
 def test_rerun_into_an_interrupted_run_offers_resume_and_keeps_its_checkpoint(tiny_file: Path, tmp_path: Path,
                                                                               capsys) -> None:
-    from evo import checkpoint
+    from evo.runs import checkpoint
 
     out = tmp_path / "cut"
     interrupted_run(tiny_file, 0, out, stop_at_question=2)

@@ -7,9 +7,10 @@ from typing import Any
 
 import pytest
 
-from evo import names, operators
-from evo import scenario as scenario_mod
+from evo.config import names
 from evo.errors import ScenarioError
+from evo.evolution import operators
+from evo.runs import scenarios as scenario_mod
 
 SCENARIOS = sorted((Path(__file__).resolve().parent.parent / "scenarios").glob("*.toml"))
 

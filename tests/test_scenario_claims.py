@@ -20,10 +20,10 @@ from typing import Any
 import numpy as np
 import pytest
 
-from evo import scenario as scenario_mod
-from evo.evolution import Model
-from evo.experiment import run
-from evo.plots import FIGURES
+from evo.evolution.loop import Model
+from evo.plots.run import FIGURES
+from evo.runs import scenarios as scenario_mod
+from evo.runs.run import run
 
 ROOT = Path(__file__).resolve().parent.parent
 ALL_SCENARIOS = tuple(sorted(p.stem for p in (ROOT / "scenarios").glob("*.toml")))

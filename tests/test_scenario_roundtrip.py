@@ -12,16 +12,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from evo import names
-from evo import scenario as scenario_mod
+from evo.config import names
 from evo.errors import EvoError
+from evo.runs import scenarios as scenario_mod
 
 ROOT = Path(__file__).resolve().parent.parent
 BASES = [scenario_mod.load(p) for p in sorted((ROOT / "scenarios").glob("*.toml"))]
 
 
 def _valid_name(text: str) -> bool:
-    """The validator's rule for names (evo.scenario._name), restated."""
+    """The validator's rule for names (evo.runs.scenarios._name), restated."""
     if not text or names.has_control(text):
         return False
     try:

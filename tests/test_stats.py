@@ -1,4 +1,4 @@
-"""The interval functions of :mod:`evo.stats` against independently computed values, and their range.
+"""The interval functions of :mod:`evo.analysis.stats` against independently computed values, and their range.
 
 Reference values and how they were obtained (no scipy needed at test time):
 
@@ -20,7 +20,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from evo import stats
+from evo.analysis import stats
 
 WILSON = [  # k, n, lower, upper
     (0, 10, 0.0, 0.277533),

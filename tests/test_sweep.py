@@ -21,10 +21,14 @@ from deap import base, tools
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from evo import cli, experiment, operators, sweep, sweep_plots
-from evo import scenario as scenario_mod
+from evo.cli import main as cli
 from evo.errors import ScenarioError
-from evo.evolution import Model, Streams, initial_state, step
+from evo.evolution import operators
+from evo.evolution.loop import Model, Streams, initial_state, step
+from evo.plots import sweep as sweep_plots
+from evo.runs import run as experiment
+from evo.runs import scenarios as scenario_mod
+from evo.runs import sweep
 
 SWEEP = """
 [sweep]
@@ -298,7 +302,7 @@ def test_sigkill_mid_sweep_then_rerun_finishes_each_run_once(tmp_path: Path, tin
                     '[grid]\n"evolution.selection.size" = [2, 3]\n')
     out = tmp_path / "out"
     args = ["sweep", str(path), "--out", str(out), "--workers", "2", "--quiet", "--no-figures"]
-    cmd = [sys.executable, "-m", "evo.cli", *args]
+    cmd = [sys.executable, "-m", "evo.cli.main", *args]
     # tests/hooks/sitecustomize.py holds the first run that checkpoints generation 5 until it is killed,
     # so the sweep is killed in a known state: one run under way, the others free to finish
     hooks = str(Path(__file__).resolve().parent / "hooks")
@@ -397,7 +401,7 @@ def test_a_unicode_sweep_writes_a_sweep_toml_that_reads_back_equal(
     by tomli-w and tomllib reads back exactly what was planned (json.dumps made invalid surrogate escapes)."""
     import tomllib
 
-    from evo.names import path_component
+    from evo.config.names import path_component
 
     name, description = "rød dør 🚪", "🎉 naïve – ü\nsecond line \"quoted\" \\ back"
     head = (f"name = {json.dumps(name, ensure_ascii=False)}\n"  # \\u escapes of surrogates are not TOML
@@ -426,7 +430,7 @@ def test_a_unicode_sweep_writes_a_sweep_toml_that_reads_back_equal(
 
 
 def test_cell_dirnames_keep_safe_names_and_encode_the_rest() -> None:
-    from evo.names import path_component
+    from evo.config.names import path_component
 
     # the run ids of existing sweeps whose labels were already safe do not change
     for label in ("size=4", "steps=10__sigma=0.2", "fraction=0.125", "horizon=12", "sigma=1e-05"):
@@ -469,7 +473,7 @@ def test_a_sweep_directory_whose_path_holds_uri_characters_works(tmp_path: Path,
     meta, rows = sweep.read_index(out)
     assert meta["name"] == "small" and [r["status"] for r in rows] == ["done"]
     assert "1/1 runs done" in sweep.report_table(out)
-    from evo import sweep_plots
+    from evo.plots import sweep as sweep_plots
 
     assert "summary" in sweep_plots.make_all(out)
     assert sweep.index_uri(out / "index.sqlite").startswith("file:///")
@@ -480,7 +484,7 @@ def test_sweep_report_figures_never_write_outside_the_sweep_directory(tmp_path: 
                                                                      ) -> None:
     """A crafted index.sqlite whose metric columns are named '../../x', '/tmp/abs' and 'a/../../b': the
     figures land in figures/ under encoded names, and nothing appears anywhere else."""
-    from evo.names import path_component
+    from evo.config.names import path_component
 
     out = _small_sweep(tmp_path, tiny_text, tmp_path / "deep" / "er" / "sweep")
     crafted = ["../../x", "/tmp/abs_evo_test", "a/../../b"]
@@ -505,7 +509,7 @@ def test_report_intervals_stay_in_range_and_say_which_they_are(tmp_path: Path) -
     """Two seeds per cell: a t-interval of a fraction at n = 2 reaches far outside [0, 1] (12.7 standard
     errors); the report clips fractions to [0, 1], cosines to [−1, 1] and generation counts to ≥ 0, leaves
     fitness unclipped, and a footnote line says so."""
-    from evo import stats
+    from evo.analysis import stats
 
     out = tmp_path / "sweep"
     out.mkdir()

@@ -6,8 +6,8 @@ import dataclasses
 
 import numpy as np
 
-from evo import scenario as scenario_mod
-from evo import worlds
+from evo.core import worlds
+from evo.runs import scenarios as scenario_mod
 
 
 def test_generated_worlds_are_solvable_and_seeded(tiny_scenario: scenario_mod.Scenario) -> None:

@@ -14,10 +14,10 @@ _spec = os.environ.get("EVO_TEST_HOLD")
 if _spec:
     import threading
 
-    import evo.checkpoint
+    import evo.runs.checkpoint
 
     _dir, _, _gen = _spec.rpartition(":")
-    _real_save = evo.checkpoint.save
+    _real_save = evo.runs.checkpoint.save
 
     def _save(run_dir, state, *args, **kwargs):  # type: ignore[no-untyped-def]
         _real_save(run_dir, state, *args, **kwargs)
@@ -31,4 +31,4 @@ if _spec:
         os.close(fd)
         threading.Event().wait()  # held until killed
 
-    evo.checkpoint.save = _save
+    evo.runs.checkpoint.save = _save

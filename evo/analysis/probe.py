@@ -1,0 +1,789 @@
+"""The probe: an agent's *behavioural objective*, fitted from the choices it makes (docs/concepts.md §1,
+§5). Pure numpy.
+
+What an agent appears to pursue is measured the way one measures the preferences of an animal or a person:
+put it in controlled choice worlds and watch what it goes to first.
+
+**Choice worlds.** Each world holds two (or more) objects at the *same shortest-path distance* from the start
+(1 to ``max_distance`` steps), so distance, discounting and path length cannot explain a choice; only the
+objects' features can. The objects' feature sets (a *choice set*) come from a scenario's world distribution:
+
+- ``scenario`` sets: every pair of the distribution's object types (and all of them at once when there are
+  three or more) — the choices the agent actually faces there;
+- ``one-feature`` sets: an object against the same object with one feature added or removed;
+- ``swap`` sets: an object against the same object with one feature traded for another (this orders the
+  weights of two features directly).
+
+Objects of these sets are drawn from a pool: the distribution's object types and their one-feature
+variations, the empty object, every single feature and every pair of features. Each choice set is shown in
+``n_layouts`` layouts picked from a pool of random layouts (walls and start drawn like the distribution's, or
+its fixed layout) and, in each layout, once per rotation of the objects over the chosen cells, so position,
+scent asymmetries and tie-breaking by object index cancel. The agent acts for ``2·max_distance + 2`` steps;
+its choice is the first object it reaches, or *none*.
+
+**Choice model.** A conditional logit (McFadden 1974; with two alternatives, Bradley–Terry 1952):
+``P(choose k) = exp(β·x_k) / (1 + Σ_j exp(β·x_j))``, where the ``1`` is the *outside option* "reach
+nothing" with utility 0 — an agent that stays put when nothing is worth it reveals that every offered object
+has negative utility, so absolute signs are identified, not only differences. ``β`` is fitted by Newton's
+method on the log-likelihood with a small ridge penalty ``λ/2·|β|²``; the covariance of ``β`` is the inverse
+of the penalised negative Hessian (a Laplace approximation; Wald intervals) for one agent, and the
+cluster-robust sandwich by agent (:func:`cluster_robust`; t on G − 1 degrees of freedom) when the choices of
+several agents are pooled: one agent's choices are not independent draws, and treating tens of thousands of
+them as such gives intervals of zero width. A planning agent chooses deterministically, its choices are
+perfectly separable and the unpenalised estimate would be infinite: the ridge keeps it finite, and then only
+the *direction* of ``β`` (the ranking and signs of the weights) is meaningful, which is why comparisons use
+unit-length vectors (:func:`unit_vector`). Separation is detected exactly (:func:`separation`, Farkas'
+lemma) and reported instead of an interval, which would be the ridge's, not the data's.
+
+For a mesa agent the behavioural objective recovers the ranking of its explicit mesa-objective ``w``
+(:func:`ranking_recovered`); for a reflex agent it reveals an objective that exists nowhere in its genome.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, cast
+
+import numpy as np
+from numpy.typing import NDArray
+
+from evo.analysis import stats
+from evo.core.agents import Policy, policy_rows
+from evo.core.simulate import Costs, Payoffs, run_episodes
+from evo.core.worlds import WorldBatch, build_batch, parse_layout
+from evo.errors import EvoError
+
+if TYPE_CHECKING:
+    from evo.runs.scenarios import WorldConfig
+
+#: Default ridge penalty λ: a N(0, 1) prior on each weight, weak against hundreds of choices.
+RIDGE = 1.0
+#: z of a two-sided 95 % interval.
+Z95 = 1.959963984540054
+_MAX_OPTIONAL = 8  # enumerate at most 2^8 presence patterns of independently drawn features per group
+
+
+# ------------------------------------------------------------------------------------------------------
+# choice sets
+
+
+def object_types(cfg: WorldConfig, features: Sequence[str]) -> NDArray[np.float64]:
+    """(T, F) the distinct 0/1 feature vectors an object of the distribution ``cfg`` can have.
+
+    A group with ``variants`` contributes each variant with ``p > 0``; a group with independent feature
+    probabilities contributes every presence pattern: features with ``p = 1`` always present, with
+    ``0 < p < 1`` present or absent, with ``p = 0`` absent."""
+    index = {f: i for i, f in enumerate(features)}
+    rows: list[tuple[float, ...]] = []
+    for group in cfg.objects:
+        if group.variants:
+            for v in group.variants:
+                if v.p > 0:
+                    row = np.zeros(len(features))
+                    row[[index[f] for f in v.features]] = 1.0
+                    rows.append(tuple(row))
+            continue
+        always = [index[f] for f, p in group.features.items() if p >= 1.0]
+        maybe = [index[f] for f, p in group.features.items() if 0.0 < p < 1.0][:_MAX_OPTIONAL]
+        for present in itertools.product((0.0, 1.0), repeat=len(maybe)):
+            row = np.zeros(len(features))
+            row[always] = 1.0
+            row[maybe] = present
+            rows.append(tuple(row))
+    unique = list(dict.fromkeys(rows))
+    return np.array(unique, dtype=np.float64).reshape(len(unique), len(features))
+
+
+@dataclass(frozen=True, eq=False)
+class ChoiceDesign:
+    """Choice sets over a feature vocabulary. ``sets[i]`` is a (K_i, F) array of object features;
+    ``kinds[i]`` says where it comes from (``scenario``, ``one-feature`` or ``swap``)."""
+
+    features: tuple[str, ...]
+    types: NDArray[np.float64]
+    sets: tuple[NDArray[np.float64], ...]
+    kinds: tuple[str, ...]
+
+    def __len__(self) -> int:
+        return len(self.sets)
+
+    def count(self, kind: str) -> int:
+        return sum(k == kind for k in self.kinds)
+
+
+def choice_design(types: NDArray[np.float64], features: Sequence[str]) -> ChoiceDesign:
+    """The choice sets probing a distribution whose objects have the feature vectors ``types`` (module
+    docstring: scenario pairs, one-feature variations and one-for-one swaps over a pool of objects)."""
+    f = len(features)
+    types = np.asarray(types, dtype=np.float64).reshape(-1, f)
+    eye = np.eye(f)
+    pool: list[tuple[float, ...]] = [tuple(np.zeros(f))]
+    pool += [tuple(e) for e in eye]
+    pool += [tuple(eye[i] + eye[j]) for i, j in itertools.combinations(range(f), 2)]
+    for t in types:
+        pool.append(tuple(t))
+        pool += [tuple(np.abs(t - e)) for e in eye]  # one feature toggled
+    pool = list(dict.fromkeys(pool))
+
+    seen: set[frozenset[tuple[float, ...]]] = set()
+    sets: list[NDArray[np.float64]] = []
+    kinds: list[str] = []
+
+    def add(objs: Sequence[tuple[float, ...]], kind: str) -> None:
+        key = frozenset(objs)
+        if len(key) == len(objs) and key not in seen:
+            seen.add(key)
+            sets.append(np.array(objs, dtype=np.float64))
+            kinds.append(kind)
+
+    tt = [tuple(t) for t in types]
+    for a, b in itertools.combinations(tt, 2):
+        add((a, b), "scenario")
+    if len(set(tt)) >= 3:
+        add(tuple(dict.fromkeys(tt)), "scenario")
+    for o in pool:
+        for i in range(f):
+            add((o, tuple(np.abs(np.array(o) - eye[i]))), "one-feature")
+    for o in pool:
+        x = np.array(o)
+        for i, j in itertools.permutations(range(f), 2):
+            if x[i] == 1.0 and x[j] == 0.0:
+                add((o, tuple(x - eye[i] + eye[j])), "swap")
+    return ChoiceDesign(tuple(features), types, tuple(sets), tuple(kinds))
+
+
+# ------------------------------------------------------------------------------------------------------
+# choice worlds
+
+
+@dataclass(frozen=True, eq=False)
+class ChoiceWorlds:
+    """Choice worlds with ``K`` objects each: world ``b`` shows choice set ``set_index[b]``, its object ``j``
+    being alternative ``order[b, j]`` of that set, all at ``distance[b]`` steps from the start."""
+
+    batch: WorldBatch
+    set_index: NDArray[np.int64]
+    order: NDArray[np.int64]
+    distance: NDArray[np.int64]
+
+
+def _distances_from(walls: NDArray[np.bool_], start: NDArray[np.int64], h: int, w: int) -> NDArray[np.int64]:
+    """(B, C) shortest-path steps from each world's start to every cell; -1 where unreachable."""
+    b = walls.shape[0]
+    free = ~walls.reshape(b, h, w)
+    dist = np.full((b, h, w), -1, dtype=np.int64)
+    frontier = np.zeros((b, h, w), dtype=bool)
+    frontier.reshape(b, -1)[np.arange(b), start] = True
+    d = 0
+    while frontier.any():
+        dist[frontier] = d
+        grown = np.zeros_like(frontier)
+        grown[:, 1:, :] |= frontier[:, :-1, :]
+        grown[:, :-1, :] |= frontier[:, 1:, :]
+        grown[:, :, 1:] |= frontier[:, :, :-1]
+        grown[:, :, :-1] |= frontier[:, :, 1:]
+        frontier = grown & free & (dist < 0)
+        d += 1
+    return dist.reshape(b, -1)
+
+
+def _layouts(cfg: WorldConfig, n: int, rng: np.random.Generator
+             ) -> tuple[NDArray[np.bool_], NDArray[np.int64], int, int]:
+    """``n`` wall grids and starts drawn like ``cfg``'s (its fixed layout, or random walls of its density)."""
+    if cfg.layout:
+        fixed_walls, fixed_start, h, w = parse_layout(cfg.layout)
+        return np.repeat(fixed_walls[None], n, axis=0), np.full(n, fixed_start, dtype=np.int64), h, w
+    h, w = cfg.size
+    border = np.zeros((h, w), dtype=bool)
+    border[[0, -1], :] = border[:, [0, -1]] = True
+    walls = border.reshape(-1)[None, :] | (rng.random((n, h * w)) < cfg.wall_density)
+    start = np.empty(n, dtype=np.int64)
+    for i in range(n):
+        start[i] = rng.choice(np.flatnonzero(~walls[i]))
+    return walls, start, h, w
+
+
+def choice_worlds(design: ChoiceDesign, cfg: WorldConfig, n_layouts: int, rng: np.random.Generator,
+                  max_distance: int = 4, n_geometries: int = 64) -> list[ChoiceWorlds]:
+    """Every choice set of ``design`` in ``n_layouts`` layouts × K rotations, one batch per set size K.
+
+    For each K, ``n_geometries`` layouts are drawn like ``cfg``'s (walls, start) with K cells at one
+    shortest-path distance ``d`` from the start, ``d`` uniform over the distances in ``1..max_distance`` that
+    offer K cells (layouts without one are re-drawn); each choice set is shown in ``n_layouts`` of them,
+    picked at random without repetition. Rotation ``r`` makes object ``j`` (on cell ``j``) alternative
+    ``(j + r) mod K``, so every alternative takes every cell and every object index (agents break ties by
+    index). Path tables are computed once per geometry: they do not depend on the objects' features."""
+    if n_layouts < 1 or max_distance < 1:
+        raise EvoError("probe: n_layouts and max_distance must be at least 1")
+    n_geo = max(n_geometries, n_layouts)
+    out = []
+    for k in sorted({s.shape[0] for s in design.sets}):
+        which = np.array([i for i, s in enumerate(design.sets) if s.shape[0] == k], dtype=np.int64)
+        geometry, dist_used = _geometries(cfg, k, n_geo, max_distance, rng)
+        # world (set i, layout l, rotation r) at index (i·n_layouts + l)·K + r
+        pick = np.stack([rng.choice(n_geo, size=n_layouts, replace=False) for _ in which])  # (S, L)
+        g_index = np.repeat(pick.reshape(-1), k)
+        order = np.tile((np.arange(k)[None, :] + np.arange(k)[:, None]) % k, (len(which) * n_layouts, 1))
+        set_index = np.repeat(np.repeat(which, n_layouts), k)
+        feat = np.stack([design.sets[s][o] for s, o in zip(set_index, order, strict=True)])  # (B, K, F)
+        batch = dataclasses.replace(geometry.subset(g_index), obj_feat=feat)
+        out.append(ChoiceWorlds(batch, set_index, order, dist_used[g_index]))
+    return out
+
+
+def _geometries(cfg: WorldConfig, k: int, n: int, max_distance: int, rng: np.random.Generator
+                ) -> tuple[WorldBatch, NDArray[np.int64]]:
+    """``n`` layouts with ``k`` object cells at one distance from the start (featureless objects), and
+    that distance."""
+    walls, start, h, w = _layouts(cfg, n, rng)
+    cells = np.empty((n, k), dtype=np.int64)
+    dist_used = np.empty(n, dtype=np.int64)
+    todo = np.arange(n)
+    for _ in range(200):
+        dist = _distances_from(walls[todo], start[todo], h, w)
+        failed = []
+        for row, i in enumerate(todo):
+            options = [d for d in range(1, max_distance + 1) if np.count_nonzero(dist[row] == d) >= k]
+            if not options:
+                failed.append(i)
+                continue
+            d = int(rng.choice(options))
+            cells[i] = rng.choice(np.flatnonzero(dist[row] == d), size=k, replace=False)
+            dist_used[i] = d
+        if not failed:
+            break
+        if cfg.layout:
+            raise EvoError(f"probe: the fixed layout has no {k} cells at one distance ≤ {max_distance} "
+                           "from the start")
+        todo = np.array(failed)
+        walls[todo], start[todo], _, _ = _layouts(cfg, len(todo), rng)
+    else:
+        raise EvoError("probe: could not draw choice worlds; lower the wall density")
+    feat = np.zeros((n, k, 0))
+    return build_batch(walls, start, cells, feat, h, w, 2 * max_distance + 2), dist_used
+
+
+# ------------------------------------------------------------------------------------------------------
+# observing choices
+
+
+def first_reached(policy: Policy, batch: WorldBatch, chunk: int = 40_000) -> NDArray[np.int64]:
+    """(P, B) index of the first object each agent reaches in each world, or -1 if it reaches none."""
+    p = policy.horizon.shape[0]
+    f = batch.obj_feat.shape[-1]
+    nothing = Payoffs(np.zeros(f), np.zeros(f, dtype=bool), 0.0)
+    step = max(1, chunk // max(batch.size, 1))
+    out = np.empty((p, batch.size), dtype=np.int64)
+    for a in range(0, p, step):
+        sub = policy_rows(policy, slice(a, a + step))
+        ep = run_episodes(sub, batch, nothing, Costs(), record_paths=True)
+        assert ep.paths is not None
+        hit = batch.obj_at[np.arange(batch.size)[None, :, None], ep.paths]  # (p, B, T+1)
+        any_hit = (hit >= 0).any(axis=-1)
+        first = np.take_along_axis(hit, (hit >= 0).argmax(axis=-1)[..., None], axis=-1)[..., 0]
+        out[a:a + step] = np.where(any_hit, first, -1)
+    return out
+
+
+@dataclass(frozen=True, eq=False)
+class Choices:
+    """Observed choices of ``P`` agents in ``N`` choice worlds: ``x`` (N, K, F) the alternatives (padded),
+    ``available`` (N, K), ``choice`` (P, N) the alternative chosen or K for none (the outside option);
+    ``set_index`` (N,) the choice set of each world."""
+
+    x: NDArray[np.float64]
+    available: NDArray[np.bool_]
+    choice: NDArray[np.int64]
+    set_index: NDArray[np.int64]
+
+    def none_rate(self) -> NDArray[np.float64]:
+        """(P,) fraction of worlds in which each agent reached nothing."""
+        return (self.choice == self.x.shape[1]).mean(axis=1)
+
+
+def observe(policy: Policy, design: ChoiceDesign, worlds: Sequence[ChoiceWorlds]) -> Choices:
+    """What every agent of ``policy`` goes to first in every choice world."""
+    kmax = max(s.shape[0] for s in design.sets)
+    f = len(design.features)
+    xs, avail, choices, sets = [], [], [], []
+    for cw in worlds:
+        k = cw.batch.n_objects
+        first = first_reached(policy, cw.batch)  # object index in the world
+        alt = np.where(first >= 0, cw.order[np.arange(cw.batch.size)[None, :], np.maximum(first, 0)], kmax)
+        x = np.zeros((cw.batch.size, kmax, f))
+        x[:, :k] = np.stack([design.sets[s] for s in cw.set_index])
+        a = np.zeros((cw.batch.size, kmax), dtype=bool)
+        a[:, :k] = True
+        xs.append(x)
+        avail.append(a)
+        choices.append(alt)
+        sets.append(cw.set_index)
+    return Choices(np.concatenate(xs), np.concatenate(avail), np.concatenate(choices, axis=1),
+                   np.concatenate(sets))
+
+
+# ------------------------------------------------------------------------------------------------------
+# the choice model
+
+
+@dataclass(frozen=True, eq=False)
+class ChoiceFit:
+    """A fitted conditional logit: weights ``beta`` (F,), their covariance ``cov`` (F, F), the penalised
+    log-likelihood, the number of choices, Newton iterations, convergence.
+
+    ``cov`` is the inverse penalised negative Hessian (``covariance = "model"``: the choices taken as
+    independent), or the cluster-robust sandwich (``"cluster-robust"``, :func:`cluster_robust`: the choices
+    of one agent may depend on each other), whose intervals use ``crit`` (t on G − 1 degrees of freedom)
+    instead of z. ``unbounded`` (F,) marks weights the data cannot bound (:func:`separation`; None: not
+    checked): their estimate and interval are set by the ridge penalty, so :meth:`interval` gives NaN."""
+
+    beta: NDArray[np.float64]
+    cov: NDArray[np.float64]
+    loglik: float
+    n: int
+    iterations: int
+    converged: bool
+    covariance: str = "model"
+    crit: float = Z95
+    clusters: int = 0
+    unbounded: NDArray[np.bool_] | None = None
+
+    @property
+    def se(self) -> NDArray[np.float64]:
+        return np.sqrt(np.clip(np.diag(self.cov), 0.0, None))
+
+    @property
+    def separated(self) -> bool:
+        """Whether the choices are (quasi-)separated: some weight is bounded by the ridge only."""
+        return self.unbounded is not None and bool(self.unbounded.any())
+
+    def interval(self, z: float | None = None) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """Wald 95 % interval of each weight (NaN for the weights the data cannot bound)."""
+        half = (self.crit if z is None else z) * self.se
+        lo, hi = self.beta - half, self.beta + half
+        if self.unbounded is not None:
+            lo, hi = np.where(self.unbounded, np.nan, lo), np.where(self.unbounded, np.nan, hi)
+        return lo, hi
+
+
+def _penalised_loglik(u: NDArray[np.float64], y: NDArray[np.int64], beta: NDArray[np.float64],
+                      ridge: float) -> float:
+    m = u.max(axis=1, keepdims=True)
+    lse = (m[:, 0] + np.log(np.exp(u - m).sum(axis=1)))
+    return float((u[np.arange(len(y)), y] - lse).sum() - 0.5 * ridge * beta @ beta)
+
+
+@dataclass(frozen=True, eq=False)
+class _Data:
+    """Choices prepared for the likelihood: alternatives (N, K', F) with the outside option appended."""
+
+    x: NDArray[np.float64]
+    available: NDArray[np.bool_]
+    choice: NDArray[np.int64]
+    keep: NDArray[np.bool_]  # which of the caller's choices are used (all, with the outside option)
+
+    def utilities(self, b: NDArray[np.float64]) -> NDArray[np.float64]:
+        return np.where(self.available, self.x @ b, -np.inf)
+
+    def probabilities(self, b: NDArray[np.float64]) -> NDArray[np.float64]:
+        u = self.utilities(b)
+        p = np.exp(u - u.max(axis=1, keepdims=True))
+        return np.asarray(p / p.sum(axis=1, keepdims=True), dtype=np.float64)
+
+    def scores(self, b: NDArray[np.float64]) -> NDArray[np.float64]:
+        """(N, F) each choice's score: the gradient of its log-likelihood term (no penalty)."""
+        p = self.probabilities(b)
+        n = self.x.shape[0]
+        return np.asarray(self.x[np.arange(n), self.choice] - np.einsum("nk,nkf->nf", p, self.x),
+                          dtype=np.float64)
+
+    def information(self, b: NDArray[np.float64]) -> NDArray[np.float64]:
+        """(F, F) the negative Hessian of the log-likelihood (no penalty)."""
+        p = self.probabilities(b)
+        mean_x = np.einsum("nk,nkf->nf", p, self.x)
+        dev = self.x - mean_x[:, None, :]
+        return np.asarray(np.einsum("nk,nkf,nkg->fg", p, dev, dev), dtype=np.float64)
+
+
+def _prepare(x: NDArray[np.float64], available: NDArray[np.bool_], choice: NDArray[np.int64], outside: bool
+             ) -> _Data:
+    x = np.asarray(x, dtype=np.float64)
+    n, k, f = x.shape
+    choice = np.asarray(choice, dtype=np.int64)
+    available = np.asarray(available, dtype=bool)
+    keep = np.ones(n, dtype=bool)
+    if outside:
+        x = np.concatenate([x, np.zeros((n, 1, f))], axis=1)
+        available = np.concatenate([available, np.ones((n, 1), dtype=bool)], axis=1)
+    else:
+        keep = choice < k
+        x, available, choice = x[keep], available[keep], choice[keep]
+        n = x.shape[0]
+    if n and not available[np.arange(n), choice].all():
+        raise EvoError("probe: a choice is not among the available alternatives")
+    return _Data(x, available, choice, keep)
+
+
+def fit_choice_model(x: NDArray[np.float64], available: NDArray[np.bool_], choice: NDArray[np.int64],
+                     ridge: float = RIDGE, outside: bool = True, max_iter: int = 200, tol: float = 1e-9,
+                     start: NDArray[np.float64] | None = None) -> ChoiceFit:
+    """Conditional-logit weights ``β`` maximising ``Σ_i log P(choice_i) − ridge/2·|β|²`` (Newton's method
+    with step halving, from ``start`` or 0; the objective is strictly concave for ``ridge > 0``).
+
+    ``x`` (N, K, F) alternatives, ``available`` (N, K) which are offered, ``choice`` (N,) the index chosen;
+    with ``outside`` an extra alternative of utility 0 ("none") has index K. Without it, choices of K are
+    dropped (Bradley–Terry on the objects only). The covariance is the inverse penalised negative Hessian;
+    see :func:`separation` and :func:`cluster_robust` for when that is not the right one."""
+    if ridge <= 0:
+        raise EvoError("probe: the ridge penalty must be positive")
+    data = _prepare(x, available, choice, outside)
+    n, _, f = data.x.shape
+    beta = np.zeros(f) if start is None else np.asarray(start, dtype=np.float64).copy()
+    chosen = data.x[np.arange(n), data.choice]  # (N, F)
+
+    def gradient_and_hessian(b: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """Gradient of the penalised log-likelihood and its negative Hessian (positive definite)."""
+        p = data.probabilities(b)
+        mean_x = np.einsum("nk,nkf->nf", p, data.x)
+        dev = data.x - mean_x[:, None, :]
+        hess = np.einsum("nk,nkf,nkg->fg", p, dev, dev) + ridge * np.eye(f)
+        return (chosen - mean_x).sum(axis=0) - ridge * b, hess
+
+    ll = _penalised_loglik(data.utilities(beta), data.choice, beta, ridge)
+    converged, iterations = False, 0
+    while iterations < max_iter and not converged:
+        iterations += 1
+        grad, hess = gradient_and_hessian(beta)
+        step = np.linalg.solve(hess, grad)
+        t = 1.0  # halve the step until the penalised log-likelihood does not decrease
+        while True:
+            trial = beta + t * step
+            ll_trial = _penalised_loglik(data.utilities(trial), data.choice, trial, ridge)
+            if ll_trial >= ll - 1e-12 or t < 1e-10:
+                break
+            t /= 2
+        converged = np.abs(t * step).max() < tol or abs(ll_trial - ll) < tol * max(1.0, abs(ll))
+        beta, ll = trial, ll_trial
+    _, hess = gradient_and_hessian(beta)
+    # inv of a float64 matrix is float64; numpy's stub only promises some floating type
+    return ChoiceFit(beta, cast(NDArray[np.float64], np.linalg.inv(hess)), ll, n, iterations, converged)
+
+
+def _nnls(a: NDArray[np.float64], b: NDArray[np.float64], tol: float = 1e-10) -> NDArray[np.float64]:
+    """Non-negative least squares, ``argmin_{y ≥ 0} |a y − b|`` (Lawson & Hanson 1974, the active-set
+    method; ``a`` (F, M) with few rows F)."""
+    m = a.shape[1]
+    passive = np.zeros(m, dtype=bool)
+    y = np.zeros(m)
+    w = a.T @ (b - a @ y)
+    for _ in range(3 * m + 10):
+        if passive.all() or w[~passive].max(initial=-np.inf) <= tol:
+            break
+        passive[np.flatnonzero(~passive)[np.argmax(w[~passive])]] = True
+        while True:
+            z = np.zeros(m)
+            z[passive] = np.linalg.lstsq(a[:, passive], b, rcond=None)[0]
+            if (z[passive] > tol).all():
+                break
+            neg = passive & (z <= tol)
+            alpha = float(np.min(y[neg] / (y[neg] - z[neg])))
+            y = y + alpha * (z - y)
+            passive &= y > tol
+            if not passive.any():
+                z = np.zeros(m)
+                break
+        y = z
+        w = a.T @ (b - a @ y)
+    return y
+
+
+def separation(x: NDArray[np.float64], available: NDArray[np.bool_], choice: NDArray[np.int64],
+               outside: bool = True) -> NDArray[np.bool_]:
+    """(F,) which weights the choices cannot bound.
+
+    Every choice says ``β·(x_chosen − x_j) ≥`` something for each other offered alternative ``j`` (the
+    outside option included): let ``r`` be these differences. The likelihood never decreases along a
+    direction ``d`` with ``r·d ≥ 0`` for every ``r`` — the choices are (quasi-)*separated* along it, as a
+    deterministic chooser's are — so the maximum-likelihood estimate is infinite (or not unique) there, and
+    the fitted weight and any interval are set by the ridge, not by the data. By Farkas' lemma, a direction
+    with ``d_f > 0`` exists unless ``−e_f`` is a non-negative combination of the ``r`` (and ``d_f < 0``
+    unless ``+e_f`` is): ``β_f`` is bounded by the data exactly when both are, which non-negative least
+    squares decides (:func:`_nnls`). A feature that never varies among the offered objects is unbounded
+    too (no ``r`` involves it)."""
+    data = _prepare(x, available, choice, outside)
+    n, _, f = data.x.shape
+    if n == 0:
+        return np.ones(f, dtype=bool)
+    diff = data.x[np.arange(n), data.choice][:, None, :] - data.x  # (N, K', F)
+    other = data.available.copy()
+    other[np.arange(n), data.choice] = False
+    rows = diff[other]
+    rows = rows[np.abs(rows).max(axis=1) > 0]
+    if not len(rows):
+        return np.ones(f, dtype=bool)
+    rows = np.unique(np.round(rows, 12), axis=0)
+    a = rows.T  # (F, M)
+    scale = max(1.0, float(np.abs(rows).max()))
+    out = np.zeros(f, dtype=bool)
+    for j in range(f):
+        for sign in (1.0, -1.0):
+            target = np.zeros(f)
+            target[j] = sign
+            y = _nnls(a, target)
+            if np.linalg.norm(a @ y - target) > 1e-7 * scale:
+                out[j] = True
+                break
+    return out
+
+
+def with_separation(fit: ChoiceFit, x: NDArray[np.float64], available: NDArray[np.bool_],
+                    choice: NDArray[np.int64], outside: bool = True) -> ChoiceFit:
+    """``fit`` with :attr:`ChoiceFit.unbounded` set by :func:`separation`."""
+    return dataclasses.replace(fit, unbounded=separation(x, available, choice, outside))
+
+
+def cluster_robust(fit: ChoiceFit, x: NDArray[np.float64], available: NDArray[np.bool_],
+                   choice: NDArray[np.int64], clusters: NDArray[np.int64], outside: bool = True) -> ChoiceFit:
+    """``fit`` with the cluster-robust (sandwich) covariance: choices within a cluster (one agent's) may be
+    dependent, clusters are independent (:func:`evo.analysis.stats.cluster_robust_cov`, bread = the fit's
+    inverse penalised Hessian); intervals then use t on G − 1 degrees of freedom. Pooling thousands of
+    choices of a few hundred agents as if every choice were independent makes intervals far too narrow."""
+    data = _prepare(x, available, choice, outside)
+    groups = np.asarray(clusters)[data.keep]
+    g = len(np.unique(groups))
+    cov = stats.cluster_robust_cov(fit.cov, data.scores(fit.beta), groups)
+    return dataclasses.replace(fit, cov=cov, covariance="cluster-robust", crit=stats.t975(g - 1), clusters=g)
+
+
+# ------------------------------------------------------------------------------------------------------
+# comparing objectives
+
+
+def unit_vector(v: NDArray[np.float64], cov: NDArray[np.float64] | None = None
+                ) -> tuple[NDArray[np.float64], NDArray[np.float64] | None]:
+    """``v / |v|`` and (delta method) the covariance of that unit vector: ``J Σ Jᵀ`` with
+    ``J = (I − u uᵀ)/|v|``. Objectives are compared as directions because a choice reveals only which
+    utility is larger, not by how much in any unit. The zero vector stays zero."""
+    v = np.asarray(v, dtype=np.float64)
+    norm = float(np.linalg.norm(v))
+    if norm == 0.0:
+        return v.copy(), None if cov is None else np.zeros_like(cov)
+    u = v / norm
+    if cov is None:
+        return u, None
+    jac = (np.eye(len(v)) - np.outer(u, u)) / norm
+    return u, jac @ cov @ jac.T
+
+
+def cosine(a: NDArray[np.float64], b: NDArray[np.float64]) -> float:
+    na, nb = float(np.linalg.norm(a)), float(np.linalg.norm(b))
+    return 0.0 if na == 0.0 or nb == 0.0 else float(a @ b / (na * nb))
+
+
+def ranking_recovered(beta: NDArray[np.float64], w: NDArray[np.float64], margin: float = 0.25) -> bool:
+    """Whether a behavioural objective ``beta`` recovers the ranking of a mesa-objective ``w``.
+
+    With ``m = margin · max_f |w_f|`` ("a clear margin"), recovered means both:
+
+    1. *signs*: every feature with ``|w_f| ≥ m`` has ``sign(β_f) = sign(w_f)``;
+    2. *order*: every pair with ``w_f − w_g ≥ m`` has ``β_f > β_g``, for each pair that behaviour can
+       reveal: ``w_f ≥ m`` (an object with ``f`` alone is clearly worth approaching), or some third feature
+       ``h`` has ``w_f + w_h ≥ m`` (the object ``{f, h}`` is). An agent that approaches nothing carrying
+       ``f`` or ``g`` shows that both are unwanted, not which it dislikes more.
+
+    Features whose weights lie within ``m`` of zero, or of each other, are not judged."""
+    beta = np.asarray(beta, dtype=np.float64)
+    w = np.asarray(w, dtype=np.float64)
+    m = margin * float(np.abs(w).max())
+    if m == 0.0:
+        return True
+    clear = np.abs(w) >= m
+    if (np.sign(beta[clear]) != np.sign(w[clear])).any():
+        return False
+    f = len(w)
+    for i, j in itertools.permutations(range(f), 2):
+        if w[i] - w[j] < m:
+            continue
+        carried = any(w[i] + w[h] >= m for h in range(f) if h not in (i, j))
+        if (w[i] >= m or carried) and not beta[i] > beta[j]:
+            return False
+    return True
+
+
+# ------------------------------------------------------------------------------------------------------
+# the whole probe
+
+
+@dataclass(frozen=True, eq=False)
+class ProbeResult:
+    """Choices of ``P`` agents and their behavioural objectives: ``pooled`` fits every agent's choices
+    together (the population's behavioural objective; with several agents, cluster-robust by agent);
+    ``per_agent`` fits each agent alone. Every fit says which weights its data cannot bound
+    (:attr:`ChoiceFit.unbounded`)."""
+
+    design: ChoiceDesign
+    choices: Choices
+    pooled: ChoiceFit
+    per_agent: tuple[ChoiceFit, ...]
+
+
+#: ``evo probe --layouts``: the accepted range of layouts per choice set.
+MAX_LAYOUTS = 64
+
+
+def check_layouts(n_layouts: int) -> int:
+    """``n_layouts`` if it is an integer in [1, :data:`MAX_LAYOUTS`], else a one-line :class:`EvoError`."""
+    if (isinstance(n_layouts, bool) or not isinstance(n_layouts, int | np.integer)
+            or not 1 <= n_layouts <= MAX_LAYOUTS):
+        raise EvoError(f"--layouts: expected an integer in [1, {MAX_LAYOUTS}] (layouts per choice set), got "
+                       f"{n_layouts!r}")
+    return int(n_layouts)
+
+
+def probe(policy: Policy, cfg: WorldConfig, features: Sequence[str], rng: np.random.Generator, *,
+          n_layouts: int = 4, max_distance: int = 4, ridge: float = RIDGE,
+          types: NDArray[np.float64] | None = None) -> ProbeResult:
+    """Probe every agent of ``policy`` in choice worlds built from the distribution ``cfg`` (its geometry
+    and, unless ``types`` is given, its object types) and fit their behavioural objectives: one fit per
+    agent, and a pooled fit of all agents whose covariance is cluster-robust by agent (the choices of one
+    agent are not independent of each other). Every fit is checked for separation (:func:`separation`)."""
+    n_layouts = check_layouts(n_layouts)
+    design = choice_design(object_types(cfg, features) if types is None else types, features)
+    worlds = choice_worlds(design, cfg, n_layouts, rng, max_distance)
+    choices = observe(policy, design, worlds)
+    p = choices.choice.shape[0]
+    per_agent = tuple(
+        with_separation(fit_choice_model(choices.x, choices.available, choices.choice[a], ridge),
+                        choices.x, choices.available, choices.choice[a])
+        for a in range(p))
+    if p == 1:
+        pooled = per_agent[0]
+    else:
+        x = np.tile(choices.x, (p, 1, 1))
+        available = np.tile(choices.available, (p, 1))
+        chosen = choices.choice.reshape(-1)
+        agent = np.repeat(np.arange(p), choices.x.shape[0])
+        pooled = fit_choice_model(x, available, chosen, ridge)
+        pooled = cluster_robust(with_separation(pooled, x, available, chosen), x, available, chosen, agent)
+    return ProbeResult(design, choices, pooled, per_agent)
+
+
+def _interval_text(fit: ChoiceFit) -> str:
+    if fit.covariance == "cluster-robust":
+        return (f"cluster-robust (sandwich) by agent: {fit.clusters} agents are the independent units, "
+                f"t on {fit.clusters - 1} degrees of freedom")
+    return "model-based: inverse penalised Hessian, the choices taken as independent"
+
+
+def summarise(result: ProbeResult, features: Sequence[str], base_payoff: NDArray[np.float64],
+              mesa_w: NDArray[np.float64] | None, plans: NDArray[np.bool_] | None = None) -> dict[str, Any]:
+    """The probe as plain, JSON-able numbers (what ``summary.json → probe`` holds).
+
+    ``mesa_w`` (P, F) are the probed agents' explicit mesa-objectives (``None`` for reflex agents);
+    ``plans`` (P,) marks the agents that use theirs (mesa agents; hybrids with horizon > 0): only those have
+    a mesa-objective to compare. Every objective is reported as a unit vector (``normalised``), the
+    behavioural one with a 95 % interval (``interval`` says which) — except where the choices are
+    separated: then ``separated`` is true, ``unbounded`` marks the weights the data cannot bound, their raw
+    ``se``, ``ci_low`` and ``ci_high`` are null (JSON ``null``) and every normalised interval is the whole
+    range [−1, 1] of a unit vector's component (the unit length itself is set by the ridge, so the data
+    bound none of them). ``ranking_recovered`` (the fraction of planning agents whose behavioural objective
+    recovers the ranking of their mesa-objective, :func:`ranking_recovered`) is reported for mesa agents
+    only: a hybrid's reflexes also steer it when nothing within its horizon is worth planning for."""
+    feats = list(features)
+    fit = result.pooled
+    u, cov_u = unit_vector(fit.beta, fit.cov)
+    assert cov_u is not None
+    half = fit.crit * np.sqrt(np.clip(np.diag(cov_u), 0.0, None))
+    lo, hi = fit.interval()
+    unbounded = fit.unbounded if fit.unbounded is not None else np.zeros(len(feats), dtype=bool)
+    separated = bool(unbounded.any())
+    base_u, _ = unit_vector(base_payoff)
+    units = np.array([unit_vector(a.beta)[0] for a in result.per_agent])
+
+    def named(v: NDArray[np.float64]) -> dict[str, float]:
+        return {f: float(x) for f, x in zip(feats, v, strict=True)}
+
+    def maybe(v: NDArray[np.float64], hide: NDArray[np.bool_]) -> dict[str, float | None]:
+        return {f: None if h or not np.isfinite(x) else float(x)
+                for f, x, h in zip(feats, v, hide, strict=True)}
+
+    out: dict[str, Any] = {
+        "features": feats,
+        "n_agents": len(result.per_agent),
+        "n_choice_sets": len(result.design),
+        "choice_sets": {k: result.design.count(k) for k in ("scenario", "one-feature", "swap")},
+        "object_types": [[f for f, x in zip(feats, t, strict=True) if x > 0] for t in result.design.types],
+        "n_choices_per_agent": int(result.choices.x.shape[0]),
+        "none_rate": float(result.choices.none_rate().mean()),
+        "base_objective": {"normalised": named(base_u)},
+        "behavioural_objective": {
+            "weight": named(fit.beta), "se": maybe(fit.se, unbounded), "ci_low": maybe(lo, unbounded),
+            "ci_high": maybe(hi, unbounded), "normalised": named(u),
+            "normalised_ci_low": named(np.full(len(feats), -1.0) if separated else u - half),
+            "normalised_ci_high": named(np.full(len(feats), 1.0) if separated else u + half),
+            "interval": _interval_text(fit),
+            "separated": separated,
+            "unbounded": {f: bool(b) for f, b in zip(feats, unbounded, strict=True)},
+            "converged": bool(fit.converged),
+        },
+        "n_agents_separated": int(sum(a.separated for a in result.per_agent)),
+        "alignment": {"behavioural_vs_base": cosine(fit.beta, base_payoff)},
+        "mesa_objective": None,
+    }
+    if len(result.per_agent) > 1:
+        out["behavioural_objective"]["per_agent_normalised_mean"] = named(units.mean(axis=0))
+        out["behavioural_objective"]["per_agent_normalised_sd"] = named(units.std(axis=0, ddof=1))
+    if mesa_w is not None:
+        use = np.ones(len(mesa_w), dtype=bool) if plans is None else np.asarray(plans, dtype=bool)
+        idx = np.flatnonzero(use)
+        if idx.size:
+            mesa_units = np.array([unit_vector(mesa_w[i])[0] for i in idx])
+            out["mesa_objective"] = {"normalised": named(mesa_units.mean(axis=0)), "n_agents": int(idx.size)}
+            if idx.size > 1:
+                out["mesa_objective"]["normalised_sd"] = named(mesa_units.std(axis=0, ddof=1))
+            # each planning agent's behavioural objective against its own mesa-objective, averaged
+            out["alignment"]["behavioural_vs_mesa"] = float(np.mean(
+                [cosine(result.per_agent[i].beta, mesa_w[i]) for i in idx]))
+            if plans is None:
+                out["ranking_recovered"] = float(np.mean(
+                    [ranking_recovered(result.per_agent[i].beta, mesa_w[i]) for i in idx]))
+    return out
+
+
+SEPARATED = "separated: the data cannot bound this weight"
+
+
+def format_table(probe_summary: dict[str, Any]) -> str:
+    """The probe summary as a fixed-width table: one row per feature (unit-length objectives), then a
+    footnote on the interval (which one; or why there is none)."""
+    s = probe_summary
+    b = s["behavioural_objective"]
+    mesa = s["mesa_objective"]
+    unbounded = b.get("unbounded", {})
+    separated = bool(b.get("separated"))
+    head = f"{'feature':<12} {'base':>7} {'mesa':>7} {'behavioural':>12}  {'95% interval':<17} {'raw β':>7}"
+    lines = [head, "-" * len(head)]
+    for f in s["features"]:
+        m = f"{mesa['normalised'][f]:+7.2f}" if mesa else f"{'—':>7}"
+        lo, hi = b["normalised_ci_low"][f], b["normalised_ci_high"][f]
+        if unbounded.get(f):
+            ci = "separated"
+        elif separated or lo is None or hi is None:
+            ci = "—"
+        else:
+            ci = f"[{lo:+.2f}, {hi:+.2f}]"
+        lines.append(f"{f:<12} {s['base_objective']['normalised'][f]:+7.2f} {m} "
+                     f"{b['normalised'][f]:+12.2f}  {ci:<17} {b['weight'][f]:+7.2f}")
+    if separated:
+        marked = ", ".join(f for f in s["features"] if unbounded.get(f))
+        lines.append(f"{SEPARATED} ({marked}): the choices are perfectly predicted along some direction (a "
+                     "deterministic chooser), so the unpenalised fit is infinite there and any interval "
+                     f"would be set by the ridge penalty (λ = {RIDGE:g}), not by the data; with a separated "
+                     "fit the unit length, hence every normalised interval, is the ridge's too (—). Only the "
+                     "direction — signs and ranking — is measured.")
+    elif "interval" in b:
+        lines.append(f"interval: {b['interval']}")
+    return "\n".join(lines)

@@ -1,0 +1,70 @@
+"""Agent kinds: how a genome (a flat float vector) becomes behaviour (docs/concepts.md §3). Pure numpy.
+
+One protocol (:class:`AgentKind`) and one registry (:func:`register_agent_kind`, :func:`agent_kind`), in
+:mod:`evo.core.agents.base` with the decoded :class:`Policy` and the shared helpers; one module per shipped
+kind: :mod:`evo.core.agents.mesa`, :mod:`evo.core.agents.reflex`, :mod:`evo.core.agents.hybrid`, registered
+here. The batched policies pick one move for every (agent, world) pair at once; their exact decision rules
+(in each kind's module docstring) are the specification the per-agent reference evaluator in
+``tests/reference.py`` re-implements.
+"""
+
+from __future__ import annotations
+
+from evo.core.agents.base import (
+    AgentKind,
+    AgentKindError,
+    GenomeKind,
+    Moves,
+    Policy,
+    Tables,
+    agent_kind,
+    agent_kinds,
+    decode,
+    discount_table,
+    genome_layout,
+    genome_length,
+    genome_parts,
+    initial_genomes,
+    is_optimizer,
+    object_utility,
+    policy_rows,
+    register_agent_kind,
+    unregister_agent_kind,
+)
+from evo.core.agents.hybrid import HYBRID
+from evo.core.agents.mesa import MESA, plan_moves
+from evo.core.agents.reflex import REFLEX, reflex_moves
+
+for _kind in (MESA, REFLEX, HYBRID):
+    register_agent_kind(_kind)
+
+#: the kinds shipped with evo (the ones ``tests/reference.py`` re-implements); :func:`agent_kinds` lists
+#: every registered kind
+BUILTIN_KINDS = ("mesa", "reflex", "hybrid")
+KINDS = BUILTIN_KINDS
+
+__all__ = [
+    "BUILTIN_KINDS",
+    "KINDS",
+    "AgentKind",
+    "AgentKindError",
+    "GenomeKind",
+    "Moves",
+    "Policy",
+    "Tables",
+    "agent_kind",
+    "agent_kinds",
+    "decode",
+    "discount_table",
+    "genome_layout",
+    "genome_length",
+    "genome_parts",
+    "initial_genomes",
+    "is_optimizer",
+    "object_utility",
+    "plan_moves",
+    "policy_rows",
+    "reflex_moves",
+    "register_agent_kind",
+    "unregister_agent_kind",
+]

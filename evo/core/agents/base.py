@@ -1,0 +1,308 @@
+"""What every agent kind shares: the :class:`AgentKind` protocol, the registry of kinds, the decoded
+:class:`Policy`, the world :class:`Tables` a batched move reads, and the numpy helpers the shipped kinds
+use (docs/concepts.md §3). Pure numpy.
+
+A kind owns its genome layout (named slices, recorded in results so any genome can be read back), its
+initial genomes, how a genome decodes to a :class:`Policy`, its validation rules, its share of the memory
+estimate and how its inner goal is read. The batched evaluator (:func:`evo.core.simulate.run_episodes`) reads
+only the Policy: its parts say what the agents do (``w`` planned for like a mesa agent, reflex genes
+reacted on, or the kind's own batched ``moves``).
+
+Kinds are registered by name (:func:`register_agent_kind`) and looked up by name (:func:`agent_kind`); a
+scenario's ``agent.kind`` must name a registered kind. mesa, reflex and hybrid (:mod:`evo.core.agents.mesa`,
+:mod:`evo.core.agents.reflex`, :mod:`evo.core.agents.hybrid`) are registered when :mod:`evo.core.agents` is
+imported. """
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+
+import numpy as np
+from numpy.typing import NDArray
+
+from evo.core.worlds import WorldBatch
+from evo.errors import EvoError, ScenarioError
+
+if TYPE_CHECKING:
+    from evo.config.schema import AgentConfig
+
+
+class AgentKindError(EvoError, ValueError):
+    """An agent kind registered twice, or a name no registered kind has."""
+
+
+class Moves(Protocol):
+    """A kind's own batched move function: one move (0..4: N, E, S, W, stay) for each of ``n`` live
+    (agent, world) pairs. ``agent``, ``world`` and the table ``row`` each (n,), ``remaining`` (K, n)."""
+
+    def __call__(self, policy: Policy, tables: Tables, agent: NDArray[np.int64], world: NDArray[np.int64],
+                 row: NDArray[np.int64], remaining: NDArray[np.bool_]) -> NDArray[np.int64]: ...
+
+
+@dataclass(frozen=True, eq=False)
+class Policy:
+    """Decoded parameters of ``P`` agents of one kind. Absent parts are ``None``.
+
+    What the evaluator does with it follows from its parts: with ``moves`` the kind's own function moves
+    every pair; otherwise agents with ``w`` plan like mesa agents (within ``horizon``) and agents with
+    reflex genes react, falling back on the reflexes when planning finds nothing. ``params`` holds a
+    custom kind's own per-agent arrays (leading axis P)."""
+
+    kind: str
+    w: NDArray[np.float64] | None  # (P, F) mesa-objective
+    horizon: NDArray[np.int64]  # (P,) planning horizon; 0 for reflex
+    discount: float
+    theta_wall: NDArray[np.float64] | None  # (P,)
+    theta_adj: NDArray[np.float64] | None  # (P, F)
+    theta_scent: NDArray[np.float64] | None  # (P, F)
+    bias: NDArray[np.float64] | None  # (P, 5)
+    view_radius: int
+    moves: Moves | None = None
+    params: Mapping[str, NDArray[Any]] = field(default_factory=dict)
+
+    @property
+    def plans(self) -> bool:
+        """Whether the evaluator plans for these agents (mesa planning on ``w``)."""
+        return self.moves is None and self.w is not None
+
+    @property
+    def reacts(self) -> bool:
+        """Whether the evaluator steps these agents by their reflex genes."""
+        return self.moves is None and self.bias is not None
+
+
+class AgentKind(Protocol):
+    """An agent kind: everything the rest of the package asks of one (docs/concepts.md §3).
+
+    - ``name``: the value of a scenario's ``agent.kind``.
+    - ``plans``: some agents of the kind search over plans (mesa planning), so ``agent.horizon`` matters.
+    - ``reacts``: the kind has reflex genes.
+    - ``has_objective``: a decoded Policy has a readable objective ``w`` (the mesa-objective): summaries,
+      logs and lineage report it, and :meth:`inner_goal` returns it.
+    - ``evolves_horizon``: the planning horizon is a gene (so its distribution is worth drawing).
+    - ``objective_alone``: the objective alone decides every move (no reflexes), so a probe may ask
+      whether behaviour recovers its ranking.
+    """
+
+    name: str
+    plans: bool
+    reacts: bool
+    has_objective: bool
+    evolves_horizon: bool
+    objective_alone: bool
+
+    def genome_layout(self, n_features: int) -> dict[str, tuple[int, int]]:
+        """Named ``[start, stop)`` slices that cover a genome exactly, in order."""
+        ...
+
+    def initial_genomes(self, cfg: AgentConfig, n_features: int, n: int,
+                        rng: np.random.Generator) -> NDArray[np.float64]:
+        """``n`` random genomes (n, genome length), drawn from ``rng`` only."""
+        ...
+
+    def decode(self, genomes: NDArray[np.float64], cfg: AgentConfig, n_features: int) -> Policy:
+        """The Policy of every genome (rows of ``genomes``)."""
+        ...
+
+    def check(self, cfg: AgentConfig, file: str) -> None:
+        """The kind's own rules on ``[agent]``; raises :class:`evo.errors.ScenarioError`."""
+        ...
+
+    def pair_bytes(self, n_objects: int, n_features: int) -> int:
+        """Bytes per (agent, world) pair of an evaluation that this kind's moves add to the shared ones
+        (an upper bound, for :func:`evo.runs.scenarios.memory_estimate`)."""
+        ...
+
+    def optimizer(self, policy: Policy) -> NDArray[np.bool_]:
+        """(P,) True where the agent searches over plans."""
+        ...
+
+    def inner_goal(self, policy: Policy) -> NDArray[np.float64] | None:
+        """(P, F) the objective the lineage reads as the inner goal, or None (the kind has none)."""
+        ...
+
+    def policy_rows(self, policy: Policy, rows: slice) -> Policy:
+        """The agents ``rows`` of ``policy``, as a Policy of their own."""
+        ...
+
+
+class GenomeKind:
+    """A convenient base for kinds whose genome is a sequence of named parts (:meth:`parts`): the layout,
+    Gaussian initial genomes, the horizon rule, no extra memory, optimizers by horizon and the cut of a
+    Policy are provided; a kind sets its flags and implements :meth:`parts` and :meth:`decode`."""
+
+    name: str = ""
+    plans: bool = False
+    reacts: bool = False
+    has_objective: bool = False
+    evolves_horizon: bool = False
+    objective_alone: bool = False
+
+    def parts(self, n_features: int) -> dict[str, int]:
+        """Part name -> number of genes, in genome order."""
+        raise NotImplementedError
+
+    def genome_layout(self, n_features: int) -> dict[str, tuple[int, int]]:
+        layout, at = {}, 0
+        for name, n in self.parts(n_features).items():
+            layout[name] = (at, at + n)
+            at += n
+        return layout
+
+    def initial_genomes(self, cfg: AgentConfig, n_features: int, n: int,
+                        rng: np.random.Generator) -> NDArray[np.float64]:
+        """Every gene ~ N(0, init_sigma²)."""
+        length = max(stop for _, stop in self.genome_layout(n_features).values())
+        return rng.normal(0.0, cfg.init_sigma, size=(n, length))
+
+    def decode(self, genomes: NDArray[np.float64], cfg: AgentConfig, n_features: int) -> Policy:
+        raise NotImplementedError
+
+    def check(self, cfg: AgentConfig, file: str) -> None:
+        """A kind that plans needs a positive horizon; any other a non-negative one."""
+        if cfg.horizon < 0 or (cfg.horizon == 0 and self.plans):
+            raise ScenarioError(file, "agent.horizon", "a positive value" if self.plans else
+                                "a non-negative value", cfg.horizon)
+
+    def pair_bytes(self, n_objects: int, n_features: int) -> int:
+        return 0
+
+    def optimizer(self, policy: Policy) -> NDArray[np.bool_]:
+        return (policy.horizon > 0) if policy.plans else np.zeros(policy.horizon.shape[0], dtype=bool)
+
+    def inner_goal(self, policy: Policy) -> NDArray[np.float64] | None:
+        return policy.w
+
+    def policy_rows(self, policy: Policy, rows: slice) -> Policy:
+        def cut(x: Any) -> Any:
+            return None if x is None else x[rows]
+
+        return replace(policy, w=cut(policy.w), horizon=policy.horizon[rows],
+                       theta_wall=cut(policy.theta_wall), theta_adj=cut(policy.theta_adj),
+                       theta_scent=cut(policy.theta_scent), bias=cut(policy.bias),
+                       params={k: v[rows] for k, v in policy.params.items()})
+
+    def __repr__(self) -> str:
+        return f"<agent kind {self.name!r}>"
+
+
+def genome_parts(genomes: NDArray[np.float64], layout: Mapping[str, tuple[int, int]]
+                 ) -> dict[str, NDArray[np.float64]]:
+    """Each named part of ``genomes`` (rows are genomes), as views."""
+    genomes = np.asarray(genomes, dtype=np.float64)
+    return {name: genomes[:, a:b] for name, (a, b) in layout.items()}
+
+
+# --------------------------------------------------------------------------------------------------------
+# the registry
+
+_REGISTRY: dict[str, AgentKind] = {}
+K = TypeVar("K", bound=AgentKind)
+
+
+def register_agent_kind(kind: K) -> K:
+    """Register ``kind`` under ``kind.name`` (a non-empty string no registered kind has); returns it."""
+    name = getattr(kind, "name", None)
+    if not isinstance(name, str) or not name.strip():
+        raise AgentKindError(f"an agent kind needs a non-empty string name, got {name!r}")
+    if name in _REGISTRY:
+        raise AgentKindError(f"agent kind {name!r} is already registered")
+    _REGISTRY[name] = kind
+    return kind
+
+
+def unregister_agent_kind(name: str) -> None:
+    """Forget the kind ``name`` (for tests and notebooks that register a throwaway kind)."""
+    agent_kind(name)
+    del _REGISTRY[name]
+
+
+def agent_kinds() -> tuple[str, ...]:
+    """The registered kinds' names, in registration order."""
+    return tuple(_REGISTRY)
+
+
+def agent_kind(name: str) -> AgentKind:
+    """The registered kind ``name``; an unknown name raises :class:`AgentKindError` listing the known."""
+    try:
+        return _REGISTRY[name]
+    except (KeyError, TypeError):
+        raise AgentKindError(f"unknown agent kind {name!r}; registered: {', '.join(_REGISTRY)}") from None
+
+
+def genome_layout(kind: str, n_features: int) -> dict[str, tuple[int, int]]:
+    """Named ``[start, stop)`` slices of a genome of the registered kind ``kind``."""
+    return agent_kind(kind).genome_layout(n_features)
+
+
+def genome_length(kind: str, n_features: int) -> int:
+    return max(stop for _, stop in genome_layout(kind, n_features).values())
+
+
+def initial_genomes(cfg: AgentConfig, n_features: int, n: int,
+                    rng: np.random.Generator) -> NDArray[np.float64]:
+    """``n`` random genomes of the kind ``cfg.kind``."""
+    return agent_kind(cfg.kind).initial_genomes(cfg, n_features, n, rng)
+
+
+def decode(genomes: NDArray[np.float64], cfg: AgentConfig, n_features: int) -> Policy:
+    """Read the parameters of every genome (rows of ``genomes``) of the kind ``cfg.kind``."""
+    return agent_kind(cfg.kind).decode(genomes, cfg, n_features)
+
+
+def is_optimizer(policy: Policy) -> NDArray[np.bool_]:
+    """(P,) True where the agent searches over plans (mesa, or hybrid with horizon > 0)."""
+    return agent_kind(policy.kind).optimizer(policy)
+
+
+def policy_rows(policy: Policy, rows: slice) -> Policy:
+    """The agents ``rows`` of ``policy``, cut by its kind."""
+    return agent_kind(policy.kind).policy_rows(policy, rows)
+
+
+# --------------------------------------------------------------------------------------------------------
+# shared numpy helpers
+
+
+def object_utility(w: NDArray[np.float64], obj_feat: NDArray[np.float64]) -> NDArray[np.float64]:
+    """(P, B, K) ``Σ_f w_f·x_kf`` summed in feature order (the order the reference evaluator uses)."""
+    u = np.zeros((w.shape[0], *obj_feat.shape[:2]))
+    for f in range(w.shape[1]):
+        u = u + w[:, f, None, None] * obj_feat[None, :, :, f]
+    return u
+
+
+def discount_table(discount: float, max_distance: int) -> NDArray[np.float64]:
+    """``[discount**d for d in 0..max_distance]``, computed with Python floats like the reference."""
+    return np.array([discount**d for d in range(max_distance + 1)])
+
+
+@dataclass(frozen=True, eq=False)
+class Tables:
+    """A world batch's tables re-laid for fast lookups: a (world, cell) pair is one row ``b·C + cell``, so
+    every per-step lookup is a one-dimensional gather on a contiguous table."""
+
+    cells: int  # C
+    n_objects: int  # K
+    neighbors: NDArray[np.int64]  # (B·C, 5) row reached by each move
+    dist: NDArray[np.int64]  # (K, B·C) path distance to each object
+    next_move: NDArray[np.int64]  # (K·B·C,) first move toward each object
+    obj_at: NDArray[np.int64]  # (B·C,) object index at a cell or -1
+    obj_feat: NDArray[np.float64]  # (B, K, F)
+    proximity: NDArray[np.float64] | None  # (B·C, K) ``max(0, R − |c − o|₁)/R``, for reflex scent
+
+    @classmethod
+    def of(cls, worlds: WorldBatch, view_radius: int | None) -> Tables:
+        b, c, k = worlds.size, worlds.height * worlds.width, worlds.n_objects
+        offset = (np.arange(b) * c)[:, None, None]
+        proximity = None
+        if view_radius is not None:
+            r = view_radius
+            proximity = np.ascontiguousarray(
+                (np.maximum(0, r - worlds.manhattan) / r).transpose(0, 2, 1)).reshape(b * c, k)
+        return cls(c, k, (worlds.neighbors + offset).reshape(b * c, 5),
+                   np.ascontiguousarray(worlds.dist.transpose(1, 0, 2)).reshape(k, b * c),
+                   np.ascontiguousarray(worlds.next_move.transpose(1, 0, 2)).reshape(k * b * c),
+                   worlds.obj_at.reshape(b * c), worlds.obj_feat, proximity)

@@ -1,0 +1,56 @@
+"""The **hybrid** kind (docs/concepts.md §3). Pure numpy.
+
+Genome ``w, reflex genes, horizon gene g``; horizon ``h = round(clip(g, 0, 1)·H)``. With ``h = 0`` it is a
+reflex agent; otherwise it plans like a mesa agent (:mod:`evo.core.agents.mesa`) with horizon ``h`` and falls
+back on its reflexes (:mod:`evo.core.agents.reflex`) when no object within ``h`` has positive value. Planning
+costs fitness per unit of ``h``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+from numpy.typing import NDArray
+
+from evo.core.agents.base import GenomeKind, Policy, genome_parts
+from evo.core.agents.mesa import plan_pair_bytes
+from evo.core.agents.reflex import reflex_pair_bytes, reflex_parts
+
+if TYPE_CHECKING:
+    from evo.config.schema import AgentConfig
+
+
+class Hybrid(GenomeKind):
+    """The hybrid kind: ``w``, the reflex genes and a horizon gene ~ U(0, 1) initially."""
+
+    name = "hybrid"
+    plans = True
+    reacts = True
+    has_objective = True
+    evolves_horizon = True
+
+    def parts(self, n_features: int) -> dict[str, int]:
+        return {"w": n_features, **reflex_parts(n_features), "horizon_gene": 1}
+
+    def initial_genomes(self, cfg: AgentConfig, n_features: int, n: int,
+                        rng: np.random.Generator) -> NDArray[np.float64]:
+        """Weights ~ N(0, init_sigma²); the horizon gene ~ U(0, 1)."""
+        g = super().initial_genomes(cfg, n_features, n, rng)
+        a, b = self.genome_layout(n_features)["horizon_gene"]
+        g[:, a:b] = rng.random((n, b - a))
+        return g
+
+    def decode(self, genomes: NDArray[np.float64], cfg: AgentConfig, n_features: int) -> Policy:
+        part = genome_parts(genomes, self.genome_layout(n_features))
+        gene = part["horizon_gene"][:, 0]
+        horizon = np.rint(np.clip(gene, 0.0, 1.0) * cfg.horizon).astype(np.int64)
+        return Policy(self.name, part["w"], horizon, cfg.discount, part["theta_wall"][:, 0],
+                      part["theta_adj"], part["theta_scent"], part["bias"], cfg.view_radius)
+
+    def pair_bytes(self, n_objects: int, n_features: int) -> int:
+        # counted as if every pair fell back on its reflexes
+        return plan_pair_bytes(n_objects, n_features) + reflex_pair_bytes(n_objects, n_features)
+
+
+HYBRID = Hybrid()

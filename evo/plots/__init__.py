@@ -1,0 +1,3 @@
+"""Layer 4: figures, and the only package that imports matplotlib. Reads files through ``evo.runs``.
+
+See docs/architecture.md."""

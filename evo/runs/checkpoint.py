@@ -1,0 +1,205 @@
+"""Checkpoints: a run's exact position between two generations, saved as NPZ + JSON (never pickle).
+
+``checkpoint-gNNNNN.npz`` holds the arrays (population genomes, ids, parents; the lineage store);
+``checkpoint.json`` holds the rest (generation, next id, every random stream's state, the log rows so far),
+the name and SHA-256 of its NPZ and the SHA-256 of the resolved scenario. Both are written atomically (temp
+file, fsync, rename), the new NPZ under a new name first: the JSON is the commit point, so a kill between
+the two leaves the previous JSON and the NPZ it names intact. Older NPZs are removed after the commit. A JSON
+whose digests do not match is refused, and so is one whose digests match but whose content does not fit
+the run's scenario (:func:`load` checks population, genomes, ids, parents, generation, log and lineage
+store). Loading restores the streams and the store so that the run continues exactly as if it had never
+stopped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from evo.core import agents
+from evo.core.state import EvolutionState
+from evo.errors import EvoError
+from evo.evolution.loop import STREAMS, Streams
+from evo.lineage import store as lineage_mod
+from evo.runs import files as results
+from evo.runs import readback
+
+if TYPE_CHECKING:
+    from evo.runs.scenarios import Scenario
+
+FORMAT = 1
+JSON = "checkpoint.json"
+
+
+def _npz_name(generation: int) -> str:
+    return f"checkpoint-g{generation:05d}.npz"
+
+
+def npz_path(run_dir: Path) -> Path:
+    """The NPZ the current ``checkpoint.json`` names."""
+    data = readback.read_json_object(run_dir / JSON)
+    name = data.get("npz")
+    if not isinstance(name, str) or "/" in name or not name.startswith("checkpoint-"):
+        raise EvoError(f"{run_dir / JSON}: key 'npz': expected a checkpoint file name, got {name!r}")
+    return run_dir / name
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def scenario_digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def save(run_dir: Path, state: EvolutionState, rows: list[dict[str, float]], streams: Streams,
+         store: lineage_mod.LineageStore | None, scenario_text: str) -> None:
+    """Write the checkpoint of the position *before* evaluating ``state.generation``."""
+    arrays: dict[str, Any] = {"genomes": state.genomes, "ids": state.ids, "parents": state.parents}
+    if store is not None:
+        arrays.update({f"lineage.{k}": v for k, v in store.to_arrays().items()})
+    npz = run_dir / _npz_name(state.generation)
+    results.write_npz(npz, arrays)
+    results.write_json(run_dir / JSON, _sealed({
+        "format": FORMAT,
+        "generation": state.generation,
+        "next_id": state.next_id,
+        "seed": streams.seed,
+        "streams": streams.snapshot(),
+        "log": rows,
+        "lineage_mode": None if store is None else store.mode,
+        "npz": npz.name,
+        "npz_sha256": _digest(npz),
+        "scenario_sha256": scenario_digest(scenario_text),
+    }))
+    for old in run_dir.glob("checkpoint-g*.npz"):
+        if old != npz:
+            old.unlink(missing_ok=True)
+
+
+def _payload_digest(payload: dict[str, Any]) -> str:
+    body = {k: v for k, v in payload.items() if k != "digest"}
+    return hashlib.sha256(json.dumps(body, sort_keys=True).encode("utf-8")).hexdigest()
+
+
+def _sealed(payload: dict[str, Any]) -> dict[str, Any]:
+    """The payload with a digest of its own content, so an edited checkpoint is refused, not trusted."""
+    return {**payload, "digest": _payload_digest(payload)}
+
+
+def exists(run_dir: Path) -> bool:
+    return (run_dir / JSON).exists()
+
+
+def _log_keys(s: Scenario) -> list[str]:
+    """Columns every log row of the scenario has (:func:`evo.runs.readback.log_columns`)."""
+    like = {"shift": dict.fromkeys(s.worlds.shift), "agent_kind": s.agent.kind, "features": list(s.features)}
+    if s.true_objective is not None:
+        like["true"] = {}
+    return readback.log_columns(like)
+
+
+_FIELDS = readback.Obj({
+    "generation": readback.Int(0), "next_id": readback.Int(0), "seed": readback.Int(0),
+    "streams": readback.Obj({name: readback.Obj({}) for name in STREAMS}),
+    "log": readback.List(readback.Map(readback.Num())),
+    "lineage_mode": readback.Opt(readback.Str(("pruned", "full"))),
+    "npz": readback.Str(nonempty=True), "npz_sha256": readback.Str(), "scenario_sha256": readback.Str(),
+})
+
+
+def load(run_dir: Path, streams: Streams, store: lineage_mod.LineageStore | None, scenario_text: str,
+         scenario: Scenario
+         ) -> tuple[EvolutionState, list[dict[str, float]], lineage_mod.LineageStore | None]:
+    """Restore the position saved in ``run_dir``: sets ``streams`` in place; returns the population state,
+    the log rows so far and the restored lineage store (``store`` is a fresh one of the right kind).
+
+    Besides the digests, the restored state is validated against ``scenario`` (the run's, resolved), so
+    that a checkpoint edited with its digests recomputed is refused rather than continued: population
+    size ``evolution.population``, genomes of the agent's genome length, ids unique, non-negative and below
+    ``next_id``, parents -1 (none) or older ids, ``0 ≤ generation < evolution.generations``, one log row
+    per generation before it, the lineage store complete and continuing into this population. Anything
+    else raises :class:`EvoError` naming the file and the key or member."""
+    where = run_dir / JSON
+    data = readback.read_json_object(where)
+    try:
+        digest_ok = data.get("digest") == _payload_digest(data)
+    except (TypeError, ValueError, RecursionError):
+        digest_ok = False
+    if not digest_ok:
+        raise EvoError(f"{where}: edited or corrupt (its content does not match its digest)")
+    if data.get("format") != FORMAT:
+        readback.fail(where, "key 'format'", str(FORMAT), data.get("format", readback.Said("nothing")))
+    _FIELDS.check(data, where, "")
+    if data["scenario_sha256"] != scenario_digest(scenario_text):
+        raise EvoError(f"{where}: the checkpoint belongs to another scenario than "
+                       f"{run_dir / 'scenario.toml'} (it was edited after the run started)")
+    if data["seed"] != streams.seed:
+        readback.fail(where, "key 'seed'", f"{streams.seed} (meta.json)", data["seed"])
+    e = scenario.evolution
+    generation, next_id = data["generation"], data["next_id"]
+    if generation >= e.generations:
+        readback.fail(where, "key 'generation'", f"a generation from 0 to {e.generations - 1} (the "
+                      f"scenario's evolution.generations is {e.generations}; a checkpoint is written before "
+                      "a generation is evaluated)", generation)
+    rows = [dict(r) for r in data["log"]]
+    if len(rows) != generation:
+        readback.fail(where, "key 'log'", f"{generation} rows (one per generation before key 'generation')",
+                      readback.Said(f"{len(rows)} rows"))
+    keys = _log_keys(scenario)
+    for k, row in enumerate(rows):
+        missing = [c for c in keys if c not in row]
+        if missing:
+            readback.fail(where, f"key 'log[{k}].{missing[0]}'", "a number (every log row has it)",
+                          readback.Said("nothing (it is missing)"))
+        if set(row) != set(rows[0]):
+            readback.fail(where, f"key 'log[{k}]'", "the columns of key 'log[0]'",
+                          readback.Said("other columns"))
+        if row["gen"] != k:
+            readback.fail(where, f"key 'log[{k}].gen'", f"generation {k}", row["gen"])
+    npz = npz_path(run_dir)
+    if not npz.exists() or data["npz_sha256"] != _digest(npz):
+        raise EvoError(f"{npz}: missing or does not match {where} (a corrupt checkpoint)")
+    arrays = readback.read_npz(npz)
+    p = e.population
+    g = agents.genome_length(scenario.agent.kind, len(scenario.features))
+    genomes = readback.check_array(npz, "genomes", arrays.get("genomes"), "float", (p, g),
+                                   what="(evolution.population × the genome length of a "
+                                   f"{scenario.agent.kind} agent with {len(scenario.features)} features)")
+    per = "(one per individual: evolution.population)"
+    ids = readback.check_array(npz, "ids", arrays.get("ids"), "int", (p,), lo=0, hi=next_id - 1,
+                               what=per + f", below key 'next_id' ({next_id}) of {JSON}")
+    if len(set(ids.tolist())) != p:
+        readback.fail(npz, "member 'ids'", "distinct ids", readback.Said("an id twice"))
+    parents = readback.check_array(npz, "parents", arrays.get("parents"), "int", (p, 2), lo=-1,
+                                   hi=next_id - 1, what=per)
+    older = (parents < ids[:, None]) | (parents == -1)
+    if not older.all():
+        bad = int(np.flatnonzero(~older.all(axis=1))[0])
+        readback.fail(npz, f"member 'parents', row {bad}",
+                      f"-1 (no parent) or the id of an older individual (below {int(ids[bad])})",
+                      parents[bad].tolist())
+    mode = data["lineage_mode"]
+    if mode != (None if store is None else store.mode):
+        readback.fail(where, "key 'lineage_mode'",
+                      repr(store.mode) if store is not None else "null (evolution.lineage is 'off')", mode)
+    if store is not None:
+        lineage = {k.removeprefix("lineage."): v for k, v in arrays.items() if k.startswith("lineage.")}
+        store = lineage_mod.LineageStore.from_arrays(store.spec, store.mode, lineage, str(npz), "lineage.")
+        store.check_position(generation, ids, parents, genomes, str(npz), "lineage.")
+    try:
+        streams.restore(data["streams"])
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError, OverflowError) as exc:
+        raise EvoError(f"{where}: key 'streams': expected the state of every random stream, got a corrupt "
+                       f"one ({type(exc).__name__}: {str(exc)[:100]})") from None
+    return EvolutionState(generation, genomes, ids, parents, next_id), rows, store
+
+
+def remove(run_dir: Path) -> None:
+    (run_dir / JSON).unlink(missing_ok=True)
+    for npz in run_dir.glob("checkpoint-g*.npz"):
+        npz.unlink(missing_ok=True)

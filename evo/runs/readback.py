@@ -1,0 +1,932 @@
+"""Reading a run directory back, validated: every file the tool reads after a run is checked on read, and
+anything malformed is one :class:`~evo.errors.EvoError` naming the file, the key (member, row, column) and
+what was expected, never a traceback and never a silently wrong number. Standard library and numpy only.
+
+- ``summary.json`` (:func:`read_summary`) and ``meta.json`` (:func:`read_meta`): JSON objects with the
+  keys, types and cross-references :func:`evo.runs.run.run` writes (finite numbers; feature maps keyed by
+  the run's features; shift maps by its shifts; the champion inside the population).
+- ``log.csv`` (:func:`read_log`), ``lineage_founders.csv`` (:func:`read_founders`) and ``lineage.csv``
+  (:func:`lineage_table`, wrapped by :func:`evo.lineage.store.parse_csv`): rectangular CSV, every column that
+  is read present, every cell of the expected kind; in ``lineage.csv`` unique ids, parents born before their
+  children and no cycle, and the ancestry of the living population present.
+- ``final_population.npz`` (:func:`read_population`) and ``champion_episodes.npz`` (:func:`read_episodes`):
+  every member present with the expected dtype and shape. :func:`read_npz` reads an NPZ without pickle and
+  without trusting a member's declared shape (a member that claims more data than it holds is refused
+  before anything is allocated).
+
+The checks are the writers' guarantees, so a run the tool wrote always passes them.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import re
+import zipfile
+import zlib
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+import numpy as np
+from numpy.typing import NDArray
+
+from evo.config.names import terminal
+from evo.core.agents import agent_kind, agent_kinds
+from evo.errors import EvoError
+
+#: agent classes (as :data:`evo.core.metrics.CLASSES`; repeated so that this module needs numpy only)
+CLASSES = ("robust", "pseudo", "capability_failure", "misaligned", "non-optimizer", "untested")
+#: inner-goal classes of lineage records (as :data:`evo.lineage.store.GOAL_CLASSES`)
+GOAL_CLASSES = ("robust", "pseudo", "misaligned", "non-optimizer")
+LINEAGE_MODES = ("pruned", "full", "off")
+STATUSES = ("running", "interrupted", "done", "failed")
+#: columns of ``lineage_founders.csv`` (as :data:`evo.lineage.store.FOUNDER_COLUMNS`)
+FOUNDER_COLUMNS = ("generation", "founder", "count", "robust", "pseudo", "misaligned", "non_optimizer",
+                   "trait_mean")
+_MISSING = object()
+
+
+# --------------------------------------------------------------------------------------------------------
+# messages
+
+
+class Said(str):
+    """A description of what came, shown as it is (not quoted like a value)."""
+
+
+def describe(value: Any) -> str:
+    """A short, one-line description of a value that came where something else was expected."""
+    if isinstance(value, Said):
+        return str(value)
+    if value is _MISSING:
+        return "nothing (it is missing)"
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return f"an object ({len(value)} keys)" if value else "an empty object"
+    if isinstance(value, list | tuple):
+        text = repr(list(value))
+        return text if len(text) <= 60 else f"a list of {len(value)} items"
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "…'"
+
+
+def fail(file: str | Path, where: str, expected: str, got: Any) -> NoReturn:
+    """Raise the one-line error: ``FILE: WHERE: expected EXPECTED, got GOT``."""
+    raise EvoError(f"{file}: {terminal(where)}: expected {expected}, got {describe(got)}")
+
+
+def key_name(*parts: object) -> str:
+    return ".".join(str(p) for p in parts)
+
+
+# --------------------------------------------------------------------------------------------------------
+# JSON
+
+
+def read_json_object(path: str | Path) -> dict[str, Any]:
+    """A JSON file whose top level is an object (NaN and Infinity parse, so the schema names their key)."""
+    path = Path(path)
+    text = read_text(path, kind="JSON")
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise EvoError(f"{path}: not valid JSON ({exc.msg}: line {exc.lineno} column {exc.colno})") from None
+    except (RecursionError, ValueError) as exc:  # absurd nesting; integers beyond Python's digit limit
+        raise EvoError(f"{path}: not valid JSON ({type(exc).__name__}: {str(exc)[:80]})") from None
+    if not isinstance(data, dict):
+        fail(path, "the file", "a JSON object", data)
+    return data
+
+
+class Schema:
+    """The expected shape of a JSON value; :meth:`check` returns the value or raises naming ``key``."""
+
+    expected = "a value"
+
+    def check(self, value: Any, file: str | Path, key: str) -> Any:
+        raise NotImplementedError
+
+
+class Num(Schema):
+    def __init__(self, lo: float | None = None, hi: float | None = None) -> None:
+        self.lo, self.hi = lo, hi
+        self.expected = "a finite number" + _range_text(lo, hi)
+
+    def check(self, value: Any, file: str | Path, key: str) -> float:
+        ok = isinstance(value, int | float) and not isinstance(value, bool) and _finite(value)
+        if not ok or (self.lo is not None and value < self.lo) or (self.hi is not None and value > self.hi):
+            fail(file, f"key '{key}'", self.expected, value)
+        return float(value)
+
+
+class Int(Schema):
+    def __init__(self, lo: int | None = None, hi: int | None = None) -> None:
+        self.lo, self.hi = lo, hi
+        self.expected = "an integer" + _range_text(lo, hi)
+
+    def check(self, value: Any, file: str | Path, key: str) -> int:
+        ok = isinstance(value, int) and not isinstance(value, bool)
+        if not ok or (self.lo is not None and value < self.lo) or (self.hi is not None and value > self.hi):
+            fail(file, f"key '{key}'", self.expected, value)
+        return int(value)
+
+
+def _finite(value: float) -> bool:
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an integer beyond the float range
+        return False
+
+
+def _range_text(lo: float | None, hi: float | None) -> str:
+    if lo is not None and hi is not None:
+        return f" from {lo:g} to {hi:g}"
+    if lo is not None:
+        return f" ≥ {lo:g}"
+    if hi is not None:
+        return f" ≤ {hi:g}"
+    return ""
+
+
+class Str(Schema):
+    def __init__(self, choices: Sequence[str] | None = None, nonempty: bool = False) -> None:
+        self.choices, self.nonempty = choices, nonempty
+        self.expected = ("one of " + ", ".join(repr(c) for c in choices) if choices else
+                         "a non-empty string" if nonempty else "a string")
+
+    def check(self, value: Any, file: str | Path, key: str) -> str:
+        if not isinstance(value, str) or (self.choices and value not in self.choices) or (
+                self.nonempty and not value):
+            fail(file, f"key '{key}'", self.expected, value)
+        return value
+
+
+class AgentKindName(Schema):
+    """The name of a registered agent kind (:func:`evo.core.agents.agent_kinds`, read when checked: a kind
+    registered after this module was imported is accepted too)."""
+
+    @property
+    def expected(self) -> str:  # type: ignore[override]
+        return "a registered agent kind (one of " + ", ".join(repr(k) for k in agent_kinds()) + ")"
+
+    def check(self, value: Any, file: str | Path, key: str) -> str:
+        if not isinstance(value, str) or value not in agent_kinds():
+            fail(file, f"key '{key}'", self.expected, value)
+        return value
+
+
+#: agent kinds a results file may name: every registered kind
+AGENT_KINDS = AgentKindName()
+
+
+class Bool(Schema):
+    expected = "true or false"
+
+    def check(self, value: Any, file: str | Path, key: str) -> bool:
+        if not isinstance(value, bool):
+            fail(file, f"key '{key}'", self.expected, value)
+        return value
+
+
+class Opt(Schema):
+    def __init__(self, inner: Schema) -> None:
+        self.inner = inner
+        self.expected = f"{inner.expected} or null"
+
+    def check(self, value: Any, file: str | Path, key: str) -> Any:
+        return None if value is None else self.inner.check(value, file, key)
+
+
+class Obj(Schema):
+    """An object with these keys (``optional`` ones may be absent; other keys are allowed and kept)."""
+
+    expected = "an object"
+
+    def __init__(self, fields: Mapping[str, Schema], optional: Mapping[str, Schema] | None = None) -> None:
+        self.fields, self.optional = dict(fields), dict(optional or {})
+
+    def check(self, value: Any, file: str | Path, key: str) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            fail(file, f"key '{key}'" if key else "the file", self.expected, value)
+        for name, schema in self.fields.items():
+            sub = key_name(key, name) if key else name
+            if name not in value:
+                fail(file, f"key '{sub}'", schema.expected, _MISSING)
+            schema.check(value[name], file, sub)
+        for name, schema in self.optional.items():
+            if name in value:
+                schema.check(value[name], file, key_name(key, name) if key else name)
+        return value
+
+
+class Map(Schema):
+    """An object with any keys and values of one schema (:func:`keys_equal` checks the keys)."""
+
+    expected = "an object"
+
+    def __init__(self, values: Schema) -> None:
+        self.values = values
+
+    def check(self, value: Any, file: str | Path, key: str) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            fail(file, f"key '{key}'", self.expected, value)
+        for name, v in value.items():
+            self.values.check(v, file, key_name(key, name))
+        return value
+
+
+class List(Schema):
+    def __init__(self, items: Schema, min_len: int = 0, length: int | None = None) -> None:
+        self.items, self.min_len, self.length = items, min_len, length
+        self.expected = (f"a list of {length} items" if length is not None else
+                         "a non-empty list" if min_len else "a list")
+
+    def check(self, value: Any, file: str | Path, key: str) -> list[Any]:
+        if not isinstance(value, list) or len(value) < self.min_len or (
+                self.length is not None and len(value) != self.length):
+            fail(file, f"key '{key}'", self.expected, value)
+        for k, v in enumerate(value):
+            self.items.check(v, file, f"{key}[{k}]")
+        return value
+
+
+def keys_equal(file: str | Path, key: str, value: Mapping[str, Any], names: Sequence[str], what: str) -> None:
+    """The keys of ``value`` are exactly ``names`` (as a set)."""
+    if set(value) != set(names):
+        missing = [n for n in names if n not in value]
+        extra = [n for n in value if n not in names]
+        got = (f"{describe(missing[0])} missing" if missing else f"unknown key {describe(extra[0])}")
+        raise EvoError(f"{file}: key '{terminal(key)}': expected one key per {what} "
+                       f"({', '.join(repr(n) for n in names) or 'none'}), got {terminal(got)}")
+
+
+# --------------------------------------------------------------------------------------------------------
+# summary.json and meta.json
+
+_MEAN_BEST = Obj({"mean": Num(), "best": Num()})
+_MEAN_CHAMP = Obj({"mean": Num(), "champion": Num()})
+_POINT = Obj({"id": Int(0), "generation": Int(0)})
+_LINEAGE = Obj({
+    "records": Int(0), "records_peak": Int(0), "individuals_born": Int(0),
+    "trait": Obj({"column": Opt(Str()), "label": Opt(Str()), "proxy_feature": Opt(Str()),
+                  "target_feature": Opt(Str())}),
+    "class_definition": Str(),
+    "champion": Obj({"id": Int(0), "founder": Int(0), "line_of_descent": List(Int(0), min_len=1),
+                     "first_pseudo": Opt(_POINT), "pseudo_since": Opt(_POINT)}),
+    "mrca": Opt(Obj({"id": Int(0), "generation": Int(0), "generations_before_end": Int(0)})),
+    "founder_lineages": Obj({"count": List(Int(1), min_len=1), "final": Int(0),
+                             "single_lineage_from": Opt(Int(0))}),
+    "phylogenetic_diversity": Num(0),
+})
+_PROBE = Obj({
+    "agents": Str(("champion", "sample", "all")), "agent_kind": AGENT_KINDS, "n_agents": Int(1),
+    "n_choices_per_agent": Int(0), "features": List(Str(), min_len=1),
+    "base_objective": Obj({"normalised": Map(Num())}),
+    "behavioural_objective": Obj({"normalised": Map(Num()), "normalised_ci_low": Map(Opt(Num())),
+                                  "normalised_ci_high": Map(Opt(Num()))}),
+    "mesa_objective": Opt(Obj({"normalised": Map(Num())}, optional={"normalised_sd": Map(Num())})),
+    "alignment": Obj({"behavioural_vs_base": Num()}),
+}, optional={"ranking_recovered": Num(0, 1)})
+SUMMARY = Obj({
+    "scenario": Str(nonempty=True),
+    "seed": Int(0),
+    "generations": Int(1),
+    "population": Int(1),
+    "agent_kind": AGENT_KINDS,
+    "features": List(Str(nonempty=True), min_len=1),
+    "base_objective": Map(Num()),
+    "train": Obj({"base_fitness": _MEAN_BEST},
+                 optional={"reached_per_episode": Obj({"mean": Map(Num(0)), "champion": Map(Num(0))}),
+                           "spawned": Obj({"released": _MEAN_CHAMP, "collected": _MEAN_CHAMP})}),
+    "shift": Map(Obj({"base_fitness": _MEAN_BEST, "champion": Num()})),
+    "classes": Map(Num(0, 1)),
+    "alignment": Opt(_MEAN_CHAMP),
+    "mesa_objective_mean": Opt(Map(Num())),
+    "horizon": Obj({"mean": Num(0), "optimizer_fraction": Num(0, 1)}),
+    "champion": Obj({
+        "index": Int(0), "genome_layout": Map(List(Int(0), length=2)), "genome": List(Num(), min_len=1),
+        "objective": Opt(Map(Num())), "horizon": Int(0), "class": Str(CLASSES), "alignment": Opt(Num()),
+        "train_fitness": Num(), "shift_fitness": Map(Num()), "reached_per_episode": Map(Map(Num(0)))}),
+    "class_definitions": Obj({"robust_threshold": Num(), "pseudo_threshold": Num(),
+                              "reach_threshold": Num()}),
+    "wall_time_s": Num(0),
+}, optional={
+    "true": Obj({"mean": Num(), "best": Num(), "champion": Num(), "objective": Map(Num())}),
+    "lineage": Obj({"mode": Str(LINEAGE_MODES)}),
+    "probe": Map(_PROBE),
+})
+
+
+def validate_summary(data: Any, file: str | Path) -> dict[str, Any]:
+    """``data`` (a parsed ``summary.json``) checked: keys, types, finite numbers and cross-references."""
+    s = SUMMARY.check(data, file, "")
+    feats: list[str] = s["features"]
+    if len(set(feats)) != len(feats):
+        fail(file, "key 'features'", "distinct feature names", feats)
+    shifts = list(s["shift"])
+    champ = s["champion"]
+    feature_maps = [("base_objective", s["base_objective"]),
+                    ("mesa_objective_mean", s["mesa_objective_mean"]),
+                    ("champion.objective", champ["objective"])]
+    if "reached_per_episode" in s["train"]:
+        feature_maps += [(f"train.reached_per_episode.{k}", s["train"]["reached_per_episode"][k])
+                         for k in ("mean", "champion")]
+    if "true" in s:
+        feature_maps.append(("true.objective", s["true"]["objective"]))
+    for key, value in feature_maps:
+        if value is not None:
+            keys_equal(file, key, value, feats, "feature")
+    keys_equal(file, "champion.shift_fitness", champ["shift_fitness"], shifts, "shift of key 'shift'")
+    keys_equal(file, "champion.reached_per_episode", champ["reached_per_episode"], shifts,
+               "shift of key 'shift'")
+    for name, reached in champ["reached_per_episode"].items():
+        keys_equal(file, key_name("champion.reached_per_episode", name), reached, feats, "feature")
+    for name in s["classes"]:
+        if name not in CLASSES:
+            fail(file, f"key '{key_name('classes', name)}'", "a class name (" + ", ".join(CLASSES) + ")",
+                 Said(f"unknown class {name!r}"))
+    has_objective = agent_kind(s["agent_kind"]).has_objective
+    for key, value in (("champion.objective", champ["objective"]), ("mesa_objective_mean",
+                                                                    s["mesa_objective_mean"]),
+                       ("alignment", s["alignment"])):
+        if (value is not None) != has_objective:
+            fail(file, f"key '{key}'", ("an object" if has_objective else "null")
+                 + f" for {s['agent_kind']} agents", value)
+    if champ["index"] >= s["population"]:
+        fail(file, "key 'champion.index'", f"an index below key 'population' ({s['population']})",
+             champ["index"])
+    length = 0
+    for name, (a, b) in champ["genome_layout"].items():
+        if a >= b:
+            fail(file, key_name("champion.genome_layout", name), "a slice [start, stop) with start < stop",
+                 [a, b])
+        length = max(length, b)
+    if len(champ["genome"]) != length:
+        fail(file, "key 'champion.genome'", f"{length} genes (key 'champion.genome_layout')",
+             champ["genome"])
+    lin = s.get("lineage")
+    if lin is not None and lin["mode"] != "off":
+        _LINEAGE.check(lin, file, "lineage")
+        lod = lin["champion"]["line_of_descent"]
+        if lod[-1] != lin["champion"]["id"]:
+            fail(file, "key 'lineage.champion.line_of_descent'",
+                 f"a line ending at the champion (key 'lineage.champion.id' = {lin['champion']['id']})", lod)
+        if len(lin["founder_lineages"]["count"]) != s["generations"]:
+            fail(file, "key 'lineage.founder_lineages.count'",
+                 f"one count per generation ({s['generations']})", lin["founder_lineages"]["count"])
+    for world, p in (s.get("probe") or {}).items():
+        _check_probe(file, world, p)
+    return s
+
+
+def _check_probe(file: str | Path, world: str, p: Mapping[str, Any]) -> None:
+    feats = p["features"]
+    key = key_name("probe", world)
+    maps = [("base_objective.normalised", p["base_objective"]["normalised"])]
+    maps += [(f"behavioural_objective.{k}", p["behavioural_objective"][k])
+             for k in ("normalised", "normalised_ci_low", "normalised_ci_high")]
+    if p["mesa_objective"] is not None:
+        maps += [(f"mesa_objective.{k}", p["mesa_objective"][k]) for k in ("normalised", "normalised_sd")
+                 if k in p["mesa_objective"]]
+    for sub, value in maps:
+        keys_equal(file, key_name(key, sub), value, feats, "probed feature")
+
+
+def read_summary(run: str | Path) -> dict[str, Any]:
+    """``RUN/summary.json``, validated (:func:`validate_summary`)."""
+    path = Path(run) / "summary.json"
+    if not path.is_file():
+        raise EvoError(f"{run}: not a finished run directory (no summary.json)")
+    return validate_summary(read_json_object(path), path)
+
+
+META = Obj({"seed": Int(0), "status": Str(STATUSES)},
+           optional={"scenario": Str(), "wall_time_s": Num(0), "streams": List(Str()),
+                     "versions": Map(Str()), "git_revision": Opt(Str()), "started": Str(), "finished": Str(),
+                     "error": Str(), "seed_entropy": Int(0), "stopped_before_generation": Int(0)})
+
+
+def read_meta(run: str | Path, summary: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """``RUN/meta.json``, validated; with ``summary``, its seed must be the summary's."""
+    path = Path(run) / "meta.json"
+    meta = META.check(read_json_object(path), path, "")
+    if summary is not None and meta["seed"] != summary["seed"]:
+        fail(path, "key 'seed'", f"the seed of summary.json ({summary['seed']})", meta["seed"])
+    return meta
+
+
+# --------------------------------------------------------------------------------------------------------
+# CSV
+
+_INT_RE = re.compile(r"-?[0-9]+")
+_FLOAT_RE = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+
+
+def read_text(path: str | Path, kind: str = "") -> str:
+    """The UTF-8 text of ``path``, or one EvoError; ``kind`` (e.g. "JSON") names the format expected."""
+    path = Path(path)
+    try:
+        return path.read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        raise EvoError(f"{path}: no such file") from None
+    except UnicodeDecodeError as exc:
+        what = f"not valid {kind} (not UTF-8 text: " if kind else "not UTF-8 text ("
+        raise EvoError(f"{path}: {what}{exc.reason} at byte {exc.start})") from None
+    except OSError as exc:
+        raise EvoError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+
+
+class Table:
+    """A rectangular CSV: its header and rows of strings; :meth:`cell` names row, line and column."""
+
+    def __init__(self, file: str | Path, text: str, required: Iterable[str] = ()) -> None:
+        self.file = file
+        try:
+            lines = list(csv.reader(io.StringIO(text, newline="")))
+        except csv.Error as exc:
+            raise EvoError(f"{file}: not a readable CSV ({exc})") from None
+        if not lines or not lines[0]:
+            fail(file, "the file", "a CSV header row", text[:40])
+        self.header = lines[0]
+        seen: set[str] = set()
+        for name in self.header:
+            if name in seen:
+                fail(file, "the header", "distinct column names", Said(f"column {name!r} twice"))
+            seen.add(name)
+        for name in required:
+            if name not in seen:
+                fail(file, f"column '{name}'", "a column of that name", _MISSING)
+        self.index = {name: k for k, name in enumerate(self.header)}
+        self.rows = lines[1:]
+        for k, row in enumerate(self.rows):
+            if len(row) != len(self.header):
+                fail(file, f"row {k + 1} (line {k + 2})", f"{len(self.header)} fields (the header's)",
+                     Said(f"{len(row)} fields"))
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def where(self, k: int, column: str) -> str:
+        return f"row {k + 1} (line {k + 2}), column '{column}'"
+
+    def bad(self, k: int, column: str, expected: str, got: Any) -> NoReturn:
+        fail(self.file, self.where(k, column), expected, got)
+
+    def ints(self, column: str, lo: int | None = None, none: str | None = None) -> NDArray[np.int64]:
+        """An integer column; ``none`` is a spelling read as -1."""
+        j = self.index[column]
+        out = np.empty(len(self.rows), dtype=np.int64)
+        expected = "an integer" + _range_text(lo, None) + (f" or {none!r}" if none else "")
+        for k, row in enumerate(self.rows):
+            text = row[j].strip()
+            if none is not None and text == none:
+                out[k] = -1
+                continue
+            if not _INT_RE.fullmatch(text) or len(text) > 18 or (lo is not None and int(text) < lo):
+                self.bad(k, column, expected, row[j])
+            out[k] = int(text)
+        return out
+
+    def floats(self, column: str, empty: bool = False, nan: bool = False) -> NDArray[np.float64]:
+        """A number column; ``empty``: an empty cell is NaN; ``nan``: the text ``nan`` is allowed."""
+        j = self.index[column]
+        out = np.empty(len(self.rows), dtype=np.float64)
+        expected = "a finite number" + (" or an empty cell" if empty else "") + (" or nan" if nan else "")
+        for k, row in enumerate(self.rows):
+            def bad(got: str, k: int = k) -> NoReturn:
+                self.bad(k, column, expected, got)
+
+            out[k] = _float_cell(row[j], empty, nan, bad)
+        return out
+
+    def strings(self, column: str, choices: Sequence[str]) -> list[str]:
+        j = self.index[column]
+        for k, row in enumerate(self.rows):
+            if row[j] not in choices:
+                self.bad(k, column, "one of " + ", ".join(repr(c) for c in choices), row[j])
+        return [row[j] for row in self.rows]
+
+
+def _float_cell(text: str, empty: bool, nan: bool, bad: Callable[[str], NoReturn]) -> float:
+    t = text.strip()
+    if t == "" and empty:
+        return math.nan
+    if t.lower() == "nan" and nan:
+        return math.nan
+    if not _FLOAT_RE.fullmatch(t):
+        bad(text)
+    v = float(t)
+    if not math.isfinite(v):
+        bad(text)
+    return v
+
+
+def log_columns(summary: Mapping[str, Any]) -> list[str]:
+    """The ``log.csv`` columns the figures read, for the run ``summary`` describes."""
+    cols = ["gen", "train_mean", "train_std", "train_best", "train_worst"]
+    if "true" in summary:
+        cols += ["true_mean", "true_best", "true_champion"]
+    for name in summary["shift"]:
+        cols += [f"shift.{name}.{k}" for k in ("sample_mean", "sample_best", "elite")]
+    if agent_kind(summary["agent_kind"]).has_objective:
+        cols += [f"w.{f}" for f in summary["features"]] + ["alignment_mean"]
+    return [*cols, "horizon_mean", "optimizer_fraction"]
+
+
+def read_log(run: str | Path, summary: Mapping[str, Any]) -> dict[str, NDArray[np.float64]]:
+    """``RUN/log.csv`` as one float array per column: one row per generation, every cell a number."""
+    path = Path(run) / "log.csv"
+    table = Table(path, read_text(path), log_columns(summary))
+    if len(table) != summary["generations"]:
+        fail(path, "the file", f"one row per generation ({summary['generations']}, key 'generations' of "
+             "summary.json)", Said(f"{len(table)} rows"))
+    out = {c: table.floats(c) for c in table.header}
+    gen = out["gen"]
+    bad = np.flatnonzero(gen != np.arange(len(gen)))
+    if bad.size:
+        k = int(bad[0])
+        table.bad(k, "gen", f"generation {k}", table.rows[k][table.index["gen"]])
+    return out
+
+
+def read_founders(run: str | Path, summary: Mapping[str, Any]) -> dict[str, NDArray[Any]]:
+    """``RUN/lineage_founders.csv``: per generation and founder lineage its living members by class."""
+    path = Path(run) / "lineage_founders.csv"
+    table = Table(path, read_text(path), FOUNDER_COLUMNS)
+    if not len(table):
+        fail(path, "the file", "one row per generation and founder lineage", Said("no rows"))
+    out: dict[str, NDArray[Any]] = {c: table.ints(c, lo=0) for c in FOUNDER_COLUMNS[:-1]}
+    out["trait_mean"] = table.floats("trait_mean", empty=True, nan=True)
+    classes = out["robust"] + out["pseudo"] + out["misaligned"] + out["non_optimizer"]
+    for k in np.flatnonzero((out["count"] < 1) | (classes != out["count"])).tolist():
+        table.bad(k, "count", f"a positive count, the sum of the class columns ({int(classes[k])})",
+                  table.rows[k][table.index["count"]])
+    gens, pop = summary["generations"], summary["population"]
+    for k in np.flatnonzero(out["generation"] >= gens).tolist():
+        table.bad(k, "generation", f"a generation below {gens} (key 'generations' of summary.json)",
+                  table.rows[k][table.index["generation"]])
+    seen: set[tuple[int, int]] = set()
+    for k, pair in enumerate(zip(out["generation"].tolist(), out["founder"].tolist(), strict=True)):
+        if pair in seen:
+            table.bad(k, "founder", f"one row per founder and generation (founder {pair[1]} is listed "
+                      f"twice in generation {pair[0]})", table.rows[k][table.index["founder"]])
+        seen.add(pair)
+    per_gen = np.bincount(out["generation"], weights=out["count"], minlength=gens)
+    for g in range(gens):
+        if per_gen[g] != pop:
+            fail(path, f"generation {g}", f"counts summing to the population ({pop})",
+                 Said(f"{int(per_gen[g])}"))
+    return out
+
+
+def lineage_table(text: str, file: str | Path = "lineage.csv") -> dict[str, Any]:
+    """The columns of ``lineage.csv`` text, validated (see :mod:`evo.lineage.store` for the format): the
+    keyword arguments of :class:`evo.lineage.store.Phylogeny`. Refuses malformed rows, non-numeric ids,
+    duplicate ids, parents that are not older than their children, cycles and missing ancestors of the
+    living."""
+    fixed = ("id", "ancestor_list", "origin_time", "destruction_time", "first_parent", "second_parent",
+             "genome")
+    table = Table(file, text, (*fixed, "fitness", "class", "measured_class", "horizon", "founder"))
+    ids = table.ints("id", lo=0)
+    first, second = table.ints("first_parent", lo=-1), table.ints("second_parent", lo=-1)
+    origin = table.ints("origin_time", lo=0)
+    destruction = table.ints("destruction_time", lo=0, none="none")
+    row: dict[int, int] = {}
+    for k, i in enumerate(ids.tolist()):
+        if i in row:
+            table.bad(k, "id", f"a unique id (row {row[i] + 1} has it too)", table.rows[k][table.index["id"]])
+        row[i] = k
+    _check_acyclic(table, ids, first, second, row)
+    for k in range(len(table)):
+        i = int(ids[k])
+        if 0 <= destruction[k] <= origin[k]:
+            table.bad(k, "destruction_time", f"'none' or a generation after origin_time ({int(origin[k])})",
+                      table.rows[k][table.index["destruction_time"]])
+        for column, p in (("first_parent", int(first[k])), ("second_parent", int(second[k]))):
+            if p >= i:
+                table.bad(k, column, f"-1 or the id of an older individual (below {i}, the row's id)", p)
+            if p >= 0 and p in row:
+                q = row[p]
+                if origin[q] >= origin[k] or (0 <= destruction[q] < origin[k]):
+                    table.bad(k, column, f"a parent alive in generation {int(origin[k]) - 1} (individual "
+                              f"{p} lives from generation {int(origin[q])} until "
+                              f"{_until(int(destruction[q]))})", p)
+        present = [p for p in (int(first[k]), int(second[k])) if p >= 0 and p in row]
+        listed = table.rows[k][table.index["ancestor_list"]]
+        if _parse_ancestors(listed) != present:
+            table.bad(k, "ancestor_list", f"the parents present in the file, "
+                      f"[{', '.join(map(str, present)) or 'none'}]", listed)
+    _check_living_ancestry(table, ids, first, second, destruction, row)
+    columns: dict[str, NDArray[Any]] = {}
+    for c in table.header:
+        if c in fixed:
+            continue
+        if c == "class":
+            columns[c] = np.array(table.strings(c, GOAL_CLASSES), dtype="U18")
+        elif c == "measured_class":
+            columns[c] = np.array(table.strings(c, ("", *CLASSES)), dtype="U18")
+        elif c in ("horizon", "founder"):
+            columns[c] = table.ints(c, lo=0)
+        else:
+            columns[c] = table.floats(c, empty=c != "fitness")
+    genomes = _genomes(table)
+    return {"ids": ids, "first_parent": first, "second_parent": second, "origin_time": origin,
+            "destruction_time": destruction, "genomes": genomes, "columns": columns}
+
+
+def _until(destruction: int) -> str:
+    return "the end" if destruction < 0 else f"generation {destruction - 1}"
+
+
+def _parse_ancestors(text: str) -> list[int] | None:
+    t = text.strip()
+    if not (t.startswith("[") and t.endswith("]")):
+        return None
+    inner = t[1:-1].strip()
+    if inner.lower() == "none":
+        return []
+    parts = [x.strip() for x in inner.split(",")]
+    if not all(_INT_RE.fullmatch(x) and len(x) <= 18 for x in parts):
+        return None
+    return [int(x) for x in parts]
+
+
+def _check_acyclic(table: Table, ids: NDArray[np.int64], first: NDArray[np.int64], second: NDArray[np.int64],
+                   row: Mapping[int, int]) -> None:
+    """No individual is its own ancestor (Kahn's algorithm over the parents present in the file)."""
+    n = len(ids)
+    parents = [[row[p] for p in (int(first[k]), int(second[k])) if p >= 0 and p in row] for k in range(n)]
+    children: list[list[int]] = [[] for _ in range(n)]
+    pending = [len(set(ps)) for ps in parents]
+    for k, ps in enumerate(parents):
+        for q in set(ps):
+            children[q].append(k)
+    ready = [k for k in range(n) if pending[k] == 0]
+    done = 0
+    while ready:
+        q = ready.pop()
+        done += 1
+        for k in children[q]:
+            pending[k] -= 1
+            if pending[k] == 0:
+                ready.append(k)
+    if done == n:
+        return
+    # walk up from an individual left over until a row repeats: that is the cycle
+    k = next(k for k in range(n) if pending[k] > 0)
+    order: dict[int, int] = {}
+    while k not in order:
+        order[k] = len(order)
+        k = next(q for q in parents[k] if pending[q] > 0)
+    cycle = [int(ids[j]) for j in list(order)[order[k]:]]
+    shown = " → ".join(str(i) for i in [*cycle, cycle[0]][:12]) + (" → …" if len(cycle) > 11 else "")
+    raise EvoError(f"{table.file}: row {k + 1} (line {k + 2}), column 'first_parent': expected an ancestry "
+                   f"without cycles (parents born before their children), got a cycle: {shown}")
+
+
+def _check_living_ancestry(table: Table, ids: NDArray[np.int64], first: NDArray[np.int64],
+                           second: NDArray[np.int64], destruction: NDArray[np.int64],
+                           row: Mapping[int, int]) -> None:
+    """Every first-parent ancestor of a living individual, and the crossover mate of each, is in the file
+    (both lineage modes keep them)."""
+    seen: set[int] = set()
+    for start in np.flatnonzero(destruction < 0).tolist():
+        k: int | None = start
+        while k is not None and k not in seen:
+            seen.add(k)
+            for column, p in (("first_parent", int(first[k])), ("second_parent", int(second[k]))):
+                if p >= 0 and p not in row:
+                    table.bad(k, column, f"a parent listed in the file (individual {int(ids[k])} is "
+                              f"{'alive' if k == start else 'an ancestor of the living'}, whose parents are "
+                              "always kept)", p)
+            p = int(first[k])
+            k = row[p] if p >= 0 else None
+
+
+def _genomes(table: Table) -> NDArray[np.float64]:
+    j = table.index["genome"]
+    rows: list[list[float]] = []
+    for k, r in enumerate(table.rows):
+        text = r[j].strip()
+        expected = "a genome: a list of finite numbers in brackets"
+        if not (text.startswith("[") and text.endswith("]")):
+            table.bad(k, "genome", expected, r[j])
+        inner = text[1:-1].strip()
+        def bad(got: str, k: int = k, cell: str = r[j], e: str = expected) -> NoReturn:
+            table.bad(k, "genome", e, cell)
+
+        genes = [_float_cell(x, False, False, bad) for x in inner.split(",")] if inner else []
+        if not genes or (rows and len(genes) != len(rows[0])):
+            table.bad(k, "genome", f"{len(rows[0]) if rows else 'at least 1'} genes (as row 1)",
+                      Said(f"{len(genes)} genes"))
+        rows.append(genes)
+    width = len(rows[0]) if rows else 0
+    return np.array(rows, dtype=np.float64).reshape(len(rows), width)
+
+
+# --------------------------------------------------------------------------------------------------------
+# NPZ
+
+
+def read_npz(path: str | Path) -> dict[str, NDArray[Any]]:
+    """The arrays of an NPZ file, never unpickling: a member that is not a plain ``.npy`` array, claims
+    another size than it holds, or holds objects is refused before its data is read."""
+    path = Path(path)
+    prefix = f"{path}: not a readable NPZ of plain arrays"
+    try:
+        with zipfile.ZipFile(path) as zf:
+            out: dict[str, NDArray[Any]] = {}
+            for info in zf.infolist():
+                name = info.filename.removesuffix(".npy")
+                if not info.filename.endswith(".npy") or name in out:
+                    raise EvoError(f"{prefix} (member {info.filename!r} is not a distinct .npy array)")
+                with zf.open(info) as fh:
+                    out[name] = _read_member(fh, info, prefix)
+            return out
+    except FileNotFoundError:
+        raise EvoError(f"{path}: no such file") from None
+    except EvoError:
+        raise
+    except (zipfile.BadZipFile, zlib.error, EOFError, ValueError, OSError, OverflowError, MemoryError,
+            NotImplementedError, RuntimeError) as exc:
+        raise EvoError(f"{prefix} ({type(exc).__name__}: {str(exc)[:100]})") from None
+
+
+def _read_member(fh: Any, info: zipfile.ZipInfo, prefix: str) -> NDArray[Any]:
+    fmt = np.lib.format
+    version = fmt.read_magic(fh)
+    if version == (1, 0):
+        shape, fortran, dtype = fmt.read_array_header_1_0(fh)
+    elif version in ((2, 0), (3, 0)):
+        shape, fortran, dtype = fmt.read_array_header_2_0(fh)
+    else:
+        raise EvoError(f"{prefix} (member {info.filename!r}: unknown .npy version {version})")
+    if dtype.hasobject:
+        raise EvoError(f"{prefix} (member {info.filename!r} is an object array, which would need pickle)")
+    nbytes = math.prod(shape) * dtype.itemsize
+    if nbytes > info.file_size:
+        raise EvoError(f"{prefix} (member {info.filename!r} declares shape {shape}, more data than it holds)")
+    data = fh.read(nbytes + 1)
+    if len(data) != nbytes:
+        raise EvoError(f"{prefix} (member {info.filename!r}: {len(data)} bytes of data for shape {shape})")
+    array = np.frombuffer(data, dtype=dtype).copy() if nbytes else np.zeros(0, dtype=dtype)
+    return array.reshape(shape, order="F" if fortran else "C")
+
+
+def check_array(file: str | Path, name: str, a: Any, kind: str, shape: Sequence[int | None] | None = None,
+                ndim: int | None = None, lo: float | None = None, hi: float | None = None,
+                what: str = "", finite: bool = True) -> NDArray[Any]:
+    """A member ``name`` of ``file``: present, of ``kind`` (``int``, ``float``, ``bool``, ``str``), of
+    ``shape`` (None entries: any length) or ``ndim``, numbers finite (``finite=False``: or NaN) and within
+    [lo, hi]. ``what`` says where an expected length comes from. Returns it converted (int64, float64, bool
+    or str)."""
+    where = f"member '{name}'"
+    if a is None or a is _MISSING:
+        fail(file, where, f"an array of {kind}s", _MISSING)
+    a = np.asarray(a)
+    kinds = {"int": "iu", "float": "fiu", "bool": "biu", "str": "U"}[kind]
+    if a.dtype.kind not in kinds:
+        fail(file, where, f"an array of {kind}s", Said(f"an array of dtype {a.dtype}"))
+    if shape is not None:
+        ok = a.ndim == len(shape) and all(s is None or s == n for s, n in zip(shape, a.shape, strict=False))
+        if not ok:
+            text = "(" + ", ".join("any" if s is None else str(s) for s in shape) + ("," if len(shape) == 1
+                                                                                    else "") + ")"
+            fail(file, where, f"shape {text}{' ' + what if what else ''}", Said(f"shape {a.shape}"))
+    elif ndim is not None and a.ndim != ndim:
+        fail(file, where, f"{ndim} dimensions", Said(f"shape {a.shape}"))
+    if kind == "str":
+        return a.astype(str)
+    if kind == "bool":
+        if a.dtype.kind != "b" and a.size and not np.isin(a, (0, 1)).all():
+            fail(file, where, "booleans (0 or 1)", Said(f"value {a[~np.isin(a, (0, 1))].flat[0].item()!r}"))
+        return a.astype(bool)
+    out = a.astype(np.float64 if kind == "float" else np.int64)
+    wrong = ~np.isfinite(out) & ~(np.isnan(out) & (not finite)) if kind == "float" else np.zeros(0, bool)
+    if wrong.any():
+        at = tuple(int(x) for x in np.argwhere(wrong)[0])
+        fail(file, where, "finite numbers" if finite else "finite numbers or NaN",
+             Said(f"{out[at].item()!r} at index {at}"))
+    low = out < (lo if lo is not None else -np.inf)
+    high = out > (hi if hi is not None else np.inf)
+    if (low | high).any():
+        bad = out[low | high]
+        fail(file, where, "values" + _range_text(lo, hi), Said(f"{bad.flat[0].item()!r}"))
+    return out
+
+
+def genome_length(summary: Mapping[str, Any]) -> int:
+    return len(summary["champion"]["genome"])
+
+
+def read_population(run: str | Path, summary: Mapping[str, Any]) -> dict[str, NDArray[Any]]:
+    """``RUN/final_population.npz``, checked against ``summary`` (a validated ``summary.json``)."""
+    path = Path(run) / "final_population.npz"
+    a = read_npz(path)
+    p, g = summary["population"], genome_length(summary)
+    feats, shifts = summary["features"], list(summary["shift"])
+    per = "(key 'population' of summary.json)"
+    out: dict[str, NDArray[Any]] = dict(a)
+    out["genomes"] = check_array(path, "genomes", a.get("genomes"), "float", (p, g),
+                                 what="(population × genome length, from summary.json)")
+    out["ids"] = check_array(path, "ids", a.get("ids"), "int", (p,), lo=0, what=per)
+    if len(set(out["ids"].tolist())) != p:
+        fail(path, "member 'ids'", "distinct ids", Said("an id twice"))
+    out["parents"] = check_array(path, "parents", a.get("parents"), "int", (p, 2), lo=-1, what=per)
+    out["features"] = _names(path, "features", a.get("features"), feats)
+    out["layout_names"] = _names(path, "layout_names", a.get("layout_names"),
+                                 list(summary["champion"]["genome_layout"]))
+    out["layout_slices"] = check_array(path, "layout_slices", a.get("layout_slices"), "int",
+                                       (len(out["layout_names"]), 2), lo=0)
+    if out["layout_slices"].tolist() != list(summary["champion"]["genome_layout"].values()):
+        fail(path, "member 'layout_slices'",
+             "the genome layout of summary.json (key 'champion.genome_layout')",
+             out["layout_slices"].tolist())
+    out["train_fitness"] = check_array(path, "train_fitness", a.get("train_fitness"), "float", (p,), what=per)
+    out["classes"] = check_array(path, "classes", a.get("classes"), "str", (p,), what=per)
+    unknown = sorted(set(out["classes"].tolist()) - set(CLASSES))
+    if unknown:
+        fail(path, "member 'classes'", "class names (" + ", ".join(CLASSES) + ")", unknown[0])
+    out["horizon"] = check_array(path, "horizon", a.get("horizon"), "int", (p,), lo=0, what=per)
+    out["shift_names"] = _names(path, "shift_names", a.get("shift_names"), shifts)
+    if agent_kind(summary["agent_kind"]).has_objective:
+        out["alignment"] = check_array(path, "alignment", a.get("alignment"), "float", (p,), lo=-1 - 1e-9,
+                                       hi=1 + 1e-9, what=per)
+    for name in shifts:
+        for key in (f"shift_fitness.{name}", f"shift_reached.{name}"):
+            out[key] = check_array(path, key, a.get(key), "float", (p,), what=per)
+    champ = summary["champion"]["index"]
+    if out["genomes"][champ].tolist() != summary["champion"]["genome"]:
+        fail(path, f"member 'genomes', row {champ}", "the champion's genome (key 'champion.genome' of "
+             "summary.json)", out["genomes"][champ].tolist())
+    lin = summary.get("lineage")
+    if lin is not None and lin["mode"] != "off" and int(out["ids"][champ]) != lin["champion"]["id"]:
+        fail(path, f"member 'ids', row {champ}", "the champion's id (key 'lineage.champion.id' of "
+             f"summary.json, {lin['champion']['id']})", int(out["ids"][champ]))
+    return out
+
+
+def _names(file: str | Path, member: str, a: Any, expected: Sequence[str]) -> NDArray[np.str_]:
+    if not expected and a is not None and np.asarray(a).shape == (0,):
+        return np.zeros(0, dtype="U1")  # numpy writes an empty list of names as an empty float array
+    names = check_array(file, member, a, "str", (len(expected),), what="(as summary.json)")
+    if names.tolist() != list(expected):
+        fail(file, f"member '{member}'", "the names of summary.json (" + ", ".join(map(repr, expected)) + ")",
+             names.tolist())
+    return names
+
+
+def read_episodes(run: str | Path, summary: Mapping[str, Any]) -> dict[str, NDArray[Any]]:
+    """``RUN/champion_episodes.npz``: the champion's path in a train world and a world of each shift."""
+    path = Path(run) / "champion_episodes.npz"
+    a = read_npz(path)
+    feats = summary["features"]
+    out: dict[str, NDArray[Any]] = dict(a)
+    names = _names(path, "names", a.get("names"), ["train", *summary["shift"]])
+    out["names"] = names
+    out["features"] = _names(path, "features", a.get("features"), feats)
+    out["base_payoff"] = check_array(path, "base_payoff", a.get("base_payoff"), "float", (len(feats),))
+    for name in names.tolist():
+        def get(key: str, name: str = name) -> Any:
+            return a.get(f"{name}.{key}")
+
+        shape = check_array(path, f"{name}.shape", get("shape"), "int", (2,), lo=1)
+        h, w = (int(x) for x in shape)
+        if h * w > 10**7:
+            fail(path, f"member '{name}.shape'", "a world of at most 10^7 cells", Said(f"{h} × {w}"))
+        cells = h * w
+        out[f"{name}.shape"] = shape
+        out[f"{name}.walls"] = check_array(path, f"{name}.walls", get("walls"), "bool", (cells,),
+                                           what="(height × width)")
+        out[f"{name}.start"] = check_array(path, f"{name}.start", get("start"), "int", (), lo=0, hi=cells - 1)
+        obj = check_array(path, f"{name}.obj_cell", get("obj_cell"), "int", (None,), lo=0, hi=cells - 1)
+        k = len(obj)
+        out[f"{name}.obj_cell"] = obj
+        out[f"{name}.obj_feat"] = check_array(path, f"{name}.obj_feat", get("obj_feat"), "float",
+                                              (k, len(feats)), what="(objects × features)")
+        if get("spawn") is not None:  # runs from before spawning existed have neither spawn nor reached
+            out[f"{name}.spawn"] = check_array(path, f"{name}.spawn", get("spawn"), "int", (k,), lo=-1,
+                                               hi=k - 1, what="(one per object)")
+        if get("reached") is not None:
+            out[f"{name}.reached"] = check_array(path, f"{name}.reached", get("reached"), "bool", (k,),
+                                                 what="(one per object)")
+        steps_path = check_array(path, f"{name}.path", get("path"), "int", (None,), lo=0, hi=cells - 1)
+        out[f"{name}.path"] = steps_path
+        out[f"{name}.steps"] = check_array(path, f"{name}.steps", get("steps"), "int", (), lo=0,
+                                           hi=max(len(steps_path) - 1, 0))
+        if not len(steps_path):
+            fail(path, f"member '{name}.path'", "at least the start cell", Said("an empty path"))
+        out[f"{name}.payoff"] = check_array(path, f"{name}.payoff", get("payoff"), "float", ())
+    return out
+
+
+__all__ = ["CLASSES", "FOUNDER_COLUMNS", "GOAL_CLASSES", "SUMMARY", "Table", "check_array", "describe",
+           "fail", "lineage_table", "log_columns", "read_episodes", "read_founders", "read_json_object",
+           "read_log", "read_meta", "read_npz", "read_population", "read_summary", "read_text",
+           "validate_summary"]
