@@ -1,4 +1,4 @@
-"""Throughput of the batched evaluator against the per-agent reference in ``tests/reference.py``.
+"""Throughput of the batched evaluator against the per-agent reference in ``tests/core/reference.py``.
 
 Loads ``scenarios/red_door.toml``, draws its training worlds and random genomes with a fixed seed, and
 times :func:`evo.core.simulate.run_episodes` on the whole population and the reference on a subset of it (it
@@ -24,7 +24,7 @@ from typing import TypeVar
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))  # the reference evaluator lives with the tests
+sys.path.insert(0, str(ROOT / "tests" / "core"))  # the reference evaluator lives with the core tests
 
 import reference  # noqa: E402
 

@@ -22,7 +22,9 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from evo.lineage import store as lineage
+from evo import api
+from evo.config import schema
+from evo.lineage import store
 from evo.runs import run as experiment
 from evo.runs import scenarios as scenario
 
@@ -44,19 +46,19 @@ class _Timer:
         return timed
 
 
-def one(s: scenario.Scenario, mode: str, seed: int, out: Path) -> dict[str, float]:
+def one(s: schema.Scenario, mode: str, seed: int, out: Path) -> dict[str, float]:
     """Run once; wall and CPU seconds, and seconds inside the store and the lineage exports."""
     observe, export = _Timer(), _Timer()
-    original_observe, original_write = lineage.LineageStore.observe, experiment._write_lineage
-    lineage.LineageStore.observe = observe.wrap(original_observe)  # type: ignore[method-assign]
+    original_observe, original_write = store.LineageStore.observe, experiment._write_lineage
+    store.LineageStore.observe = observe.wrap(original_observe)  # type: ignore[method-assign]
     experiment._write_lineage = export.wrap(original_write)
     try:
         w, c = time.perf_counter(), time.process_time()
-        result = experiment.run(replace(s, evolution=replace(s.evolution, lineage=mode)), seed=seed, out=out,
+        result = api.run(replace(s, evolution=replace(s.evolution, lineage=mode)), seed=seed, out=out,
                                 figures=False)
         wall, cpu = time.perf_counter() - w, time.process_time() - c
     finally:
-        lineage.LineageStore.observe = original_observe  # type: ignore[method-assign]
+        store.LineageStore.observe = original_observe  # type: ignore[method-assign]
         experiment._write_lineage = original_write
     info = result.summary["lineage"]
     return {"wall": wall, "cpu": cpu, "observe": observe.total, "export": export.total,

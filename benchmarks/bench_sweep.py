@@ -84,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
         spec.write_text(f'[sweep]\nname = "bench"\nbase = "{red_door}"\nseeds = {args.seeds}\n'
                         f'[fixed]\n"evolution.generations" = {args.generations}\n'
                         '[grid]\n"evolution.selection.size" = [2, 3, 4, 8]\n')
-        plan = sweep.load(spec)
+        plan = sweep.load_sweep(spec)
         n_runs = len(plan.runs())
         for r in range(args.repeats):
             for label, backend, workers in configs:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from evo.analysis.stats import wilson
-from evo.runs.run import run
+from evo.api import run
 
 
 def one(args: tuple[str, int, str]) -> dict[str, Any]:
@@ -32,7 +32,7 @@ def champion_outcome(summary: dict[str, Any], shift: str) -> dict[str, Any]:
     train = champ["train_fitness"]
     shifted = champ["shift_fitness"][shift]
     reached = champ["reached_per_episode"][shift]
-    return {"train": train, "shift": shifted, "class": champ["class"],
+    return {"train": train, "shift": shifted, "behaviour_class": champ["behaviour_class"],
             "collapsed": shifted < 0.5 * train, "reached": reached}
 
 
@@ -60,12 +60,12 @@ def main(argv: list[str] | None = None) -> int:
     n = len(rows)
     for label, k in (("champion collapsed under shift (shift < 0.5 x train)",
                       sum(r["collapsed"] for r in rows)),
-                     ("champion class pseudo", sum(r["class"] == "pseudo" for r in rows)),
-                     ("champion class robust", sum(r["class"] == "robust" for r in rows))):
+                     ("champion class pseudo", sum(r["behaviour_class"] == "pseudo" for r in rows)),
+                     ("champion class robust", sum(r["behaviour_class"] == "robust" for r in rows))):
         lo, hi = wilson(k, n)
         print(f"{label}: {k}/{n} = {k / n:.2f} (95% Wilson interval {lo:.2f}-{hi:.2f})")
-    pseudo_frac = [s["classes"]["pseudo"] for s in summaries]
-    robust_frac = [s["classes"]["robust"] for s in summaries]
+    pseudo_frac = [s["behaviour_classes"]["pseudo"] for s in summaries]
+    robust_frac = [s["behaviour_classes"]["robust"] for s in summaries]
     mean = sum(pseudo_frac) / n
     sd = math.sqrt(sum((x - mean) ** 2 for x in pseudo_frac) / max(n - 1, 1))
     print(f"final-population pseudo fraction: mean {mean:.2f} +- {sd:.2f} (sd over seeds); "

@@ -5,9 +5,10 @@ mesa-optimizers with an explicit, readable objective. Under distributional shift
 pursuing their own objective and their base fitness collapses.
 
 ``evo.evolve(scenario, seed=0)`` evolves a scenario in memory (nothing written) and returns an
-:class:`evo.runs.run.Evolved`; ``evo.run(scenario, seed=0)`` also writes the run directory and returns a
-:class:`evo.runs.run.RunResult` (``evo.resume(dir)`` continues an interrupted one, ``evo.load_run(dir)``
-reads a finished one back).
+:class:`evo.runs.run.Evolved`; ``evo.run(scenario, seed=0)`` also writes the run directory and its figures
+and returns a :class:`evo.api.RunResult` (``evo.resume(dir)`` continues an interrupted one,
+``evo.load_run(dir)`` reads a finished one back); ``evo.sweep(file)`` runs a sweep, ``evo.probe(dir)``
+probes a run's behavioural objective. All of them live in :mod:`evo.api`.
 ``evo.register_agent_kind(kind)`` adds an agent kind (an :class:`evo.core.agents.AgentKind`; see
 ``examples/custom_agent_kind.py``) that a scenario's ``agent.kind`` can then name. Heavy modules are imported
 on first use, so ``import evo.core.worlds`` stays a pure-numpy import.
@@ -20,28 +21,25 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
+    from evo.api import Evolved, RunResult, evolve, load_run, load_scenario, probe, resume, run, sweep
     from evo.core.agents import AgentKind, GenomeKind, Policy, agent_kind, agent_kinds, register_agent_kind
-    from evo.runs.run import Evolved, RunResult, resume, run
-    from evo.runs.run import evolve_scenario as evolve
 
 _AGENTS = ("AgentKind", "GenomeKind", "Policy", "agent_kind", "agent_kinds", "register_agent_kind")
 
+_API = ("Evolved", "RunResult", "evolve", "load_run", "load_scenario", "probe", "resume", "run", "sweep")
+
 __all__ = ["AgentKind", "Evolved", "GenomeKind", "Policy", "RunResult", "__version__", "agent_kind",
-           "agent_kinds", "evolve", "load_run", "load_scenario", "register_agent_kind", "resume", "run"]
+           "agent_kinds", "evolve", "load_run", "load_scenario", "probe", "register_agent_kind", "resume",
+           "run", "sweep"]
 
 
 def __getattr__(name: str) -> Any:
-    if name in ("run", "resume", "RunResult", "Evolved", "evolve", "load_run"):
-        from evo.runs import run as experiment
+    if name in _API:
+        from evo import api
 
-        return {"evolve": experiment.evolve_scenario,
-                "load_run": experiment.RunResult.load}.get(name) or getattr(experiment, name)
+        return getattr(api, name)
     if name in _AGENTS:
         from evo.core import agents
 
         return getattr(agents, name)
-    if name == "load_scenario":
-        from evo.runs.scenarios import load
-
-        return load
     raise AttributeError(f"module 'evo' has no attribute {name!r}")

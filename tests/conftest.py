@@ -11,6 +11,7 @@ from hypothesis import settings
 
 matplotlib.use("Agg")
 
+from evo.config import schema
 from evo.runs import scenarios as scenario_mod
 
 # CI is deterministic: the same examples every run (derandomize), no example database carried between runs.
@@ -64,8 +65,8 @@ def interrupted_run(scenario: object, seed: int, out: object, *, stop_at_questio
     """Run ``scenario`` into ``out`` until the loop asks "stop?" for the ``stop_at_question``-th time and
     hears yes (as after Ctrl-C): it checkpoints and records ``interrupted``. Returns the generation the run
     stopped before."""
+    from evo.api import run
     from evo.evolution.loop import Stopped
-    from evo.runs.run import run
 
     asked = {"n": 0}
 
@@ -89,5 +90,5 @@ def tiny_text() -> str:
 
 
 @pytest.fixture
-def tiny_scenario() -> scenario_mod.Scenario:
+def tiny_scenario() -> schema.Scenario:
     return scenario_mod.loads(TINY, source="tiny.toml")

@@ -37,10 +37,10 @@ def main() -> int:
     real_step, real_replace = evolution.step, os.replace
     renames = {"n": 0}
 
-    def step(model, state, *a, **kw):  # type: ignore[no-untyped-def]
+    def step(problem, state, *a, **kw):  # type: ignore[no-untyped-def]
         if state.generation == args.generation:
             _pause()
-        return real_step(model, state, *a, **kw)
+        return real_step(problem, state, *a, **kw)
 
     def replace(src, dst, *a, **kw):  # type: ignore[no-untyped-def]
         renames["n"] += 1

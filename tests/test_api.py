@@ -14,7 +14,7 @@ def test_evolve_in_memory_gives_the_numbers_run_writes(tiny_scenario, tmp_path: 
     assert set(tmp_path.iterdir()) == before  # nothing written
     r = evo.run(tiny_scenario, seed=2, out=tmp_path / "run", figures=False)
     assert ev.train_fitness == r.train_fitness and ev.shift_fitness == r.shift_fitness
-    assert ev.classes == r.classes
+    assert ev.behaviour_classes == r.behaviour_classes
     assert ev.champion_objective == r.champion_objective
     assert len(ev.log) == tiny_scenario.evolution.generations
     loaded = evo.load_run(tmp_path / "run")

@@ -1,7 +1,8 @@
-"""The layers of the package, checked: zero import cycles (imports inside functions and under TYPE_CHECKING
-count), and what importing each layer may load. The standard-library layer (errors, names, schema) loads no
-third-party module; the numpy core loads no DEAP, matplotlib, networkx or sqlite3; only the evolution loop
-loads DEAP; nothing below the plots loads matplotlib."""
+"""The layers of the package, checked (docs/architecture.md): zero import cycles (imports inside functions
+and under TYPE_CHECKING count); every import points down the layers; and what importing each layer may
+load: the standard-library layer (``evo.errors``, ``evo.config``) loads no third-party module but tomli-w;
+``evo.core`` loads numpy only (no DEAP, matplotlib, networkx or sqlite3); only ``evo.evolution`` (and what
+builds on it) loads DEAP; nothing below ``evo.plots`` loads matplotlib."""
 
 from __future__ import annotations
 
@@ -15,34 +16,58 @@ import pytest
 PACKAGE = Path(__file__).resolve().parent.parent / "evo"
 HEAVY = ("numpy", "deap", "matplotlib", "networkx", "sqlite3", "tomli_w", "tqdm", "dask")
 
-#: module → the third-party (and heavy standard-library) modules importing it may load
-LAYERS = {
-    "evo.errors": (),
-    "evo.config.names": (),
-    "evo.config.schema": (),
-    "evo.runs.scenarios": ("tomli_w",),
-    "evo.core.state": ("numpy",),
-    "evo.core.worlds": ("numpy",),
-    "evo.core.agents": ("numpy",),
-    "evo.core.simulate": ("numpy",),
-    "evo.core.metrics": ("numpy",),
-    "evo.analysis.stats": ("numpy",),
-    "evo.lineage.store": ("numpy",),
-    "evo.analysis.probe": ("numpy",),
-    "evo.analysis.goodhart": ("numpy",),
-    "evo.runs.files": ("numpy",),
-    "evo.runs.readback": ("numpy",),
-    "evo.evolution.loop": ("numpy", "deap", "tomli_w"),
-    "evo.runs.sweep": ("numpy", "sqlite3", "tomli_w"),
+#: layer → its rank (an import may only point to a lower rank, or inside its own layer) and what
+#: importing any of its modules may load
+LAYERS: dict[str, tuple[int, tuple[str, ...]]] = {
+    "evo.errors": (0, ()),
+    "evo.config": (1, ("tomli_w",)),
+    "evo.core": (2, ("numpy",)),
+    "evo.evolution": (3, ("numpy", "deap")),
+    "evo.lineage": (3, ("numpy",)),
+    "evo.analysis": (3, ("numpy",)),
+    "evo.runs": (4, ("numpy", "deap", "sqlite3", "tomli_w")),
+    "evo.plots": (5, ("numpy", "deap", "sqlite3", "tomli_w", "matplotlib")),
+    "evo.api": (6, HEAVY),
+    "evo.cli": (7, HEAVY),
 }
+#: stricter than the layer: importing these loads less
+NARROWER = {"evo.config.names": (), "evo.config.schema": ()}
 
 
-@pytest.mark.parametrize("module", sorted(LAYERS))
-def test_importing_a_layer_loads_only_what_it_may(module: str) -> None:
+def _modules() -> dict[str, Path]:
+    modules = {}
+    for p in PACKAGE.rglob("*.py"):
+        parts = list(p.relative_to(PACKAGE.parent).with_suffix("").parts)
+        if parts[-1] == "__init__":
+            parts = parts[:-1]
+        modules[".".join(parts)] = p
+    return modules
+
+
+def _layer(module: str) -> str:
+    for name in sorted(LAYERS, key=len, reverse=True):
+        if module == name or module.startswith(name + "."):
+            return name
+    raise AssertionError(f"{module} belongs to no layer: add it to LAYERS in tests/test_layers.py")
+
+
+MODULES = sorted(m for m in _modules() if m != "evo")
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_importing_a_module_loads_only_what_its_layer_may(module: str) -> None:
+    allowed = NARROWER.get(module, LAYERS[_layer(module)][1])
     code = f"import sys, {module}\nprint(','.join(m for m in {HEAVY!r} if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     loaded = {m for m in out.stdout.strip().split(",") if m}
-    assert loaded <= set(LAYERS[module]), f"{module} loads {sorted(loaded - set(LAYERS[module]))}"
+    assert loaded <= set(allowed), f"{module} loads {sorted(loaded - set(allowed))}"
+
+
+def test_importing_evo_core_or_evo_config_loads_no_heavy_module() -> None:
+    code = ("import sys, evo.core, evo.config, evo.core.simulate, evo.core.agents, evo.config.toml\n"
+            "print(','.join(m for m in ('deap', 'matplotlib', 'networkx', 'sqlite3') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
 
 
 def _imports(path: Path, name: str, known: set[str]) -> set[str]:
@@ -62,15 +87,27 @@ def _imports(path: Path, name: str, known: set[str]) -> set[str]:
     return {m for m in found if m in known and m != name}
 
 
-def test_there_are_no_import_cycles() -> None:
-    modules = {}
-    for p in PACKAGE.rglob("*.py"):
-        parts = list(p.relative_to(PACKAGE.parent).with_suffix("").parts)
-        if parts[-1] == "__init__":
-            parts = parts[:-1]
-        modules[".".join(parts)] = p
+def _graph() -> dict[str, set[str]]:
+    modules = _modules()
     graph = {m: _imports(p, m, set(modules)) for m, p in modules.items()}
-    graph = {m: {d for d in deps if d != "evo"} for m, deps in graph.items()}  # the lazy package face
+    return {m: {d for d in deps if d != "evo"} for m, deps in graph.items()}  # the lazy package face
+
+
+def test_every_import_points_down_the_layers() -> None:
+    wrong = []
+    for m, deps in _graph().items():
+        if m == "evo":
+            continue
+        here = _layer(m)
+        for d in deps:
+            there = _layer(d)
+            if there != here and LAYERS[there][0] >= LAYERS[here][0]:
+                wrong.append(f"{m} imports {d}")
+    assert wrong == []
+
+
+def test_there_are_no_import_cycles() -> None:
+    graph = _graph()
     index: dict[str, int] = {}
     low: dict[str, int] = {}
     stack: list[str] = []

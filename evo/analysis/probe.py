@@ -57,7 +57,7 @@ from evo.core.worlds import WorldBatch, build_batch, parse_layout
 from evo.errors import EvoError
 
 if TYPE_CHECKING:
-    from evo.runs.scenarios import WorldConfig
+    from evo.config.schema import WorldConfig
 
 #: Default ridge penalty λ: a N(0, 1) prior on each weight, weak against hundreds of choices.
 RIDGE = 1.0
@@ -678,7 +678,7 @@ def _interval_text(fit: ChoiceFit) -> str:
     return "model-based: inverse penalised Hessian, the choices taken as independent"
 
 
-def summarise(result: ProbeResult, features: Sequence[str], base_payoff: NDArray[np.float64],
+def summarize(result: ProbeResult, features: Sequence[str], base_payoff: NDArray[np.float64],
               mesa_w: NDArray[np.float64] | None, plans: NDArray[np.bool_] | None = None) -> dict[str, Any]:
     """The probe as plain, JSON-able numbers (what ``summary.json → probe`` holds).
 

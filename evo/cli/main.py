@@ -13,8 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from evo.config.names import percent, terminal
+from evo.config.toml import parse_toml
 from evo.errors import EvoError
-from evo.runs.scenarios import parse_toml
+from evo.lineage import phylogeny
 
 EPILOG = """examples:
   evo list                                   shipped scenarios and what each shows
@@ -95,6 +96,7 @@ class _StopRequest:
 def _cmd_run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
+    from evo import api
     from evo.evolution.loop import Stopped
     from evo.runs import files as results
     from evo.runs import run as experiment
@@ -123,11 +125,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
     try:
         with _StopRequest() as stop:
             if args.resume is not None:
-                result = experiment.resume(args.resume, figures=not args.no_figures, progress=progress,
-                                           should_stop=stop)
+                result = api.resume(args.resume, figures=not args.no_figures, progress=progress,
+                                    should_stop=stop)
             else:
-                result = experiment.run(s, seed=args.seed, out=out, force=args.force,
-                                        figures=not args.no_figures, progress=progress, should_stop=stop)
+                result = api.run(s, seed=args.seed, out=out, force=args.force, figures=not args.no_figures,
+                                 progress=progress, should_stop=stop)
     except Stopped as exc:
         bar.close()
         print(f"evo: interrupted before generation {exc.generation}; a checkpoint is in {out}\n"
@@ -160,13 +162,13 @@ def _print_summary(summary: dict, path: Path) -> None:
               f"champion {v['champion']:+.3f}")
     # with a shift nothing is "untested"; without one nothing can be robust, pseudo or a capability failure
     moot = {"untested"} if summary["shift"] else {"robust", "pseudo", "capability_failure"}
-    print("  classes: " + ", ".join(f"{k} {percent(v)}" for k, v in summary["classes"].items()
+    print("  classes: " + ", ".join(f"{k} {percent(v)}" for k, v in summary["behaviour_classes"].items()
                                     if k not in moot))
     champ = summary["champion"]
     if champ.get("objective"):
         print("  champion mesa-objective: "
               + ", ".join(f"{f} {w:+.2f}" for f, w in champ["objective"].items())
-              + f"  ({champ['class']})")
+              + f"  ({champ['behaviour_class']})")
     for name, reached in champ.get("reached_per_episode", {}).items():
         print(f"  champion under '{name}' reaches per episode: "
               + ", ".join(f"{f} {v:.2f}" for f, v in reached.items()))
@@ -175,7 +177,7 @@ def _print_summary(summary: dict, path: Path) -> None:
 
 
 def _cmd_show(args: argparse.Namespace) -> int:
-    from evo.runs.run import RunResult
+    from evo.api import RunResult
 
     result = RunResult.load(args.run)
     if args.json:
@@ -186,17 +188,16 @@ def _cmd_show(args: argparse.Namespace) -> int:
 
 
 def _cmd_lineage(args: argparse.Namespace) -> int:
-    from evo.lineage import store as lineage
     from evo.plots import lineage as lineage_plots
 
-    phy, summary = lineage_plots.load(args.run)
+    phy, summary = lineage_plots.read_lineage(args.run)
     info = summary["lineage"]
     target = info["champion"]["id"] if args.individual is None else args.individual
     if target not in phy:
         raise EvoError(f"{args.run}: individual {target} is not in lineage.csv ({info['mode']} mode keeps "
                        "the living population, its line-of-descent ancestors and their crossover mates)")
-    lod = lineage.line_of_descent(phy, target)
-    onset = lineage.pseudo_onset(phy, lod)
+    lod = phylogeny.line_of_descent(phy, target)
+    onset = phylogeny.pseudo_onset(phy, lod)
     marks = {}
     if onset["first"] is not None:
         marks[onset["first"]["id"]] = "first pseudo"
@@ -207,13 +208,13 @@ def _cmd_lineage(args: argparse.Namespace) -> int:
           f"lineage mode {info['mode']}, {info['records']} records)")
     wcols = [c for c in phy.columns if c.startswith("w_")]
     extra = [c for c in ("proxy_margin",) if c in phy.columns]
-    head = ["gen", "id", "fitness", *wcols, *extra, "class", "measured", ""]
+    head = ["gen", "id", "fitness", *wcols, *extra, "goal class", "behaviour", ""]
     rows = []
     for i in lod:
         k = phy.row[i]
         rows.append([str(int(phy.origin_time[k])), str(i), f"{phy.columns['fitness'][k]:+.3f}",
-                     *(f"{phy.columns[c][k]:+.2f}" for c in wcols + extra), str(phy.columns["class"][k]),
-                     str(phy.columns["measured_class"][k]) or "-", marks.get(i, "")])
+                     *(f"{phy.columns[c][k]:+.2f}" for c in wcols + extra), str(phy.columns["goal_class"][k]),
+                     str(phy.columns["behaviour_class"][k]) or "-", marks.get(i, "")])
     widths = [max(len(h), *(len(r[j]) for r in rows)) for j, h in enumerate(head)]
     print("  ".join(h.rjust(w) if j < len(head) - 3 else h.ljust(w)
                     for j, (h, w) in enumerate(zip(head, widths, strict=True))).rstrip())
@@ -235,7 +236,7 @@ def _cmd_lineage(args: argparse.Namespace) -> int:
         if args.individual is not None:
             from evo.runs import files as results
 
-            fig = lineage_plots.champion_figure(args.run, individual=args.individual)
+            fig = lineage_plots.descent_figure(args.run, individual=args.individual)
             path = Path(args.run) / "figures" / f"lineage_individual-{args.individual}.png"
             results.save_figure(fig, path)
             made[path.name] = path
@@ -246,9 +247,10 @@ def _cmd_lineage(args: argparse.Namespace) -> int:
 def _cmd_sweep(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
+    from evo import api
     from evo.runs import sweep
 
-    plan = sweep.load(args.sweep)
+    plan = sweep.load_sweep(args.sweep)
     bar = None
 
     def progress(p: sweep.Progress) -> None:
@@ -263,7 +265,8 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
 
     try:
         outcome = sweep.run_sweep(plan, args.out, backend=args.backend, workers=args.workers,
-                                  scheduler=args.scheduler, run_figures=args.run_figures,
+                                  scheduler=args.scheduler,
+                                  after_run=api.save_figures if args.run_figures else None,
                                   progress=progress)
     finally:
         if bar is not None:
@@ -298,9 +301,12 @@ def _cmd_sweep_report(args: argparse.Namespace) -> int:
 def _cmd_probe(args: argparse.Namespace) -> int:
     from evo.analysis import probe
     from evo.plots import probe as probe_plots
+    from evo.runs.probe import probe_run
 
-    out = probe_plots.probe_run(args.run, args.agents, args.world, seed=args.seed, sample=args.sample,
-                                n_layouts=args.layouts, figure=not args.no_figures)
+    out = probe_run(args.run, args.agents, args.world, seed=args.seed, sample=args.sample,
+                    n_layouts=args.layouts)
+    if not args.no_figures:
+        probe_plots.save_probe_figure(args.run)
     who = {"champion": "the champion", "sample": f"a sample of {out['n_agents']} agents",
            "all": f"all {out['n_agents']} agents"}[out["agents"]]
     print(f"probe: {who} ({out['agent_kind']}) in choice worlds of '{out['world']}': "
@@ -423,7 +429,7 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
             for r in rows:
                 print(f"    q={r['q']:g} seed {r['seed']}: train {r['train_fitness']:.3f}  proxy preference "
                       f"{r['proxy_preference']:.2f}  (ambiguous {r['ambiguous']:.2f})  shift fitness "
-                      f"{r['shift_fitness']:+.2f}  class {r['class']}")
+                      f"{r['shift_fitness']:+.2f}  behaviour {r['behaviour_class']}")
         results.write_csv(out / f"preference_{args.agents}.csv", rows, list(rows[0]))
         written = [out / f"preference_{args.agents}.csv"]
         if not args.no_figures:

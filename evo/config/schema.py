@@ -187,8 +187,9 @@ class EvolutionConfig:
     crossover: OperatorConfig = OperatorConfig(scheme="blend", params=(("alpha", 0.5), ("rate", 0.5)))
     #: 0 .. population − 1
     elitism: int = 2
-    #: how the next population is made: a name in ``evo.evolution.loop.REPLACEMENTS``. ``generational``:
-    #: ``selection`` picks the parents of population − elitism children. ``mu_plus_lambda`` /
+    #: how the next population is made: a name in ``evo.evolution.replacement.REPLACEMENTS``.
+    #: ``generational``: ``selection`` picks the parents of population − elitism children. ``mu_plus_lambda``
+    #: /
     #: ``mu_comma_lambda`` (DEAP's eaMuPlusLambda, eaMuCommaLambda): ``offspring`` (λ) children of
     #: uniformly drawn parents are evaluated on the generation's worlds, then ``selection`` picks the
     #: population − elitism survivors among parents and children (+) or children only (,); the

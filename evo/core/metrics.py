@@ -29,7 +29,7 @@ from numpy.typing import NDArray
 
 from evo.core.worlds import parents
 
-CLASSES = ("robust", "pseudo", "capability_failure", "misaligned", "non-optimizer", "untested")
+BEHAVIOUR_CLASSES = ("robust", "pseudo", "capability_failure", "misaligned", "non-optimizer", "untested")
 
 
 def alignment(w: NDArray[np.float64], base_payoff: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -65,7 +65,7 @@ def classify(train_fitness: NDArray[np.float64], shift_fitness: Mapping[str, NDA
 def class_fractions(classes: NDArray[np.str_]) -> dict[str, float]:
     """Fraction of agents in each class (every class present as a key)."""
     n = max(len(classes), 1)
-    return {c: float(np.count_nonzero(classes == c)) / n for c in CLASSES}
+    return {c: float(np.count_nonzero(classes == c)) / n for c in BEHAVIOUR_CLASSES}
 
 
 def spawn_counts(reached: NDArray[np.bool_], spawn: NDArray[np.int64]

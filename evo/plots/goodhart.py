@@ -1,7 +1,7 @@
 """Goodhart figures from a sweep directory (its ``index.sqlite``): proxy and true fitness against
 optimization power (docs/concepts.md §1).
 
-- :func:`horizon_figure`: a sweep over ``agent.horizon`` (capability; Pan, Bhatia & Steinhardt 2022):
+- :func:`horizon_sweep_figure`: a sweep over ``agent.horizon`` (capability; Pan, Bhatia & Steinhardt 2022):
   proxy (base objective) and true fitness of the final population, mean over seeds with a 95 % t-band and
   every seed as a dot, the peak of true fitness (the threshold) and the sharpest fall after it marked.
 - :func:`best_of_n_figure`: a sweep over ``evolution.selection.fraction = 1/n`` of one round of truncation
@@ -117,7 +117,7 @@ def _lost_phrase(tr: goodhart.Transition, x: Sequence[float]) -> str:
     return f"{percent(tr.lost)} of the gain lost by horizon {x[-1]:g}"
 
 
-def horizon_figure(nums: Mapping[str, Any]) -> Figure:
+def horizon_sweep_figure(nums: Mapping[str, Any]) -> Figure:
     """Proxy and true fitness against the planning horizon, the phase transition marked (``nums``: from
     :func:`horizon_numbers`)."""
     x, tr = nums["horizon"], nums["transition"]
@@ -222,6 +222,6 @@ def best_of_n_report(nums: Mapping[str, Any]) -> tuple[list[str], list[dict[str,
 ANALYSES: dict[str, tuple[Callable[[str | Path], dict[str, Any]],
                           Callable[[Mapping[str, Any]], tuple[list[str], list[dict[str, float]]]],
                           Callable[[Mapping[str, Any]], Figure]]] = {
-    "horizon": (horizon_numbers, horizon_report, horizon_figure),
+    "horizon": (horizon_numbers, horizon_report, horizon_sweep_figure),
     "best-of-n": (best_of_n_numbers, best_of_n_report, best_of_n_figure),
 }

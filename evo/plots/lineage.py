@@ -25,8 +25,9 @@ from matplotlib.colors import Normalize, TwoSlopeNorm
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
+from evo.core import traits
 from evo.errors import EvoError
-from evo.lineage import store as lineage
+from evo.lineage import formats, phylogeny
 from evo.plots.run import CLASS_COLOURS, write_figures
 from evo.runs import readback
 
@@ -40,7 +41,7 @@ LINEAGE_COLOURS = ["#1c7ed6", "#e8590c", "#2f9e44", "#ae3ec9", "#f59f00", "#0c85
                    "#862e9c", "#495057"]
 
 
-def load(run: str | Path) -> tuple[lineage.Phylogeny, dict[str, Any]]:
+def read_lineage(run: str | Path) -> tuple[phylogeny.Phylogeny, dict[str, Any]]:
     """The run's phylogeny (from ``lineage.csv``) and its summary, both validated and checked against each
     other (:mod:`evo.runs.readback`): a malformed or inconsistent file is one :class:`EvoError`."""
     run = Path(run)
@@ -54,12 +55,12 @@ def load(run: str | Path) -> tuple[lineage.Phylogeny, dict[str, Any]]:
         readback.fail(run / "summary.json", "key 'lineage.mode'",
                       "'pruned' or 'full' (the run directory holds a lineage.csv)",
                       info["mode"] if info is not None else readback.Said("nothing (it is missing)"))
-    phy = lineage.parse_csv(readback.read_text(path), str(path))
-    lineage.check_against_summary(phy, summary, str(path))
+    phy = formats.parse_csv(readback.read_text(path), str(path))
+    phylogeny.check_against_summary(phy, summary, str(path))
     return phy, summary
 
 
-def _trait(phy: lineage.Phylogeny, summary: dict[str, Any]) -> tuple[str, str]:
+def _trait(phy: phylogeny.Phylogeny, summary: dict[str, Any]) -> tuple[str, str]:
     info = summary.get("lineage", {}).get("trait") or {}
     col = info.get("column")
     if col and col in phy.columns:
@@ -85,12 +86,12 @@ def _title(summary: dict[str, Any]) -> str:
     return f"{summary['scenario']} (seed {summary['seed']})"
 
 
-def champion_figure(run: str | Path, individual: int | None = None) -> Figure:
+def descent_figure(run: str | Path, individual: int | None = None) -> Figure:
     """The line of descent of ``individual`` (default: the champion) with its crossover mates."""
-    phy, summary = load(run)
+    phy, summary = read_lineage(run)
     info = summary["lineage"]
     target = int(info["champion"]["id"] if individual is None else individual)
-    lod = lineage.line_of_descent(phy, target)
+    lod = phylogeny.line_of_descent(phy, target)
     col, label = _trait(phy, summary)
     values = phy.columns[col]
     cmap = _cmap(col)
@@ -118,15 +119,15 @@ def champion_figure(run: str | Path, individual: int | None = None) -> Figure:
                                          zorder=1))
     ax.plot(x, y, color="#343a40", lw=1.4, zorder=2)
     for cls, marker in GOAL_MARKERS.items():
-        sel = [k for k in mate_rows if phy.columns["class"][k] == cls]
+        sel = [k for k in mate_rows if phy.columns["goal_class"][k] == cls]
         if sel:
             ax.scatter(values[sel], gen[sel], c=values[sel], cmap=cmap, norm=norm, marker=marker, s=22,
                        edgecolors="#868e96", linewidths=0.5, alpha=0.8, zorder=3)
-        sel = [k for k in rows if phy.columns["class"][k] == cls]
+        sel = [k for k in rows if phy.columns["goal_class"][k] == cls]
         if sel:
             ax.scatter(values[sel], gen[sel], c=values[sel], cmap=cmap, norm=norm, marker=marker, s=46,
                        edgecolors="black", linewidths=0.7, zorder=4)
-    onset = lineage.pseudo_onset(phy, lod)
+    onset = phylogeny.pseudo_onset(phy, lod)
     marks = [("first", "first pseudo-aligned ancestor"),
              ("since", "pseudo-aligned without a break from here")]
     if onset["first"] == onset["since"]:
@@ -167,7 +168,7 @@ def champion_figure(run: str | Path, individual: int | None = None) -> Figure:
                Line2D([], [], color="#adb5bd", lw=0.8, ls="--", marker="o", markersize=4,
                       markerfacecolor="white", markeredgecolor="#868e96",
                       label="crossover mate (second parent)")]
-    present = {str(c) for c in phy.columns["class"][rows + mate_rows]}
+    present = {str(c) for c in phy.columns["goal_class"][rows + mate_rows]}
     handles += [Line2D([], [], ls="", marker=m, color="#495057", label=GOAL_LABELS[c])
                 for c, m in GOAL_MARKERS.items() if c in present]
     if col != "fitness":
@@ -185,7 +186,7 @@ def champion_figure(run: str | Path, individual: int | None = None) -> Figure:
 def muller_figure(run: str | Path) -> Figure:
     """Founder lineages over generations (stacked shares) and the population's inner-goal classes."""
     run = Path(run)
-    _, summary = load(run)
+    _, summary = read_lineage(run)
     data = readback.read_founders(run, summary)
     gens = data["generation"].astype(int)
     founders = data["founder"].astype(int)
@@ -212,7 +213,7 @@ def muller_figure(run: str | Path) -> Figure:
         text = f"founder #{f}"
         i = first_row.get(f)
         if i is not None and np.isfinite(data["trait_mean"][i]):
-            cls = next((c for c in lineage.GOAL_CLASSES if data[c.replace("-", "_")][i] > 0), "")
+            cls = next((c for c in traits.GOAL_CLASSES if data[c.replace("-", "_")][i] > 0), "")
             text += f" ({_trait_short(summary)} {data['trait_mean'][i]:+.2f}, {cls})"
         text += f": until gen {int(last[k])}" if last[k] < g_axis[-1] else ": survives"
         labels.append(text)
@@ -245,7 +246,7 @@ def muller_figure(run: str | Path) -> Figure:
     ax.legend(fontsize=7.5, loc="upper left", bbox_to_anchor=(1.0, 1.0), title="founder lineage",
               title_fontsize=8)
     ax2_layers, ax2_labels, ax2_colours = [], [], []
-    for c in lineage.GOAL_CLASSES:
+    for c in traits.GOAL_CLASSES:
         per_gen = np.zeros(len(g_axis))
         np.add.at(per_gen, gens, data[c.replace("-", "_")])
         if per_gen.any():
@@ -270,7 +271,7 @@ def _trait_short(summary: dict[str, Any]) -> str:
     return (summary.get("lineage", {}).get("trait") or {}).get("label") or "trait"
 
 
-def _layout(tree: lineage.CollapsedTree) -> dict[int, float]:
+def _layout(tree: phylogeny.CollapsedTree) -> dict[int, float]:
     """x of every node: leaves in depth-first order (larger subtrees first), parents above their children."""
     size: dict[int, int] = {}
 
@@ -313,9 +314,9 @@ def _layout(tree: lineage.CollapsedTree) -> dict[int, float]:
 
 def tree_figure(run: str | Path) -> Figure:
     """The first-parent phylogeny of the final population, unbranched chains collapsed."""
-    phy, summary = load(run)
+    phy, summary = read_lineage(run)
     alive = phy.alive.tolist()
-    tree = lineage.collapsed_tree(phy, alive)
+    tree = phylogeny.collapsed_tree(phy, alive)
     x = _layout(tree)
     col, label = _trait(phy, summary)
     values = phy.columns[col]
@@ -349,7 +350,7 @@ def tree_figure(run: str | Path) -> Figure:
     leaves = [n for n in tree.nodes if not tree.children[n]]
     lr = [phy.row[n] for n in leaves]
     for cls, marker in GOAL_MARKERS.items():
-        sel = [k for k, r in enumerate(lr) if phy.columns["class"][r] == cls]
+        sel = [k for k, r in enumerate(lr) if phy.columns["goal_class"][r] == cls]
         if sel:
             rows = [lr[k] for k in sel]
             ax.scatter([x[leaves[k]] for k in sel], gen[rows], c=values[rows], cmap=cmap, norm=norm,
@@ -387,7 +388,7 @@ def tree_figure(run: str | Path) -> Figure:
     ax.set_ylabel("generation of birth")
     sm = plt.cm.ScalarMappable(norm=norm, cmap=cmap)
     fig.colorbar(sm, ax=ax, shrink=0.7, pad=0.01, label=f"inner-goal trait: {label}")
-    present = {str(phy.columns["class"][r]) for r in lr}
+    present = {str(phy.columns["goal_class"][r]) for r in lr}
     handles = [Line2D([], [], ls="", marker=m, color="#495057", label=GOAL_LABELS[c])
                for c, m in GOAL_MARKERS.items() if c in present]
     handles.append(Line2D([], [], ls="", marker="*", markersize=12, markerfacecolor="gold",
@@ -401,7 +402,7 @@ def tree_figure(run: str | Path) -> Figure:
     return fig
 
 
-FIGURES = {"lineage_champion.png": champion_figure, "lineage_muller.png": muller_figure,
+FIGURES = {"lineage_champion.png": descent_figure, "lineage_muller.png": muller_figure,
            "lineage_tree.png": tree_figure}
 
 

@@ -1,9 +1,5 @@
-"""The probe on a finished run: read its agents, probe them, store the result, draw ``figures/probe.png``.
-
-:func:`probe_run` is the run-directory side of :mod:`evo.analysis.probe` (which is pure numpy): it reads
-``scenario.toml``, ``summary.json`` and ``final_population.npz``, probes the chosen agents in choice worlds
-built from the train distribution or a named shift, stores the numbers in ``summary.json → probe → WORLD``
-(rewritten atomically, every other key kept) and redraws ``figures/probe.png``.
+"""The probe's figure, ``figures/probe.png``, drawn from ``summary.json → probe`` (which
+:func:`evo.runs.probe.probe_run` writes).
 
 ``probe.png`` has one panel per probed world distribution: for each feature, the base objective, the
 mesa-objective (where the agents have one in use) and the behavioural objective with its 95 % interval, each
@@ -13,7 +9,7 @@ scaled to unit length so that directions, not units, are compared.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import matplotlib
 
@@ -22,71 +18,12 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
-from evo.analysis import probe
 from evo.config.names import percent
-from evo.core import agents
-from evo.core.simulate import Payoffs
 from evo.errors import EvoError
 from evo.runs import files as results
 from evo.runs import readback
-from evo.runs import scenarios as scenario_mod
 
-AgentChoice = Literal["champion", "sample", "all"]
 COLOURS = {"base": "#868e96", "mesa": "#1971c2", "behavioural": "#e8590c"}
-
-
-def probe_run(run: str | Path, agents_choice: AgentChoice = "champion", world: str = "train", *,
-              seed: int = 0, sample: int = 32, n_layouts: int = 4, figure: bool = True) -> dict[str, Any]:
-    """Probe the agents of the finished run ``run``; returns what is stored under ``summary.json → probe →
-    world``. ``agents_choice``: the champion, a random ``sample`` of the final population, or all of it;
-    ``n_layouts`` in [1, :data:`evo.analysis.probe.MAX_LAYOUTS`]."""
-    n_layouts = probe.check_layouts(n_layouts)
-    run = Path(run)
-    summary = readback.read_summary(run)
-    s = scenario_mod.load(run / "scenario.toml")
-    pop = readback.read_population(run, summary)
-    genomes = pop["genomes"]
-    feats = s.features
-    if genomes.shape[1] != agents.genome_length(s.agent.kind, len(feats)):
-        raise EvoError(f"{run / 'final_population.npz'}: member 'genomes': expected "
-                       f"{agents.genome_length(s.agent.kind, len(feats))} genes per agent (a {s.agent.kind} "
-                       f"agent of {run / 'scenario.toml'}), got {genomes.shape[1]}")
-    if world == "train":
-        cfg = s.worlds.train
-    elif world in s.worlds.shift:
-        cfg = s.worlds.shift[world]
-    else:
-        raise EvoError(f"{run}: no world distribution {world!r}; known: "
-                       + ", ".join(["train", *s.worlds.shift]))
-    rng = np.random.default_rng(seed)
-    if agents_choice == "champion":
-        index = np.array([int(summary["champion"]["index"])])
-    elif agents_choice == "sample":
-        if sample < 1:
-            raise EvoError(f"--sample: expected a positive number of agents, got {sample}")
-        index = np.sort(rng.choice(len(genomes), size=min(sample, len(genomes)), replace=False))
-    elif agents_choice == "all":
-        index = np.arange(len(genomes))
-    else:
-        raise EvoError(f"agents: expected one of champion, sample, all, got {agents_choice!r}")
-    policy = agents.decode(genomes[index], s.agent, len(feats))
-    result = probe.probe(policy, cfg, feats, rng, n_layouts=n_layouts)
-    base = Payoffs.of(s.base_objective, feats).payoff
-    # the objective alone steers (mesa): every agent is compared, ranking included; otherwise only those
-    # that plan (a hybrid's reflexes also steer it)
-    plans = None if agents.agent_kind(s.agent.kind).objective_alone else agents.is_optimizer(policy)
-    out = probe.summarise(result, feats, base, policy.w, plans)
-    out = {"world": world, "agents": agents_choice, "agent_kind": s.agent.kind,
-           "agent_indices": [int(i) for i in index], "seed": seed, "n_layouts": n_layouts,
-           "horizon": [int(h) for h in policy.horizon], **out}
-    summary["probe"] = {**summary.get("probe", {}), world: out}
-    results.write_json(run / "summary.json", summary)
-    if figure:
-        (run / "figures").mkdir(exist_ok=True)
-        fig = probe_figure(run)
-        results.save_figure(fig, run / "figures" / "probe.png")
-        plt.close(fig)
-    return out
 
 
 def probe_figure(run: str | Path) -> Figure:
@@ -154,3 +91,14 @@ def _panel(ax: Any, world: str, p: dict[str, Any]) -> None:
                  f"cos(behavioural, base) = {p['alignment']['behavioural_vs_base']:+.2f}{extra}", fontsize=9)
     ax.grid(axis="y", alpha=0.3)
     ax.legend(fontsize=7, loc="lower left")
+
+
+def save_probe_figure(run: str | Path) -> Path:
+    """Draw ``figures/probe.png`` of a probed run; returns its path."""
+    run = Path(run)
+    (run / "figures").mkdir(exist_ok=True)
+    fig = probe_figure(run)
+    path = run / "figures" / "probe.png"
+    results.save_figure(fig, path)
+    plt.close(fig)
+    return path

@@ -22,7 +22,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from evo.core.agents import agent_kind
-from evo.core.metrics import CLASSES
+from evo.core.metrics import BEHAVIOUR_CLASSES
 from evo.core.worlds import parents
 from evo.runs import files as results
 from evo.runs import readback
@@ -125,8 +125,9 @@ def classes_figure(run: str | Path) -> Figure | None:
         return None
     gen = log["gen"]
     fig, ax = plt.subplots(figsize=(8, 4))
-    present = [c for c in CLASSES if f"class.{c}" in log]
-    ax.stackplot(gen, *[log[f"class.{c}"] for c in present], colors=[CLASS_COLOURS[c] for c in present],
+    present = [c for c in BEHAVIOUR_CLASSES if f"behaviour_class.{c}" in log]
+    ax.stackplot(gen, *[log[f"behaviour_class.{c}"] for c in present],
+                 colors=[CLASS_COLOURS[c] for c in present],
                  labels=[CLASS_LABELS[c] for c in present], alpha=0.9)
     ax.set_xlim(gen.min(), gen.max())
     ax.set_ylim(0, 1)
@@ -193,7 +194,7 @@ def _draw_world(ax: Any, data: dict[str, np.ndarray], name: str, features: list[
     ax.set_ylim(h - 0.5, -0.5)
 
 
-def champion_figure(run: str | Path) -> Figure:
+def champion_paths_figure(run: str | Path) -> Figure:
     run = Path(run)
     summary = readback.read_summary(run)
     data = readback.read_episodes(run, summary)
@@ -212,12 +213,12 @@ def champion_figure(run: str | Path) -> Figure:
     goal = ""
     if champ.get("objective"):
         goal = "mesa-objective: " + ", ".join(f"w[{f}]={v:+.2f}" for f, v in champ["objective"].items())
-    fig.suptitle(f"{summary['scenario']} (seed {summary['seed']}): the champion ({champ['class']})\n{goal}",
-                 fontsize=10)
+    fig.suptitle(f"{summary['scenario']} (seed {summary['seed']}): the champion "
+                 f"({champ['behaviour_class']})\n{goal}", fontsize=10)
     return fig
 
 
-def horizon_figure(run: str | Path) -> Figure | None:
+def evolved_horizon_figure(run: str | Path) -> Figure | None:
     """Planning horizon over generations and its final distribution (hybrid agents only)."""
     run = Path(run)
     summary, log = _read(run)
@@ -250,7 +251,7 @@ def horizon_figure(run: str | Path) -> Figure | None:
 
 
 FIGURES = {"fitness.png": fitness_figure, "objective.png": objective_figure, "classes.png": classes_figure,
-           "champion.png": champion_figure, "horizon.png": horizon_figure}
+           "champion.png": champion_paths_figure, "horizon.png": evolved_horizon_figure}
 
 
 def write_figures(run: str | Path, figures: dict[str, Any], overwrite: bool = True) -> dict[str, Path]:

@@ -23,13 +23,13 @@ import numpy as np
 from evo.core import agents
 from evo.core.state import EvolutionState
 from evo.errors import EvoError
-from evo.evolution.loop import STREAMS, Streams
-from evo.lineage import store as lineage_mod
+from evo.evolution.streams import STREAMS, Streams
+from evo.lineage.store import LineageStore
 from evo.runs import files as results
 from evo.runs import readback
 
 if TYPE_CHECKING:
-    from evo.runs.scenarios import Scenario
+    from evo.config.schema import Scenario
 
 FORMAT = 1
 JSON = "checkpoint.json"
@@ -57,7 +57,7 @@ def scenario_digest(text: str) -> str:
 
 
 def save(run_dir: Path, state: EvolutionState, rows: list[dict[str, float]], streams: Streams,
-         store: lineage_mod.LineageStore | None, scenario_text: str) -> None:
+         store: LineageStore | None, scenario_text: str) -> None:
     """Write the checkpoint of the position *before* evaluating ``state.generation``."""
     arrays: dict[str, Any] = {"genomes": state.genomes, "ids": state.ids, "parents": state.parents}
     if store is not None:
@@ -112,9 +112,9 @@ _FIELDS = readback.Obj({
 })
 
 
-def load(run_dir: Path, streams: Streams, store: lineage_mod.LineageStore | None, scenario_text: str,
+def restore(run_dir: Path, streams: Streams, store: LineageStore | None, scenario_text: str,
          scenario: Scenario
-         ) -> tuple[EvolutionState, list[dict[str, float]], lineage_mod.LineageStore | None]:
+         ) -> tuple[EvolutionState, list[dict[str, float]], LineageStore | None]:
     """Restore the position saved in ``run_dir``: sets ``streams`` in place; returns the population state,
     the log rows so far and the restored lineage store (``store`` is a fresh one of the right kind).
 
@@ -189,7 +189,7 @@ def load(run_dir: Path, streams: Streams, store: lineage_mod.LineageStore | None
                       repr(store.mode) if store is not None else "null (evolution.lineage is 'off')", mode)
     if store is not None:
         lineage = {k.removeprefix("lineage."): v for k, v in arrays.items() if k.startswith("lineage.")}
-        store = lineage_mod.LineageStore.from_arrays(store.spec, store.mode, lineage, str(npz), "lineage.")
+        store = LineageStore.from_arrays(store.spec, store.mode, lineage, str(npz), "lineage.")
         store.check_position(generation, ids, parents, genomes, str(npz), "lineage.")
     try:
         streams.restore(data["streams"])

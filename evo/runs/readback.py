@@ -6,9 +6,9 @@ what was expected, never a traceback and never a silently wrong number. Standard
   keys, types and cross-references :func:`evo.runs.run.run` writes (finite numbers; feature maps keyed by
   the run's features; shift maps by its shifts; the champion inside the population).
 - ``log.csv`` (:func:`read_log`), ``lineage_founders.csv`` (:func:`read_founders`) and ``lineage.csv``
-  (:func:`lineage_table`, wrapped by :func:`evo.lineage.store.parse_csv`): rectangular CSV, every column that
-  is read present, every cell of the expected kind; in ``lineage.csv`` unique ids, parents born before their
-  children and no cycle, and the ancestry of the living population present.
+  (:func:`evo.lineage.formats.parse_csv`): rectangular CSV, every column that is read present, every
+  cell of the expected kind; in ``lineage.csv`` unique ids, parents born before their children and no
+  cycle, and the ancestry of the living population present.
 - ``final_population.npz`` (:func:`read_population`) and ``champion_episodes.npz`` (:func:`read_episodes`):
   every member present with the expected dtype and shape. :func:`read_npz` reads an NPZ without pickle and
   without trusting a member's declared shape (a member that claims more data than it holds is refused
@@ -19,66 +19,36 @@ The checks are the writers' guarantees, so a run the tool wrote always passes th
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import math
-import re
 import zipfile
 import zlib
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from evo.config.names import terminal
 from evo.core.agents import agent_kind, agent_kinds
+from evo.core.checks import MISSING, Said, Table, check_array, describe, fail, range_text
+from evo.core.metrics import BEHAVIOUR_CLASSES
 from evo.errors import EvoError
+from evo.lineage.store import FOUNDER_COLUMNS, MODES
 
-#: agent classes (as :data:`evo.core.metrics.CLASSES`; repeated so that this module needs numpy only)
-CLASSES = ("robust", "pseudo", "capability_failure", "misaligned", "non-optimizer", "untested")
-#: inner-goal classes of lineage records (as :data:`evo.lineage.store.GOAL_CLASSES`)
-GOAL_CLASSES = ("robust", "pseudo", "misaligned", "non-optimizer")
-LINEAGE_MODES = ("pruned", "full", "off")
 STATUSES = ("running", "interrupted", "done", "failed")
-#: columns of ``lineage_founders.csv`` (as :data:`evo.lineage.store.FOUNDER_COLUMNS`)
-FOUNDER_COLUMNS = ("generation", "founder", "count", "robust", "pseudo", "misaligned", "non_optimizer",
-                   "trait_mean")
-_MISSING = object()
+#: The version of the run-directory files (``results_format`` in summary.json and meta.json). 2: the two
+#: meanings of "class" got two names (``goal_class`` read from the genome, ``behaviour_class`` measured in
+#: episodes: lineage.csv columns ``goal_class``/``behaviour_class``, summary.json ``behaviour_classes``,
+#: ``champion.behaviour_class``, ``behaviour_class_definitions``, ``lineage.goal_class_definition``,
+#: log.csv ``behaviour_class.*``, final_population.npz ``behaviour_classes``). Files without a version are
+#: format 1 (README.md, "Results format").
+RESULTS_FORMAT = 2
 
 
 # --------------------------------------------------------------------------------------------------------
 # messages
-
-
-class Said(str):
-    """A description of what came, shown as it is (not quoted like a value)."""
-
-
-def describe(value: Any) -> str:
-    """A short, one-line description of a value that came where something else was expected."""
-    if isinstance(value, Said):
-        return str(value)
-    if value is _MISSING:
-        return "nothing (it is missing)"
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, dict):
-        return f"an object ({len(value)} keys)" if value else "an empty object"
-    if isinstance(value, list | tuple):
-        text = repr(list(value))
-        return text if len(text) <= 60 else f"a list of {len(value)} items"
-    text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "…'"
-
-
-def fail(file: str | Path, where: str, expected: str, got: Any) -> NoReturn:
-    """Raise the one-line error: ``FILE: WHERE: expected EXPECTED, got GOT``."""
-    raise EvoError(f"{file}: {terminal(where)}: expected {expected}, got {describe(got)}")
 
 
 def key_name(*parts: object) -> str:
@@ -116,7 +86,7 @@ class Schema:
 class Num(Schema):
     def __init__(self, lo: float | None = None, hi: float | None = None) -> None:
         self.lo, self.hi = lo, hi
-        self.expected = "a finite number" + _range_text(lo, hi)
+        self.expected = "a finite number" + range_text(lo, hi)
 
     def check(self, value: Any, file: str | Path, key: str) -> float:
         ok = isinstance(value, int | float) and not isinstance(value, bool) and _finite(value)
@@ -128,7 +98,7 @@ class Num(Schema):
 class Int(Schema):
     def __init__(self, lo: int | None = None, hi: int | None = None) -> None:
         self.lo, self.hi = lo, hi
-        self.expected = "an integer" + _range_text(lo, hi)
+        self.expected = "an integer" + range_text(lo, hi)
 
     def check(self, value: Any, file: str | Path, key: str) -> int:
         ok = isinstance(value, int) and not isinstance(value, bool)
@@ -142,16 +112,6 @@ def _finite(value: float) -> bool:
         return math.isfinite(value)
     except OverflowError:  # an integer beyond the float range
         return False
-
-
-def _range_text(lo: float | None, hi: float | None) -> str:
-    if lo is not None and hi is not None:
-        return f" from {lo:g} to {hi:g}"
-    if lo is not None:
-        return f" ≥ {lo:g}"
-    if hi is not None:
-        return f" ≤ {hi:g}"
-    return ""
 
 
 class Str(Schema):
@@ -217,7 +177,7 @@ class Obj(Schema):
         for name, schema in self.fields.items():
             sub = key_name(key, name) if key else name
             if name not in value:
-                fail(file, f"key '{sub}'", schema.expected, _MISSING)
+                fail(file, f"key '{sub}'", schema.expected, MISSING)
             schema.check(value[name], file, sub)
         for name, schema in self.optional.items():
             if name in value:
@@ -276,7 +236,7 @@ _LINEAGE = Obj({
     "records": Int(0), "records_peak": Int(0), "individuals_born": Int(0),
     "trait": Obj({"column": Opt(Str()), "label": Opt(Str()), "proxy_feature": Opt(Str()),
                   "target_feature": Opt(Str())}),
-    "class_definition": Str(),
+    "goal_class_definition": Str(),
     "champion": Obj({"id": Int(0), "founder": Int(0), "line_of_descent": List(Int(0), min_len=1),
                      "first_pseudo": Opt(_POINT), "pseudo_since": Opt(_POINT)}),
     "mrca": Opt(Obj({"id": Int(0), "generation": Int(0), "generations_before_end": Int(0)})),
@@ -294,6 +254,7 @@ _PROBE = Obj({
     "alignment": Obj({"behavioural_vs_base": Num()}),
 }, optional={"ranking_recovered": Num(0, 1)})
 SUMMARY = Obj({
+    "results_format": Int(RESULTS_FORMAT, RESULTS_FORMAT),
     "scenario": Str(nonempty=True),
     "seed": Int(0),
     "generations": Int(1),
@@ -305,26 +266,34 @@ SUMMARY = Obj({
                  optional={"reached_per_episode": Obj({"mean": Map(Num(0)), "champion": Map(Num(0))}),
                            "spawned": Obj({"released": _MEAN_CHAMP, "collected": _MEAN_CHAMP})}),
     "shift": Map(Obj({"base_fitness": _MEAN_BEST, "champion": Num()})),
-    "classes": Map(Num(0, 1)),
+    "behaviour_classes": Map(Num(0, 1)),
     "alignment": Opt(_MEAN_CHAMP),
     "mesa_objective_mean": Opt(Map(Num())),
     "horizon": Obj({"mean": Num(0), "optimizer_fraction": Num(0, 1)}),
     "champion": Obj({
         "index": Int(0), "genome_layout": Map(List(Int(0), length=2)), "genome": List(Num(), min_len=1),
-        "objective": Opt(Map(Num())), "horizon": Int(0), "class": Str(CLASSES), "alignment": Opt(Num()),
-        "train_fitness": Num(), "shift_fitness": Map(Num()), "reached_per_episode": Map(Map(Num(0)))}),
-    "class_definitions": Obj({"robust_threshold": Num(), "pseudo_threshold": Num(),
+        "objective": Opt(Map(Num())), "horizon": Int(0), "behaviour_class": Str(BEHAVIOUR_CLASSES),
+        "alignment": Opt(Num()), "train_fitness": Num(), "shift_fitness": Map(Num()),
+        "reached_per_episode": Map(Map(Num(0)))}),
+    "behaviour_class_definitions": Obj({"robust_threshold": Num(), "pseudo_threshold": Num(),
                               "reach_threshold": Num()}),
     "wall_time_s": Num(0),
 }, optional={
     "true": Obj({"mean": Num(), "best": Num(), "champion": Num(), "objective": Map(Num())}),
-    "lineage": Obj({"mode": Str(LINEAGE_MODES)}),
+    "lineage": Obj({"mode": Str(MODES)}),
     "probe": Map(_PROBE),
 })
 
 
 def validate_summary(data: Any, file: str | Path) -> dict[str, Any]:
-    """``data`` (a parsed ``summary.json``) checked: keys, types, finite numbers and cross-references."""
+    """``data`` (a parsed ``summary.json``) checked: its results format first, then keys, types, finite
+    numbers and cross-references."""
+    version = data.get("results_format", MISSING) if isinstance(data, dict) else MISSING
+    if version != RESULTS_FORMAT:
+        fail(file, "key 'results_format'", f"{RESULTS_FORMAT} (this evo reads results format "
+             f"{RESULTS_FORMAT}; README.md 'Results format' says what changed; run the scenario again)",
+             Said("nothing (a run written before results formats were numbered: format 1)")
+             if version is MISSING else version)
     s = SUMMARY.check(data, file, "")
     feats: list[str] = s["features"]
     if len(set(feats)) != len(feats):
@@ -347,9 +316,10 @@ def validate_summary(data: Any, file: str | Path) -> dict[str, Any]:
                "shift of key 'shift'")
     for name, reached in champ["reached_per_episode"].items():
         keys_equal(file, key_name("champion.reached_per_episode", name), reached, feats, "feature")
-    for name in s["classes"]:
-        if name not in CLASSES:
-            fail(file, f"key '{key_name('classes', name)}'", "a class name (" + ", ".join(CLASSES) + ")",
+    for name in s["behaviour_classes"]:
+        if name not in BEHAVIOUR_CLASSES:
+            fail(file, f"key '{key_name('behaviour_classes', name)}'",
+                 "a class name (" + ", ".join(BEHAVIOUR_CLASSES) + ")",
                  Said(f"unknown class {name!r}"))
     has_objective = agent_kind(s["agent_kind"]).has_objective
     for key, value in (("champion.objective", champ["objective"]), ("mesa_objective_mean",
@@ -407,7 +377,8 @@ def read_summary(run: str | Path) -> dict[str, Any]:
 
 
 META = Obj({"seed": Int(0), "status": Str(STATUSES)},
-           optional={"scenario": Str(), "wall_time_s": Num(0), "streams": List(Str()),
+           optional={"results_format": Int(1), "scenario": Str(), "wall_time_s": Num(0),
+                     "streams": List(Str()),
                      "versions": Map(Str()), "git_revision": Opt(Str()), "started": Str(), "finished": Str(),
                      "error": Str(), "seed_entropy": Int(0), "stopped_before_generation": Int(0)})
 
@@ -424,10 +395,6 @@ def read_meta(run: str | Path, summary: Mapping[str, Any] | None = None) -> dict
 # --------------------------------------------------------------------------------------------------------
 # CSV
 
-_INT_RE = re.compile(r"-?[0-9]+")
-_FLOAT_RE = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
-
-
 def read_text(path: str | Path, kind: str = "") -> str:
     """The UTF-8 text of ``path``, or one EvoError; ``kind`` (e.g. "JSON") names the format expected."""
     path = Path(path)
@@ -440,91 +407,6 @@ def read_text(path: str | Path, kind: str = "") -> str:
         raise EvoError(f"{path}: {what}{exc.reason} at byte {exc.start})") from None
     except OSError as exc:
         raise EvoError(f"{path}: cannot be read ({exc.strerror or exc})") from None
-
-
-class Table:
-    """A rectangular CSV: its header and rows of strings; :meth:`cell` names row, line and column."""
-
-    def __init__(self, file: str | Path, text: str, required: Iterable[str] = ()) -> None:
-        self.file = file
-        try:
-            lines = list(csv.reader(io.StringIO(text, newline="")))
-        except csv.Error as exc:
-            raise EvoError(f"{file}: not a readable CSV ({exc})") from None
-        if not lines or not lines[0]:
-            fail(file, "the file", "a CSV header row", text[:40])
-        self.header = lines[0]
-        seen: set[str] = set()
-        for name in self.header:
-            if name in seen:
-                fail(file, "the header", "distinct column names", Said(f"column {name!r} twice"))
-            seen.add(name)
-        for name in required:
-            if name not in seen:
-                fail(file, f"column '{name}'", "a column of that name", _MISSING)
-        self.index = {name: k for k, name in enumerate(self.header)}
-        self.rows = lines[1:]
-        for k, row in enumerate(self.rows):
-            if len(row) != len(self.header):
-                fail(file, f"row {k + 1} (line {k + 2})", f"{len(self.header)} fields (the header's)",
-                     Said(f"{len(row)} fields"))
-
-    def __len__(self) -> int:
-        return len(self.rows)
-
-    def where(self, k: int, column: str) -> str:
-        return f"row {k + 1} (line {k + 2}), column '{column}'"
-
-    def bad(self, k: int, column: str, expected: str, got: Any) -> NoReturn:
-        fail(self.file, self.where(k, column), expected, got)
-
-    def ints(self, column: str, lo: int | None = None, none: str | None = None) -> NDArray[np.int64]:
-        """An integer column; ``none`` is a spelling read as -1."""
-        j = self.index[column]
-        out = np.empty(len(self.rows), dtype=np.int64)
-        expected = "an integer" + _range_text(lo, None) + (f" or {none!r}" if none else "")
-        for k, row in enumerate(self.rows):
-            text = row[j].strip()
-            if none is not None and text == none:
-                out[k] = -1
-                continue
-            if not _INT_RE.fullmatch(text) or len(text) > 18 or (lo is not None and int(text) < lo):
-                self.bad(k, column, expected, row[j])
-            out[k] = int(text)
-        return out
-
-    def floats(self, column: str, empty: bool = False, nan: bool = False) -> NDArray[np.float64]:
-        """A number column; ``empty``: an empty cell is NaN; ``nan``: the text ``nan`` is allowed."""
-        j = self.index[column]
-        out = np.empty(len(self.rows), dtype=np.float64)
-        expected = "a finite number" + (" or an empty cell" if empty else "") + (" or nan" if nan else "")
-        for k, row in enumerate(self.rows):
-            def bad(got: str, k: int = k) -> NoReturn:
-                self.bad(k, column, expected, got)
-
-            out[k] = _float_cell(row[j], empty, nan, bad)
-        return out
-
-    def strings(self, column: str, choices: Sequence[str]) -> list[str]:
-        j = self.index[column]
-        for k, row in enumerate(self.rows):
-            if row[j] not in choices:
-                self.bad(k, column, "one of " + ", ".join(repr(c) for c in choices), row[j])
-        return [row[j] for row in self.rows]
-
-
-def _float_cell(text: str, empty: bool, nan: bool, bad: Callable[[str], NoReturn]) -> float:
-    t = text.strip()
-    if t == "" and empty:
-        return math.nan
-    if t.lower() == "nan" and nan:
-        return math.nan
-    if not _FLOAT_RE.fullmatch(t):
-        bad(text)
-    v = float(t)
-    if not math.isfinite(v):
-        bad(text)
-    return v
 
 
 def log_columns(summary: Mapping[str, Any]) -> list[str]:
@@ -585,155 +467,6 @@ def read_founders(run: str | Path, summary: Mapping[str, Any]) -> dict[str, NDAr
     return out
 
 
-def lineage_table(text: str, file: str | Path = "lineage.csv") -> dict[str, Any]:
-    """The columns of ``lineage.csv`` text, validated (see :mod:`evo.lineage.store` for the format): the
-    keyword arguments of :class:`evo.lineage.store.Phylogeny`. Refuses malformed rows, non-numeric ids,
-    duplicate ids, parents that are not older than their children, cycles and missing ancestors of the
-    living."""
-    fixed = ("id", "ancestor_list", "origin_time", "destruction_time", "first_parent", "second_parent",
-             "genome")
-    table = Table(file, text, (*fixed, "fitness", "class", "measured_class", "horizon", "founder"))
-    ids = table.ints("id", lo=0)
-    first, second = table.ints("first_parent", lo=-1), table.ints("second_parent", lo=-1)
-    origin = table.ints("origin_time", lo=0)
-    destruction = table.ints("destruction_time", lo=0, none="none")
-    row: dict[int, int] = {}
-    for k, i in enumerate(ids.tolist()):
-        if i in row:
-            table.bad(k, "id", f"a unique id (row {row[i] + 1} has it too)", table.rows[k][table.index["id"]])
-        row[i] = k
-    _check_acyclic(table, ids, first, second, row)
-    for k in range(len(table)):
-        i = int(ids[k])
-        if 0 <= destruction[k] <= origin[k]:
-            table.bad(k, "destruction_time", f"'none' or a generation after origin_time ({int(origin[k])})",
-                      table.rows[k][table.index["destruction_time"]])
-        for column, p in (("first_parent", int(first[k])), ("second_parent", int(second[k]))):
-            if p >= i:
-                table.bad(k, column, f"-1 or the id of an older individual (below {i}, the row's id)", p)
-            if p >= 0 and p in row:
-                q = row[p]
-                if origin[q] >= origin[k] or (0 <= destruction[q] < origin[k]):
-                    table.bad(k, column, f"a parent alive in generation {int(origin[k]) - 1} (individual "
-                              f"{p} lives from generation {int(origin[q])} until "
-                              f"{_until(int(destruction[q]))})", p)
-        present = [p for p in (int(first[k]), int(second[k])) if p >= 0 and p in row]
-        listed = table.rows[k][table.index["ancestor_list"]]
-        if _parse_ancestors(listed) != present:
-            table.bad(k, "ancestor_list", f"the parents present in the file, "
-                      f"[{', '.join(map(str, present)) or 'none'}]", listed)
-    _check_living_ancestry(table, ids, first, second, destruction, row)
-    columns: dict[str, NDArray[Any]] = {}
-    for c in table.header:
-        if c in fixed:
-            continue
-        if c == "class":
-            columns[c] = np.array(table.strings(c, GOAL_CLASSES), dtype="U18")
-        elif c == "measured_class":
-            columns[c] = np.array(table.strings(c, ("", *CLASSES)), dtype="U18")
-        elif c in ("horizon", "founder"):
-            columns[c] = table.ints(c, lo=0)
-        else:
-            columns[c] = table.floats(c, empty=c != "fitness")
-    genomes = _genomes(table)
-    return {"ids": ids, "first_parent": first, "second_parent": second, "origin_time": origin,
-            "destruction_time": destruction, "genomes": genomes, "columns": columns}
-
-
-def _until(destruction: int) -> str:
-    return "the end" if destruction < 0 else f"generation {destruction - 1}"
-
-
-def _parse_ancestors(text: str) -> list[int] | None:
-    t = text.strip()
-    if not (t.startswith("[") and t.endswith("]")):
-        return None
-    inner = t[1:-1].strip()
-    if inner.lower() == "none":
-        return []
-    parts = [x.strip() for x in inner.split(",")]
-    if not all(_INT_RE.fullmatch(x) and len(x) <= 18 for x in parts):
-        return None
-    return [int(x) for x in parts]
-
-
-def _check_acyclic(table: Table, ids: NDArray[np.int64], first: NDArray[np.int64], second: NDArray[np.int64],
-                   row: Mapping[int, int]) -> None:
-    """No individual is its own ancestor (Kahn's algorithm over the parents present in the file)."""
-    n = len(ids)
-    parents = [[row[p] for p in (int(first[k]), int(second[k])) if p >= 0 and p in row] for k in range(n)]
-    children: list[list[int]] = [[] for _ in range(n)]
-    pending = [len(set(ps)) for ps in parents]
-    for k, ps in enumerate(parents):
-        for q in set(ps):
-            children[q].append(k)
-    ready = [k for k in range(n) if pending[k] == 0]
-    done = 0
-    while ready:
-        q = ready.pop()
-        done += 1
-        for k in children[q]:
-            pending[k] -= 1
-            if pending[k] == 0:
-                ready.append(k)
-    if done == n:
-        return
-    # walk up from an individual left over until a row repeats: that is the cycle
-    k = next(k for k in range(n) if pending[k] > 0)
-    order: dict[int, int] = {}
-    while k not in order:
-        order[k] = len(order)
-        k = next(q for q in parents[k] if pending[q] > 0)
-    cycle = [int(ids[j]) for j in list(order)[order[k]:]]
-    shown = " → ".join(str(i) for i in [*cycle, cycle[0]][:12]) + (" → …" if len(cycle) > 11 else "")
-    raise EvoError(f"{table.file}: row {k + 1} (line {k + 2}), column 'first_parent': expected an ancestry "
-                   f"without cycles (parents born before their children), got a cycle: {shown}")
-
-
-def _check_living_ancestry(table: Table, ids: NDArray[np.int64], first: NDArray[np.int64],
-                           second: NDArray[np.int64], destruction: NDArray[np.int64],
-                           row: Mapping[int, int]) -> None:
-    """Every first-parent ancestor of a living individual, and the crossover mate of each, is in the file
-    (both lineage modes keep them)."""
-    seen: set[int] = set()
-    for start in np.flatnonzero(destruction < 0).tolist():
-        k: int | None = start
-        while k is not None and k not in seen:
-            seen.add(k)
-            for column, p in (("first_parent", int(first[k])), ("second_parent", int(second[k]))):
-                if p >= 0 and p not in row:
-                    table.bad(k, column, f"a parent listed in the file (individual {int(ids[k])} is "
-                              f"{'alive' if k == start else 'an ancestor of the living'}, whose parents are "
-                              "always kept)", p)
-            p = int(first[k])
-            k = row[p] if p >= 0 else None
-
-
-def _genomes(table: Table) -> NDArray[np.float64]:
-    j = table.index["genome"]
-    rows: list[list[float]] = []
-    for k, r in enumerate(table.rows):
-        text = r[j].strip()
-        expected = "a genome: a list of finite numbers in brackets"
-        if not (text.startswith("[") and text.endswith("]")):
-            table.bad(k, "genome", expected, r[j])
-        inner = text[1:-1].strip()
-        def bad(got: str, k: int = k, cell: str = r[j], e: str = expected) -> NoReturn:
-            table.bad(k, "genome", e, cell)
-
-        genes = [_float_cell(x, False, False, bad) for x in inner.split(",")] if inner else []
-        if not genes or (rows and len(genes) != len(rows[0])):
-            table.bad(k, "genome", f"{len(rows[0]) if rows else 'at least 1'} genes (as row 1)",
-                      Said(f"{len(genes)} genes"))
-        rows.append(genes)
-    width = len(rows[0]) if rows else 0
-    return np.array(rows, dtype=np.float64).reshape(len(rows), width)
-
-
-# --------------------------------------------------------------------------------------------------------
-# NPZ
-
-
 def read_npz(path: str | Path) -> dict[str, NDArray[Any]]:
     """The arrays of an NPZ file, never unpickling: a member that is not a plain ``.npy`` array, claims
     another size than it holds, or holds objects is refused before its data is read."""
@@ -779,48 +512,6 @@ def _read_member(fh: Any, info: zipfile.ZipInfo, prefix: str) -> NDArray[Any]:
     return array.reshape(shape, order="F" if fortran else "C")
 
 
-def check_array(file: str | Path, name: str, a: Any, kind: str, shape: Sequence[int | None] | None = None,
-                ndim: int | None = None, lo: float | None = None, hi: float | None = None,
-                what: str = "", finite: bool = True) -> NDArray[Any]:
-    """A member ``name`` of ``file``: present, of ``kind`` (``int``, ``float``, ``bool``, ``str``), of
-    ``shape`` (None entries: any length) or ``ndim``, numbers finite (``finite=False``: or NaN) and within
-    [lo, hi]. ``what`` says where an expected length comes from. Returns it converted (int64, float64, bool
-    or str)."""
-    where = f"member '{name}'"
-    if a is None or a is _MISSING:
-        fail(file, where, f"an array of {kind}s", _MISSING)
-    a = np.asarray(a)
-    kinds = {"int": "iu", "float": "fiu", "bool": "biu", "str": "U"}[kind]
-    if a.dtype.kind not in kinds:
-        fail(file, where, f"an array of {kind}s", Said(f"an array of dtype {a.dtype}"))
-    if shape is not None:
-        ok = a.ndim == len(shape) and all(s is None or s == n for s, n in zip(shape, a.shape, strict=False))
-        if not ok:
-            text = "(" + ", ".join("any" if s is None else str(s) for s in shape) + ("," if len(shape) == 1
-                                                                                    else "") + ")"
-            fail(file, where, f"shape {text}{' ' + what if what else ''}", Said(f"shape {a.shape}"))
-    elif ndim is not None and a.ndim != ndim:
-        fail(file, where, f"{ndim} dimensions", Said(f"shape {a.shape}"))
-    if kind == "str":
-        return a.astype(str)
-    if kind == "bool":
-        if a.dtype.kind != "b" and a.size and not np.isin(a, (0, 1)).all():
-            fail(file, where, "booleans (0 or 1)", Said(f"value {a[~np.isin(a, (0, 1))].flat[0].item()!r}"))
-        return a.astype(bool)
-    out = a.astype(np.float64 if kind == "float" else np.int64)
-    wrong = ~np.isfinite(out) & ~(np.isnan(out) & (not finite)) if kind == "float" else np.zeros(0, bool)
-    if wrong.any():
-        at = tuple(int(x) for x in np.argwhere(wrong)[0])
-        fail(file, where, "finite numbers" if finite else "finite numbers or NaN",
-             Said(f"{out[at].item()!r} at index {at}"))
-    low = out < (lo if lo is not None else -np.inf)
-    high = out > (hi if hi is not None else np.inf)
-    if (low | high).any():
-        bad = out[low | high]
-        fail(file, where, "values" + _range_text(lo, hi), Said(f"{bad.flat[0].item()!r}"))
-    return out
-
-
 def genome_length(summary: Mapping[str, Any]) -> int:
     return len(summary["champion"]["genome"])
 
@@ -849,10 +540,12 @@ def read_population(run: str | Path, summary: Mapping[str, Any]) -> dict[str, ND
              "the genome layout of summary.json (key 'champion.genome_layout')",
              out["layout_slices"].tolist())
     out["train_fitness"] = check_array(path, "train_fitness", a.get("train_fitness"), "float", (p,), what=per)
-    out["classes"] = check_array(path, "classes", a.get("classes"), "str", (p,), what=per)
-    unknown = sorted(set(out["classes"].tolist()) - set(CLASSES))
+    out["behaviour_classes"] = check_array(path, "behaviour_classes", a.get("behaviour_classes"), "str",
+                                           (p,), what=per)
+    unknown = sorted(set(out["behaviour_classes"].tolist()) - set(BEHAVIOUR_CLASSES))
     if unknown:
-        fail(path, "member 'classes'", "class names (" + ", ".join(CLASSES) + ")", unknown[0])
+        fail(path, "member 'behaviour_classes'", "class names (" + ", ".join(BEHAVIOUR_CLASSES) + ")",
+             unknown[0])
     out["horizon"] = check_array(path, "horizon", a.get("horizon"), "int", (p,), lo=0, what=per)
     out["shift_names"] = _names(path, "shift_names", a.get("shift_names"), shifts)
     if agent_kind(summary["agent_kind"]).has_objective:
@@ -926,7 +619,3 @@ def read_episodes(run: str | Path, summary: Mapping[str, Any]) -> dict[str, NDAr
     return out
 
 
-__all__ = ["CLASSES", "FOUNDER_COLUMNS", "GOAL_CLASSES", "SUMMARY", "Table", "check_array", "describe",
-           "fail", "lineage_table", "log_columns", "read_episodes", "read_founders", "read_json_object",
-           "read_log", "read_meta", "read_npz", "read_population", "read_summary", "read_text",
-           "validate_summary"]

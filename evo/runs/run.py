@@ -1,5 +1,5 @@
-"""Runs: scenario + seed → a results directory (README.md, "Using evo"), and the Python API's
-:class:`RunResult`.
+"""Runs: scenario + seed → a results directory (README.md, "Using evo"); never draws (the figures are
+:mod:`evo.plots`', and :func:`evo.api.run` draws them after a run).
 
 A run directory holds ``scenario.toml`` (fully resolved), ``meta.json`` (seed, entropy, versions, git
 revision, status, wall time), ``log.csv`` (one row per generation), ``final_population.npz`` (one row per
@@ -22,28 +22,23 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from evo.config import toml
 from evo.config.names import path_component, percent
-from evo.core.metrics import CLASSES, class_fractions, spawn_counts
+from evo.config.schema import Scenario
+from evo.core.metrics import BEHAVIOUR_CLASSES, class_fractions, spawn_counts
+from evo.core.problem import Problem, assess
 from evo.core.simulate import Episodes
 from evo.core.state import Assessment, EvolutionState, Generation
 from evo.core.worlds import WorldBatch
 from evo.errors import EvoError
-from evo.evolution.loop import (
-    Checkpoint,
-    EachGeneration,
-    Model,
-    Observer,
-    Stopped,
-    StopWhen,
-    Streams,
-    assess,
-    evolve,
-)
-from evo.lineage import store as lineage_mod
+from evo.evolution.loop import Checkpoint, EachGeneration, Observer, Stopped, StopWhen, evolve
+from evo.evolution.streams import Streams
+from evo.lineage import formats, phylogeny
+from evo.lineage.store import FOUNDER_COLUMNS, LineageStore, new_store
 from evo.runs import checkpoint, rundir
 from evo.runs import files as results
 from evo.runs import scenarios as scenario_mod
-from evo.runs.scenarios import Scenario
+from evo.runs.readback import RESULTS_FORMAT
 
 log = logging.getLogger(__name__)
 
@@ -81,16 +76,17 @@ def _versions() -> dict[str, str]:
             "deap": deap.__version__, "matplotlib": matplotlib.__version__}
 
 
-def final_worlds(model: Model, streams: Streams) -> tuple[WorldBatch, dict[str, WorldBatch]]:
+def final_worlds(problem: Problem, streams: Streams) -> tuple[WorldBatch, dict[str, WorldBatch]]:
     """Worlds of the final assessment: fresh ones, except that a fixed environment (``resample = false``)
     is assessed in the very worlds it was selected in, since those are the agents' whole training world."""
-    s = model.scenario
+    s = problem.scenario
     n = s.evolution.eval_worlds
     if s.worlds.train.resample:
-        train = model.draw(s.worlds.train, n, streams.assessment)
+        train = problem.draw(s.worlds.train, n, streams.assessment)
     else:
-        train = model.draw(s.worlds.train, s.evolution.worlds_per_generation, streams.initial("train_worlds"))
-    shifts = {name: model.draw(cfg, n, streams.assessment) for name, cfg in s.worlds.shift.items()}
+        train = problem.draw(s.worlds.train, s.evolution.worlds_per_generation,
+                             streams.initial("train_worlds"))
+    shifts = {name: problem.draw(cfg, n, streams.assessment) for name, cfg in s.worlds.shift.items()}
     return train, shifts
 
 
@@ -101,18 +97,19 @@ def _check_seed(seed: object) -> None:
         raise EvoError(f"seed: expected an integer from 0 to 2**63 - 1, got {seed!r}")
 
 
-def _assess_final(model: Model, streams: Streams, state: EvolutionState
+def _assess_final(problem: Problem, streams: Streams, state: EvolutionState
                   ) -> tuple[WorldBatch, dict[str, WorldBatch], Episodes, Assessment, int]:
     """The final assessment of an evolved population, as a run directory's summary reports it: its worlds,
     the population's train episodes there, every agent's assessment, and the champion's index."""
-    train_batch, shift_batches = final_worlds(model, streams)
-    final = model.evaluate(state.genomes, train_batch)
-    a = assess(model, state.genomes, final.fitness, shift_batches)
+    train_batch, shift_batches = final_worlds(problem, streams)
+    final = problem.evaluate(state.genomes, train_batch)
+    a = assess(problem, state.genomes, final.fitness, shift_batches)
     return train_batch, shift_batches, final, a, int(np.argmax(a.train_fitness))
 
 
-def _headline(train: float, shifts: Mapping[str, float], classes: Mapping[str, float]) -> str:
-    """One line of a run's headline numbers, for the reprs of :class:`Evolved` and :class:`RunResult`."""
+def headline(train: float, shifts: Mapping[str, float], classes: Mapping[str, float]) -> str:
+    """One line of a run's headline numbers, for the reprs of :class:`Evolved` and
+    :class:`evo.api.RunResult`."""
     shift = "".join(f"; shift {k!r} {v:+.3f}" for k, v in shifts.items())
     name, share = max(classes.items(), key=lambda kv: kv[1])
     return f"train {train:+.3f}{shift}; {percent(share)} {name}"
@@ -141,20 +138,20 @@ class Evolved:
         return {k: float(v.mean()) for k, v in self.assessment.shift_fitness.items()}
 
     @property
-    def classes(self) -> dict[str, float]:
+    def behaviour_classes(self) -> dict[str, float]:
         """Fraction of the final population in each behaviour class (docs/concepts.md §4)."""
         return class_fractions(self.assessment.classes)
 
     @property
     def champion_objective(self) -> dict[str, float] | None:
         """The champion's mesa-objective by feature, or None for a kind without one."""
-        w = Model.from_scenario(self.scenario).decode(self.state.genomes[self.champion:self.champion + 1]).w
+        w = Problem.from_scenario(self.scenario).decode(self.state.genomes[self.champion:self.champion + 1]).w
         return None if w is None else {f: float(x) for f, x in zip(self.scenario.features, w[0], strict=True)}
 
     def __repr__(self) -> str:
-        headline = _headline(self.train_fitness, self.shift_fitness, self.classes)
+        line = headline(self.train_fitness, self.shift_fitness, self.behaviour_classes)
         return (f"<Evolved {self.scenario.name} seed {self.seed}: {len(self.log)} generations × "
-                f"{len(self.state.genomes)} agents; {headline}>")
+                f"{len(self.state.genomes)} agents; {line}>")
 
 
 def evolve_scenario(scenario: str | Path | Scenario, seed: int = 0, *,
@@ -163,70 +160,71 @@ def evolve_scenario(scenario: str | Path | Scenario, seed: int = 0, *,
     writing nothing (``evo.evolve``). Same scenario and seed, same numbers as the run directory's."""
     s = _as_scenario(scenario)
     _check_seed(seed)
-    model = Model.from_scenario(s)
+    problem = Problem.from_scenario(s)
     streams = Streams.from_seed(seed)
-    state, logbook = evolve(model, streams, [] if progress is None else [EachGeneration(progress)])
-    _, _, _, a, champ = _assess_final(model, streams, state)
+    state, logbook = evolve(problem, streams, [] if progress is None else [EachGeneration(progress)])
+    _, _, _, a, champ = _assess_final(problem, streams, state)
     return Evolved(s, seed, state, list(logbook), a, champ)
 
 
 def evolve_and_evaluate(scenario: str | Path | Scenario, seed: int
-                        ) -> tuple[Model, NDArray[np.float64], WorldBatch, Episodes]:
+                        ) -> tuple[Problem, NDArray[np.float64], WorldBatch, Episodes]:
     """Evolve ``scenario`` with ``seed`` as :func:`run` does, writing nothing, and evaluate the final
     population in the run's final train worlds (those its summary's train and true numbers come from).
-    Returns the model, the final genomes, those worlds and the episodes: for tests and notebooks that need
+    Returns the problem, the final genomes, those worlds and the episodes: for tests and notebooks that need
     many seeds' numbers without run directories."""
     s = _as_scenario(scenario)
-    model = Model.from_scenario(s)
+    problem = Problem.from_scenario(s)
     streams = Streams.from_seed(seed)
-    state, _ = evolve(model, streams)
-    train_batch, _ = final_worlds(model, streams)
-    return model, state.genomes, train_batch, model.evaluate(state.genomes, train_batch)
+    state, _ = evolve(problem, streams)
+    train_batch, _ = final_worlds(problem, streams)
+    return problem, state.genomes, train_batch, problem.evaluate(state.genomes, train_batch)
 
 
-def _summary(model: Model, seed: int, genomes: NDArray[np.float64], a: Assessment,
+def _summary(problem: Problem, seed: int, genomes: NDArray[np.float64], a: Assessment,
              champion_reached: Mapping[str, dict[str, float]], wall: float) -> dict[str, Any]:
-    s = model.scenario
+    s = problem.scenario
     champ = int(np.argmax(a.train_fitness))
-    policy = model.decode(genomes[champ:champ + 1])
-    population = model.decode(genomes)
-    layout = model.genome_layout
+    policy = problem.decode(genomes[champ:champ + 1])
+    population = problem.decode(genomes)
+    layout = problem.genome_layout
     champion: dict[str, Any] = {
         "index": champ,
         "genome_layout": {k: list(v) for k, v in layout.items()},
         "genome": [float(x) for x in genomes[champ]],
-        "objective": ({f: float(policy.w[0, i]) for i, f in enumerate(model.features)}
+        "objective": ({f: float(policy.w[0, i]) for i, f in enumerate(problem.features)}
                       if policy.w is not None else None),
         "horizon": int(policy.horizon[0]),
-        "class": str(a.classes[champ]),
+        "behaviour_class": str(a.classes[champ]),
         "alignment": None if a.alignment is None else float(a.alignment[champ]),
         "train_fitness": float(a.train_fitness[champ]),
         "shift_fitness": {k: float(v[champ]) for k, v in a.shift_fitness.items()},
         "reached_per_episode": dict(champion_reached),
     }
     return {
+        "results_format": RESULTS_FORMAT,
         "scenario": s.name,
         "seed": seed,
         "generations": s.evolution.generations,
         "population": s.evolution.population,
         "agent_kind": s.agent.kind,
-        "features": list(model.features),
-        "base_objective": {f: float(v) for f, v in zip(model.features, model.base.payoff, strict=True)},
+        "features": list(problem.features),
+        "base_objective": {f: float(v) for f, v in zip(problem.features, problem.base.payoff, strict=True)},
         "train": {"base_fitness": {"mean": float(a.train_fitness.mean()),
                                    "best": float(a.train_fitness.max())}},
         "shift": {k: {"base_fitness": {"mean": float(v.mean()), "best": float(v.max())},
                       "champion": float(v[champ])} for k, v in a.shift_fitness.items()},
-        "classes": class_fractions(a.classes),
+        "behaviour_classes": class_fractions(a.classes),
         "alignment": None if a.alignment is None else {"mean": float(a.alignment.mean()),
                                                       "champion": float(a.alignment[champ])},
         # w is None for the champion exactly when it is for the population: the agent kind decides
         "mesa_objective_mean": (None if population.w is None else
                                 {f: float(v) for f, v in
-                                 zip(model.features, population.w.mean(0), strict=True)}),
+                                 zip(problem.features, population.w.mean(0), strict=True)}),
         "horizon": {"mean": float(population.horizon.mean()),
                     "optimizer_fraction": float(a.optimizer.mean())},
         "champion": champion,
-        "class_definitions": {
+        "behaviour_class_definitions": {
             "robust_threshold": s.metrics.robust_threshold,
             "pseudo_threshold": s.metrics.pseudo_threshold,
             "reach_threshold": s.metrics.reach_threshold,
@@ -235,13 +233,13 @@ def _summary(model: Model, seed: int, genomes: NDArray[np.float64], a: Assessmen
     }
 
 
-def _train_behaviour(model: Model, final: Any, batch: Any, champ: int) -> dict[str, Any]:
+def _train_behaviour(problem: Problem, final: Any, batch: Any, champ: int) -> dict[str, Any]:
     """What the final population and its champion reach per episode in the final train worlds, and, when
     objects spawn others, how many they release and how many released objects they collect."""
     reached = final.reached_features(batch.obj_feat).mean(axis=1)  # (P, F)
     out: dict[str, Any] = {"reached_per_episode": {
-        "mean": {f: float(v) for f, v in zip(model.features, reached.mean(axis=0), strict=True)},
-        "champion": {f: float(v) for f, v in zip(model.features, reached[champ], strict=True)}}}
+        "mean": {f: float(v) for f, v in zip(problem.features, reached.mean(axis=0), strict=True)},
+        "champion": {f: float(v) for f, v in zip(problem.features, reached[champ], strict=True)}}}
     if batch.spawns:
         released, collected = spawn_counts(final.reached, batch.spawn)
         out["spawned"] = {name: {"mean": float(v.mean()), "champion": float(v[champ].mean())}
@@ -258,103 +256,6 @@ def _insert_after(d: dict[str, Any], after: str, key: str, value: Any) -> dict[s
     return out
 
 
-@dataclass
-class RunResult:
-    """What ``evo run`` writes, loaded back: the run directory, summary, log and final population."""
-
-    path: Path
-    summary: dict[str, Any]
-    log: dict[str, NDArray[np.float64]]
-    population: dict[str, NDArray[Any]]
-
-    @classmethod
-    def load(cls, path: str | Path) -> RunResult:
-        """Read a finished run directory back, every file validated (:mod:`evo.runs.readback`): a missing or
-        malformed summary.json, meta.json, log.csv or final_population.npz is one :class:`EvoError`."""
-        from evo.runs import readback
-
-        path = Path(path)
-        summary = readback.read_summary(path)
-        if (path / "meta.json").exists():
-            readback.read_meta(path, summary)
-        return cls(path, summary, readback.read_log(path, summary), readback.read_population(path, summary))
-
-    @property
-    def champion(self) -> dict[str, Any]:
-        return self.summary["champion"]
-
-    @property
-    def train_fitness(self) -> float:
-        """Mean train (base-objective) fitness of the final population."""
-        return float(self.summary["train"]["base_fitness"]["mean"])
-
-    @property
-    def shift_fitness(self) -> dict[str, float]:
-        """Mean fitness of the final population under each shift."""
-        return {k: float(v["base_fitness"]["mean"]) for k, v in self.summary["shift"].items()}
-
-    @property
-    def classes(self) -> dict[str, float]:
-        """Fraction of the final population in each behaviour class (docs/concepts.md §4)."""
-        return dict(self.summary["classes"])
-
-    @property
-    def champion_objective(self) -> dict[str, float] | None:
-        """The champion's mesa-objective by feature, or None for a kind without one."""
-        return self.summary["champion"].get("objective")
-
-    def __repr__(self) -> str:
-        return (f"<RunResult {self.summary['scenario']} seed {self.summary['seed']} at {self.path}: "
-                f"{_headline(self.train_fitness, self.shift_fitness, self.classes)}>")
-
-    def figures(self) -> dict[str, Path]:
-        """Paths of the figures (made if missing)."""
-        from evo.plots import run as plots
-
-        made = plots.make_all(self.path)
-        if (self.path / "lineage.csv").exists():
-            from evo.plots import lineage as lineage_plots
-
-            made.update(lineage_plots.make_all(self.path))
-        return made
-
-    def plot_fitness(self) -> Any:
-        from evo.plots import run as plots
-
-        return plots.fitness_figure(self.path)
-
-    def plot_objective(self) -> Any:
-        from evo.plots import run as plots
-
-        return plots.objective_figure(self.path)
-
-    def plot_classes(self) -> Any:
-        from evo.plots import run as plots
-
-        return plots.classes_figure(self.path)
-
-    def plot_champion(self) -> Any:
-        from evo.plots import run as plots
-
-        return plots.champion_figure(self.path)
-
-    def plot_lineage(self, individual: int | None = None) -> Any:
-        """The line of descent of the champion (or of ``individual``), coloured by inner goal."""
-        from evo.plots import lineage as lineage_plots
-
-        return lineage_plots.champion_figure(self.path, individual)
-
-    def plot_founders(self) -> Any:
-        from evo.plots import lineage as lineage_plots
-
-        return lineage_plots.muller_figure(self.path)
-
-    def plot_phylogeny(self) -> Any:
-        from evo.plots import lineage as lineage_plots
-
-        return lineage_plots.tree_figure(self.path)
-
-
 def prepare_out(s: Scenario, seed: int, out: str | Path | None, force: bool) -> Path:
     """The run directory, created if need be. Refuses (before creating anything) a directory that holds
     other files than an evo run's, a finished run unless ``force``, and an unfinished one unless ``force``
@@ -366,10 +267,9 @@ def prepare_out(s: Scenario, seed: int, out: str | Path | None, force: bool) -> 
 
 
 def run(scenario: str | Path | Scenario, seed: int = 0, out: str | Path | None = None, *,
-        force: bool = False, figures: bool = True,
-        progress: Callable[[Generation], None] | None = None,
-        should_stop: Callable[[], bool] | None = None) -> RunResult:
-    """Run a scenario with a seed and write its results directory; returns the loaded :class:`RunResult`.
+        force: bool = False, progress: Callable[[Generation], None] | None = None,
+        should_stop: Callable[[], bool] | None = None) -> Path:
+    """Run a scenario with a seed and write its results directory (no figures); returns its path.
 
     ``should_stop`` is asked between generations; when it says so the run writes a checkpoint, records
     ``interrupted`` in ``meta.json`` and raises :class:`evo.evolution.loop.Stopped` (continue with
@@ -380,27 +280,27 @@ def run(scenario: str | Path | Scenario, seed: int = 0, out: str | Path | None =
     with rundir.claimed(path):
         rundir.check_target(path, force=force)  # again: now no other process can be writing it
         rundir.clear(path)  # a fresh start: the files of the run it replaces are stale, all of them
-        (path / "figures").mkdir(exist_ok=True)
-        return _start(s, seed, path, figures, progress, should_stop)
+        (path / "figures").mkdir(exist_ok=True)  # where evo.api and evo figures put them
+        return _start(s, seed, path, progress, should_stop)
 
 
-def _start(s: Scenario, seed: int, path: Path, figures: bool, progress: Callable[[Generation], None] | None,
-           should_stop: Callable[[], bool] | None) -> RunResult:
+def _start(s: Scenario, seed: int, path: Path, progress: Callable[[Generation], None] | None,
+           should_stop: Callable[[], bool] | None) -> Path:
     meta: dict[str, Any] = {
-        "scenario": s.name, "scenario_source": s.source, "seed": seed,
+        "results_format": RESULTS_FORMAT, "scenario": s.name, "scenario_source": s.source, "seed": seed,
         "seed_entropy": int(np.random.SeedSequence(seed).entropy),  # type: ignore[arg-type]
         "streams": list(Streams.__dataclass_fields__)[1:], "versions": _versions(),
         "git_revision": _git_revision(), "started": datetime.now(UTC).isoformat(timespec="seconds"),
         "status": "running",
     }
     # scenario.toml first: a directory with a meta.json can always be resumed
-    results.write_text(path / "scenario.toml", scenario_mod.dumps(s))
+    results.write_text(path / "scenario.toml", toml.dumps(s))
     results.write_json(path / "meta.json", meta)
-    return _execute(s, seed, path, meta, False, figures, progress, should_stop)
+    return _execute(s, seed, path, meta, False, progress, should_stop)
 
 
-def resume(run_dir: str | Path, *, figures: bool = True, progress: Callable[[Generation], None] | None = None,
-           should_stop: Callable[[], bool] | None = None) -> RunResult:
+def resume(run_dir: str | Path, *, progress: Callable[[Generation], None] | None = None,
+           should_stop: Callable[[], bool] | None = None) -> Path:
     """Continue an interrupted or killed run from its last checkpoint (from the start if it has none).
     The finished files are byte-identical to those of an uninterrupted run (``wall_time_s`` aside)."""
     path = Path(run_dir)
@@ -418,21 +318,21 @@ def resume(run_dir: str | Path, *, figures: bool = True, progress: Callable[[Gen
         meta.update(status="running", resumed=datetime.now(UTC).isoformat(timespec="seconds"))
         results.ensure_writable_dir(path)
         results.write_json(path / "meta.json", meta)
-        return _execute(s, seed, path, meta, True, figures, progress, should_stop)
+        return _execute(s, seed, path, meta, True, progress, should_stop)
 
 
-def _execute(s: Scenario, seed: int, path: Path, meta: dict[str, Any], resuming: bool, figures: bool,
+def _execute(s: Scenario, seed: int, path: Path, meta: dict[str, Any], resuming: bool,
              progress: Callable[[Generation], None] | None,
-             should_stop: Callable[[], bool] | None) -> RunResult:
+             should_stop: Callable[[], bool] | None) -> Path:
     started = time.perf_counter()
     try:
-        model = Model.from_scenario(s)
+        problem = Problem.from_scenario(s)
         streams = Streams.from_seed(seed)
-        store = lineage_mod.new_store(s)
+        store = new_store(s)
         scenario_text = (path / "scenario.toml").read_text(encoding="utf-8")
         start = None
         if resuming and checkpoint.exists(path):
-            state0, rows0, store = checkpoint.load(path, streams, store, scenario_text, s)
+            state0, rows0, store = checkpoint.restore(path, streams, store, scenario_text, s)
             start = (state0, rows0)
 
         def save(state: EvolutionState, rows: list[dict[str, float]]) -> None:
@@ -447,36 +347,29 @@ def _execute(s: Scenario, seed: int, path: Path, meta: dict[str, Any], resuming:
             observers.append(store)
         if progress is not None:
             observers.append(EachGeneration(progress))
-        state, logbook = evolve(model, streams, observers, start=start)
-        train_batch, shift_batches, final, a, champ = _assess_final(model, streams, state)
+        state, logbook = evolve(problem, streams, observers, start=start)
+        train_batch, shift_batches, final, a, champ = _assess_final(problem, streams, state)
         champion_reached = {}
         for name, batch in shift_batches.items():
-            ep = model.evaluate(state.genomes[champ:champ + 1], batch)
+            ep = problem.evaluate(state.genomes[champ:champ + 1], batch)
             champion_reached[name] = {f: float(v) for f, v in
-                                      zip(model.features, ep.reached_features(batch.obj_feat)[0].mean(0),
+                                      zip(problem.features, ep.reached_features(batch.obj_feat)[0].mean(0),
                                           strict=True)}
         results.write_csv(path / "log.csv", list(logbook), logbook.header)
-        _write_population(path, model, state, a)
-        _write_champion_episodes(path, model, state.genomes[champ], train_batch, shift_batches)
+        _write_population(path, problem, state, a)
+        _write_champion_episodes(path, problem, state.genomes[champ], train_batch, shift_batches)
         wall = time.perf_counter() - started
-        summary = _summary(model, seed, state.genomes, a, champion_reached, round(wall, 3))
-        summary["train"].update(_train_behaviour(model, final, train_batch, champ))
-        if final.true_fitness is not None and model.true is not None:
+        summary = _summary(problem, seed, state.genomes, a, champion_reached, round(wall, 3))
+        summary["train"].update(_train_behaviour(problem, final, train_batch, champ))
+        if final.true_fitness is not None and problem.true is not None:
             # inserted after "train" only when a true objective exists, so other summaries are unchanged
             true = final.true_fitness
             summary = _insert_after(summary, "train", "true", {
                 "mean": float(true.mean()), "best": float(true.max()), "champion": float(true[champ]),
-                "objective": {f: float(v) for f, v in zip(model.features, model.true.payoff, strict=True)}})
+                "objective": {f: float(v) for f, v in zip(problem.features, problem.true.payoff,
+                                                          strict=True)}})
         summary["lineage"] = _write_lineage(path, store, state, a, champ)
         results.write_json(path / "summary.json", summary)
-        if figures:
-            from evo.plots import run as plots
-
-            plots.make_all(path)
-            if store is not None:
-                from evo.plots import lineage as lineage_plots
-
-                lineage_plots.make_all(path)
         meta.update(status="done", wall_time_s=round(time.perf_counter() - started, 3),
                     finished=datetime.now(UTC).isoformat(timespec="seconds"))
         results.write_json(path / "meta.json", meta)
@@ -493,16 +386,16 @@ def _execute(s: Scenario, seed: int, path: Path, meta: dict[str, Any], resuming:
         except OSError:
             log.exception("could not record the failure in %s", path / "meta.json")
         raise
-    return RunResult.load(path)
+    return path
 
 
-def _write_population(path: Path, model: Model, state: Any, a: Assessment) -> None:
-    policy = model.decode(state.genomes)
+def _write_population(path: Path, problem: Problem, state: Any, a: Assessment) -> None:
+    policy = problem.decode(state.genomes)
     arrays: dict[str, Any] = {
         "genomes": state.genomes, "ids": state.ids, "parents": state.parents,
-        "features": np.array(model.features), "layout_names": np.array(list(model.genome_layout)),
-        "layout_slices": np.array(list(model.genome_layout.values()), dtype=np.int64),
-        "train_fitness": a.train_fitness, "classes": a.classes, "horizon": policy.horizon,
+        "features": np.array(problem.features), "layout_names": np.array(list(problem.genome_layout)),
+        "layout_slices": np.array(list(problem.genome_layout.values()), dtype=np.int64),
+        "train_fitness": a.train_fitness, "behaviour_classes": a.classes, "horizon": policy.horizon,
         "shift_names": np.array(list(a.shift_fitness)),
     }
     if a.alignment is not None:
@@ -513,15 +406,15 @@ def _write_population(path: Path, model: Model, state: Any, a: Assessment) -> No
     results.write_npz(path / "final_population.npz", arrays)
 
 
-def _write_champion_episodes(path: Path, model: Model, genome: NDArray[np.float64], train_batch: Any,
+def _write_champion_episodes(path: Path, problem: Problem, genome: NDArray[np.float64], train_batch: Any,
                              shift_batches: Mapping[str, Any]) -> None:
     """The champion's path in the first world of the train batch and of each shift batch."""
     arrays: dict[str, Any] = {"names": np.array(["train", *shift_batches]),
-                              "features": np.array(model.features),
-                              "base_payoff": model.base.payoff}
+                              "features": np.array(problem.features),
+                              "base_payoff": problem.base.payoff}
     for name, batch in [("train", train_batch), *shift_batches.items()]:
         one = batch.subset([0])
-        ep = model.evaluate(genome[None, :], one, record_paths=True)
+        ep = problem.evaluate(genome[None, :], one, record_paths=True)
         assert ep.paths is not None  # record_paths=True
         arrays.update({f"{name}.walls": one.walls[0], f"{name}.start": one.start[0],
                        f"{name}.obj_cell": one.obj_cell[0], f"{name}.obj_feat": one.obj_feat[0],
@@ -535,20 +428,20 @@ def _write_champion_episodes(path: Path, model: Model, genome: NDArray[np.float6
 LINEAGE_FILES = ("lineage.csv", "lineage.graphml", "lineage_founders.csv")
 
 
-def _write_lineage(path: Path, store: lineage_mod.LineageStore | None, state: Any, a: Assessment,
+def _write_lineage(path: Path, store: LineageStore | None, state: Any, a: Assessment,
                    champ: int) -> dict[str, Any]:
     """Write lineage.csv, lineage.graphml and lineage_founders.csv; returns the summary's "lineage"."""
     if store is None:
         return {"mode": "off"}
     store.finalize(state.ids, a)
     phy = store.phylogeny()
-    results.write_text(path / "lineage.csv", lineage_mod.csv_text(phy))
-    results.write_text(path / "lineage.graphml", lineage_mod.graphml_text(phy))
+    results.write_text(path / "lineage.csv", formats.csv_text(phy))
+    results.write_text(path / "lineage.graphml", formats.graphml_text(phy))
     rows = store.founder_rows()
-    results.write_csv(path / "lineage_founders.csv", rows, list(lineage_mod.FOUNDER_COLUMNS))
-    return lineage_mod.summarize(phy, rows, int(state.ids[champ]), state.ids.tolist(), store.spec,
+    results.write_csv(path / "lineage_founders.csv", rows, list(FOUNDER_COLUMNS))
+    return phylogeny.summarize(phy, rows, int(state.ids[champ]), state.ids.tolist(), store.spec,
                                  mode=store.mode, records_peak=store.peak, births=store.births)
 
 
-__all__ = ["CLASSES", "LINEAGE_FILES", "RUN_FILES", "Evolved", "RunResult", "default_out",
-           "evolve_and_evaluate", "evolve_scenario", "final_worlds", "resume", "run"]
+__all__ = ["BEHAVIOUR_CLASSES", "LINEAGE_FILES", "RUN_FILES", "Evolved", "default_out", "evolve_and_evaluate",
+           "evolve_scenario", "final_worlds", "headline", "resume", "run"]

@@ -23,7 +23,7 @@
 
 Every analysis says how many runs or agents it used and why others were left out (:class:`Usage`).
 Rows are plain dicts (tidy: one row per run, per cell or per agent); nothing here plots or prints.
-The simulator is not changed: re-evaluation goes through :class:`evo.evolution.loop.Model` as the run did.
+The simulator is not changed: re-evaluation goes through :class:`evo.evolution.loop.Problem` as the run did.
 """
 
 from __future__ import annotations
@@ -40,13 +40,14 @@ import numpy as np
 from numpy.typing import NDArray
 
 from evo.analysis import stats
+from evo.config import toml
+from evo.config.schema import Scenario, WorldConfig
+from evo.core.problem import Problem
 from evo.core.simulate import Payoffs
 from evo.core.worlds import WorldBatch
 from evo.errors import EvoError
-from evo.evolution.loop import Model
 from evo.runs import readback
 from evo.runs import scenarios as scenario_mod
-from evo.runs.scenarios import Scenario, WorldConfig
 from evo.runs.sweep import read_index
 
 log = logging.getLogger(__name__)
@@ -199,21 +200,22 @@ def diversity_rows(sweep_dir: str | Path, proxy: str = "red", usage: Usage | Non
         s = _run_scenario(run)
         summary = _summary(run)
         champ = _table(summary, run / "summary.json", "champion")
-        if not isinstance(champ.get("class"), str):
-            raise EvoError(f"{run / 'summary.json'}: champion.class: expected a class name, got "
-                           f"{champ.get('class')!r:.60}")
+        if not isinstance(champ.get("behaviour_class"), str):
+            raise EvoError(f"{run / 'summary.json'}: champion.behaviour_class: expected a class name, got "
+                           f"{champ.get('behaviour_class')!r:.60}")
         reached = champ.get("reached_per_episode", {})
         reached = reached if isinstance(reached, dict) else {}
         shifts = list(_table(summary, run / "summary.json", "shift"))
         if not shifts:
             raise EvoError(f"{run / 'summary.json'}: shift: expected at least one shift (the diversity "
                            "analysis measures robustness under a shift)")
-        classes = _table(summary, run / "summary.json", "classes")
+        classes = _table(summary, run / "summary.json", "behaviour_classes")
         f = run / "summary.json"
         row: dict[str, Any] = {
             "run": str(r["path"]), "cell": r["cell"], "seed": r["seed"],
             "q": decorrelation(s.worlds.train, s, proxy), "decoys": decoy_rate(s.worlds.train, s, proxy),
-            "champion_class": champ["class"], "champion_robust": champ["class"] == "robust",
+            "champion_behaviour_class": champ["behaviour_class"],
+            "champion_robust": champ["behaviour_class"] == "robust",
             "robust_fraction": _num(classes, f, "robust") if "robust" in classes else 0.0,
             "pseudo_fraction": _num(classes, f, "pseudo") if "pseudo" in classes else 0.0,
             "train_fitness": _num(summary, f, "train", "base_fitness", "mean"),
@@ -297,7 +299,7 @@ DIVERSITY_INTERVALS = (
 # preference against capability
 
 
-def first_reached(paths: NDArray[np.int64], reached: NDArray[np.bool_], obj_cell: NDArray[np.int64]
+def first_reached_on_paths(paths: NDArray[np.int64], reached: NDArray[np.bool_], obj_cell: NDArray[np.int64]
                   ) -> NDArray[np.int64]:
     """(P, B, K) step at which each agent first stood on each object it consumed in each world (T + 1
     where it never did). ``paths`` (P, B, T + 1) cells, ``reached`` (P, B, K), ``obj_cell`` (B, K)."""
@@ -314,7 +316,7 @@ def first_choice(t_first: NDArray[np.int64], dist_from_start: NDArray[np.int64],
     route. Then the path does not tell which of the two it went for (a door seeker steps on a red gem in its
     way, a red seeker on a door in its way), and the episode is *ambiguous*. Returns (P, B) the index of the
     first object reached (-1: none), the step it got there (-1: none) and whether the episode is ambiguous.
-    ``t_first`` (P, B, K) from :func:`first_reached`; ``dist_from_start`` and ``kinds`` (B, K)."""
+    ``t_first`` (P, B, K) from :func:`first_reached_on_paths`; ``dist_from_start`` and ``kinds`` (B, K)."""
     reached = t_first < t1
     first = np.where(reached.any(axis=2), t_first.argmin(axis=2), -1)
     step = np.where(first >= 0, t_first.min(axis=2), -1)
@@ -337,7 +339,7 @@ def classify_objects(obj_feat: NDArray[np.float64], s: Scenario, proxy: str = "r
     return np.where(value > 0, 0, np.where(is_proxy, 1, 2))
 
 
-def preference(model: Model, genomes: NDArray[np.float64], cfg: WorldConfig, *, worlds: int = 64,
+def preference(problem: Problem, genomes: NDArray[np.float64], cfg: WorldConfig, *, worlds: int = 64,
                seed: int = 0, proxy: str = "red") -> dict[str, NDArray[Any]]:
     """Evaluate ``genomes`` in ``worlds`` worlds of ``cfg`` drawn from ``seed`` and return per agent the
     share of episodes in which what it went for first (:func:`first_choice`) was, unambiguously, the target,
@@ -348,26 +350,27 @@ def preference(model: Model, genomes: NDArray[np.float64], cfg: WorldConfig, *, 
     and its fitness in those worlds."""
     worlds = check_worlds(worlds)
     rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed)))
-    return preference_in(model, genomes, model.draw(cfg, worlds, rng), proxy)
+    return preference_in(problem, genomes, problem.draw(cfg, worlds, rng), proxy)
 
 
-def preference_in(model: Model, genomes: NDArray[np.float64], batch: WorldBatch, proxy: str = "red"
+def preference_in(problem: Problem, genomes: NDArray[np.float64], batch: WorldBatch, proxy: str = "red"
                   ) -> dict[str, NDArray[Any]]:
     """:func:`preference` in the given worlds."""
-    ep = model.evaluate(genomes, batch)
+    ep = problem.evaluate(genomes, batch)
     # the choice is read from episodes that go on past terminal objects: agents do not perceive
     # terminality, so their paths are the same up to the first terminal object, and the rest of the path
     # shows whether a door reached first was only on the way to something else
-    free = dataclasses.replace(model, base=Payoffs(model.base.payoff, np.zeros_like(model.base.terminal),
-                                                   model.base.step_cost))
+    free = dataclasses.replace(problem, base=Payoffs(problem.base.payoff,
+                                                     np.zeros_like(problem.base.terminal),
+                                                   problem.base.step_cost))
     go_on = free.evaluate(genomes, batch, record_paths=True)
     assert go_on.paths is not None
     p = len(genomes)
     paths = go_on.paths.reshape(p, batch.size, -1)
-    t_first = first_reached(paths, go_on.reached, batch.obj_cell)
+    t_first = first_reached_on_paths(paths, go_on.reached, batch.obj_cell)
     b, k = batch.obj_cell.shape
     dist0 = batch.dist[np.arange(b)[:, None], np.arange(k)[None, :], batch.start[:, None]]  # (B, K)
-    kinds = classify_objects(batch.obj_feat, model.scenario, proxy)
+    kinds = classify_objects(batch.obj_feat, problem.scenario, proxy)
     first, step, ambiguous = first_choice(t_first, dist0, kinds, paths.shape[2])
     kind_pb = np.broadcast_to(kinds, (p, b, k))
     kind = np.where(first >= 0,
@@ -419,7 +422,7 @@ def preference_rows(path: str | Path, *, agents: str = "champion", shift: str | 
     scenarios = {run: _run_scenario(run) for run in found}
     for run, s in scenarios.items():
         q = decorrelation(s.worlds.train, s, proxy)
-        groups.setdefault(round(q, 9), {}).setdefault(scenario_mod.dumps(s), run)
+        groups.setdefault(round(q, 9), {}).setdefault(toml.dumps(s), run)
     for q, kinds in groups.items():
         if len(kinds) > 1:
             a, b = list(kinds.values())[:2]
@@ -428,19 +431,20 @@ def preference_rows(path: str | Path, *, agents: str = "champion", shift: str | 
                            "runs that differ in q only; analyse each experiment on its own, or a sweep over "
                            "q")
     for run, s in scenarios.items():
-        model = Model.from_scenario(s)
+        problem = Problem.from_scenario(s)
         summary = _summary(run)
         pop = readback.read_population(run, summary)
         champ = int(_num(summary, run / "summary.json", "champion", "index"))
         genomes = np.asarray(pop["genomes"], dtype=np.float64)
         idx = np.array([champ]) if agents == "champion" else np.arange(len(genomes))
         name, cfg = _shift_config(s, shift)
-        pref = preference(model, genomes[idx], cfg, worlds=worlds, seed=seed, proxy=proxy)
+        pref = preference(problem, genomes[idx], cfg, worlds=worlds, seed=seed, proxy=proxy)
         q = decorrelation(s.worlds.train, s, proxy)
         for j, i in enumerate(idx):
             rows.append({
                 "run": str(run), "scenario": s.name, "seed": summary.get("seed"), "q": q, "shift": name,
-                "agent": int(i), "champion": int(i) == champ, "class": str(pop["classes"][i]),
+                "agent": int(i), "champion": int(i) == champ,
+                "behaviour_class": str(pop["behaviour_classes"][i]),
                 "train_fitness": float(pop["train_fitness"][i]),
                 "first_step": float(pref["first_step"][j]), "shift_fitness": float(pref["fitness"][j]),
                 **{f"{k}_first": float(pref[k][j]) for k in FIRST_KINDS},

@@ -81,12 +81,13 @@ from typing import Any, Literal
 import tomli_w
 
 from evo.analysis import stats
+from evo.config import toml
 from evo.config.names import MAX_COMPONENT_BYTES, has_control, path_component, terminal
+from evo.config.schema import Scenario
 from evo.errors import EvoError, ScenarioError
 from evo.runs import files as results
 from evo.runs import readback
 from evo.runs import scenarios as scenario_mod
-from evo.runs.scenarios import Scenario
 
 log = logging.getLogger(__name__)
 
@@ -157,16 +158,16 @@ def default_out(sweep: Sweep, root: str | Path = "results") -> Path:
     return Path(root) / path_component(sweep.name, f"{sweep.source}: sweep.name")
 
 
-def load(path: str | Path) -> Sweep:
+def load_sweep(path: str | Path) -> Sweep:
     """Read and validate a sweep file (its base scenario path is relative to the file)."""
     path = Path(path)
-    text = scenario_mod.read_text(path, "sweep file")
+    text = toml.read_text(path, "sweep file")
     return loads(text, source=str(path), base_dir=path.parent)
 
 
 def loads(text: str, source: str = "<string>", base_dir: str | Path = ".") -> Sweep:
     """Validate sweep TOML text; ``source`` names it in errors, ``base_dir`` anchors a relative ``base``."""
-    raw = scenario_mod.parse_toml(text, source)  # malformed, 4300-digit integers, too deep: one error
+    raw = toml.parse_toml(text, source)  # malformed, 4300-digit integers, too deep: one error
     try:
         return from_dict(raw, source, base_dir)
     except RecursionError:
@@ -236,9 +237,9 @@ def from_dict(raw: Mapping[str, Any], source: str = "<dict>", base_dir: str | Pa
         raise ScenarioError(f, "sweep.base", "an existing scenario file", str(base_path)) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ScenarioError(f, "sweep.base", "a readable scenario file", f"{base_path}: {exc}") from None
-    base_table = scenario_mod.parse_toml(base_text, str(base_path))
+    base_table = toml.parse_toml(base_text, str(base_path))
     base_scenario = scenario_mod.from_dict(base_table, str(base_path))  # errors name the base file
-    defaults = scenario_mod.to_dict(base_scenario)
+    defaults = toml.to_dict(base_scenario)
 
     value_labels = [[_value_label(v) for v in combo] for combo in combos]
     short = _short_keys(keys)
@@ -497,7 +498,7 @@ def _first_pseudo_majority(summary: Mapping[str, Any], run: Path) -> float | Non
     if not (run / "log.csv").is_file():
         return None
     log_ = readback.read_log(run, summary)
-    frac = log_.get("class.pseudo")
+    frac = log_.get("behaviour_class.pseudo")
     if frac is None:
         return None
     hits = [int(g) for g, v in zip(log_["gen"], frac, strict=True) if v >= 0.5]
@@ -515,7 +516,8 @@ METRICS: tuple[Metric, ...] = (
     Metric("shift_fitness", "shift fitness (final population mean)",
            lambda s, _: _shift_mean(s, "base_fitness", "mean")),
     Metric("pseudo_fraction", "pseudo-aligned fraction of the final population",
-           lambda s, _: _get(s, "classes", "pseudo") if s.get("shift") else None, bounds=stats.FRACTION),
+           lambda s, _: _get(s, "behaviour_classes", "pseudo") if s.get("shift") else None,
+           bounds=stats.FRACTION),
     Metric("alignment", "alignment: cosine(w, base objective), population mean",
            lambda s, _: _get(s, "alignment", "mean"), bounds=stats.COSINE),
     Metric("gens_to_pseudo", "generations until the champion's line of descent stays pseudo-aligned",
@@ -524,7 +526,7 @@ METRICS: tuple[Metric, ...] = (
     Metric("gens_to_pseudo_majority", "first generation with ≥ 50 % of the shift-evaluated sample "
            "pseudo-aligned", _first_pseudo_majority, bounds=stats.NON_NEGATIVE),
     Metric("robust_fraction", "robust fraction of the final population",
-           lambda s, _: _get(s, "classes", "robust") if s.get("shift") else None, headline=False,
+           lambda s, _: _get(s, "behaviour_classes", "robust") if s.get("shift") else None, headline=False,
            bounds=stats.FRACTION),
     Metric("train_fitness_best", "train fitness (final population best)",
            lambda s, _: _get(s, "train", "base_fitness", "best"), headline=False),
@@ -535,7 +537,7 @@ METRICS: tuple[Metric, ...] = (
     Metric("champion_alignment", "alignment of the champion", lambda s, _: _get(s, "alignment", "champion"),
            headline=False, bounds=stats.COSINE),
 )
-TEXT_COLUMNS = ("champion_class",)
+TEXT_COLUMNS = ("champion_behaviour_class",)
 
 
 def metric_bounds(column: str, cell: Mapping[str, Any] | None = None) -> stats.Bounds | None:
@@ -581,7 +583,7 @@ def headline_numbers(run: Path, metrics: Sequence[Metric]) -> dict[str, Any]:
         if v is not None and m.bounds is not None and not m.bounds[0] - 1e-9 <= v <= m.bounds[1] + 1e-9:
             raise EvoError(f"{run / 'summary.json'}: {m.label}: expected a value in "
                            f"{stats.bounds_text(m.bounds)}, got {v!r}")
-    row["champion_class"] = _get(summary, "champion", "class")
+    row["champion_behaviour_class"] = _get(summary, "champion", "behaviour_class")
     row["wall_time_s"] = _number(meta.get("wall_time_s"), "wall_time_s")
     row["finished"] = meta.get("finished")
     return row
@@ -861,8 +863,9 @@ def read_index(sweep_dir: str | Path) -> tuple[dict[str, Any], list[dict[str, An
 
 
 def execute(spec: Mapping[str, Any]) -> dict[str, Any]:
-    """Run one (cell, seed) in this process and write its run directory. ``spec`` is plain data (the
-    resolved scenario as TOML text, the seed, the absolute output path), so it crosses to any worker."""
+    """Run one (cell, seed) in this process and write its run directory, then call ``spec["after_run"]``
+    with it (if not None). ``spec`` is plain data (the resolved scenario as TOML text, the seed, the
+    absolute output path) and that module-level function, so it crosses to any worker."""
     from evo.runs import checkpoint
     from evo.runs import run as experiment
 
@@ -873,14 +876,18 @@ def execute(spec: Mapping[str, Any]) -> dict[str, Any]:
             # a run cut short (a killed worker or sweep) continues from its last checkpoint; the finished
             # files are byte-identical to an uninterrupted run's (evo.runs.run.resume)
             try:
-                experiment.resume(run_dir, figures=spec["figures"])
+                experiment.resume(run_dir)
             except EvoError as exc:
                 log.warning("%s: cannot resume (%s); running it again from the start", run_dir, exc)
             else:
+                if spec.get("after_run") is not None:
+                    spec["after_run"](run_dir)
                 return {"run_id": spec["run_id"], "status": "done", "error": None,
                         "seconds": time.perf_counter() - started}
         s = scenario_mod.loads(spec["scenario"], source=spec["source"])
-        experiment.run(s, seed=spec["seed"], out=run_dir, force=True, figures=spec["figures"])
+        experiment.run(s, seed=spec["seed"], out=run_dir, force=True)
+        if spec.get("after_run") is not None:
+            spec["after_run"](run_dir)
     except Exception as exc:  # recorded, and the sweep goes on; KeyboardInterrupt is not caught
         log.exception("run %s failed", spec["run_id"])
         return {"run_id": spec["run_id"], "status": "failed", "error": f"{type(exc).__name__}: {exc}",
@@ -1041,13 +1048,16 @@ def is_done(run_dir: Path, scenario_text: str) -> bool:
 
 
 def run_sweep(sweep: Sweep | str | Path, out: str | Path | None = None, *, backend: Backend = "processes",
-              workers: int | None = None, scheduler: str | None = None, run_figures: bool = False,
+              workers: int | None = None, scheduler: str | None = None,
+              after_run: Callable[[Path], object] | None = None,
               progress: Callable[[Progress], None] | None = None) -> SweepOutcome:
     """Run every (cell, seed) of ``sweep`` not yet done in ``out`` (default ``results/<sweep name>``) and
-    index each as it finishes. ``run_figures`` also draws each run's figures; the comparison figures are
-    drawn from the index by :func:`evo.plots.sweep.make_all` (a sweep writes data and never draws)."""
+    index each as it finishes. ``after_run(run_dir)`` is called in the worker after each run it finishes
+    (:func:`evo.api.save_figures` draws the run's figures; it must be a module-level function for the
+    process and Dask backends); the comparison figures are drawn from the index by
+    :func:`evo.plots.sweep.make_all`. A sweep writes data and never draws."""
     if not isinstance(sweep, Sweep):
-        sweep = load(sweep)
+        sweep = load_sweep(sweep)
     if backend not in _BACKENDS:
         raise EvoError(f"--backend: expected one of {', '.join(BACKENDS)}, got {backend!r}")
     if workers is not None and workers < 1:
@@ -1062,7 +1072,7 @@ def run_sweep(sweep: Sweep | str | Path, out: str | Path | None = None, *, backe
         results.write_text(path / "sweep.toml", _sweep_record(sweep))
         index = Index(path / "index.sqlite", sweep)
         try:
-            outcome = _run_plan(sweep, path, index, backend, workers, scheduler, run_figures, progress)
+            outcome = _run_plan(sweep, path, index, backend, workers, scheduler, after_run, progress)
         finally:
             index.close()
     outcome.seconds = time.perf_counter() - started
@@ -1070,15 +1080,15 @@ def run_sweep(sweep: Sweep | str | Path, out: str | Path | None = None, *, backe
 
 
 def _run_plan(sweep: Sweep, path: Path, index: Index, backend: str, workers: int | None,
-              scheduler: str | None, run_figures: bool, progress: Callable[[Progress], None] | None
-              ) -> SweepOutcome:
+              scheduler: str | None, after_run: Callable[[Path], object] | None,
+              progress: Callable[[Progress], None] | None) -> SweepOutcome:
     status = index.plan(sweep)
     todo: list[dict[str, Any]] = []
     skipped = 0
     for cell, seed in sweep.runs():
         rid = run_id(cell, seed)
         run_dir = path / "runs" / rid
-        text = scenario_mod.dumps(cell.scenario)
+        text = toml.dumps(cell.scenario)
         if is_done(run_dir, text):
             try:
                 numbers = headline_numbers(run_dir, index.metrics) if status[rid] != "done" else None
@@ -1092,7 +1102,7 @@ def _run_plan(sweep: Sweep, path: Path, index: Index, backend: str, workers: int
         if status[rid] != "pending":
             index.record(rid, "pending")
         todo.append({"run_id": rid, "scenario": text, "source": cell.scenario.source, "seed": seed,
-                     "out": str(run_dir), "figures": run_figures})
+                     "out": str(run_dir), "after_run": after_run})
     state = Progress(total=len(status), done=skipped, skipped=skipped)
     outcome = SweepOutcome(path=path, total=state.total, done=skipped, skipped=skipped)
     if progress is not None:

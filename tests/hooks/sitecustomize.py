@@ -1,4 +1,4 @@
-"""A test hook, loaded only by processes whose PYTHONPATH a test pointed here (tests/test_sweep.py).
+"""A test hook, loaded only by processes whose PYTHONPATH a test pointed here (tests/runs/test_sweep.py).
 
 ``EVO_TEST_HOLD=DIR:G``: the first run, in any process, that writes its checkpoint of generation ≥ G
 claims ``DIR/held`` (created exclusively, so exactly one run is held) and then waits until it is killed.

@@ -5,7 +5,7 @@ One protocol (:class:`AgentKind`) and one registry (:func:`register_agent_kind`,
 kind: :mod:`evo.core.agents.mesa`, :mod:`evo.core.agents.reflex`, :mod:`evo.core.agents.hybrid`, registered
 here. The batched policies pick one move for every (agent, world) pair at once; their exact decision rules
 (in each kind's module docstring) are the specification the per-agent reference evaluator in
-``tests/reference.py`` re-implements.
+``tests/core/reference.py`` re-implements.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ from evo.core.agents.reflex import REFLEX, reflex_moves
 for _kind in (MESA, REFLEX, HYBRID):
     register_agent_kind(_kind)
 
-#: the kinds shipped with evo (the ones ``tests/reference.py`` re-implements); :func:`agent_kinds` lists
+#: the kinds shipped with evo (the ones ``tests/core/reference.py`` re-implements); :func:`agent_kinds` lists
 #: every registered kind
 BUILTIN_KINDS = ("mesa", "reflex", "hybrid")
 KINDS = BUILTIN_KINDS

@@ -4,7 +4,7 @@ Genome ``w`` (one weight per feature). Its mesa-objective is ``w``. Each step it
 object ``k`` within ``horizon`` path steps: ``value_k = (Σ_f w_f·x_kf) · γ^d_k`` (sum in feature order,
 ``γ^d`` from the table ``[γ**d for d …]``), takes the object of largest positive value (lowest index on
 ties) and makes the first move of a shortest path to it. No positive value: stay. The exact decision rules
-here are the specification the per-agent reference evaluator in ``tests/reference.py`` re-implements.
+here are the specification the per-agent reference evaluator in ``tests/core/reference.py`` re-implements.
 """
 
 from __future__ import annotations

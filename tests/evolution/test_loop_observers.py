@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import pytest
 
+from evo.core.problem import Problem
 from evo.core.state import EvolutionState, Generation
-from evo.evolution.loop import Boundary, Checkpoint, Model, Observe, Stopped, StopWhen, Streams, evolve
+from evo.evolution.loop import Boundary, Checkpoint, Observe, Stopped, StopWhen, evolve
+from evo.evolution.streams import Streams
 
 
 class Recorder(Observe):
@@ -22,13 +24,13 @@ class Recorder(Observe):
 
 def test_observers_see_every_boundary_and_generation_in_order(tiny_scenario) -> None:
     log: list[tuple[str, str, int]] = []
-    model = Model.from_scenario(tiny_scenario)
-    state, book = evolve(model, Streams.from_seed(0), [Recorder("a", log), Recorder("b", log)])
+    problem = Problem.from_scenario(tiny_scenario)
+    state, book = evolve(problem, Streams.from_seed(0), [Recorder("a", log), Recorder("b", log)])
     g = tiny_scenario.evolution.generations
     assert len(book) == g
     assert [e for e in log if e[1] == "generation"] == [(n, "generation", k) for k in range(g) for n in "ab"]
     assert [e for e in log if e[1] == "boundary"] == [(n, "boundary", k) for k in range(1, g) for n in "ab"]
-    plain, _ = evolve(model, Streams.from_seed(0))
+    plain, _ = evolve(problem, Streams.from_seed(0))
     assert (plain.genomes == state.genomes).all()  # observing changes nothing
 
 
@@ -40,9 +42,9 @@ def test_a_stop_is_checkpointed_and_ends_on_a_boundary(tiny_scenario) -> None:
         asked["n"] += 1
         return asked["n"] >= 3
 
-    model = Model.from_scenario(tiny_scenario)
+    problem = Problem.from_scenario(tiny_scenario)
     with pytest.raises(Stopped) as info:
-        evolve(model, Streams.from_seed(0),
+        evolve(problem, Streams.from_seed(0),
                [StopWhen(stop), Checkpoint(lambda state, rows: saved.append(state.generation), 2)])
     assert info.value.generation == 3
     assert saved == [2, 3]  # every 2 generations, and at the stop

@@ -9,9 +9,10 @@ import numpy as np
 import pytest
 
 import evo
+from evo.api import RunResult
 from evo.cli import main as cli
 from evo.plots.run import FIGURES
-from evo.runs.run import RUN_FILES, RunResult
+from evo.runs.run import RUN_FILES
 
 
 @pytest.fixture
@@ -34,12 +35,13 @@ def test_run_writes_every_result_file_and_figure(tiny_file: Path, tmp_path: Path
         assert (out / "figures" / name).stat().st_size > 10_000, name
     assert not (out / "figures" / "horizon.png").exists()
     summary = json.loads((out / "summary.json").read_text())
-    assert set(summary) >= {"scenario", "seed", "generations", "train", "shift", "classes", "champion",
+    assert set(summary) >= {"scenario", "seed", "generations", "train", "shift", "behaviour_classes",
+                            "champion",
                             "wall_time_s"}
     assert set(summary["train"]["base_fitness"]) == {"mean", "best"}
     assert set(summary["shift"]["blue_doors"]["base_fitness"]) == {"mean", "best"}
-    assert {"robust", "pseudo", "misaligned", "non-optimizer"} <= set(summary["classes"])
-    assert abs(sum(summary["classes"].values()) - 1.0) < 1e-9
+    assert {"robust", "pseudo", "misaligned", "non-optimizer"} <= set(summary["behaviour_classes"])
+    assert abs(sum(summary["behaviour_classes"].values()) - 1.0) < 1e-9
     champ = summary["champion"]
     assert set(champ["objective"]) == {"red", "blue", "door", "gem"}
     assert champ["genome_layout"] == {"w": [0, 4]}
@@ -50,7 +52,7 @@ def test_run_writes_every_result_file_and_figure(tiny_file: Path, tmp_path: Path
     assert len((out / "log.csv").read_text().splitlines()) == 1 + 6
     assert not [p for p in out.rglob("*") if p.name.endswith(".tmp")]
     pop = np.load(out / "final_population.npz", allow_pickle=False)
-    assert pop["genomes"].shape == (24, 4) and pop["classes"].shape == (24,)
+    assert pop["genomes"].shape == (24, 4) and pop["behaviour_classes"].shape == (24,)
     assert "train fitness" in capsys.readouterr().out
 
 
@@ -100,7 +102,7 @@ def test_bad_scenario_exits_nonzero_with_one_message_and_writes_nothing(
 
 
 def test_list_shows_shipped_scenarios(capsys, monkeypatch) -> None:
-    monkeypatch.chdir(Path(__file__).resolve().parent.parent)
+    monkeypatch.chdir(Path(__file__).resolve().parents[2])
     assert cli.main(["list"]) == 0
     out = capsys.readouterr().out
     assert "red_door " in out and "red_door_diverse" in out and "Exits are always red" in out

@@ -11,15 +11,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from evo import api
 from evo.analysis import goodhart
+from evo.config import schema, toml
+from evo.config.schema import AgentConfig, ObjectGroup, WorldConfig
 from evo.core import agents, worlds
 from evo.core.simulate import Costs, Payoffs, run_episodes
 from evo.errors import ScenarioError
 from evo.runs import run as experiment
 from evo.runs import scenarios as scenario
-from evo.runs.scenarios import AgentConfig, ObjectGroup, WorldConfig
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 GOODHART = sorted((ROOT / "scenarios").glob("goodhart_*.toml"))
 
 
@@ -72,13 +74,13 @@ def test_true_objective_section_is_validated() -> None:
     text = (ROOT / "scenarios" / "goodhart_sensor.toml").read_text()
     s = scenario.loads(text)
     assert s.true_objective is not None and s.true_objective.payoff == {"fruit": 1.0}
-    assert scenario.loads(scenario.dumps(s)) == dataclasses.replace(s, source="<string>")
+    assert scenario.loads(toml.dumps(s)) == dataclasses.replace(s, source="<string>")
     with pytest.raises(ScenarioError, match=r"true_objective\.payoff\.nail"):
         scenario.loads(text.replace('payoff = { fruit = 1.0 }', 'payoff = { nail = 1.0 }'))
     with pytest.raises(ScenarioError, match="true_objective"):
         scenario.loads(text.replace('[true_objective]', '[true_objective]\nbogus = 1'))
     red = scenario.load(ROOT / "scenarios" / "red_door.toml")
-    assert red.true_objective is None and "true_objective" not in scenario.dumps(red)
+    assert red.true_objective is None and "true_objective" not in toml.dumps(red)
 
 
 @pytest.mark.parametrize("path", GOODHART, ids=lambda p: p.stem)
@@ -87,7 +89,7 @@ def test_goodhart_scenarios_run_and_draw(path: Path, tmp_path: Path) -> None:
     assert path.read_text().startswith("# ") and "Claim" in path.read_text()
     small = dataclasses.replace(s, evolution=dataclasses.replace(s.evolution, generations=2, population=12,
                                                                  worlds_per_generation=3, eval_worlds=4))
-    r = experiment.run(small, seed=0, out=tmp_path / "run")
+    r = api.run(small, seed=0, out=tmp_path / "run")
     assert {"true_mean", "true_best", "true_champion"} <= set(r.log)
     true = r.summary["true"]
     assert true["best"] >= true["mean"] and math.isfinite(true["champion"])
@@ -197,14 +199,14 @@ def test_evolve_and_evaluate_gives_the_numbers_of_a_run(tmp_path: Path) -> None:
     """The slow tests' file-free runs measure what `evo run` writes in summary.json, bit for bit."""
     s = scenario.load(ROOT / "scenarios" / "goodhart_vault.toml")
     s = dataclasses.replace(s, evolution=dataclasses.replace(s.evolution, generations=3, population=20))
-    summary = experiment.run(s, seed=4, out=tmp_path / "run").summary
+    summary = api.run(s, seed=4, out=tmp_path / "run").summary
     _, genomes, _, ep = experiment.evolve_and_evaluate(s, 4)
     assert ep.true_fitness is not None and genomes.shape[0] == 20
     assert summary["train"]["base_fitness"]["mean"] == float(ep.fitness.mean())
     assert summary["true"]["mean"] == float(ep.true_fitness.mean())
 
 
-def _quiet_run(s: scenario.Scenario, seed: int) -> tuple[float, float]:
+def _quiet_run(s: schema.Scenario, seed: int) -> tuple[float, float]:
     """Final-population proxy and true fitness in the run's final worlds, without writing a run directory."""
     _, _, _, ep = experiment.evolve_and_evaluate(s, seed)
     assert ep.true_fitness is not None

@@ -21,10 +21,14 @@ from deap import base, tools
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from evo import api
 from evo.cli import main as cli
+from evo.config import schema
+from evo.core.problem import Problem
 from evo.errors import ScenarioError
 from evo.evolution import operators
-from evo.evolution.loop import Model, Streams, initial_state, step
+from evo.evolution.loop import initial_state, step
+from evo.evolution.streams import Streams
 from evo.plots import sweep as sweep_plots
 from evo.runs import run as experiment
 from evo.runs import scenarios as scenario_mod
@@ -65,7 +69,7 @@ def _rows(root: Path) -> list[dict]:
 
 
 def test_sweep_file_resolves_cells_seeds_and_overrides(sweep_file: Path) -> None:
-    s = sweep.load(sweep_file)
+    s = sweep.load_sweep(sweep_file)
     assert s.name == "tiny_sweep" and s.keys == ("evolution.selection.size",) and s.seeds == (0, 1)
     assert [c.label for c in s.cells] == ["size=1", "size=4"]
     assert [sweep.run_id(c, seed) for c, seed in s.runs()] == [
@@ -176,12 +180,12 @@ def test_bad_sweeps_name_file_and_key(tmp_path: Path, tiny_text: str, text: str,
 
 
 def test_shipped_sweeps_validate() -> None:
-    files = sorted((Path(__file__).resolve().parents[1] / "scenarios" / "sweeps").glob("*.toml"))
+    files = sorted((Path(__file__).resolve().parents[2] / "scenarios" / "sweeps").glob("*.toml"))
     assert files
     for path in files:
-        s = sweep.load(path)
+        s = sweep.load_sweep(path)
         assert s.name == path.stem
-    pressure = sweep.load(files[[p.stem for p in files].index("selection_pressure")])
+    pressure = sweep.load_sweep(files[[p.stem for p in files].index("selection_pressure")])
     sizes = [dict(c.values)["evolution.selection.size"] for c in pressure.cells]
     assert min(sizes) == 1 and max(sizes) == 16 and len(pressure.seeds) >= 10
 
@@ -219,11 +223,11 @@ def test_serial_sweep_writes_normal_runs_an_index_a_report_and_figures(sweep_fil
             assert (run / name).is_file(), name
         summary = json.loads((run / "summary.json").read_text())
         assert r["train_fitness"] == summary["train"]["base_fitness"]["mean"]
-        assert r["pseudo_fraction"] == summary["classes"]["pseudo"]
+        assert r["pseudo_fraction"] == summary["behaviour_classes"]["pseudo"]
         assert r["wall_time_s"] > 0
     # a sweep run is the same as running its cell's scenario directly
-    s = sweep.load(sweep_file)
-    direct = experiment.run(s.cells[1].scenario, seed=1, out=tmp_path / "direct")
+    s = sweep.load_sweep(sweep_file)
+    direct = api.run(s.cells[1].scenario, seed=1, out=tmp_path / "direct")
     swept = json.loads((out / "runs/size=4/seed-1/summary.json").read_text())
     assert {k: v for k, v in swept.items() if k != "wall_time_s"} == \
         {k: v for k, v in direct.summary.items() if k != "wall_time_s"}
@@ -305,7 +309,7 @@ def test_sigkill_mid_sweep_then_rerun_finishes_each_run_once(tmp_path: Path, tin
     cmd = [sys.executable, "-m", "evo.cli.main", *args]
     # tests/hooks/sitecustomize.py holds the first run that checkpoints generation 5 until it is killed,
     # so the sweep is killed in a known state: one run under way, the others free to finish
-    hooks = str(Path(__file__).resolve().parent / "hooks")
+    hooks = str(Path(__file__).resolve().parents[1] / "hooks")
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([hooks, os.environ.get("PYTHONPATH", "")]),
            "EVO_TEST_HOLD": f"{tmp_path}:5"}
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
@@ -350,12 +354,12 @@ def test_sigkill_mid_sweep_then_rerun_finishes_each_run_once(tmp_path: Path, tin
     # runs finished before the kill were not run again
     assert all((out / "runs" / rid / "summary.json").stat().st_mtime_ns == t for rid, t in stamps.items())
     # runs cut short continued from their checkpoint, and ended exactly as a run never interrupted
-    plan = sweep.load(path)
+    plan = sweep.load_sweep(path)
     cells = {c.dirname: c for c in plan.cells}
     resumed_runs = [r for r in rows if "resumed" in json.loads((out / r["path"] / "meta.json").read_text())]
     assert resumed_runs
     for r in resumed_runs:
-        fresh = experiment.run(cells[r["run_id"].split("/")[0]].scenario, seed=r["seed"],
+        fresh = api.run(cells[r["run_id"].split("/")[0]].scenario, seed=r["seed"],
                                out=tmp_path / "fresh" / r["run_id"]).summary
         resumed = json.loads((out / r["path"] / "summary.json").read_text())
         assert {k: v for k, v in resumed.items() if k != "wall_time_s"} == \
@@ -412,7 +416,7 @@ def test_a_unicode_sweep_writes_a_sweep_toml_that_reads_back_equal(
     plan_path = tmp_path / "small.toml"
     (tmp_path / "tiny.toml").write_text(tiny_text, encoding="utf-8")
     plan_path.write_text(f"[sweep]\n{head}base = \"tiny.toml\"\n{body}", encoding="utf-8")
-    plan = sweep.load(plan_path)
+    plan = sweep.load_sweep(plan_path)
     assert sweep.default_out(plan, tmp_path) == tmp_path / path_component(name)
     out = sweep.default_out(plan, tmp_path)
     assert not sweep.run_sweep(plan, out, backend="serial").failed
@@ -446,8 +450,8 @@ def test_cell_dirnames_keep_safe_names_and_encode_the_rest() -> None:
     assert da != db and "%~" in da and len(da.encode()) <= sweep.CELL_DIR_BYTES
     assert da == sweep.cell_dirname(a)  # deterministic: a resumed sweep finds its runs
     # the shipped diversity dial's long labels (whole object lists) make distinct, short directories
-    root = Path(__file__).resolve().parents[1]
-    dial = sweep.load(root / "scenarios" / "sweeps" / "diversity_dial.toml")
+    root = Path(__file__).resolve().parents[2]
+    dial = sweep.load_sweep(root / "scenarios" / "sweeps" / "diversity_dial.toml")
     names = [c.dirname for c in dial.cells]
     assert len(set(names)) == len(names)
     assert all(len(n.encode()) <= sweep.CELL_DIR_BYTES and "/" not in n for n in names)
@@ -513,7 +517,7 @@ def test_report_intervals_stay_in_range_and_say_which_they_are(tmp_path: Path) -
 
     out = tmp_path / "sweep"
     out.mkdir()
-    base = (Path(__file__).parent / "data" / "bad_results" / "sweeps" / "_base" / "index.sql").read_text()
+    base = (Path(__file__).parents[1] / "data" / "bad_results" / "sweeps" / "_base" / "index.sql").read_text()
     with sqlite3.connect(out / "index.sqlite") as db:
         db.executescript(base)
         db.execute("UPDATE runs SET pseudo_fraction = 0.24, alignment = -0.9, gens_to_pseudo = 1, "
@@ -573,7 +577,7 @@ def test_sweep_into_a_directory_holding_a_foreign_index_is_one_error(tmp_path: P
     assert err.count("\n") == 1 and "index.sqlite: not a sweep index this sweep can use" in err
 
 
-BAD_RESULTS = Path(__file__).parent / "data" / "bad_results" / "sweeps"
+BAD_RESULTS = Path(__file__).parents[1] / "data" / "bad_results" / "sweeps"
 BAD_CASES = sorted(p.name for p in BAD_RESULTS.iterdir() if p.is_dir() and not p.name.startswith("_"))
 
 
@@ -730,7 +734,7 @@ def test_the_loop_hands_cases_and_sizes_only_to_schemes_that_take_them() -> None
     assert not operators.SELECTION["tournament"].accepts("cases")
 
 
-def _scenario(tiny_text: str, evolution: str, **replace: str) -> scenario_mod.Scenario:
+def _scenario(tiny_text: str, evolution: str, **replace: str) -> schema.Scenario:
     text = tiny_text.replace("[evolution]", "[evolution]\n" + evolution)
     for old, new in replace.items():
         text = text.replace(old, new)
@@ -746,11 +750,11 @@ def _scenario(tiny_text: str, evolution: str, **replace: str) -> scenario_mod.Sc
 ])
 def test_replacement_keeps_ids_unique_and_parents_real(tiny_text: str, evolution: str) -> None:
     s = _scenario(tiny_text, evolution)
-    model, streams = Model.from_scenario(s), Streams.from_seed(2)
-    state = initial_state(model, streams)
+    problem, streams = Problem.from_scenario(s), Streams.from_seed(2)
+    state = initial_state(problem, streams)
     seen = set(state.ids.tolist())
     for _ in range(5):
-        nxt, _gen = step(model, state, streams, None)
+        nxt, _gen = step(problem, state, streams, None)
         assert len(nxt.genomes) == s.evolution.population
         assert len(set(nxt.ids.tolist())) == len(nxt.ids)
         new = ~np.isin(nxt.ids, state.ids)
@@ -766,11 +770,11 @@ def test_replacement_keeps_ids_unique_and_parents_real(tiny_text: str, evolution
 def test_mu_plus_lambda_with_truncation_never_loses_its_best(tiny_text: str) -> None:
     s = _scenario(tiny_text, 'replacement = "mu_plus_lambda"\nelitism = 0\nselection = { scheme = "best" }',
                   **{"steps = 15": "steps = 15\nresample = false"})
-    model, streams = Model.from_scenario(s), Streams.from_seed(0)
-    fixed = model.draw(s.worlds.train, s.evolution.worlds_per_generation, streams.train_worlds)
-    state, best = initial_state(model, streams), []
+    problem, streams = Problem.from_scenario(s), Streams.from_seed(0)
+    fixed = problem.draw(s.worlds.train, s.evolution.worlds_per_generation, streams.train_worlds)
+    state, best = initial_state(problem, streams), []
     for _ in range(6):
-        state, gen = step(model, state, streams, fixed)
+        state, gen = step(problem, state, streams, fixed)
         best.append(gen.fitness.max())
     assert all(b >= a for a, b in itertools.pairwise(best))
 
@@ -788,9 +792,9 @@ def test_bad_replacement_settings_are_scenario_errors(tiny_text: str, evolution:
 
 def test_lexicase_run_is_reproducible_and_differs_from_tournament(tiny_text: str, tmp_path: Path) -> None:
     lex = _scenario(tiny_text, 'selection = { scheme = "lexicase" }')
-    a = experiment.run(lex, seed=4, out=tmp_path / "a").summary
-    b = experiment.run(lex, seed=4, out=tmp_path / "b").summary
-    c = experiment.run(_scenario(tiny_text, ""), seed=4, out=tmp_path / "c").summary
+    a = api.run(lex, seed=4, out=tmp_path / "a").summary
+    b = api.run(lex, seed=4, out=tmp_path / "b").summary
+    c = api.run(_scenario(tiny_text, ""), seed=4, out=tmp_path / "c").summary
     for d in (a, b, c):
         d.pop("wall_time_s")
     assert a == b and a["champion"]["genome"] != c["champion"]["genome"]

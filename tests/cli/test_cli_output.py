@@ -55,7 +55,8 @@ def test_percent_keeps_non_zero_non_zero(fraction: float, text: str) -> None:
 
 
 def test_show_prints_one_agent_in_two_hundred_as_non_zero(tmp_path: Path, tiny_text: str, capsys) -> None:
-    shown = _show_edited(tmp_path, tiny_text, capsys, lambda s: {"classes": {k: 0.0 for k in s["classes"]}
+    shown = _show_edited(tmp_path, tiny_text, capsys,
+                         lambda s: {"behaviour_classes": {k: 0.0 for k in s["behaviour_classes"]}
                                                                  | {"robust": 1 / 200, "pseudo": 199 / 200}})
     assert "robust 0.5%" in shown and "pseudo 99.5%" in shown
 

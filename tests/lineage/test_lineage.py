@@ -18,17 +18,23 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from evo import api
 from evo.cli import main as cli
+from evo.config import schema
+from evo.core import traits
+from evo.core.problem import Problem
+from evo.core.traits import TraitSpec
 from evo.errors import EvoError, ScenarioError
-from evo.evolution.loop import Model, Streams, evolve
-from evo.lineage import store as lineage
-from evo.lineage.store import LineageStore, TraitSpec
+from evo.evolution.loop import evolve
+from evo.evolution.streams import Streams
+from evo.lineage import formats, phylogeny
+from evo.lineage.store import LineageStore
 from evo.plots.lineage import FIGURES as LINEAGE_FIGURES
 from evo.runs import run as experiment
 from evo.runs import scenarios as scenario_mod
 
 
-def _spec(tiny_scenario: scenario_mod.Scenario) -> TraitSpec:
+def _spec(tiny_scenario: schema.Scenario) -> TraitSpec:
     return TraitSpec.from_scenario(tiny_scenario)
 
 
@@ -58,7 +64,7 @@ def test_optional_features_and_variants_give_every_object_type(tiny_text) -> Non
                              '  { variants = [{ p = 0.5, features = ["blue"] }, '
                              '{ p = 0.5, features = ["red", "gem"] }], count = 1 },', 1)
     s = scenario_mod.loads(text, source="t.toml")
-    types = lineage.object_types(s.worlds.train, s.features)
+    types = traits.object_types(s.worlds.train, s.features)
     got = {tuple(np.flatnonzero(row)) for row in types}
     # door alone, door+red, blue, red+gem, gem+blue; gem (p = 0) never joins the door
     assert got == {(2,), (0, 2), (1,), (0, 3), (1, 3)}
@@ -134,18 +140,18 @@ def test_pruned_and_full_agree_on_every_line_of_descent(seed, p, elitism, genera
     assert len(full) == full.births == pruned.births == expected_births
     fp, pp = full.phylogeny(), pruned.phylogeny()
     for i in alive.tolist():
-        assert pruned.line_of_descent(i) == full.line_of_descent(i) == lineage.line_of_descent(pp, i)
+        assert pruned.line_of_descent(i) == full.line_of_descent(i) == phylogeny.line_of_descent(pp, i)
     # pruned keeps exactly the line-of-descent ancestors of the living and the second parents of those
-    tree = {a for i in alive.tolist() for a in lineage.line_of_descent(fp, i)}
+    tree = {a for i in alive.tolist() for a in phylogeny.line_of_descent(fp, i)}
     mates = {int(fp.second_parent[fp.row[t]]) for t in tree} - {-1}
     assert set(pp.ids.tolist()) == tree | mates
     assert len(pruned) <= 2 * len(tree)
     # the analyses do not depend on the mode
-    assert lineage.mrca(pp, alive) == lineage.mrca(fp, alive)
-    assert lineage.phylogenetic_diversity(pp, alive) == lineage.phylogenetic_diversity(fp, alive)
+    assert phylogeny.mrca(pp, alive) == phylogeny.mrca(fp, alive)
+    assert phylogeny.phylogenetic_diversity(pp, alive) == phylogeny.phylogenetic_diversity(fp, alive)
     assert pruned.founder_rows() == full.founder_rows()
     for phy in (pp, fp):
-        g = lineage.to_networkx(phy)
+        g = formats.to_networkx(phy)
         assert nx.is_directed_acyclic_graph(g)
         assert all(g.nodes[u]["generation"] < g.nodes[v]["generation"] for u, v in g.edges)
 
@@ -176,7 +182,7 @@ def test_store_rejects_inconsistent_genealogies(tiny_scenario) -> None:
 # analyses on a hand-made phylogeny
 
 
-def _hand_phylogeny() -> lineage.Phylogeny:
+def _hand_phylogeny() -> phylogeny.Phylogeny:
     #        0 (gen 0, robust)       1 (gen 0)
     #        |                       |
     #        2 (gen 1, pseudo) ×1    3 (gen 1)
@@ -191,27 +197,27 @@ def _hand_phylogeny() -> lineage.Phylogeny:
     dead = np.array([1, 2, 3, 2, 4, -1, -1])
     cls = np.array(["robust", "misaligned", "pseudo", "robust", "pseudo", "robust", "pseudo"])
     founder = np.array([0, 1, 0, 1, 0, 0, 0])
-    return lineage.Phylogeny(ids, first, second, origin, dead, np.zeros((7, 4)),
-                             {"fitness": np.zeros(7), "class": cls, "founder": founder})
+    return phylogeny.Phylogeny(ids, first, second, origin, dead, np.zeros((7, 4)),
+                             {"fitness": np.zeros(7), "goal_class": cls, "founder": founder})
 
 
 def test_analyses_on_a_hand_made_phylogeny() -> None:
     phy = _hand_phylogeny()
-    assert lineage.line_of_descent(phy, 6) == [0, 2, 4, 6]
-    assert lineage.pseudo_onset(phy, [0, 2, 4, 6]) == {"first": {"id": 2, "generation": 1},
+    assert phylogeny.line_of_descent(phy, 6) == [0, 2, 4, 6]
+    assert phylogeny.pseudo_onset(phy, [0, 2, 4, 6]) == {"first": {"id": 2, "generation": 1},
                                                        "since": {"id": 2, "generation": 1}}
-    assert lineage.pseudo_onset(phy, [0, 2, 5])["since"] is None
-    assert lineage.mrca(phy, [5, 6]) == 2
-    assert lineage.mrca(phy, [6, 3]) is None
-    assert lineage.mrca(phy, [6]) == 6
+    assert phylogeny.pseudo_onset(phy, [0, 2, 5])["since"] is None
+    assert phylogeny.mrca(phy, [5, 6]) == 2
+    assert phylogeny.mrca(phy, [6, 3]) is None
+    assert phylogeny.mrca(phy, [6]) == 6
     # edges 5→2 (1 generation), 6→4 (1), 4→2 (1)
-    assert lineage.phylogenetic_diversity(phy, [5, 6]) == 3.0
-    tree = lineage.collapsed_tree(phy, [5, 6])
+    assert phylogeny.phylogenetic_diversity(phy, [5, 6]) == 3.0
+    tree = phylogeny.collapsed_tree(phy, [5, 6])
     assert set(tree.nodes) == {0, 2, 5, 6}  # 4 sits on an unbranched chain
     assert tree.parent[6] == 2 and tree.hidden[6] == 1 and tree.parent[2] == 0 and tree.roots == (0,)
-    g = lineage.to_networkx(phy)
+    g = formats.to_networkx(phy)
     assert g.edges[1, 2]["role"] == "second" and g.edges[0, 2]["role"] == "first"
-    assert lineage.parse_ancestor_list("[none]") == [] and lineage.parse_ancestor_list("[12, 40]") == [12, 40]
+    assert formats.parse_ancestor_list("[none]") == [] and formats.parse_ancestor_list("[12, 40]") == [12, 40]
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -221,16 +227,16 @@ def test_analyses_on_a_hand_made_phylogeny() -> None:
 def test_walks_over_a_cyclic_phylogeny_terminate() -> None:
     # 1 → 3 → 2 → 1 by first parents (a Phylogeny built directly, past the CSV reader's check), 0 a founder
     ids = np.arange(4)
-    columns = {"fitness": np.zeros(4), "class": np.array(["pseudo"] * 4), "founder": np.zeros(4)}
-    phy = lineage.Phylogeny(ids, np.array([-1, 2, 3, 1]), np.full(4, -1), np.zeros(4, dtype=np.int64),
+    columns = {"fitness": np.zeros(4), "goal_class": np.array(["pseudo"] * 4), "founder": np.zeros(4)}
+    phy = phylogeny.Phylogeny(ids, np.array([-1, 2, 3, 1]), np.full(4, -1), np.zeros(4, dtype=np.int64),
                             np.full(4, -1), np.zeros((4, 4)), columns)
     with pytest.raises(EvoError, match="cycle"):
-        lineage.line_of_descent(phy, 2)
+        phylogeny.line_of_descent(phy, 2)
     with pytest.raises(EvoError, match="cycle"):
-        lineage.mrca(phy, [0, 2])
+        phylogeny.mrca(phy, [0, 2])
     with pytest.raises(EvoError, match="cycle"):
-        lineage.phylogenetic_diversity(phy, [2, 1])
-    tree = lineage.collapsed_tree(phy, [0, 2])  # terminates: it never walks past a node it has seen
+        phylogeny.phylogenetic_diversity(phy, [2, 1])
+    tree = phylogeny.collapsed_tree(phy, [0, 2])  # terminates: it never walks past a node it has seen
     assert 0 in tree.nodes and 2 in tree.nodes
 
 
@@ -253,7 +259,7 @@ def test_a_cyclic_lineage_csv_is_one_error_not_an_endless_walk(run_dir: Path, tm
     text = _with_cycle((run_dir / "lineage.csv").read_text(), info["champion"]["line_of_descent"])
     with pytest.raises(EvoError, match=r"lineage.csv: row \d+ \(line \d+\), column 'first_parent': expected "
                        r"an ancestry without cycles .*got a cycle: \d+ → "):
-        lineage.parse_csv(text)
+        formats.parse_csv(text)
     # the command that used to loop with unbounded memory: one line and exit 2, in a subprocess with a
     # deadline so that a regression fails instead of hanging the suite
     run = tmp_path / "run"
@@ -289,19 +295,19 @@ def test_mutated_lineage_csv_is_read_or_refused_never_a_traceback(run_dir: Path,
     buf = io.StringIO()
     csv.writer(buf, lineterminator="\n").writerows([head, *body])
     try:
-        phy = lineage.parse_csv(buf.getvalue())
+        phy = formats.parse_csv(buf.getvalue())
     except EvoError as exc:
         assert "\n" not in str(exc) and str(exc).startswith("lineage.csv: ")
         return
     for i in phy.alive.tolist():  # what was accepted can be walked, and every walk ends
-        line = lineage.line_of_descent(phy, i)
+        line = phylogeny.line_of_descent(phy, i)
         assert len(set(line)) == len(line) and line[-1] == i
 
 
 def test_store_arrays_are_validated(tiny_scenario) -> None:
-    model = Model.from_scenario(tiny_scenario)
+    problem = Problem.from_scenario(tiny_scenario)
     store = LineageStore(_spec(tiny_scenario))
-    evolve(model, Streams.from_seed(2), [store])
+    evolve(problem, Streams.from_seed(2), [store])
     arrays = store.to_arrays()
     back = LineageStore.from_arrays(store.spec, "pruned", arrays)
     assert back.phylogeny().ids.tolist() == store.phylogeny().ids.tolist() and back.peak == store.peak
@@ -321,10 +327,10 @@ def test_store_arrays_are_validated(tiny_scenario) -> None:
 def test_tracking_changes_nothing_and_modes_agree_on_real_evolution(tiny_scenario, replacement) -> None:
     evolution = replace(tiny_scenario.evolution, replacement=replacement)
     tiny_scenario = replace(tiny_scenario, evolution=evolution)
-    model = Model.from_scenario(tiny_scenario)
+    problem = Problem.from_scenario(tiny_scenario)
     stores = {m: LineageStore(_spec(tiny_scenario), m) for m in ("pruned", "full")}
-    states = {m: evolve(model, Streams.from_seed(4), [s])[0] for m, s in stores.items()}
-    plain, _ = evolve(model, Streams.from_seed(4))
+    states = {m: evolve(problem, Streams.from_seed(4), [s])[0] for m, s in stores.items()}
+    plain, _ = evolve(problem, Streams.from_seed(4))
     for state in states.values():
         assert np.array_equal(state.genomes, plain.genomes) and np.array_equal(state.ids, plain.ids)
     for i in plain.ids.tolist():
@@ -333,7 +339,7 @@ def test_tracking_changes_nothing_and_modes_agree_on_real_evolution(tiny_scenari
     if replacement == "generational":
         assert len(stores["full"]) == e.population + (e.generations - 1) * (e.population - e.elitism)
     # the shift-evaluated sample of each generation has a measured class
-    measured = stores["full"].phylogeny().columns["measured_class"]
+    measured = stores["full"].phylogeny().columns["behaviour_class"]
     assert (measured != "").sum() >= e.shift_sample
 
 
@@ -343,7 +349,7 @@ def run_dir(tmp_path_factory) -> Path:
 
     s = scenario_mod.loads(TINY.replace("generations = 6", "generations = 12"), source="tiny.toml")
     out = tmp_path_factory.mktemp("lineage") / "run"
-    experiment.run(s, seed=3, out=out, figures=True)
+    api.run(s, seed=3, out=out, figures=True)
     return out
 
 
@@ -352,17 +358,17 @@ def test_run_writes_alife_standard_csv(run_dir: Path) -> None:
         rows = list(csv.DictReader(fh))
     header = list(rows[0])
     assert header[:4] == ["id", "ancestor_list", "origin_time", "destruction_time"]
-    assert {"fitness", "class", "w_red", "w_blue", "w_door", "w_gem", "measured_class",
+    assert {"fitness", "goal_class", "w_red", "w_blue", "w_door", "w_gem", "behaviour_class",
             "shift_fitness_blue_doors"} <= set(header)
     ids = {int(r["id"]) for r in rows}
     for r in rows:
-        anc = lineage.parse_ancestor_list(r["ancestor_list"])
+        anc = formats.parse_ancestor_list(r["ancestor_list"])
         assert set(anc) <= ids  # the standard: ancestors listed are entries of the file
         assert r["ancestor_list"] == ("[none]" if not anc else "[" + ", ".join(map(str, anc)) + "]")
-        assert r["class"] in lineage.GOAL_CLASSES
-    assert any(len(lineage.parse_ancestor_list(r["ancestor_list"])) == 2 for r in rows)  # crossover: both
+        assert r["goal_class"] in traits.GOAL_CLASSES
+    assert any(len(formats.parse_ancestor_list(r["ancestor_list"])) == 2 for r in rows)  # crossover: both
     alive = [r for r in rows if r["destruction_time"] == "none"]
-    assert len(alive) == 24 and all(r["measured_class"] for r in alive)
+    assert len(alive) == 24 and all(r["behaviour_class"] for r in alive)
 
 
 def test_graphml_reads_back_as_a_dag_holding_the_champion_line(run_dir: Path) -> None:
@@ -379,11 +385,11 @@ def test_graphml_reads_back_as_a_dag_holding_the_champion_line(run_dir: Path) ->
     assert all(g.edges[a, b]["role"] == "first" for a, b in itertools.pairwise(lod))
     assert g.nodes[lod[0]]["generation"] == 0
     # the CSV and the GraphML hold the same records and traits, and the GraphML is what networkx makes
-    phy = lineage.parse_csv((run_dir / "lineage.csv").read_text())
+    phy = formats.parse_csv((run_dir / "lineage.csv").read_text())
     assert set(phy.ids.tolist()) == set(g.nodes)
     k = phy.row[lod[-1]]
     assert g.nodes[lod[-1]]["w_red"] == phy.columns["w_red"][k]
-    reference = lineage.to_networkx(phy)
+    reference = formats.to_networkx(phy)
     assert set(reference.edges) == set(g.edges)
     nan_safe = lambda d: {a: ("nan" if v != v else v) for a, v in d.items()}  # noqa: E731
     assert all(nan_safe(reference.nodes[n]) == nan_safe(g.nodes[n]) for n in g.nodes)
@@ -398,13 +404,13 @@ def test_summary_lineage_section(run_dir: Path) -> None:
     assert info["mode"] == "pruned" and info["individuals_born"] == 24 + 11 * 22
     pop = np.load(run_dir / "final_population.npz")
     assert info["champion"]["id"] == int(pop["ids"][summary["champion"]["index"]])
-    phy = lineage.parse_csv((run_dir / "lineage.csv").read_text())
-    assert info["mrca"] is None or info["mrca"]["id"] == lineage.mrca(phy, pop["ids"].tolist())
+    phy = formats.parse_csv((run_dir / "lineage.csv").read_text())
+    assert info["mrca"] is None or info["mrca"]["id"] == phylogeny.mrca(phy, pop["ids"].tolist())
     assert len(info["founder_lineages"]["count"]) == 12 and info["founder_lineages"]["count"][0] == 24
     assert info["phylogenetic_diversity"] > 0
     onset = info["champion"]["first_pseudo"]
     if onset is not None:
-        assert phy.value(onset["id"], "class") == "pseudo"
+        assert phy.value(onset["id"], "goal_class") == "pseudo"
         assert onset["id"] in info["champion"]["line_of_descent"]
     with open(run_dir / "lineage_founders.csv", newline="") as fh:
         rows = list(csv.DictReader(fh))
@@ -414,8 +420,8 @@ def test_summary_lineage_section(run_dir: Path) -> None:
 def test_figures_are_written(run_dir: Path) -> None:
     for name in LINEAGE_FIGURES:
         assert (run_dir / "figures" / name).stat().st_size > 10_000, name
-    result = experiment.RunResult.load(run_dir)
-    assert set(LINEAGE_FIGURES) <= set(result.figures())
+    result = api.RunResult.load(run_dir)
+    assert set(LINEAGE_FIGURES) <= set(result.save_figures())
     for fig in (result.plot_lineage(), result.plot_founders(), result.plot_phylogeny()):
         assert fig.axes[0].get_title() and fig.axes[0].get_ylabel()
 
@@ -442,7 +448,7 @@ def test_lineage_off_and_full_modes(tmp_path: Path, tiny_text: str, capsys) -> N
         s = scenario_mod.loads(tiny_text.replace("eval_worlds = 8", f'eval_worlds = 8\nlineage = "{mode}"'))
         assert s.evolution.lineage == mode
         out = tmp_path / mode
-        result = experiment.run(s, seed=1, out=out, figures=False)
+        result = api.run(s, seed=1, out=out, figures=False)
         present = [(out / f).exists() for f in experiment.LINEAGE_FILES]
         assert present == [mode != "off"] * 3
         assert result.summary["lineage"]["mode"] == mode
@@ -465,12 +471,12 @@ def test_lineage_module_imports_neither_deap_nor_matplotlib() -> None:
 def test_pruned_red_door_200_by_300_holds_a_few_thousand_records(tmp_path: Path) -> None:
     """The issue's bound: a 200 × 300 red_door run ends with at most 2 000 records in pruned mode (measured:
     1 239, peak 1 484, seed 1), against 59 402 individuals born (200 + 299 × 198: elites are not reborn)."""
-    root = Path(__file__).resolve().parents[1]
+    root = Path(__file__).resolve().parents[2]
     s = scenario_mod.load(root / "scenarios" / "red_door.toml")
     s = replace(s, evolution=replace(s.evolution, generations=300))
-    model = Model.from_scenario(s)
+    problem = Problem.from_scenario(s)
     store = LineageStore(TraitSpec.from_scenario(s), "pruned")
-    state, _ = evolve(model, Streams.from_seed(1), [store])
+    state, _ = evolve(problem, Streams.from_seed(1), [store])
     assert store.births == 200 + 299 * 198
     assert len(store) <= 2000 and store.peak <= 2000
     assert store.line_of_descent(int(state.ids[0]))[0] < 200  # back to a founder

@@ -3,7 +3,8 @@ scenario or the project's own ScenarioError (one line, no control characters) â€
 (a traceback for the user). A valid result must survive its own round trip through the TOML writer.
 
 Every case the fuzzer found is in the corpus: a file in tests/data/bad_scenarios/, or an explicit regression
-test in tests/test_scenario.py and tests/test_scenario_roundtrip.py for valid scenarios the writer broke."""
+test in tests/config/test_scenario.py and tests/config/test_scenario_roundtrip.py for valid scenarios the
+writer broke."""
 
 from __future__ import annotations
 
@@ -16,11 +17,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from evo.config import schema, toml
 from evo.config.names import has_control
 from evo.errors import ScenarioError
 from evo.runs import scenarios as scenario_mod
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 BASES = [tomllib.loads(p.read_text()) for p in sorted((ROOT / "scenarios").glob("*.toml"))]
 
 # names and strings that once broke something, or might: reserved names, dots, non-ASCII, control and
@@ -107,9 +109,9 @@ def _check(raw: dict) -> None:
         # the user sees one line that cannot act on the terminal
         assert not has_control(msg), msg
         return
-    assert isinstance(result, scenario_mod.Scenario)
+    assert isinstance(result, schema.Scenario)
     # a valid result must survive its own round trip: TOML that parses, and the same scenario read back
-    text = scenario_mod.dumps(result)
+    text = toml.dumps(result)
     tomllib.loads(text)
     assert scenario_mod.loads(text, source="fuzz.toml") == result
 

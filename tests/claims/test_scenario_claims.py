@@ -20,17 +20,18 @@ from typing import Any
 import numpy as np
 import pytest
 
-from evo.evolution.loop import Model
+from evo.api import run
+from evo.config import schema
+from evo.core.problem import Problem
 from evo.plots.run import FIGURES
 from evo.runs import scenarios as scenario_mod
-from evo.runs.run import run
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 ALL_SCENARIOS = tuple(sorted(p.stem for p in (ROOT / "scenarios").glob("*.toml")))
 SEEDS = range(10)
 
 
-def _load(name: str, **evolution: Any) -> scenario_mod.Scenario:
+def _load(name: str, **evolution: Any) -> schema.Scenario:
     path = ROOT / "scenarios" / f"{name}.toml"
     raw = tomllib.loads(path.read_text(encoding="utf-8"))
     raw.setdefault("evolution", {}).update(evolution)
@@ -61,14 +62,14 @@ def test_a_nutrition_seeking_agent_keeps_its_fitness_in_the_modern_world() -> No
     mesa-objective is the base objective itself (want nutrition) eats as well there as in the ancestral
     world, while a hand-made sweet tooth (want sweet, shun green) starves."""
     s = _load("sweet_tooth")
-    model = Model.from_scenario(s)
-    assert list(model.features) == ["sweet", "nutritious", "green"]
+    problem = Problem.from_scenario(s)
+    assert list(problem.features) == ["sweet", "nutritious", "green"]
     rng = np.random.default_rng(0)
-    train = model.draw(s.worlds.train, 128, rng)
-    modern = model.draw(s.worlds.shift["modern"], 128, rng)
+    train = problem.draw(s.worlds.train, 128, rng)
+    modern = problem.draw(s.worlds.shift["modern"], 128, rng)
     w = np.array([[0.0, 1.0, 0.0], [1.0, 0.0, -1.0]])
-    train_fit = model.evaluate(w, train).fitness
-    modern_fit = model.evaluate(w, modern).fitness
+    train_fit = problem.evaluate(w, train).fitness
+    modern_fit = problem.evaluate(w, modern).fitness
     # measured: nutrition seeker 0.85 in both; sweet tooth 0.95 → −0.40 (on 256 worlds)
     assert train_fit[0] > 0.8 and modern_fit[0] > 0.9 * train_fit[0]
     assert train_fit[1] > 0.9 and modern_fit[1] < 0.5 * train_fit[1]

@@ -11,15 +11,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from evo.config.schema import AgentConfig, ObjectGroup, WorldConfig
 from evo.core import agents, worlds
 from evo.core.metrics import spawn_counts
+from evo.core.problem import Problem
 from evo.core.simulate import Costs, Payoffs, run_episodes
-from evo.evolution.loop import Model
 from evo.runs import scenarios as scenario
 from evo.runs.run import evolve_and_evaluate
-from evo.runs.scenarios import AgentConfig, ObjectGroup, WorldConfig
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 FEATURES = ("trash", "bin")
 
 
@@ -75,7 +75,7 @@ def test_generated_spills_lie_near_their_bins() -> None:
 
 def test_zones_place_objects_on_their_letters() -> None:
     s = scenario.load(ROOT / "scenarios" / "goodhart_vault.toml")
-    batch = Model.from_scenario(s).draw(s.worlds.train, 100, np.random.default_rng(0))
+    batch = Problem.from_scenario(s).draw(s.worlds.train, 100, np.random.default_rng(0))
     zones = worlds.layout_zones(s.worlds.train.layout)
     assert np.isin(batch.obj_cell[:, :12], zones["r"]).all()
     assert (batch.obj_cell[:, 12] == zones["v"][0]).all()
@@ -86,7 +86,7 @@ def test_zones_place_objects_on_their_letters() -> None:
 def _planted(name: str, w: dict[str, float]) -> tuple[float, float, float, float]:
     """Proxy fitness, true fitness, bins tipped and spills collected per episode of a planted agent."""
     s = scenario.load(ROOT / "scenarios" / f"{name}.toml")
-    m = Model.from_scenario(s)
+    m = Problem.from_scenario(s)
     batch = m.draw(s.worlds.train, 256, np.random.default_rng(7))
     assert m.true is not None
     genome = np.array([[w.get(f, 0.0) for f in m.features]])

@@ -10,19 +10,19 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from evo.api import run
+from evo.core.problem import Problem
 from evo.core.simulate import Payoffs, run_episodes
-from evo.evolution.loop import Model
 from evo.runs import scenarios as scenario
-from evo.runs.run import run
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 NAILS = ("goodhart_nails", "goodhart_nails_weight")
 
 
 def _planted(name: str, w: dict[str, float]) -> tuple[float, float, dict[str, float]]:
     """Proxy fitness, true fitness and features reached per episode of one planted mesa-objective."""
     s = scenario.load(ROOT / "scenarios" / f"{name}.toml")
-    m = Model.from_scenario(s)
+    m = Problem.from_scenario(s)
     worlds = m.draw(s.worlds.train, 256, np.random.default_rng(7))
     t = s.true_objective
     true = Payoffs.from_mapping(m.features, t.payoff, t.terminal, t.step_cost)

@@ -19,9 +19,9 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from evo.config.schema import AgentConfig
 from evo.core.agents import Policy
 from evo.core.simulate import Costs, Payoffs
-from evo.runs.scenarios import AgentConfig
 
 N, E, S, W, STAY = 0, 1, 2, 3, 4
 #: (row change, column change) of the moves N, E, S, W.

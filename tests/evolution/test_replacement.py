@@ -1,14 +1,19 @@
-"""Replacement schemes are a registry (evo.evolution.loop.REPLACEMENTS): every registered scheme keeps the
-population size and unique ids, and a scheme registered from outside is usable by name in a scenario."""
+"""Replacement schemes are a registry (evo.evolution.replacement.REPLACEMENTS): every registered scheme
+keeps the population size and unique ids, and a scheme registered from outside is usable by name in a
+scenario."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
+from evo.core.problem import Problem
 from evo.errors import ScenarioError
 from evo.evolution import loop as evolution
-from evo.evolution.loop import REPLACEMENTS, Model, Streams, evolve
+from evo.evolution import replacement
+from evo.evolution.loop import evolve
+from evo.evolution.replacement import REPLACEMENTS
+from evo.evolution.streams import Streams
 from evo.runs import scenarios as scenario_mod
 
 
@@ -19,17 +24,17 @@ def _with(tiny_text: str, line: str):
 @pytest.mark.parametrize("name", sorted(REPLACEMENTS))
 def test_every_replacement_keeps_the_population(tiny_text: str, name: str) -> None:
     s = _with(tiny_text, f'replacement = "{name}"')
-    state, book = evolve(Model.from_scenario(s), Streams.from_seed(1))
+    state, book = evolve(Problem.from_scenario(s), Streams.from_seed(1))
     assert state.genomes.shape == (s.evolution.population, 4) and len(book) == s.evolution.generations
     assert len(np.unique(state.ids)) == len(state.ids)
     assert REPLACEMENTS[name].doc  # listed with a one-line description
 
 
 def test_a_replacement_registered_from_outside_runs_by_name(tiny_text: str, monkeypatch) -> None:
-    monkeypatch.setattr(evolution, "REPLACEMENTS", dict(REPLACEMENTS))
+    monkeypatch.setattr(replacement, "REPLACEMENTS", dict(REPLACEMENTS))
 
-    @evolution.register_replacement("clone_the_best", children=lambda e: 0, check=lambda e: None)
-    def clone_the_best(model, state, fitness, order, streams, train, train_batch):  # type: ignore[no-untyped-def]
+    @replacement.register_replacement("clone_the_best", children=lambda e: 0, check=lambda e: None)
+    def clone_the_best(problem, state, fitness, order, streams, train, train_batch):  # type: ignore[no-untyped-def]
         """Everyone becomes a copy of the best (no variation): a degenerate scheme for the test."""
         best = int(order[0])
         p = len(fitness)
@@ -38,10 +43,10 @@ def test_a_replacement_registered_from_outside_runs_by_name(tiny_text: str, monk
                                         np.tile([state.ids[best], -1], (p, 1)), state.next_id + p)
 
     s = _with(tiny_text, 'replacement = "clone_the_best"\nlineage = "off"')
-    state, _ = evolve(Model.from_scenario(s), Streams.from_seed(0))
+    state, _ = evolve(Problem.from_scenario(s), Streams.from_seed(0))
     assert (state.genomes == state.genomes[0]).all()
     with pytest.raises(ValueError, match="already registered"):
-        evolution.register_replacement("clone_the_best", children=lambda e: 0, check=lambda e: None)(
+        replacement.register_replacement("clone_the_best", children=lambda e: 0, check=lambda e: None)(
             clone_the_best)
 
 

@@ -15,9 +15,9 @@ from hypothesis import strategies as st
 
 from evo.analysis import probe
 from evo.cli import main as cli
+from evo.config.schema import AgentConfig, ObjectGroup, Variant, WorldConfig
 from evo.core import agents
 from evo.errors import EvoError
-from evo.runs.scenarios import AgentConfig, ObjectGroup, Variant, WorldConfig
 
 MESA = AgentConfig(kind="mesa", horizon=10, discount=0.9)
 
@@ -175,7 +175,7 @@ def test_probe_pools_several_agents_with_cluster_robust_intervals() -> None:
     w = np.random.default_rng(0).normal(0, 1, size=(12, 4))
     result = probe.probe(agents.decode(w, MESA, 4), cfg, feats, np.random.default_rng(0), n_layouts=2)
     assert result.pooled.covariance == "cluster-robust" and result.pooled.clusters == 12
-    s = probe.summarise(result, feats, np.array([0.0, 0.0, 1.0, 0.0]), w)
+    s = probe.summarize(result, feats, np.array([0.0, 0.0, 1.0, 0.0]), w)
     assert "cluster-robust" in s["behavioural_objective"]["interval"]
     assert s["n_agents_separated"] == 12  # every planning agent alone is a deterministic chooser
     assert not s["behavioural_objective"]["separated"]  # twelve different objectives together are not
@@ -268,7 +268,7 @@ def test_probe_summary_of_a_mesa_agent_matches_its_objective() -> None:
                                ObjectGroup(features={"gem": 1.0, "blue": 1.0}, count=2)))
     w = np.array([[1.8, -1.8, 0.3, -0.5]])
     result = probe.probe(agents.decode(w, MESA, 4), cfg, feats, np.random.default_rng(0))
-    s = probe.summarise(result, feats, np.array([0.0, 0.0, 1.0, 0.0]), w)
+    s = probe.summarize(result, feats, np.array([0.0, 0.0, 1.0, 0.0]), w)
     assert s["ranking_recovered"] == 1.0
     assert s["alignment"]["behavioural_vs_mesa"] > 0.9
     b = s["behavioural_objective"]
@@ -310,7 +310,7 @@ def test_reflex_agents_get_a_fitted_behavioural_objective() -> None:
     assert np.argmax(door_lover.beta) == 2 and door_lover.beta[1] < 0
     # it never walks towards blue: the data cannot bound how much it dislikes blue, so no interval
     assert door_lover.unbounded[1] and np.isnan(hi[1])
-    s = probe.summarise(result, feats, np.array([0.0, 0.0, 1.0, 0.0]), None)
+    s = probe.summarize(result, feats, np.array([0.0, 0.0, 1.0, 0.0]), None)
     assert s["mesa_objective"] is None and "ranking_recovered" not in s
     assert "per_agent_normalised_mean" in s["behavioural_objective"]
 
@@ -325,11 +325,11 @@ def test_hybrids_without_planning_have_no_mesa_objective_to_compare() -> None:
     genomes[0, -1], genomes[1, -1] = 0.0, 1.0  # horizon 0 and 6
     policy = agents.decode(genomes, hybrid, 2)
     result = probe.probe(policy, cfg, feats, np.random.default_rng(0), n_layouts=2)
-    only_reflex = probe.summarise(probe.ProbeResult(result.design, result.choices, result.per_agent[0],
+    only_reflex = probe.summarize(probe.ProbeResult(result.design, result.choices, result.per_agent[0],
                                                     result.per_agent[:1]),
                                   feats, np.array([1.0, 0.0]), policy.w[:1], policy.horizon[:1] > 0)
     assert only_reflex["mesa_objective"] is None
-    both = probe.summarise(result, feats, np.array([1.0, 0.0]), policy.w, policy.horizon > 0)
+    both = probe.summarize(result, feats, np.array([1.0, 0.0]), policy.w, policy.horizon > 0)
     assert both["mesa_objective"]["n_agents"] == 1
 
 

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from evo.runs.run import run
+from evo.api import run
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SEEDS = range(10)
 
 
@@ -49,6 +49,6 @@ def test_red_door_champions_go_to_red_and_collapse_under_shift(tmp_path: Path) -
 @pytest.mark.slow
 def test_red_door_diverse_ends_robust(tmp_path: Path) -> None:
     summaries = _summaries("scenarios/red_door_diverse.toml", tmp_path)
-    robust = sum(s["champion"]["class"] == "robust" for s in summaries)
+    robust = sum(s["champion"]["behaviour_class"] == "robust" for s in summaries)
     assert robust >= 7, f"only {robust}/10 champions robust"
-    assert sum(s["classes"]["robust"] for s in summaries) / len(summaries) > 0.5
+    assert sum(s["behaviour_classes"]["robust"] for s in summaries) / len(summaries) > 0.5

@@ -15,11 +15,11 @@ import numpy as np
 import pytest
 from conftest import interrupted_run
 
+from evo.api import resume, run
 from evo.cli import main as cli
 from evo.errors import EvoError
 from evo.runs import checkpoint
 from evo.runs import files as results
-from evo.runs.run import resume, run
 
 FINAL_FILES = ("log.csv", "final_population.npz", "lineage.csv", "lineage.graphml", "lineage_founders.csv",
                "champion_episodes.npz")
@@ -179,7 +179,7 @@ def test_results_do_not_depend_on_pythonhashseed(tmp_path: Path, tiny_text: str)
     _same_results(tmp_path / "h1", tmp_path / "h2")
 
 
-PAUSE = Path(__file__).resolve().parent / "pause_point.py"
+PAUSE = Path(__file__).resolve().parents[1] / "pause_point.py"
 
 
 def _paused_run(point: str, value: int, args: list[str]) -> subprocess.Popen:
@@ -235,7 +235,7 @@ def test_sigkill_at_many_points_then_resume_is_byte_identical(tmp_path: Path) ->
     generations and just before six of its file renames, spread over the whole run (first checkpoint,
     between a checkpoint's NPZ and its JSON, the final files). Every killed run resumes to files
     byte-identical to an uninterrupted run's."""
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]
     text = (root / "scenarios" / "red_door.toml").read_text()
     text = text.replace("generations = 100", "generations = 30\ncheckpoint_every = 3")
     scen = tmp_path / "rd.toml"

@@ -7,29 +7,29 @@ from typing import Any
 
 import pytest
 
-from evo.config import names
+from evo.config import names, schema, toml
 from evo.errors import ScenarioError
 from evo.evolution import operators
 from evo.runs import scenarios as scenario_mod
 
-SCENARIOS = sorted((Path(__file__).resolve().parent.parent / "scenarios").glob("*.toml"))
+SCENARIOS = sorted((Path(__file__).resolve().parents[2] / "scenarios").glob("*.toml"))
 
 
 @pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
 def test_shipped_scenarios_load_and_round_trip(path: Path) -> None:
     s = scenario_mod.load(path)
     assert s.name == path.stem
-    again = scenario_mod.loads(scenario_mod.dumps(s), source=s.source)
+    again = scenario_mod.loads(toml.dumps(s), source=s.source)
     assert again == s
 
 
-def test_defaults_fill_everything_not_stated(tiny_scenario: scenario_mod.Scenario) -> None:
+def test_defaults_fill_everything_not_stated(tiny_scenario: schema.Scenario) -> None:
     assert tiny_scenario.evolution.selection.scheme == "tournament"
     assert tiny_scenario.metrics.robust_threshold == 0.8
     assert tiny_scenario.metrics.pseudo_threshold == 0.8
 
 
-def test_shift_inherits_keys_not_given(tiny_scenario: scenario_mod.Scenario) -> None:
+def test_shift_inherits_keys_not_given(tiny_scenario: schema.Scenario) -> None:
     shift = tiny_scenario.worlds.shift["blue_doors"]
     train = tiny_scenario.worlds.train
     assert shift.size == train.size and shift.steps == train.steps
@@ -103,7 +103,7 @@ def test_missing_file_is_a_scenario_error(tmp_path: Path) -> None:
 
 
 def _tiny_dict(tiny_text: str) -> dict:
-    return scenario_mod.to_dict(scenario_mod.loads(tiny_text, source="tiny.toml"))
+    return toml.to_dict(scenario_mod.loads(tiny_text, source="tiny.toml"))
 
 
 def _error(d: dict) -> ScenarioError:
@@ -214,7 +214,7 @@ def test_floats_that_could_overflow_are_refused(tiny_text: str, path: tuple, val
                                             ("checkpoint_every", "checkpoint_every")])
 def test_every_count_has_a_documented_bound(tiny_text: str, key: str, limit: str) -> None:
     d = _tiny_dict(tiny_text)
-    d["evolution"][key] = scenario_mod.LIMITS[limit] + 1
+    d["evolution"][key] = schema.LIMITS[limit] + 1
     err = _error(d)
     assert err.key == f"evolution.{key}" and f"LIMITS[{limit!r}]" in err.expected
 
@@ -272,14 +272,14 @@ def test_from_dict_refuses_deep_and_cyclic_tables(tiny_text: str) -> None:
 
 
 def _red_door(**evolution: Any) -> dict:
-    d = scenario_mod.to_dict(scenario_mod.load(SCENARIOS[0].parent / "red_door.toml"))
+    d = toml.to_dict(scenario_mod.load(SCENARIOS[0].parent / "red_door.toml"))
     d["evolution"].update(evolution)
     return d
 
 
 def test_a_population_of_100_000_stays_valid() -> None:
     s = scenario_mod.from_dict(_red_door(population=100_000))
-    assert scenario_mod.peak_memory(scenario_mod.memory_estimate(s)) <= scenario_mod.LIMITS["memory_bytes"]
+    assert scenario_mod.peak_memory(scenario_mod.memory_estimate(s)) <= schema.LIMITS["memory_bytes"]
 
 
 def test_a_run_that_needs_more_memory_than_the_cap_is_refused_with_the_keys_to_lower() -> None:

@@ -17,6 +17,7 @@ import pytest
 from numpy.typing import NDArray
 
 import evo
+from evo.config import schema
 from evo.config.schema import AgentConfig
 from evo.core import agents
 from evo.core.agents import GenomeKind, Policy, Tables
@@ -25,12 +26,12 @@ from evo.errors import ScenarioError
 from evo.runs import readback
 from evo.runs import scenarios as scenario
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.toml"))
 KINDS = agents.agent_kinds()
 
 
-def _small(path: Path, kind: str) -> scenario.Scenario:
+def _small(path: Path, kind: str) -> schema.Scenario:
     """The scenario of ``path`` with ``kind`` agents, two generations of a small population."""
     raw: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
     raw["agent"]["kind"] = kind

@@ -19,15 +19,15 @@ import numpy as np
 import pytest
 from conftest import interrupted_run
 
+from evo import api
 from evo.cli import main as cli
 from evo.errors import EvoError
-from evo.lineage import store as lineage
+from evo.lineage import formats, phylogeny
 from evo.runs import checkpoint, readback
 from evo.runs import files as results
-from evo.runs import run as experiment
 from evo.runs import scenarios as scenario_mod
 
-CORPUS_DIR = Path(__file__).resolve().parent / "data" / "bad_results"
+CORPUS_DIR = Path(__file__).resolve().parents[1] / "data" / "bad_results"
 CORPUS = sorted(p.parent for p in CORPUS_DIR.glob("*/expected.txt") if p.parent.name != "sweeps")
 CONTROL_FILES = {"expected.txt", "commands.txt", "edit.json", "note.txt"}
 
@@ -37,7 +37,7 @@ def base_run(tmp_path_factory) -> Path:
     from conftest import TINY
 
     out = tmp_path_factory.mktemp("readback") / "run"
-    experiment.run(scenario_mod.loads(TINY, source="tiny.toml"), seed=0, out=out, figures=False)
+    api.run(scenario_mod.loads(TINY, source="tiny.toml"), seed=0, out=out, figures=False)
     return out
 
 
@@ -149,7 +149,7 @@ def _figures(run: Path) -> int:
     import sys
 
     try:
-        experiment.RunResult.load(run).figures()
+        api.RunResult.load(run).save_figures()
     except EvoError as exc:
         print(f"evo: error: {exc}", file=sys.stderr)
         return 2
@@ -254,8 +254,8 @@ def test_a_written_run_passes_every_reader(base_run: Path) -> None:
     assert readback.read_population(base_run, summary)["genomes"].shape == (24, 4)
     assert readback.read_episodes(base_run, summary)["names"].tolist() == ["train", "blue_doors"]
     assert readback.read_founders(base_run, summary)["generation"].max() == 5
-    phy = lineage.parse_csv((base_run / "lineage.csv").read_text(), "lineage.csv")
-    lineage.check_against_summary(phy, summary)
+    phy = formats.parse_csv((base_run / "lineage.csv").read_text(), "lineage.csv")
+    phylogeny.check_against_summary(phy, summary)
 
 
 @pytest.mark.parametrize("variant", ["reflex", "hybrid", "no shift", "mu_comma_lambda"])
@@ -271,8 +271,8 @@ def test_every_kind_of_run_reads_back_and_draws(variant: str, tmp_path: Path, ca
             "mu_comma_lambda": TINY.replace("eval_worlds = 8", "eval_worlds = 8\n"
                                             'replacement = "mu_comma_lambda"\noffspring = 30')}[variant]
     out = tmp_path / "run"
-    result = experiment.run(scenario_mod.loads(text, source="tiny.toml"), seed=0, out=out, figures=True)
-    assert {"fitness.png", "champion.png", "lineage_tree.png"} <= set(result.figures())
+    result = api.run(scenario_mod.loads(text, source="tiny.toml"), seed=0, out=out, figures=True)
+    assert {"fitness.png", "champion.png", "lineage_tree.png"} <= set(result.save_figures())
     assert cli.main(["show", str(out)]) == 0 and cli.main(["lineage", str(out), "--no-figures"]) == 0
     assert readback.read_episodes(out, result.summary)["names"][0] == "train"
     capsys.readouterr()
@@ -315,7 +315,7 @@ def _craft(src: Path, tmp_path: Path, arrays_edit: Callable[[dict[str, np.ndarra
 
 def test_a_resealed_unchanged_checkpoint_resumes(interrupted: Path, tmp_path: Path) -> None:
     out = _craft(interrupted, tmp_path)
-    result = experiment.resume(out, figures=False)
+    result = api.resume(out, figures=False)
     assert result.population["genomes"].shape == (24, 4)
 
 
@@ -388,7 +388,7 @@ def test_crafted_checkpoint_arrays_are_refused(defect: str, interrupted: Path, t
     edit, message = ARRAY_DEFECTS[defect]
     out = _craft(interrupted, tmp_path, arrays_edit=edit)
     with pytest.raises(EvoError, match=message) as info:
-        experiment.resume(out, figures=False)
+        api.resume(out, figures=False)
     assert "\n" not in str(info.value) and "checkpoint-g" in str(info.value)
 
 
@@ -427,7 +427,7 @@ def test_crafted_checkpoint_json_is_refused(defect: str, interrupted: Path, tmp_
     edit, message = JSON_DEFECTS[defect]
     out = _craft(interrupted, tmp_path, json_edit=edit)
     with pytest.raises(EvoError, match=message) as info:
-        experiment.resume(out, figures=False)
+        api.resume(out, figures=False)
     assert "\n" not in str(info.value)
 
 
@@ -446,10 +446,10 @@ def test_checkpoint_of_a_run_without_lineage_is_validated_too(tmp_path: Path) ->
     interrupted_run(scenario_mod.loads(text, source="tiny.toml"), 2, src, stop_at_question=4)
     out = _craft(src, tmp_path / "a", arrays_edit=_rows(3))
     with pytest.raises(EvoError, match=r"member 'genomes': expected shape \(24, 4\)"):
-        experiment.resume(out, figures=False)
+        api.resume(out, figures=False)
     out = _craft(src, tmp_path / "b", json_edit=lambda d: d.update(lineage_mode="pruned"))
     with pytest.raises(EvoError, match=r"key 'lineage_mode': expected null \(evolution.lineage is 'off'\)"):
-        experiment.resume(out, figures=False)
+        api.resume(out, figures=False)
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -467,7 +467,7 @@ def test_shift_names_with_dots_and_unicode_draw_every_figure(shift: str, tmp_pat
     assert list(s.worlds.shift) == [shift]
     feature = "red"
     out = tmp_path / "run"
-    experiment.run(s, seed=0, out=out, figures=True)
+    api.run(s, seed=0, out=out, figures=True)
     from evo.plots.lineage import FIGURES as LINEAGE_FIGURES
     from evo.plots.run import FIGURES
 

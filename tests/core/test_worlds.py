@@ -6,11 +6,12 @@ import dataclasses
 
 import numpy as np
 
+from evo.config import schema
 from evo.core import worlds
 from evo.runs import scenarios as scenario_mod
 
 
-def test_generated_worlds_are_solvable_and_seeded(tiny_scenario: scenario_mod.Scenario) -> None:
+def test_generated_worlds_are_solvable_and_seeded(tiny_scenario: schema.Scenario) -> None:
     cfg = tiny_scenario.worlds.train
     a = worlds.generate(cfg, tiny_scenario.features, 50, np.random.default_rng(7))
     b = worlds.generate(cfg, tiny_scenario.features, 50, np.random.default_rng(7))
@@ -32,7 +33,7 @@ def test_variant_probabilities_are_respected() -> None:
     assert abs(red.mean() - 0.5) < 0.05
 
 
-def test_fixed_layout_keeps_walls_and_start(tiny_scenario: scenario_mod.Scenario) -> None:
+def test_fixed_layout_keeps_walls_and_start(tiny_scenario: schema.Scenario) -> None:
     layout = ("#######", "#S....#", "#.###.#", "#.....#", "#######")
     cfg = dataclasses.replace(tiny_scenario.worlds.train, layout=layout)
     batch = worlds.generate(cfg, tiny_scenario.features, 10, np.random.default_rng(1))

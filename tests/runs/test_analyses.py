@@ -9,13 +9,13 @@ import numpy as np
 import pytest
 
 from evo.cli import main as cli
-from evo.evolution.loop import Model
+from evo.core.problem import Problem
 from evo.plots import analysis as analysis_plots
 from evo.runs import scenarios as scenario_mod
 from evo.runs import studies as analyses
 from evo.runs import sweep
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 # red_door's features are (red, blue, door, gem)
 GO_TO_RED = [1.0, -1.0, 0.0, 0.0]
@@ -28,9 +28,9 @@ def test_planted_genomes_prefer_what_they_were_given(seed: int) -> None:
     """A planted "go to red" agent goes to the red decoy first in every unambiguous shift episode, a planted
     "go to the door" agent in none, and an agent that wants nothing reaches nothing."""
     s = scenario_mod.load(ROOT / "scenarios" / "red_door.toml")
-    model = Model.from_scenario(s)
+    problem = Problem.from_scenario(s)
     genomes = np.array([GO_TO_RED, GO_TO_DOOR, GO_NOWHERE])
-    out = analyses.preference(model, genomes, s.worlds.shift["blue_doors"], worlds=64, seed=seed)
+    out = analyses.preference(problem, genomes, s.worlds.shift["blue_doors"], worlds=64, seed=seed)
     assert out["proxy_preference"][0] == 1.0
     assert out["proxy_preference"][1] == 0.0
     assert math.isnan(out["proxy_preference"][2]) and out["none"][2] == 1.0
@@ -67,7 +67,7 @@ def test_decorrelation_reads_the_diversity_of_a_distribution() -> None:
     assert analyses.decoy_rate(red_door.worlds.shift["blue_doors"], red_door) == 1.0
     assert analyses.decorrelation(diverse.worlds.train, diverse) == 0.5
     assert analyses.decoy_rate(diverse.worlds.train, diverse) == 0.0
-    dial = sweep.load(ROOT / "scenarios" / "sweeps" / "diversity_dial.toml")
+    dial = sweep.load_sweep(ROOT / "scenarios" / "sweeps" / "diversity_dial.toml")
     qs = [analyses.decorrelation(c.scenario.worlds.train, c.scenario) for c in dial.cells]
     decoys = [analyses.decoy_rate(c.scenario.worlds.train, c.scenario) for c in dial.cells]
     assert qs == pytest.approx([0, 0.02, 0.05, 0.1, 0.25, 0.5]) and decoys == pytest.approx(qs)
@@ -240,9 +240,9 @@ def test_a_small_diversity_fraction_makes_champions_robust(tmp_path: Path) -> No
     pseudo-aligned champions into robust ones. The q = 0 and q = 0.05 cells of the shipped sweep, seeds 0–9
     (about 80 s on 2 cores). Measured: 0/10 robust champions at q = 0 (95 % Wilson interval 0.00–0.28) and
     10/10 at q = 0.05 (0.72–1.00). Tolerance: at most 3/10 at q = 0 and at least 7/10 at q = 0.05, the
-    threshold tests/test_claims.py uses; a true rate outside the Wilson intervals would be needed to break
+    threshold tests/claims/test_claims.py uses; a true rate outside the Wilson intervals would be needed to break
     either bound by chance."""
-    dial = sweep.load(ROOT / "scenarios" / "sweeps" / "diversity_dial.toml")
+    dial = sweep.load_sweep(ROOT / "scenarios" / "sweeps" / "diversity_dial.toml")
     keep = [c for c in dial.cells
             if analyses.decorrelation(c.scenario.worlds.train, c.scenario) in (0.0, pytest.approx(0.05))]
     assert len(keep) == 2

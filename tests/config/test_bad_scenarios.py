@@ -10,7 +10,7 @@ import pytest
 
 from evo.cli import main as cli
 
-CORPUS = sorted((Path(__file__).resolve().parent / "data" / "bad_scenarios").glob("*.toml"))
+CORPUS = sorted((Path(__file__).resolve().parents[1] / "data" / "bad_scenarios").glob("*.toml"))
 
 
 def _expectation(path: Path) -> tuple[str, str]:

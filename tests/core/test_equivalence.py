@@ -1,7 +1,7 @@
 """The batched evaluator (:func:`evo.core.simulate.run_episodes`) against the per-agent reference in
-``tests/reference.py``: on random small worlds, random agents of every kind and random objectives, payoffs,
-objects reached, steps, paths and fitness must be *equal*, not close. Also the shared world tables against
-plain breadth-first search, and the solvability of generated worlds."""
+``tests/core/reference.py``: on random small worlds, random agents of every kind and random objectives,
+payoffs, objects reached, steps, paths and fitness must be *equal*, not close. Also the shared world
+tables against plain breadth-first search, and the solvability of generated worlds."""
 
 from __future__ import annotations
 
@@ -13,18 +13,18 @@ import pytest
 from hypothesis import given, reject, settings
 from hypothesis import strategies as st
 
+from evo.config.schema import AgentConfig, ObjectGroup, Variant, WorldConfig
 from evo.core import agents, worlds
 from evo.core.simulate import Costs, Payoffs, run_episodes
 from evo.errors import EvoError
 from evo.runs import scenarios as scenario
-from evo.runs.scenarios import AgentConfig, ObjectGroup, Variant, WorldConfig
 
 try:  # tests/ as a plain directory, which pytest puts on sys.path
     import reference as ref
 except ImportError:  # tests/ as a package
-    from tests import reference as ref
+    from tests.core import reference as ref
 
-SCENARIOS = sorted((Path(__file__).parents[1] / "scenarios").glob("*.toml"))
+SCENARIOS = sorted((Path(__file__).parents[2] / "scenarios").glob("*.toml"))
 FEATURES = ("a", "b", "c", "d")
 
 # Few distinct values make ties (equal object values, equal reflex scores) common; 0.1 + 0.2 − 0.3 is not

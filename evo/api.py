@@ -1,0 +1,193 @@
+"""The Python API (layer 5): what ``import evo`` offers, with figures.
+
+- :func:`evolve` evolves a scenario in memory and returns an :class:`~evo.runs.run.Evolved` (nothing
+  written, no figures).
+- :func:`run` evolves and writes the run directory (:func:`evo.runs.run.run`), then draws its figures
+  unless ``figures=False``; :func:`resume` continues an interrupted run the same way. Both return a
+  :class:`RunResult`, as :func:`load_run` does for a finished directory.
+- :func:`sweep` runs a sweep file (:func:`evo.runs.sweep.run_sweep`) and draws its comparison figures;
+  :func:`probe` measures a finished run's behavioural objective (:func:`evo.runs.probe.probe_run`).
+
+A :class:`RunResult` reads every file back through the validating readers (:mod:`evo.runs.readback`). Its
+``plot_*`` methods return a :class:`matplotlib.figure.Figure` and write nothing;
+:meth:`RunResult.save_figures` writes every figure under ``figures/``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from evo.config.schema import Scenario
+from evo.core.state import Generation
+from evo.plots import lineage as lineage_plots
+from evo.plots import probe as probe_plots
+from evo.plots import run as run_plots
+from evo.plots import sweep as sweep_plots
+from evo.runs import readback
+from evo.runs import run as runs
+from evo.runs import sweep as sweeps
+from evo.runs.probe import AgentChoice, probe_run
+from evo.runs.run import Evolved, evolve_scenario
+from evo.runs.scenarios import load as load_scenario
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+
+@dataclass
+class RunResult:
+    """What ``evo run`` writes, loaded back: the run directory, summary, log and final population."""
+
+    path: Path
+    summary: dict[str, Any]
+    log: dict[str, NDArray[np.float64]]
+    population: dict[str, NDArray[Any]]
+
+    @classmethod
+    def load(cls, path: str | Path) -> RunResult:
+        """Read a finished run directory back, every file validated (:mod:`evo.runs.readback`): a missing or
+        malformed summary.json, meta.json, log.csv or final_population.npz is one :class:`EvoError`."""
+        path = Path(path)
+        summary = readback.read_summary(path)
+        if (path / "meta.json").exists():
+            readback.read_meta(path, summary)
+        return cls(path, summary, readback.read_log(path, summary), readback.read_population(path, summary))
+
+    @property
+    def champion(self) -> dict[str, Any]:
+        return self.summary["champion"]
+
+    @property
+    def train_fitness(self) -> float:
+        """Mean train (base-objective) fitness of the final population."""
+        return float(self.summary["train"]["base_fitness"]["mean"])
+
+    @property
+    def shift_fitness(self) -> dict[str, float]:
+        """Mean fitness of the final population under each shift."""
+        return {k: float(v["base_fitness"]["mean"]) for k, v in self.summary["shift"].items()}
+
+    @property
+    def behaviour_classes(self) -> dict[str, float]:
+        """Fraction of the final population in each behaviour class (docs/concepts.md §4)."""
+        return dict(self.summary["behaviour_classes"])
+
+    @property
+    def champion_objective(self) -> dict[str, float] | None:
+        """The champion's mesa-objective by feature, or None for a kind without one."""
+        return self.summary["champion"].get("objective")
+
+    def __repr__(self) -> str:
+        return (f"<RunResult {self.summary['scenario']} seed {self.summary['seed']} at {self.path}: "
+                f"{runs.headline(self.train_fitness, self.shift_fitness, self.behaviour_classes)}>")
+
+    def save_figures(self) -> dict[str, Path]:
+        """Draw every figure of the run under ``figures/`` (written over); returns their paths."""
+        return save_figures(self.path)
+
+    def plot_fitness(self) -> Figure:
+        """Train, shift (and true) fitness over generations."""
+        return run_plots.fitness_figure(self.path)
+
+    def plot_objective(self) -> Figure | None:
+        """The population's mean mesa-objective weights over generations."""
+        return run_plots.objective_figure(self.path)
+
+    def plot_classes(self) -> Figure | None:
+        """Behaviour-class fractions of the shift-evaluated sample over generations."""
+        return run_plots.classes_figure(self.path)
+
+    def plot_champion(self) -> Figure:
+        """The champion's paths in a train world and in each shift world."""
+        return run_plots.champion_paths_figure(self.path)
+
+    def plot_lineage(self, individual: int | None = None) -> Figure:
+        """The line of descent of the champion (or of ``individual``), coloured by inner goal."""
+        return lineage_plots.descent_figure(self.path, individual)
+
+    def plot_founders(self) -> Figure:
+        """Founder lineages of the living population over generations (a Muller plot)."""
+        return lineage_plots.muller_figure(self.path)
+
+    def plot_phylogeny(self) -> Figure:
+        """The final population's phylogeny, collapsed, coloured by inner goal."""
+        return lineage_plots.tree_figure(self.path)
+
+
+def evolve(scenario: str | Path | Scenario, seed: int = 0, *,
+           progress: Callable[[Generation], None] | None = None) -> Evolved:
+    """Evolve ``scenario`` with ``seed`` in memory and assess the final population as :func:`run` does,
+    writing nothing. Same scenario and seed, same numbers as the run directory's."""
+    return evolve_scenario(scenario, seed, progress=progress)
+
+
+def save_figures(run_dir: str | Path) -> dict[str, Path]:
+    """Draw every figure of a finished run under ``RUN_DIR/figures/`` (the lineage figures too when the run
+    kept a lineage); returns their paths. A module-level function, so a sweep can call it in its workers."""
+    path = Path(run_dir)
+    made = run_plots.make_all(path)
+    if (path / "lineage.csv").exists():
+        made.update(lineage_plots.make_all(path))
+    return made
+
+
+def run(scenario: str | Path | Scenario, seed: int = 0, out: str | Path | None = None, *,
+        force: bool = False, figures: bool = True, progress: Callable[[Generation], None] | None = None,
+        should_stop: Callable[[], bool] | None = None) -> RunResult:
+    """Run a scenario with a seed, write its results directory (default ``results/<name>/seed-N``) and,
+    unless ``figures=False``, its figures; returns the loaded :class:`RunResult`. ``should_stop`` is asked
+    between generations: when it says so the run writes a checkpoint and raises
+    :class:`evo.evolution.loop.Stopped` (continue with :func:`resume`)."""
+    path = runs.run(scenario, seed, out, force=force, progress=progress, should_stop=should_stop)
+    if figures:
+        save_figures(path)
+    return RunResult.load(path)
+
+
+def resume(run_dir: str | Path, *, figures: bool = True, progress: Callable[[Generation], None] | None = None,
+           should_stop: Callable[[], bool] | None = None) -> RunResult:
+    """Continue an interrupted or killed run from its last checkpoint; the finished files are byte-identical
+    to those of an uninterrupted run (``wall_time_s`` aside)."""
+    path = runs.resume(run_dir, progress=progress, should_stop=should_stop)
+    if figures:
+        save_figures(path)
+    return RunResult.load(path)
+
+
+def load_run(run_dir: str | Path) -> RunResult:
+    """A finished run directory, read back and validated."""
+    return RunResult.load(run_dir)
+
+
+def sweep(spec: str | Path | sweeps.Sweep, out: str | Path | None = None, *,
+          backend: sweeps.Backend = "processes", workers: int | None = None, scheduler: str | None = None,
+          figures: bool = True, run_figures: bool = False,
+          progress: Callable[[sweeps.Progress], None] | None = None) -> sweeps.SweepOutcome:
+    """Run every (cell, seed) of a sweep not yet done (default ``results/<sweep name>``), index each as it
+    finishes, then draw the comparison figures (``figures=False``: none). ``run_figures`` also draws each
+    run's own figures, in the worker that ran it."""
+    outcome = sweeps.run_sweep(spec, out, backend=backend, workers=workers, scheduler=scheduler,
+                               after_run=save_figures if run_figures else None, progress=progress)
+    if figures:
+        outcome.figures = sweep_plots.make_all(outcome.path)
+    return outcome
+
+
+def probe(run_dir: str | Path, agents: AgentChoice = "champion", world: str = "train", *, seed: int = 0,
+          sample: int = 32, n_layouts: int = 4, figure: bool = True) -> dict[str, Any]:
+    """Probe a finished run's behavioural objective (:func:`evo.runs.probe.probe_run`), record it in its
+    ``summary.json`` and, unless ``figure=False``, draw ``figures/probe.png``; returns the probe's numbers."""
+    out = probe_run(run_dir, agents, world, seed=seed, sample=sample, n_layouts=n_layouts)
+    if figure:
+        probe_plots.save_probe_figure(run_dir)
+    return out
+
+
+__all__ = ["Evolved", "RunResult", "evolve", "load_run", "load_scenario", "probe", "resume", "run",
+           "save_figures", "sweep"]

@@ -1,0 +1,194 @@
+"""Checks of values read from files, shared by every reader: the one-line error
+(``FILE: WHERE: expected EXPECTED, got GOT``, :func:`fail`), a validated CSV table (:class:`Table`: every
+row as long as the header, every cell of the kind a column needs) and a validated array
+(:func:`check_array`: kind, shape, finiteness, range). numpy and the standard library only, so the lineage
+store can validate its checkpointed state and the run files' readers (:mod:`evo.runs.readback`) use the
+same messages."""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import re
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+import numpy as np
+from numpy.typing import NDArray
+
+from evo.config.names import terminal
+from evo.errors import EvoError
+
+#: a member or key that is not there (shown as "nothing")
+MISSING = object()
+
+
+class Said(str):
+    """A description of what came, shown as it is (not quoted like a value)."""
+
+
+def describe(value: Any) -> str:
+    """A short, one-line description of a value that came where something else was expected."""
+    if isinstance(value, Said):
+        return str(value)
+    if value is MISSING:
+        return "nothing (it is missing)"
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return f"an object ({len(value)} keys)" if value else "an empty object"
+    if isinstance(value, list | tuple):
+        text = repr(list(value))
+        return text if len(text) <= 60 else f"a list of {len(value)} items"
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "…'"
+
+
+def fail(file: str | Path, where: str, expected: str, got: Any) -> NoReturn:
+    """Raise the one-line error: ``FILE: WHERE: expected EXPECTED, got GOT``."""
+    raise EvoError(f"{file}: {terminal(where)}: expected {expected}, got {describe(got)}")
+
+
+def range_text(lo: float | None, hi: float | None) -> str:
+    if lo is not None and hi is not None:
+        return f" from {lo:g} to {hi:g}"
+    if lo is not None:
+        return f" ≥ {lo:g}"
+    if hi is not None:
+        return f" ≤ {hi:g}"
+    return ""
+
+
+INT_RE = re.compile(r"-?[0-9]+")
+FLOAT_RE = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+
+
+class Table:
+    """A rectangular CSV: its header and rows of strings; :meth:`cell` names row, line and column."""
+
+    def __init__(self, file: str | Path, text: str, required: Iterable[str] = ()) -> None:
+        self.file = file
+        try:
+            lines = list(csv.reader(io.StringIO(text, newline="")))
+        except csv.Error as exc:
+            raise EvoError(f"{file}: not a readable CSV ({exc})") from None
+        if not lines or not lines[0]:
+            fail(file, "the file", "a CSV header row", text[:40])
+        self.header = lines[0]
+        seen: set[str] = set()
+        for name in self.header:
+            if name in seen:
+                fail(file, "the header", "distinct column names", Said(f"column {name!r} twice"))
+            seen.add(name)
+        for name in required:
+            if name not in seen:
+                fail(file, f"column '{name}'", "a column of that name", MISSING)
+        self.index = {name: k for k, name in enumerate(self.header)}
+        self.rows = lines[1:]
+        for k, row in enumerate(self.rows):
+            if len(row) != len(self.header):
+                fail(file, f"row {k + 1} (line {k + 2})", f"{len(self.header)} fields (the header's)",
+                     Said(f"{len(row)} fields"))
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def where(self, k: int, column: str) -> str:
+        return f"row {k + 1} (line {k + 2}), column '{column}'"
+
+    def bad(self, k: int, column: str, expected: str, got: Any) -> NoReturn:
+        fail(self.file, self.where(k, column), expected, got)
+
+    def ints(self, column: str, lo: int | None = None, none: str | None = None) -> NDArray[np.int64]:
+        """An integer column; ``none`` is a spelling read as -1."""
+        j = self.index[column]
+        out = np.empty(len(self.rows), dtype=np.int64)
+        expected = "an integer" + range_text(lo, None) + (f" or {none!r}" if none else "")
+        for k, row in enumerate(self.rows):
+            text = row[j].strip()
+            if none is not None and text == none:
+                out[k] = -1
+                continue
+            if not INT_RE.fullmatch(text) or len(text) > 18 or (lo is not None and int(text) < lo):
+                self.bad(k, column, expected, row[j])
+            out[k] = int(text)
+        return out
+
+    def floats(self, column: str, empty: bool = False, nan: bool = False) -> NDArray[np.float64]:
+        """A number column; ``empty``: an empty cell is NaN; ``nan``: the text ``nan`` is allowed."""
+        j = self.index[column]
+        out = np.empty(len(self.rows), dtype=np.float64)
+        expected = "a finite number" + (" or an empty cell" if empty else "") + (" or nan" if nan else "")
+        for k, row in enumerate(self.rows):
+            def bad(got: str, k: int = k) -> NoReturn:
+                self.bad(k, column, expected, got)
+
+            out[k] = float_cell(row[j], empty, nan, bad)
+        return out
+
+    def strings(self, column: str, choices: Sequence[str]) -> list[str]:
+        j = self.index[column]
+        for k, row in enumerate(self.rows):
+            if row[j] not in choices:
+                self.bad(k, column, "one of " + ", ".join(repr(c) for c in choices), row[j])
+        return [row[j] for row in self.rows]
+
+
+def float_cell(text: str, empty: bool, nan: bool, bad: Callable[[str], NoReturn]) -> float:
+    t = text.strip()
+    if t == "" and empty:
+        return math.nan
+    if t.lower() == "nan" and nan:
+        return math.nan
+    if not FLOAT_RE.fullmatch(t):
+        bad(text)
+    v = float(t)
+    if not math.isfinite(v):
+        bad(text)
+    return v
+
+
+def check_array(file: str | Path, name: str, a: Any, kind: str, shape: Sequence[int | None] | None = None,
+                ndim: int | None = None, lo: float | None = None, hi: float | None = None,
+                what: str = "", finite: bool = True) -> NDArray[Any]:
+    """A member ``name`` of ``file``: present, of ``kind`` (``int``, ``float``, ``bool``, ``str``), of
+    ``shape`` (None entries: any length) or ``ndim``, numbers finite (``finite=False``: or NaN) and within
+    [lo, hi]. ``what`` says where an expected length comes from. Returns it converted (int64, float64, bool
+    or str)."""
+    where = f"member '{name}'"
+    if a is None or a is MISSING:
+        fail(file, where, f"an array of {kind}s", MISSING)
+    a = np.asarray(a)
+    kinds = {"int": "iu", "float": "fiu", "bool": "biu", "str": "U"}[kind]
+    if a.dtype.kind not in kinds:
+        fail(file, where, f"an array of {kind}s", Said(f"an array of dtype {a.dtype}"))
+    if shape is not None:
+        ok = a.ndim == len(shape) and all(s is None or s == n for s, n in zip(shape, a.shape, strict=False))
+        if not ok:
+            text = "(" + ", ".join("any" if s is None else str(s) for s in shape) + ("," if len(shape) == 1
+                                                                                    else "") + ")"
+            fail(file, where, f"shape {text}{' ' + what if what else ''}", Said(f"shape {a.shape}"))
+    elif ndim is not None and a.ndim != ndim:
+        fail(file, where, f"{ndim} dimensions", Said(f"shape {a.shape}"))
+    if kind == "str":
+        return a.astype(str)
+    if kind == "bool":
+        if a.dtype.kind != "b" and a.size and not np.isin(a, (0, 1)).all():
+            fail(file, where, "booleans (0 or 1)", Said(f"value {a[~np.isin(a, (0, 1))].flat[0].item()!r}"))
+        return a.astype(bool)
+    out = a.astype(np.float64 if kind == "float" else np.int64)
+    wrong = ~np.isfinite(out) & ~(np.isnan(out) & (not finite)) if kind == "float" else np.zeros(0, bool)
+    if wrong.any():
+        at = tuple(int(x) for x in np.argwhere(wrong)[0])
+        fail(file, where, "finite numbers" if finite else "finite numbers or NaN",
+             Said(f"{out[at].item()!r} at index {at}"))
+    low = out < (lo if lo is not None else -np.inf)
+    high = out > (hi if hi is not None else np.inf)
+    if (low | high).any():
+        bad = out[low | high]
+        fail(file, where, "values" + range_text(lo, hi), Said(f"{bad.flat[0].item()!r}"))
+    return out

@@ -1,0 +1,74 @@
+"""The compiled problem: a scenario as the arrays an evaluation needs (features, the base objective's and
+the true objective's payoff vectors, costs) with the agent kind's decoder and the world generator, and the
+assessment of genomes under the shifts (docs/concepts.md §4). Everything that builds an objective's payoff
+vector goes through :meth:`Problem.from_scenario` (:meth:`evo.core.simulate.Payoffs.of`)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from evo.config.schema import Scenario, WorldConfig
+from evo.core import agents, metrics, worlds
+from evo.core.simulate import Costs, Episodes, Payoffs, run_episodes
+from evo.core.state import Assessment
+
+
+@dataclass(frozen=True, eq=False)
+class Problem:
+    """What the loop needs from a scenario, as arrays: features, objectives, costs, agent config."""
+
+    scenario: Scenario
+    features: tuple[str, ...]
+    base: Payoffs
+    costs: Costs
+    #: the true objective (docs/concepts.md §1, Goodhart): accounted, never selected on
+    true: Payoffs | None = None
+
+    @classmethod
+    def from_scenario(cls, s: Scenario) -> Problem:
+        feats = s.features
+        b = s.base_objective
+        base = Payoffs.of(b, feats)
+        a = s.agent
+        costs = Costs(a.planning_cost, np.array([a.perception_cost.get(f, 0.0) for f in feats]),
+                      a.complexity_cost)
+        t = s.true_objective
+        true = None if t is None else Payoffs.of(t, feats)
+        return cls(s, feats, base, costs, true)
+
+    @property
+    def genome_layout(self) -> dict[str, tuple[int, int]]:
+        return agents.genome_layout(self.scenario.agent.kind, len(self.features))
+
+    def decode(self, genomes: NDArray[np.float64]) -> agents.Policy:
+        return agents.decode(genomes, self.scenario.agent, len(self.features))
+
+    def draw(self, cfg: WorldConfig, n: int, rng: np.random.Generator) -> worlds.WorldBatch:
+        return worlds.generate(cfg, self.features, n, rng)
+
+    def evaluate(self, genomes: NDArray[np.float64], batch: worlds.WorldBatch,
+                 record_paths: bool = False) -> Episodes:
+        return run_episodes(self.decode(genomes), batch, self.base, self.costs, record_paths, self.true)
+
+
+def assess(problem: Problem, genomes: NDArray[np.float64], train_fitness: NDArray[np.float64],
+           shift_batches: Mapping[str, worlds.WorldBatch], best_train: float | None = None) -> Assessment:
+    """Shift fitness, classes and alignment of every genome, given its train fitness (docs/concepts.md §4).
+    ``best_train`` is the population's best train fitness (default: the best of ``train_fitness``)."""
+    policy = problem.decode(genomes)
+    shift_fit, shift_reached = {}, {}
+    for name, batch in shift_batches.items():
+        ep = problem.evaluate(genomes, batch)
+        shift_fit[name] = ep.fitness
+        shift_reached[name] = ep.reached.sum(axis=2).mean(axis=1)
+    best = float(train_fitness.max()) if best_train is None else best_train
+    m = problem.scenario.metrics
+    optimizer = agents.is_optimizer(policy)
+    classes = metrics.classify(train_fitness, shift_fit, shift_reached, optimizer, best, m.robust_threshold,
+                               m.pseudo_threshold, m.reach_threshold)
+    align = None if policy.w is None else metrics.alignment(policy.w, problem.base.payoff)
+    return Assessment(train_fitness, shift_fit, shift_reached, classes, align, optimizer)
