@@ -240,8 +240,8 @@ def test_a_small_diversity_fraction_makes_champions_robust(tmp_path: Path) -> No
     pseudo-aligned champions into robust ones. The q = 0 and q = 0.05 cells of the shipped sweep, seeds 0–9
     (about 80 s on 2 cores). Measured: 0/10 robust champions at q = 0 (95 % Wilson interval 0.00–0.28) and
     10/10 at q = 0.05 (0.72–1.00). Tolerance: at most 3/10 at q = 0 and at least 7/10 at q = 0.05, the
-    threshold tests/claims/test_claims.py uses; a true rate outside the Wilson intervals would be needed to break
-    either bound by chance."""
+    threshold tests/claims/test_claims.py uses; a true rate outside the Wilson intervals would be needed to
+    break either bound by chance."""
     dial = sweep.load_sweep(ROOT / "scenarios" / "sweeps" / "diversity_dial.toml")
     keep = [c for c in dial.cells
             if analyses.decorrelation(c.scenario.worlds.train, c.scenario) in (0.0, pytest.approx(0.05))]
