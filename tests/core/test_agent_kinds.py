@@ -218,3 +218,25 @@ def test_the_custom_kind_example_runs() -> None:
                           capture_output=True, text=True, check=False, timeout=300)
     assert done.returncode == 0, done.stderr
     assert "(greedy agents)" in done.stdout and "champion objective: red" in done.stdout
+
+
+def test_no_module_outside_the_kind_modules_compares_against_a_kind_name() -> None:
+    """What the rest of the package asks of a kind goes through the kind object: no comparison (``==``,
+    ``!=``, ``in``) with a registered kind's name as a string literal outside ``evo/core/agents/``."""
+    import ast
+
+    names = set(KINDS)
+    found = []
+    for path in sorted((ROOT / "evo").rglob("*.py")):
+        if (ROOT / "evo" / "core" / "agents") in path.parents:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Compare):
+                continue
+            operands = [node.left, *node.comparators]
+            literals = [o.value for o in operands if isinstance(o, ast.Constant) and isinstance(o.value, str)]
+            literals += [e.value for o in operands if isinstance(o, (ast.Tuple, ast.List, ast.Set))
+                         for e in o.elts if isinstance(e, ast.Constant) and isinstance(e.value, str)]
+            if names & set(literals):
+                found.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert found == []
