@@ -95,7 +95,7 @@ def _number(value: Any, file: str, key: str) -> float:
         _integer(value, file, key)
     if abs(value) > LIMITS["magnitude"]:
         raise ScenarioError(file, key, f"a number of magnitude at most {_MAGNITUDE} (the bound "
-                            "LIMITS['magnitude'] in evo.runs.scenarios)", _show(value))
+                            "LIMITS['magnitude'] in evo.config.schema)", _show(value))
     return float(value)
 
 

@@ -154,7 +154,7 @@ def check(cfg: OperatorConfig, kind: str, file: str, key: str, population: int) 
         cap = LIMITS["operator_count"]
         if p.kind is int and value > cap:
             raise ScenarioError(file, f"{key}.{name}", f"{p.describe()}, at most {cap} (the bound "
-                                "LIMITS['operator_count'] in evo.runs.scenarios)", value)
+                                "LIMITS['operator_count'] in evo.config.schema)", value)
 
 
 def resolve(cfg: OperatorConfig, kind: str) -> tuple[Callable[..., Any], dict[str, Any]]:
