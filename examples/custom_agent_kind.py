@@ -108,7 +108,8 @@ def main(argv: list[str] | None = None) -> int:
                   f"champion {shift['champion']:+.3f}")
         objective = summary["champion"]["objective"]
         print("  champion objective: " + ", ".join(f"{f} {v:+.2f}" for f, v in objective.items()))
-        print("  behaviour classes: " + ", ".join(f"{c} {v:.0%}" for c, v in summary["behaviour_classes"].items()))
+        print("  behaviour classes: " + ", ".join(f"{c} {v:.0%}" for c,
+                                                  v in summary["behaviour_classes"].items()))
         if args.out is not None:
             print(f"  run directory: {out}")
     return 0

@@ -20,7 +20,7 @@ import pytest
 from conftest import interrupted_run
 
 from evo import api
-from evo.cli import main as cli
+from evo import cli
 from evo.errors import EvoError
 from evo.lineage import formats, phylogeny
 from evo.runs import checkpoint, readback

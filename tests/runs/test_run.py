@@ -10,7 +10,7 @@ import pytest
 
 import evo
 from evo.api import RunResult
-from evo.cli import main as cli
+from evo import cli
 from evo.plots.run import FIGURES
 from evo.runs.run import RUN_FILES
 
