@@ -8,13 +8,16 @@ shift-evaluated sample have a *measured* (behavioural) class (column ``measured_
 genome, following Hubinger et al.'s definitions of robust and pseudo-alignment applied to the objective
 itself:
 
-- an *object type* is a feature set an object of a world distribution can have (every combination of a
-  group's optional features, or each variant); the agent values a type ``x`` at ``w·x``, the base objective
-  at ``b·x`` (``b`` its payoff vector); distances, step costs and which types share a world are ignored
-  (so the class is about what the objective ranks first, not a prediction of behaviour);
+- an *object type* is a feature set an object of a world distribution can have, the empty set included
+  (:func:`evo.core.objects.object_types`, the one reader of object groups); the agent values a type ``x``
+  at ``w·x``, the base objective at ``b·x`` (``b`` its payoff vector); distances, step costs and which
+  types share a world are ignored (so the class is about what the objective ranks first, not a prediction
+  of behaviour);
 - ``w`` *agrees with the base objective on a distribution* when, among that distribution's object types,
   both value none positively (neither would move), or both value some type positively and every type ``w``
-  values most is one the base objective values most;
+  values most is one the base objective values most — "most" among the positively valued types only (a
+  planner never walks to an object worth 0 or less, ``evo/core/agents/mesa.py``), so a tie within the
+  tolerance never reaches across zero and the empty type, worth 0 to both, never changes a class;
 - ``non-optimizer``: no mesa-objective (reflex, or hybrid with horizon 0); ``misaligned``: ``w`` does not
   agree on the train distribution; ``robust``: agrees on train and on every shift distribution;
   ``pseudo``: agrees on train but not on some shift — it would behave like the base objective in training
@@ -27,8 +30,8 @@ champion that also values blue a little collects the red gems and then still wal
 
 **Inner-goal trait** (column ``proxy_margin``, used to colour figures): ``w[proxy] − w[target]`` where the
 target is the feature the base objective pays most and the proxy the unpaid feature that co-occurs with it
-most often on train objects (red_door: ``w_red − w_door``; > 0: the proxy is preferred). Without such a
-feature the trait is the alignment cosine (column ``alignment``).
+most often on train objects (:func:`evo.core.objects.proxy_target`; red_door: ``w_red − w_door``; > 0: the
+proxy is preferred). Without such a feature the trait is the alignment cosine (column ``alignment``).
 """
 
 from __future__ import annotations
