@@ -8,8 +8,9 @@ put it in controlled choice worlds and watch what it goes to first.
 (1 to ``max_distance`` steps), so distance, discounting and path length cannot explain a choice; only the
 objects' features can. The objects' feature sets (a *choice set*) come from a scenario's world distribution:
 
-- ``scenario`` sets: every pair of the distribution's object types (and all of them at once when there are
-  three or more) — the choices the agent actually faces there;
+- ``scenario`` sets: every pair of the distribution's object types (:func:`evo.core.objects.object_types`,
+  the one reader of object groups; and all of them at once when there are three or more) — the choices the
+  agent actually faces there;
 - ``one-feature`` sets: an object against the same object with one feature added or removed;
 - ``swap`` sets: an object against the same object with one feature traded for another (this orders the
   weights of two features directly).
@@ -51,6 +52,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from evo.analysis import stats
+from evo.core import objects
 from evo.core.agents import Policy, policy_rows
 from evo.core.simulate import Costs, Payoffs, run_episodes
 from evo.core.worlds import WorldBatch, build_batch, parse_layout
@@ -63,38 +65,10 @@ if TYPE_CHECKING:
 RIDGE = 1.0
 #: z of a two-sided 95 % interval.
 Z95 = 1.959963984540054
-_MAX_OPTIONAL = 8  # enumerate at most 2^8 presence patterns of independently drawn features per group
 
 
 # ------------------------------------------------------------------------------------------------------
 # choice sets
-
-
-def object_types(cfg: WorldConfig, features: Sequence[str]) -> NDArray[np.float64]:
-    """(T, F) the distinct 0/1 feature vectors an object of the distribution ``cfg`` can have.
-
-    A group with ``variants`` contributes each variant with ``p > 0``; a group with independent feature
-    probabilities contributes every presence pattern: features with ``p = 1`` always present, with
-    ``0 < p < 1`` present or absent, with ``p = 0`` absent."""
-    index = {f: i for i, f in enumerate(features)}
-    rows: list[tuple[float, ...]] = []
-    for group in cfg.objects:
-        if group.variants:
-            for v in group.variants:
-                if v.p > 0:
-                    row = np.zeros(len(features))
-                    row[[index[f] for f in v.features]] = 1.0
-                    rows.append(tuple(row))
-            continue
-        always = [index[f] for f, p in group.features.items() if p >= 1.0]
-        maybe = [index[f] for f, p in group.features.items() if 0.0 < p < 1.0][:_MAX_OPTIONAL]
-        for present in itertools.product((0.0, 1.0), repeat=len(maybe)):
-            row = np.zeros(len(features))
-            row[always] = 1.0
-            row[maybe] = present
-            rows.append(tuple(row))
-    unique = list(dict.fromkeys(rows))
-    return np.array(unique, dtype=np.float64).reshape(len(unique), len(features))
 
 
 @dataclass(frozen=True, eq=False)
@@ -651,7 +625,7 @@ def probe(policy: Policy, cfg: WorldConfig, features: Sequence[str], rng: np.ran
     agent, and a pooled fit of all agents whose covariance is cluster-robust by agent (the choices of one
     agent are not independent of each other). Every fit is checked for separation (:func:`separation`)."""
     n_layouts = check_layouts(n_layouts)
-    design = choice_design(object_types(cfg, features) if types is None else types, features)
+    design = choice_design(objects.object_types(cfg, features).rows if types is None else types, features)
     worlds = choice_worlds(design, cfg, n_layouts, rng, max_distance)
     choices = observe(policy, design, worlds)
     p = choices.choice.shape[0]

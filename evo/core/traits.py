@@ -8,13 +8,16 @@ shift-evaluated sample have a *measured* (behavioural) class (column ``measured_
 genome, following Hubinger et al.'s definitions of robust and pseudo-alignment applied to the objective
 itself:
 
-- an *object type* is a feature set an object of a world distribution can have (every combination of a
-  group's optional features, or each variant); the agent values a type ``x`` at ``w·x``, the base objective
-  at ``b·x`` (``b`` its payoff vector); distances, step costs and which types share a world are ignored
-  (so the class is about what the objective ranks first, not a prediction of behaviour);
+- an *object type* is a feature set an object of a world distribution can have, the empty set included
+  (:func:`evo.core.objects.object_types`, the one reader of object groups); the agent values a type ``x``
+  at ``w·x``, the base objective at ``b·x`` (``b`` its payoff vector); distances, step costs and which
+  types share a world are ignored (so the class is about what the objective ranks first, not a prediction
+  of behaviour);
 - ``w`` *agrees with the base objective on a distribution* when, among that distribution's object types,
   both value none positively (neither would move), or both value some type positively and every type ``w``
-  values most is one the base objective values most;
+  values most is one the base objective values most — "most" among the positively valued types only (a
+  planner never walks to an object worth 0 or less, ``evo/core/agents/mesa.py``), so a tie within the
+  tolerance never reaches across zero and the empty type, worth 0 to both, never changes a class;
 - ``non-optimizer``: no mesa-objective (reflex, or hybrid with horizon 0); ``misaligned``: ``w`` does not
   agree on the train distribution; ``robust``: agrees on train and on every shift distribution;
   ``pseudo``: agrees on train but not on some shift — it would behave like the base objective in training
@@ -27,72 +30,25 @@ champion that also values blue a little collects the red gems and then still wal
 
 **Inner-goal trait** (column ``proxy_margin``, used to colour figures): ``w[proxy] − w[target]`` where the
 target is the feature the base objective pays most and the proxy the unpaid feature that co-occurs with it
-most often on train objects (red_door: ``w_red − w_door``; > 0: the proxy is preferred). Without such a
-feature the trait is the alignment cosine (column ``alignment``).
+most often on train objects (:func:`evo.core.objects.proxy_target`; red_door: ``w_red − w_door``; > 0: the
+proxy is preferred). Without such a feature the trait is the alignment cosine (column ``alignment``).
 """
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
 
-from evo.core import agents, metrics
+from evo.core import agents, metrics, objects
 from evo.core.simulate import Payoffs
 
 if TYPE_CHECKING:
-    from evo.config.schema import AgentConfig, Scenario, WorldConfig
+    from evo.config.schema import AgentConfig, Scenario
 
 GOAL_CLASSES = ("robust", "pseudo", "misaligned", "non-optimizer")
-_MAX_OPTIONAL = 8  # a group with more optional features contributes its likely (p ≥ 0.5) feature set only
-
-def object_types(cfg: WorldConfig, features: Sequence[str]) -> NDArray[np.float64]:
-    """(T, F) 0/1 rows: the distinct non-empty feature sets objects of this distribution can have."""
-    index = {f: i for i, f in enumerate(features)}
-    sets: list[frozenset[str]] = []
-    for g in cfg.objects:
-        if g.variants:
-            sets.extend(frozenset(v.features) for v in g.variants if v.p > 0)
-            continue
-        always = [f for f, p in g.features.items() if p >= 1.0]
-        optional = [f for f, p in g.features.items() if 0.0 < p < 1.0]
-        if len(optional) > _MAX_OPTIONAL:
-            sets.append(frozenset(always + [f for f in optional if g.features[f] >= 0.5]))
-            continue
-        for k in range(len(optional) + 1):
-            sets.extend(frozenset(always + list(c)) for c in itertools.combinations(optional, k))
-    unique = sorted({s for s in sets if s}, key=lambda s: sorted(index[f] for f in s))
-    out = np.zeros((len(unique), len(features)))
-    for row, s in enumerate(unique):
-        for f in s:
-            out[row, index[f]] = 1.0
-    return out
-
-
-def proxy_pair(s: Scenario) -> tuple[int, int] | None:
-    """(proxy, target) feature indices: the target is the feature the base objective pays most; the proxy is
-    the feature it does not pay that co-occurs with the target most often on train objects. None if no
-    unpaid feature ever co-occurs with the target."""
-    feats = s.features
-    pay = Payoffs.of(s.base_objective, feats).payoff
-    target = int(np.argmax(pay))
-    tname = feats[target]
-    score = np.zeros(len(feats))
-    for g in s.worlds.train.objects:
-        for i, f in enumerate(feats):
-            if g.variants:
-                p = sum(v.p for v in g.variants if f in v.features and tname in v.features)
-            else:
-                p = g.features.get(f, 0.0) * g.features.get(tname, 0.0)
-            score[i] += g.count * p
-    score[(pay > 0) | (np.arange(len(feats)) == target)] = 0.0
-    if score.max() <= 0:
-        return None
-    return int(np.argmax(score)), target
 
 
 def _agrees(w: NDArray[np.float64], b: NDArray[np.float64], types: NDArray[np.float64]) -> NDArray[np.bool_]:
@@ -105,8 +61,10 @@ def _agrees(w: NDArray[np.float64], b: NDArray[np.float64], types: NDArray[np.fl
     tol = 1e-9 * max(1.0, float(np.abs(va).max(initial=0.0)))
     a_moves = va.max(axis=1) > 0
     b_moves = bool(vb.max() > 0)
-    top_a = va >= va.max(axis=1, keepdims=True) - tol
-    top_b = vb >= vb.max() - 1e-12 * max(1.0, float(np.abs(vb).max()))
+    # the most valued types among the positively valued ones: a planner never walks to a type worth ≤ 0, so
+    # a tie within the tolerance never reaches across zero (and the empty type, worth 0, is never one)
+    top_a = (va >= va.max(axis=1, keepdims=True) - tol) & (va > 0)
+    top_b = (vb >= vb.max() - 1e-12 * max(1.0, float(np.abs(vb).max()))) & (vb > 0)
     inside = ~(top_a & ~top_b[None, :]).any(axis=1)
     return np.where(a_moves, b_moves & inside, not b_moves)
 
@@ -127,8 +85,9 @@ class TraitSpec:
     def from_scenario(cls, s: Scenario) -> TraitSpec:
         feats = s.features
         base = Payoffs.of(s.base_objective, feats).payoff
-        return cls(feats, s.agent, base, object_types(s.worlds.train, feats),
-                   {n: object_types(c, feats) for n, c in s.worlds.shift.items()}, proxy_pair(s))
+        return cls(feats, s.agent, base, objects.object_types(s.worlds.train, feats).rows,
+                   {n: objects.object_types(c, feats).rows for n, c in s.worlds.shift.items()},
+                   objects.proxy_target(s.worlds.train, feats, base))
 
     @property
     def shift_names(self) -> tuple[str, ...]:

@@ -42,6 +42,7 @@ from numpy.typing import NDArray
 from evo.analysis import stats
 from evo.config import toml
 from evo.config.schema import Scenario, WorldConfig
+from evo.core import objects
 from evo.core.problem import Problem
 from evo.core.simulate import Payoffs
 from evo.core.worlds import WorldBatch
@@ -142,38 +143,14 @@ def _payoff_features(s: Scenario) -> set[str]:
 def decorrelation(cfg: WorldConfig, s: Scenario, proxy: str = "red") -> float:
     """The probability that a target object (one carrying a feature the base objective pays for) of the
     distribution ``cfg`` lacks the ``proxy`` feature: the diversity dial's ``q`` for the door colour (0 in
-    red_door's training worlds, where every door is red)."""
-    paid = _payoff_features(s)
-    num = den = 0.0
-    for g in cfg.objects:
-        if g.variants:
-            for v in g.variants:
-                if paid & set(v.features):
-                    den += g.count * v.p
-                    num += g.count * v.p * (proxy not in v.features)
-        else:
-            p_target = max((g.features.get(f, 0.0) for f in paid), default=0.0)
-            if p_target > 0:
-                den += g.count * p_target
-                num += g.count * p_target * (1.0 - g.features.get(proxy, 0.0))
-    return num / den if den else math.nan
+    red_door's training worlds, where every door is red). Read by :func:`evo.core.objects.decorrelation`."""
+    return objects.decorrelation(cfg, _payoff_features(s), proxy)
 
 
 def decoy_rate(cfg: WorldConfig, s: Scenario, proxy: str = "red") -> float:
-    """The probability that a non-target object of ``cfg`` carries the ``proxy`` feature (a decoy)."""
-    paid = _payoff_features(s)
-    num = den = 0.0
-    for g in cfg.objects:
-        if g.variants:
-            for v in g.variants:
-                if not paid & set(v.features):
-                    den += g.count * v.p
-                    num += g.count * v.p * (proxy in v.features)
-        else:
-            if not any(g.features.get(f, 0.0) > 0 for f in paid):
-                den += g.count
-                num += g.count * g.features.get(proxy, 0.0)
-    return num / den if den else math.nan
+    """The probability that a non-target object of ``cfg`` carries the ``proxy`` feature (a decoy). Read by
+    :func:`evo.core.objects.decoy_rate`."""
+    return objects.decoy_rate(cfg, _payoff_features(s), proxy)
 
 
 # --------------------------------------------------------------------------------------------------------

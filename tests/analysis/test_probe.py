@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from evo.analysis import probe
 from evo import cli
 from evo.config.schema import AgentConfig, ObjectGroup, Variant, WorldConfig
-from evo.core import agents
+from evo.core import agents, objects
 from evo.errors import EvoError
 
 MESA = AgentConfig(kind="mesa", horizon=10, discount=0.9)
@@ -41,7 +41,8 @@ def test_object_types_enumerate_every_feature_set_a_distribution_can_draw() -> N
                                        Variant(p=0.5, features=("gem", "red")))),
         ObjectGroup(count=1, features={"gem": 1.0, "blue": 0.0}),  # p = 0: never blue
     ))
-    types = {tuple(f for f, x in zip(feats, t, strict=True) if x) for t in probe.object_types(cfg, feats)}
+    rows = objects.object_types(cfg, feats).rows
+    types = {tuple(f for f, x in zip(feats, t, strict=True) if x) for t in rows}
     assert types == {("door",), ("red", "door"), ("blue", "gem"), ("red", "gem"), ("gem",)}
 
 

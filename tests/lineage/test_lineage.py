@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from evo import api
 from evo import cli
 from evo.config import schema
-from evo.core import traits
+from evo.core import objects, traits
 from evo.core.problem import Problem
 from evo.core.traits import TraitSpec
 from evo.errors import EvoError, ScenarioError
@@ -64,7 +64,7 @@ def test_optional_features_and_variants_give_every_object_type(tiny_text) -> Non
                              '  { variants = [{ p = 0.5, features = ["blue"] }, '
                              '{ p = 0.5, features = ["red", "gem"] }], count = 1 },', 1)
     s = scenario_mod.loads(text, source="t.toml")
-    types = traits.object_types(s.worlds.train, s.features)
+    types = objects.object_types(s.worlds.train, s.features).rows
     got = {tuple(np.flatnonzero(row)) for row in types}
     # door alone, door+red, blue, red+gem, gem+blue; gem (p = 0) never joins the door
     assert got == {(2,), (0, 2), (1,), (0, 3), (1, 3)}
