@@ -18,8 +18,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from evo import api
-from evo import cli
+from evo import api, cli
 from evo.config import schema
 from evo.core import objects, traits
 from evo.core.problem import Problem

@@ -15,8 +15,8 @@ import numpy as np
 import pytest
 from conftest import interrupted_run
 
-from evo.api import resume, run
 from evo import cli
+from evo.api import resume, run
 from evo.errors import EvoError
 from evo.runs import checkpoint
 from evo.runs import files as results

@@ -21,8 +21,7 @@ from deap import base, tools
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from evo import api
-from evo import cli
+from evo import api, cli
 from evo.config import schema
 from evo.core.problem import Problem
 from evo.errors import ScenarioError
