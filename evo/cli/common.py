@@ -17,7 +17,7 @@ from evo.config.names import percent, terminal
 def scenario_dir() -> Path:
     """The shipped scenarios: ./scenarios if present, else the repository's."""
     here = Path.cwd() / "scenarios"
-    return here if here.is_dir() else Path(__file__).resolve().parent.parent / "scenarios"
+    return here if here.is_dir() else Path(__file__).resolve().parents[2] / "scenarios"
 
 
 class StopRequest:

@@ -69,3 +69,11 @@ def test_missing_glyphs_are_one_note_not_a_screen_of_warnings(tmp_path: Path, ti
     err = capsys.readouterr().err
     assert "UserWarning" not in err
     assert err.count("evo: note: the figures' font has no glyph for \\N{CHEQUERED FLAG}") == 1
+
+
+def test_list_finds_the_shipped_scenarios_from_another_directory(tmp_path: Path, capsys,
+                                                                  monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["list"]) == 0
+    shown = capsys.readouterr().out
+    assert "red_door" in shown and "sweet_tooth" in shown
