@@ -1,5 +1,5 @@
 """What a world distribution's object groups mean: the one reader of ``evo.config.schema.ObjectGroup``
-(docs/concepts.md §1, "Object types"). numpy only; nothing here draws.
+(docs/concepts.md §2, "Object types"). numpy only; nothing here draws.
 
 A group holds ``count`` objects per world. With ``features`` (feature → probability) each listed feature is
 present independently with its probability: ``p = 1`` always, ``p = 0`` never, ``0 < p < 1`` *optional*.

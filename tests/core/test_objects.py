@@ -262,18 +262,23 @@ def test_eight_optional_features_are_still_enumerated() -> None:
 # the readers that use it
 
 
-def test_studies_rates_of_groups_the_old_formulas_got_wrong() -> None:
-    """Two independent optional paid features make a target with p = 1 − 0.5·0.5 (the old formula took the
-    larger, 0.5); the red objects of a group whose door is optional are decoys when the door fails (the old
-    formula left the whole group out of the decoy rate)."""
+def test_studies_rates_count_every_object_of_the_distribution() -> None:
+    """The red objects of a group whose door is optional are decoys when the door fails (the formula before
+    evo/core/objects.py left the whole group out of the decoy rate: NaN here), and a spawned object is an
+    object too (it was ignored: q was 0 here)."""
     s = scenario_mod.load("scenarios/red_door.toml")
-    pay = dataclasses.replace(s.base_objective, payoff={"door": 1.0, "gem": 1.0})
-    two = dataclasses.replace(s, base_objective=pay)
-    cfg = WorldConfig(objects=(ObjectGroup(count=1, features={"door": 0.5, "gem": 0.5, "red": 0.4}),))
-    assert studies.decorrelation(cfg, two) == pytest.approx(0.6)  # P(not red | door or gem)
     cfg = WorldConfig(objects=(ObjectGroup(count=1, features={"door": 0.5, "red": 1.0}),))
     assert studies.decoy_rate(cfg, s) == 1.0  # every object without a door is red
     assert studies.decorrelation(cfg, s) == 0.0
+    cfg = WorldConfig(objects=(ObjectGroup(count=1, features={"door": 1.0, "red": 1.0}, spawns=("door",)),))
+    assert studies.decorrelation(cfg, s) == 0.5  # the red door, and the colourless door it releases
+    assert math.isnan(studies.decoy_rate(cfg, s))  # no non-target object
+    # two independent paid features: P(target) = 1 − 0.5·0.5, and red is independent of it
+    two = dataclasses.replace(s, base_objective=dataclasses.replace(s.base_objective,
+                                                                    payoff={"door": 1.0, "gem": 1.0}))
+    cfg = WorldConfig(objects=(ObjectGroup(count=1, features={"door": 0.5, "gem": 0.5, "red": 0.4}),))
+    assert studies.decorrelation(cfg, two) == pytest.approx(0.6)
+    assert studies.decoy_rate(cfg, two) == pytest.approx(0.4)
 
 
 def test_what_worlds_draw_is_what_object_types_say(tiny_scenario) -> None:  # type: ignore[no-untyped-def]
