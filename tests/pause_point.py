@@ -31,7 +31,7 @@ def main() -> int:
     args = parser.parse_args()
     argv = args.argv[1:] if args.argv[:1] == ["--"] else args.argv
 
-    from evo.cli import main as cli
+    from evo import cli
     from evo.evolution import loop as evolution
 
     real_step, real_replace = evolution.step, os.replace

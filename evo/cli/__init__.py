@@ -1,3 +1,98 @@
-"""Layer 6: the ``evo`` command, and the only package that prints.
+"""The ``evo`` command line (the only layer that prints). One module per command, each with
+``add_parser(subparsers)`` and ``main(args) -> int``; :data:`COMMANDS` is their registry, in the order
+``evo --help`` lists them. The shared pieces are in :mod:`evo.cli.common` (the terminal-safe stdout, the
+glyph note, the Ctrl-C stop request, JSON output, the common options) and every table goes through
+:mod:`evo.cli.table`. Errors the user can fix are one message, no traceback."""
 
-See docs/architecture.md."""
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from types import ModuleType
+
+from evo.cli import analyze, common, lineage, probe, run, show, sweep, sweep_report
+from evo.cli import list as list_command
+from evo.config.names import terminal
+from evo.errors import EvoError
+
+#: command name -> its module (``add_parser``, ``main``, ``NAME``, ``EXAMPLES``), in help order
+COMMANDS: dict[str, ModuleType] = {m.NAME: m for m in (list_command, run, show, lineage, sweep, sweep_report,
+                                                        probe, analyze)}
+
+
+def _epilog() -> str:
+    return "examples:\n" + "\n".join(f"  {line}" for m in COMMANDS.values() for line in m.EXAMPLES) + "\n"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``evo`` argument parser: ``--version``, ``-v``/``-q`` and one subcommand per :data:`COMMANDS`
+    entry (each also takes ``-v``/``-q``)."""
+    from evo import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="evo", description="An evolutionary sandbox for inner alignment: a genetic algorithm selects "
+        "mesa-optimizers on a base objective; watch pseudo-alignment appear under distributional shift.",
+        epilog=_epilog(), formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"evo {__version__}")
+    common.add_verbosity(parser, top=True)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for module in COMMANDS.values():
+        p = module.add_parser(sub)
+        common.add_verbosity(p)
+        p.set_defaults(func=module.main)
+    return parser
+
+
+#: verbosity (``-v`` counts up, ``-q`` down) -> the least severe log messages shown
+_LEVELS = {-2: logging.CRITICAL, -1: logging.ERROR, 0: logging.WARNING, 1: logging.INFO, 2: logging.DEBUG}
+
+
+def _log_handler(level: int) -> logging.Handler:
+    """Log messages of the package on stderr as ``evo: warning: …`` while a command runs."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("evo: %(levelname)s: %(message)s"))
+    handler.setLevel(level)
+    return handler
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run ``evo`` with ``argv`` (default ``sys.argv[1:]``); returns the exit code: 0 done, 1 a failure
+    of the work (a failed run of a sweep, a full disk), 2 bad input (one ``evo: error:`` line on stderr),
+    130 interrupted."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    seed = getattr(args, "seed", 0)
+    if seed is not None and not 0 <= seed < 2**63:
+        parser.error("--seed: expected an integer from 0 to 2**63 - 1")
+    level = _LEVELS[max(-2, min(2, common.verbosity(args)))]
+    logger = logging.getLogger("evo")
+    saved_level = logger.level
+    handler = _log_handler(level)
+    logger.addHandler(handler)
+    logger.setLevel(level)
+    stdout = sys.stdout
+    sys.stdout = common.TerminalSafe(stdout)
+    try:
+        with common.glyph_note(quiet=common.verbosity(args) < 0):
+            return int(args.func(args))
+    except EvoError as exc:
+        print(f"evo: error: {terminal(exc)}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("evo: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # e.g. `evo lineage RUN | head`: the reader left, nothing to report
+        sys.stderr.close()
+        return 0
+    except OSError as exc:  # disk full, permissions, …: one message, no traceback
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"evo: error: {terminal(where)}{terminal(exc.strerror or exc)}", file=sys.stderr)
+        return 1
+    finally:
+        sys.stdout = stdout
+        logger.removeHandler(handler)
+        logger.setLevel(saved_level)
+
+
+__all__ = ["COMMANDS", "build_parser", "main"]

@@ -217,7 +217,7 @@ def _sweep_then_analyze(tmp_path: Path, capsys: pytest.CaptureFixture[str], base
                         body: str) -> tuple[Path, str]:
     """Run a small serial sweep of scenarios/BASE.toml (``body``: the sweep file after its [sweep] name and
     base), then ``evo analyze ANALYSIS`` on it; returns the sweep directory and what the command printed."""
-    from evo.cli import main as cli
+    from evo import cli
     from evo.runs import sweep
 
     path = tmp_path / "small_sweep.toml"
@@ -235,7 +235,7 @@ def test_analyze_horizon_draws_the_transition_from_a_sweep(tmp_path: Path, capsy
     """`evo analyze horizon` on a small goodhart_vault sweep (horizons 4 and 12, two seeds, 3 generations):
     a table per horizon, the threshold line, a CSV and a figure; past the sensor's distance (11) the proxy
     is up and the true objective down."""
-    from evo.cli import main as cli
+    from evo import cli
 
     out, printed = _sweep_then_analyze(tmp_path, capsys, "goodhart_vault", "horizon",
                                        'seeds = 2\n[fixed]\n"evolution.generations" = 3\n'

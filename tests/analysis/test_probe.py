@@ -13,8 +13,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from evo import cli
 from evo.analysis import probe
-from evo.cli import main as cli
 from evo.config.schema import AgentConfig, ObjectGroup, Variant, WorldConfig
 from evo.core import agents
 from evo.errors import EvoError

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from evo.cli import main as cli
+from evo import cli
 from evo.config.names import percent
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from evo.cli import main as cli
+from evo import cli
 
 CORPUS = sorted((Path(__file__).resolve().parents[1] / "data" / "bad_scenarios").glob("*.toml"))
 

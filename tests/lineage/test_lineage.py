@@ -18,8 +18,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from evo import api
-from evo.cli import main as cli
+from evo import api, cli
 from evo.config import schema
 from evo.core import traits
 from evo.core.problem import Problem
@@ -265,7 +264,7 @@ def test_a_cyclic_lineage_csv_is_one_error_not_an_endless_walk(run_dir: Path, tm
     run = tmp_path / "run"
     shutil.copytree(run_dir, run)
     (run / "lineage.csv").write_text(text)
-    done = subprocess.run([sys.executable, "-m", "evo.cli.main", "lineage", str(run), "--no-figures"],
+    done = subprocess.run([sys.executable, "-m", "evo.cli", "lineage", str(run), "--no-figures"],
                           capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 2 and done.stderr.count("\n") == 1 and "a cycle" in done.stderr, done.stderr
 

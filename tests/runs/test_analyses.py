@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from evo.cli import main as cli
+from evo import cli
 from evo.core.problem import Problem
 from evo.plots import analysis as analysis_plots
 from evo.runs import scenarios as scenario_mod

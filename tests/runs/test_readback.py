@@ -19,8 +19,7 @@ import numpy as np
 import pytest
 from conftest import interrupted_run
 
-from evo import api
-from evo.cli import main as cli
+from evo import api, cli
 from evo.errors import EvoError
 from evo.lineage import formats, phylogeny
 from evo.runs import checkpoint, readback

@@ -15,8 +15,8 @@ import numpy as np
 import pytest
 from conftest import interrupted_run
 
+from evo import cli
 from evo.api import resume, run
-from evo.cli import main as cli
 from evo.errors import EvoError
 from evo.runs import checkpoint
 from evo.runs import files as results
@@ -166,7 +166,7 @@ def test_results_do_not_depend_on_global_random_state(tmp_path: Path, tiny_text:
 
 
 def _cli_run(args: list[str], env: dict[str, str] | None = None, **kw) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "evo.cli.main", *args], env={**os.environ, **(env or {})},
+    return subprocess.Popen([sys.executable, "-m", "evo.cli", *args], env={**os.environ, **(env or {})},
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
 
 

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 import evo
+from evo import cli
 from evo.api import RunResult
-from evo.cli import main as cli
 from evo.plots.run import FIGURES
 from evo.runs.run import RUN_FILES
 

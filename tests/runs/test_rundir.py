@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import interrupted_run
 
-from evo.cli import main as cli
+from evo import cli
 from evo.runs import rundir
 from evo.runs.run import default_out
 from evo.runs.scenarios import loads

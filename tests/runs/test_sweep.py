@@ -21,8 +21,7 @@ from deap import base, tools
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from evo import api
-from evo.cli import main as cli
+from evo import api, cli
 from evo.config import schema
 from evo.core.problem import Problem
 from evo.errors import ScenarioError
@@ -306,7 +305,7 @@ def test_sigkill_mid_sweep_then_rerun_finishes_each_run_once(tmp_path: Path, tin
                     '[grid]\n"evolution.selection.size" = [2, 3]\n')
     out = tmp_path / "out"
     args = ["sweep", str(path), "--out", str(out), "--workers", "2", "--quiet", "--no-figures"]
-    cmd = [sys.executable, "-m", "evo.cli.main", *args]
+    cmd = [sys.executable, "-m", "evo.cli", *args]
     # tests/hooks/sitecustomize.py holds the first run that checkpoints generation 5 until it is killed,
     # so the sweep is killed in a known state: one run under way, the others free to finish
     hooks = str(Path(__file__).resolve().parents[1] / "hooks")

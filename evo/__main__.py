@@ -1,0 +1,7 @@
+"""``python -m evo``: the ``evo`` command."""
+
+import sys
+
+from evo.cli import main
+
+sys.exit(main())
