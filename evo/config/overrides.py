@@ -75,12 +75,12 @@ def parse_assignment(text: str, flag: str = "--set") -> Override:
 
 def from_mapping(overrides: Mapping[str, Any], label: str = "overrides") -> list[Override]:
     """A mapping of dotted keys to values (the Python API's ``overrides=``) as overrides whose origin is
-    ``overrides['KEY']``."""
+    ``overrides['KEY'] = VALUE``."""
     if not isinstance(overrides, Mapping):
         raise ScenarioError(label, "", 'a mapping of "dotted.key" to value', overrides)
     out = []
     for key, value in overrides.items():
-        origin = f"{label}[{key!r}]"
+        origin = f"{label}[{key!r}] = {value!r:.60}"
         out.append(Override(check_key(key, label, origin), value, origin))
     return out
 

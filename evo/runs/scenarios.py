@@ -101,7 +101,7 @@ def from_dict(raw: Mapping[str, Any], source: str = "<dict>") -> Scenario:
 
 def as_overrides(overrides: Overrides) -> list[Override]:
     """``overrides`` as a list of :class:`~evo.config.overrides.Override` (a mapping's origins are
-    ``overrides['KEY']``)."""
+    ``overrides['KEY'] = VALUE``)."""
     if overrides is None:
         return []
     if isinstance(overrides, Mapping):

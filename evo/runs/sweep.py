@@ -1038,14 +1038,19 @@ def is_done(run_dir: Path, scenario_text: str) -> bool:
 def run_sweep(sweep: Sweep | str | Path, out: str | Path | None = None, *, backend: Backend = "processes",
               workers: int | None = None, scheduler: str | None = None,
               after_run: Callable[[Path], object] | None = None,
-              progress: Callable[[Progress], None] | None = None) -> SweepOutcome:
+              progress: Callable[[Progress], None] | None = None,
+              overrides: scenario_mod.Overrides = None) -> SweepOutcome:
     """Run every (cell, seed) of ``sweep`` not yet done in ``out`` (default ``results/<sweep name>``) and
     index each as it finishes. ``after_run(run_dir)`` is called in the worker after each run it finishes
     (:func:`evo.api.save_figures` draws the run's figures; it must be a module-level function for the
     process and Dask backends); the comparison figures are drawn from the index by
-    :func:`evo.plots.sweep.make_all`. A sweep writes data and never draws."""
+    :func:`evo.plots.sweep.make_all`. A sweep writes data and never draws. ``overrides`` (a sweep given
+    by path or name) apply to every cell (:func:`load_sweep`); the workers load the plugins this process
+    has loaded (:func:`evo.runs.plugins.loaded`)."""
     if not isinstance(sweep, Sweep):
-        sweep = load_sweep(sweep)
+        sweep = load_sweep(sweep, overrides)
+    elif overrides:
+        raise EvoError("overrides of a sweep apply when it is loaded: load_sweep(path, overrides)")
     if backend not in _BACKENDS:
         raise EvoError(f"--backend: expected one of {', '.join(BACKENDS)}, got {backend!r}")
     if workers is not None and workers < 1:
