@@ -11,8 +11,9 @@ import logging
 import sys
 from types import ModuleType
 
-from evo.cli import analyze, common, lineage, probe, run, show, sweep, sweep_report
+from evo.cli import analyze, lineage, probe, run, show, sweep, sweep_report
 from evo.cli import list as list_command
+from evo.cli.common import TerminalSafe, add_verbosity, glyph_note, verbosity
 from evo.config.names import terminal
 from evo.errors import EvoError
 
@@ -35,11 +36,11 @@ def build_parser() -> argparse.ArgumentParser:
         "mesa-optimizers on a base objective; watch pseudo-alignment appear under distributional shift.",
         epilog=_epilog(), formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"evo {__version__}")
-    common.add_verbosity(parser, top=True)
+    add_verbosity(parser, top=True)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for module in COMMANDS.values():
         p = module.add_parser(sub)
-        common.add_verbosity(p)
+        add_verbosity(p)
         p.set_defaults(func=module.main)
     return parser
 
@@ -48,10 +49,17 @@ def build_parser() -> argparse.ArgumentParser:
 _LEVELS = {-2: logging.CRITICAL, -1: logging.ERROR, 0: logging.WARNING, 1: logging.INFO, 2: logging.DEBUG}
 
 
+class _Formatter(logging.Formatter):
+    """``evo: warning: …``, as the command's own notes and errors read."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return f"evo: {record.levelname.lower()}: {super().format(record)}"
+
+
 def _log_handler(level: int) -> logging.Handler:
-    """Log messages of the package on stderr as ``evo: warning: …`` while a command runs."""
+    """Log messages of the package on stderr while a command runs, from ``level`` up."""
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("evo: %(levelname)s: %(message)s"))
+    handler.setFormatter(_Formatter())
     handler.setLevel(level)
     return handler
 
@@ -65,16 +73,16 @@ def main(argv: list[str] | None = None) -> int:
     seed = getattr(args, "seed", 0)
     if seed is not None and not 0 <= seed < 2**63:
         parser.error("--seed: expected an integer from 0 to 2**63 - 1")
-    level = _LEVELS[max(-2, min(2, common.verbosity(args)))]
+    level = _LEVELS[max(-2, min(2, verbosity(args)))]
     logger = logging.getLogger("evo")
     saved_level = logger.level
     handler = _log_handler(level)
     logger.addHandler(handler)
     logger.setLevel(level)
     stdout = sys.stdout
-    sys.stdout = common.TerminalSafe(stdout)
+    sys.stdout = TerminalSafe(stdout)
     try:
-        with common.glyph_note(quiet=common.verbosity(args) < 0):
+        with glyph_note(quiet=verbosity(args) < 0):
             return int(args.func(args))
     except EvoError as exc:
         print(f"evo: error: {terminal(exc)}", file=sys.stderr)

@@ -8,7 +8,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from evo.cli import common
+from evo.cli.common import add_json, add_plugin, load_plugins, print_json
 from evo.cli.table import MISSING, interval, number, render
 
 NAME = "analyze"
@@ -56,10 +56,10 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
                    help="preference: shift worlds per run, 1 to 1024 (default 64)")
     p.add_argument("--seed", type=int, default=0, help="preference: seed of the shift worlds (default 0)")
     p.add_argument("--proxy", default="red", help="the proxy feature (default red)")
-    common.add_plugin(p)
+    add_plugin(p)
     p.add_argument("--out", help="where to write the rows and figures (default DIR/analysis)")
     p.add_argument("--no-figures", action="store_true", help="only print and write the rows")
-    common.add_json(p, "the analysis' rows and the files written")
+    add_json(p, "the analysis' rows and the files written")
     return p
 
 
@@ -187,7 +187,7 @@ def _preference(args: argparse.Namespace, target: Path, out: Path) -> Analysis:
 def main(args: argparse.Namespace) -> int:
     from evo.plots import goodhart as goodhart_plots
 
-    common.load_plugins(args)
+    load_plugins(args)
     target = Path(args.dir)
     out = Path(args.out) if args.out else target / "analysis"
     out.mkdir(parents=True, exist_ok=True)
@@ -199,7 +199,7 @@ def main(args: argparse.Namespace) -> int:
         data, lines, written = _preference(args, target, out)
     code = 0 if written else 1  # nothing written: no finished run to analyse yet
     if args.json:
-        common.print_json({"analysis": args.analysis, "dir": target, **data, "written": written})
+        print_json({"analysis": args.analysis, "dir": target, **data, "written": written})
         return code
     print("\n".join(lines))
     if written:

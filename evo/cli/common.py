@@ -167,7 +167,7 @@ def add_plugin(p: argparse.ArgumentParser) -> None:
                    "too (installed plugins of the entry-point group evo.plugins are always loaded)")
 
 
-def overrides(args: argparse.Namespace) -> list[Override]:
+def set_overrides(args: argparse.Namespace) -> list[Override]:
     """The ``--set`` options of a command, parsed (one error naming the first malformed one)."""
     return [parse_assignment(text) for text in getattr(args, "set", [])]
 

@@ -7,7 +7,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from evo.cli import common
+from evo.cli.common import add_json, print_json
 from evo.cli.table import number, render
 from evo.errors import EvoError
 
@@ -27,7 +27,7 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
                    help="an id from lineage.csv (default: the champion); also writes "
                    "figures/lineage_individual-ID.png")
     p.add_argument("--no-figures", action="store_true", help="only print the table")
-    common.add_json(p, "the line of descent (one object per ancestor) and the lineage numbers")
+    add_json(p, "the line of descent (one object per ancestor) and the lineage numbers")
     return p
 
 
@@ -71,7 +71,7 @@ def main(args: argparse.Namespace) -> int:
             made[path.name] = path
     mrca = info.get("mrca")
     if args.json:
-        common.print_json({"run": args.run, "individual": target, "champion": args.individual is None,
+        print_json({"run": args.run, "individual": target, "champion": args.individual is None,
                            "mode": info["mode"], "records": info["records"], "line_of_descent": ancestors,
                            "mrca": mrca, "founder_lineages": info["founder_lineages"],
                            "phylogenetic_diversity": info["phylogenetic_diversity"],

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from evo.cli import common
+from evo.cli.common import add_json, print_json
 from evo.cli.table import render
 from evo.config.toml import parse_toml, read_text
 from evo.errors import EvoError
@@ -21,7 +21,7 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
                        "`evo run NAME` and `evo sweep NAME` accept from any directory. With FOLDER, the "
                        "scenario files in that folder instead.")
     p.add_argument("folder", nargs="?", help="a folder of scenario files (default: the shipped ones)")
-    common.add_json(p, "the names, descriptions and files")
+    add_json(p, "the names, descriptions and files")
     return p
 
 
@@ -51,7 +51,7 @@ def main(args: argparse.Namespace) -> int:
         found = {"scenarios": _entries(scenarios.shipped("scenario"), "scenario"),
                  "sweeps": _entries(scenarios.shipped("sweep"), "sweep")}
     if args.json:
-        common.print_json({"folder": folder, **found})
+        print_json({"folder": folder, **found})
         return 0 if found["scenarios"] else 1
     if not found["scenarios"]:
         print(f"no scenarios found in {folder}")

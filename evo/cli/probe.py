@@ -7,7 +7,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from evo.cli import common
+from evo.cli.common import add_json, add_plugin, load_plugins, print_json
 from evo.cli.table import number, render
 from evo.config.names import percent
 
@@ -39,9 +39,9 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
                    help="layouts per choice set, 1 to 64 (default 4); each is shown once per rotation of the "
                    "objects")
     p.add_argument("--seed", type=int, default=0, help="seed of the choice worlds and the sample (default 0)")
-    common.add_plugin(p)
+    add_plugin(p)
     p.add_argument("--no-figures", action="store_true", help="do not redraw figures/probe.png")
-    common.add_json(p, "the probe's numbers (as stored in summary.json)")
+    add_json(p, "the probe's numbers (as stored in summary.json)")
     return p
 
 
@@ -84,7 +84,7 @@ def main(args: argparse.Namespace) -> int:
     from evo.plots import probe as probe_plots
     from evo.runs.probe import probe_run
 
-    common.load_plugins(args)
+    load_plugins(args)
     out = probe_run(args.run, args.agents, args.world, seed=args.seed, sample=args.sample,
                     n_layouts=args.layouts)
     if not args.no_figures:
@@ -92,7 +92,7 @@ def main(args: argparse.Namespace) -> int:
     stored = Path(args.run) / "summary.json"
     figure = Path(args.run) / "figures" / "probe.png"
     if args.json:
-        common.print_json({**out, "stored_in": f"{stored} probe.{out['world']}",
+        print_json({**out, "stored_in": f"{stored} probe.{out['world']}",
                            "figure": None if args.no_figures else figure})
         return 0
     who = {"champion": "the champion", "sample": f"a sample of {out['n_agents']} agents",

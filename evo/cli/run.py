@@ -8,7 +8,16 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from evo.cli import common
+from evo.cli.common import (
+    StopRequest,
+    add_json,
+    add_plugin,
+    add_set,
+    load_plugins,
+    print_json,
+    set_overrides,
+    show_progress,
+)
 from evo.cli.show import print_summary
 from evo.errors import EvoError
 
@@ -30,12 +39,12 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("--resume", metavar="RUN_DIR",
                    help="continue an interrupted or killed run from its last checkpoint "
                    "(instead of SCENARIO)")
-    common.add_set(p)
-    common.add_plugin(p)
+    add_set(p)
+    add_plugin(p)
     p.add_argument("--out", help="results directory (default results/<scenario>/seed-<N>)")
     p.add_argument("--force", action="store_true", help="overwrite a finished run in the same directory")
     p.add_argument("--no-figures", action="store_true", help="skip the figures (faster)")
-    common.add_json(p, "summary.json of the finished run")
+    add_json(p, "summary.json of the finished run")
     return p
 
 
@@ -53,16 +62,16 @@ def main(args: argparse.Namespace) -> int:
     if args.resume is not None and args.set:
         raise EvoError("evo run --resume: --set cannot change a run under way (its scenario.toml is fixed); "
                        "start a new run instead")
-    common.load_plugins(args)
+    load_plugins(args)
     if args.resume is not None:
         s = scenario.load(Path(args.resume) / "scenario.toml")
         meta = results.read_json(Path(args.resume) / "meta.json")
         seed_label = meta.get("seed", "?") if isinstance(meta, dict) else "?"  # for the progress bar only
     else:
-        s = scenario.load(args.scenario, common.overrides(args))
+        s = scenario.load(args.scenario, set_overrides(args))
         seed_label = args.seed
     bar = tqdm(total=s.evolution.generations, desc=f"{s.name} seed {seed_label}", unit="gen",
-               disable=not common.show_progress(args), file=sys.stderr, dynamic_ncols=True)
+               disable=not show_progress(args), file=sys.stderr, dynamic_ncols=True)
 
     def progress(gen: object) -> None:
         rec = gen.record  # type: ignore[attr-defined]
@@ -73,7 +82,7 @@ def main(args: argparse.Namespace) -> int:
 
     out = args.resume if args.resume is not None else (args.out or experiment.default_out(s, args.seed))
     try:
-        with common.StopRequest() as stop:
+        with StopRequest() as stop:
             if args.resume is not None:
                 result = api.resume(args.resume, figures=not args.no_figures, progress=progress,
                                     should_stop=stop)
@@ -88,7 +97,7 @@ def main(args: argparse.Namespace) -> int:
     finally:
         bar.close()
     if args.json:
-        common.print_json(result.summary)
+        print_json(result.summary)
     else:
         print_summary(result.summary, result.path)
     return 0

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from evo.cli import common
+from evo.cli.common import add_json, print_json
 from evo.cli.table import number, render
 from evo.config.names import percent
 
@@ -17,7 +17,7 @@ EXAMPLES = ["evo show results/red_door/seed-3           print the headline numbe
 def add_parser(sub: Any) -> argparse.ArgumentParser:
     p = sub.add_parser(NAME, help="print the headline numbers of a finished run")
     p.add_argument("run", help="a run directory")
-    common.add_json(p, "summary.json as it is")
+    add_json(p, "summary.json as it is")
     return p
 
 
@@ -65,7 +65,7 @@ def main(args: argparse.Namespace) -> int:
 
     result = RunResult.load(args.run)
     if args.json:
-        common.print_json(result.summary)
+        print_json(result.summary)
     else:
         print_summary(result.summary, result.path)
     return 0

@@ -7,7 +7,16 @@ import argparse
 import sys
 from typing import Any
 
-from evo.cli import common, sweep_report
+from evo.cli.common import (
+    add_json,
+    add_plugin,
+    add_set,
+    load_plugins,
+    print_json,
+    set_overrides,
+    show_progress,
+)
+from evo.cli.sweep_report import text as report_text
 from evo.config.names import terminal
 
 NAME = "sweep"
@@ -32,12 +41,12 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("--scheduler", metavar="ADDRESS",
                    help="dask scheduler to connect to, e.g. tcp://10.0.0.5:8786 (OUT must be on a file "
                    "system every worker sees); without it --backend dask starts a LocalCluster")
-    common.add_set(p, "every cell's scenario (after the sweep's [fixed]; not a key the sweep varies)")
-    common.add_plugin(p)
+    add_set(p, "every cell's scenario (after the sweep's [fixed]; not a key the sweep varies)")
+    add_plugin(p)
     p.add_argument("--out", help="sweep directory (default results/<sweep name>)")
     p.add_argument("--run-figures", action="store_true", help="also draw each run's own figures (slower)")
     p.add_argument("--no-figures", action="store_true", help="skip the comparison figures")
-    common.add_json(p, "the outcome and the report")
+    add_json(p, "the outcome and the report")
     return p
 
 
@@ -47,15 +56,15 @@ def main(args: argparse.Namespace) -> int:
     from evo import api
     from evo.runs import sweep
 
-    common.load_plugins(args)
-    plan = sweep.load_sweep(args.sweep, common.overrides(args))
+    load_plugins(args)
+    plan = sweep.load_sweep(args.sweep, set_overrides(args))
     bar = None
 
     def progress(p: sweep.Progress) -> None:
         nonlocal bar
         if bar is None:
             bar = tqdm(total=p.total, initial=p.done, desc=f"sweep {plan.name}", unit="run",
-                       disable=not common.show_progress(args), file=sys.stderr, dynamic_ncols=True)
+                       disable=not show_progress(args), file=sys.stderr, dynamic_ncols=True)
             return
         if p.failed:
             bar.set_postfix(failed=p.failed, refresh=False)
@@ -77,14 +86,14 @@ def main(args: argparse.Namespace) -> int:
     for rid, error in outcome.failed.items():
         print(f"failed: {terminal(rid)}: {terminal(error)}", file=sys.stderr)
     if args.json:
-        common.print_json({"path": outcome.path, "total": outcome.total, "done": outcome.done,
+        print_json({"path": outcome.path, "total": outcome.total, "done": outcome.done,
                            "skipped": outcome.skipped, "failed": outcome.failed, "seconds": outcome.seconds,
                            "figures": outcome.figures, "index": outcome.path / "index.sqlite",
                            "report": report})
         return 1 if outcome.failed else 0
     print(f"sweep: {outcome.path}  ({outcome.done}/{outcome.total} runs done, {outcome.skipped} of them "
           f"before this invocation; {outcome.seconds:.0f} s)")
-    print(sweep_report.text(report))
+    print(report_text(report))
     if outcome.figures:
         print(f"figures: {outcome.path / 'figures'} ({', '.join(p.name for p in outcome.figures.values())})")
     print(f"index: {outcome.path / 'index.sqlite'}")

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from evo.cli import common
+from evo.cli.common import add_json, print_json
 from evo.cli.table import MISSING, interval, render
 
 NAME = "sweep-report"
@@ -23,7 +23,7 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
                        "footnote says which). Works while the sweep is still running.")
     p.add_argument("sweep_dir", help="a sweep directory (holds index.sqlite)")
     p.add_argument("--figures", action="store_true", help="also (re)draw the comparison figures")
-    common.add_json(p, "the report (per cell and column: n, mean, lo, hi of the 95 % interval, sd, method)")
+    add_json(p, "the report (per cell and column: n, mean, lo, hi of the 95 %% interval, sd, method)")
     return p
 
 
@@ -66,7 +66,7 @@ def main(args: argparse.Namespace) -> int:
 
         made = sweep_plots.make_all(args.sweep_dir)
     if args.json:
-        common.print_json({**report, "figures": made} if args.figures else report)
+        print_json({**report, "figures": made} if args.figures else report)
         return 0
     print(text(report))
     if args.figures:
