@@ -39,9 +39,10 @@ Overrides = Mapping[str, Any] | Sequence[Override] | None
 
 
 def shipped_dir() -> Path:
-    """The shipped scenarios (``*.toml``; the sweeps in ``sweeps/``): the package data ``evo/scenarios``
-    of an installed wheel (``pyproject.toml`` maps the repository's ``scenarios/`` there), else the
-    ``scenarios/`` of the source checkout this module runs from (an editable install)."""
+    """The shipped scenarios (``*.toml``; the sweeps in ``sweeps/``): the package data folder
+    ``scenarios`` inside the installed ``evo`` package of a wheel (``pyproject.toml`` maps the
+    repository's ``scenarios/`` there), else the ``scenarios/`` of the source checkout this module runs
+    from (an editable install)."""
     data = importlib.resources.files("evo").joinpath("scenarios")
     if data.is_dir():
         return Path(str(data))  # pip installs a wheel unpacked: a directory on the file system
