@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -37,8 +38,14 @@ def test_the_wheel_installed_in_a_fresh_venv_runs_a_shipped_scenario_from_an_emp
     The fresh venv gets evo from the wheel (no dependencies resolved: the network is not needed); the
     dependencies come from this interpreter's environment through a .pth file, which adds a directory to
     sys.path without running its own .pth files, so this checkout's editable install is not seen."""
+    # built from a copy of the sources: setuptools writes build/ beside pyproject.toml, and a stale build/
+    # left in the checkout could leak old modules into the wheel
+    src = tmp_path / "src"
+    skip = shutil.ignore_patterns(".venv", "build", "results", "*.egg-info", ".git", "__pycache__", ".*_cache",
+                                  ".hypothesis")
+    shutil.copytree(ROOT, src, ignore=skip)
     wheels = tmp_path / "wheel"
-    built = subprocess.run([sys.executable, "-m", "pip", "wheel", str(ROOT), "-w", str(wheels), "--no-deps",
+    built = subprocess.run([sys.executable, "-m", "pip", "wheel", str(src), "-w", str(wheels), "--no-deps",
                             "-q"], capture_output=True, text=True, timeout=600, check=False)
     assert built.returncode == 0, built.stderr
     (wheel,) = wheels.glob("evo-*.whl")
