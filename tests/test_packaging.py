@@ -41,8 +41,8 @@ def test_the_wheel_installed_in_a_fresh_venv_runs_a_shipped_scenario_from_an_emp
     # built from a copy of the sources: setuptools writes build/ beside pyproject.toml, and a stale build/
     # left in the checkout could leak old modules into the wheel
     src = tmp_path / "src"
-    skip = shutil.ignore_patterns(".venv", "build", "results", "*.egg-info", ".git", "__pycache__", ".*_cache",
-                                  ".hypothesis")
+    skip = shutil.ignore_patterns(".venv", "build", "results", "*.egg-info", ".git", "__pycache__",
+                                  ".*_cache", ".hypothesis")
     shutil.copytree(ROOT, src, ignore=skip)
     wheels = tmp_path / "wheel"
     built = subprocess.run([sys.executable, "-m", "pip", "wheel", str(src), "-w", str(wheels), "--no-deps",
