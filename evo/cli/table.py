@@ -37,12 +37,14 @@ def render(head: Sequence[str], rows: Sequence[Sequence[object]], align: str = "
 
 
 def number(x: float | None, spec: str = "{:.3f}") -> str:
-    """``x`` by ``spec``; never ``-0.000`` (a value that rounds to zero has no sign), :data:`MISSING` for
-    None or NaN."""
+    """``x`` by ``spec``; never ``-0.000`` (a value that rounds to zero is shown as zero is: ``0.000``, or
+    ``+0.000`` with a ``+`` spec), :data:`MISSING` for None or NaN."""
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return MISSING
     text = spec.format(x)
-    return text[1:] if text.startswith("-") and float(text) == 0 else text
+    if text.startswith("-") and float(text) == 0:
+        return spec.format(0.0)
+    return text
 
 
 def interval(mean: float | None, lo: float | None, hi: float | None, spec: str = "{:.2f}") -> str:

@@ -64,7 +64,8 @@ def test_a_table_aligns_its_columns_under_one_heading_rule() -> None:
 
 
 @pytest.mark.parametrize(("args", "text"), [
-    ((-0.0001, "{:+.3f}"), "0.000"), ((0.0004, "{:+.3f}"), "+0.000"), ((-0.5, "{:+.2f}"), "-0.50"),
+    ((-0.0001, "{:+.3f}"), "+0.000"), ((0.0004, "{:+.3f}"), "+0.000"), ((-0.0001, "{:.2f}"), "0.00"),
+    ((-0.5, "{:+.2f}"), "-0.50"),
     ((None,), table.MISSING), ((math.nan,), table.MISSING), ((3, "{:d}"), "3"),
 ])
 def test_numbers_have_no_negative_zero_and_a_mark_when_missing(args: tuple, text: str) -> None:

@@ -379,6 +379,12 @@ def test_cli_sweep_and_report(sweep_file: Path, tmp_path: Path, capsys) -> None:
     assert cli.main(["sweep-report", str(out)]) == 0
     report = capsys.readouterr().out
     assert "train fitness" in report and "size=4" in report
+    assert cli.main(["sweep-report", str(out), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert [c["label"] for c in data["cells"]] == ["size=1", "size=4"] and data["runs"]["done"] == 4
+    e = data["cells"][0]["values"]["train_fitness"]
+    assert e["n"] == 2 and e["lo"] <= e["mean"] <= e["hi"]
+    assert f"{e['mean']:+.3f} [{e['lo']:+.3f}, {e['hi']:+.3f}]" in report
     assert cli.main(["sweep-report", str(tmp_path)]) == 2
     assert "no index.sqlite" in capsys.readouterr().err
     bad = tmp_path / "bad.toml"
