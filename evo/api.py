@@ -15,7 +15,7 @@ A :class:`RunResult` reads every file back through the validating readers (:mod:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -121,10 +121,12 @@ class RunResult:
 
 
 def evolve(scenario: str | Path | Scenario, seed: int = 0, *,
-           progress: Callable[[Generation], None] | None = None) -> Evolved:
+           progress: Callable[[Generation], None] | None = None,
+           overrides: Mapping[str, Any] | None = None) -> Evolved:
     """Evolve ``scenario`` with ``seed`` in memory and assess the final population as :func:`run` does,
-    writing nothing. Same scenario and seed, same numbers as the run directory's."""
-    return evolve_scenario(scenario, seed, progress=progress)
+    writing nothing. Same scenario and seed, same numbers as the run directory's. ``overrides`` as in
+    :func:`run`."""
+    return evolve_scenario(scenario, seed, progress=progress, overrides=overrides)
 
 
 def save_figures(run_dir: str | Path) -> dict[str, Path]:
@@ -139,12 +141,16 @@ def save_figures(run_dir: str | Path) -> dict[str, Path]:
 
 def run(scenario: str | Path | Scenario, seed: int = 0, out: str | Path | None = None, *,
         force: bool = False, figures: bool = True, progress: Callable[[Generation], None] | None = None,
-        should_stop: Callable[[], bool] | None = None) -> RunResult:
-    """Run a scenario with a seed, write its results directory (default ``results/<name>/seed-N``) and,
-    unless ``figures=False``, its figures; returns the loaded :class:`RunResult`. ``should_stop`` is asked
-    between generations: when it says so the run writes a checkpoint and raises
+        should_stop: Callable[[], bool] | None = None, overrides: Mapping[str, Any] | None = None
+        ) -> RunResult:
+    """Run a scenario (a file, a shipped scenario's name such as ``"red_door"``, or a Scenario) with a
+    seed, write its results directory (default ``results/<name>/seed-N``) and, unless ``figures=False``,
+    its figures; returns the loaded :class:`RunResult`. ``overrides`` sets scenario keys by dotted name
+    (``{"evolution.population": 50}``), validated like the file (``evo run --set``). ``should_stop`` is
+    asked between generations: when it says so the run writes a checkpoint and raises
     :class:`evo.evolution.loop.Stopped` (continue with :func:`resume`)."""
-    path = runs.run(scenario, seed, out, force=force, progress=progress, should_stop=should_stop)
+    path = runs.run(scenario, seed, out, force=force, progress=progress, should_stop=should_stop,
+                    overrides=overrides)
     if figures:
         save_figures(path)
     return RunResult.load(path)
@@ -168,12 +174,15 @@ def load_run(run_dir: str | Path) -> RunResult:
 def sweep(spec: str | Path | sweeps.Sweep, out: str | Path | None = None, *,
           backend: sweeps.Backend = "processes", workers: int | None = None, scheduler: str | None = None,
           figures: bool = True, run_figures: bool = False,
-          progress: Callable[[sweeps.Progress], None] | None = None) -> sweeps.SweepOutcome:
-    """Run every (cell, seed) of a sweep not yet done (default ``results/<sweep name>``), index each as it
-    finishes, then draw the comparison figures (``figures=False``: none). ``run_figures`` also draws each
-    run's own figures, in the worker that ran it."""
+          progress: Callable[[sweeps.Progress], None] | None = None,
+          overrides: Mapping[str, Any] | None = None) -> sweeps.SweepOutcome:
+    """Run every (cell, seed) of a sweep (a file, a shipped sweep's name or a Sweep) not yet done
+    (default ``results/<sweep name>``), index each as it finishes, then draw the comparison figures
+    (``figures=False``: none). ``run_figures`` also draws each run's own figures, in the worker that ran
+    it. ``overrides`` set scenario keys of every cell (``evo sweep --set``)."""
     outcome = sweeps.run_sweep(spec, out, backend=backend, workers=workers, scheduler=scheduler,
-                               after_run=save_figures if run_figures else None, progress=progress)
+                               after_run=save_figures if run_figures else None, progress=progress,
+                               overrides=overrides)
     if figures:
         outcome.figures = sweep_plots.make_all(outcome.path)
     return outcome

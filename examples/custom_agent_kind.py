@@ -7,9 +7,15 @@ heuristic without lookahead: it never weighs a near small gain against a far lar
 non-optimizer (horizon 0) although its objective can be read from its genome.
 
 The kind gives its Policy its own batched ``moves`` function, which :func:`evo.core.simulate.run_episodes`
-calls for every live (agent, world) pair at once. The script evolves greedy agents on
-``scenarios/red_door.toml`` (a small population, few generations) with :func:`evo.run` and prints the
-headline numbers.
+calls for every live (agent, world) pair at once. Importing this module registers the kind, so it is also
+a plugin (:mod:`evo.runs.plugins`): the command line imports it before it validates the scenario, and a
+sweep's workers import it too::
+
+    evo run red_door --plugin examples/custom_agent_kind.py --set agent.kind=greedy
+    evo sweep selection_pressure --plugin examples/custom_agent_kind.py --set agent.kind=greedy
+
+Run as a script, it evolves greedy agents on ``scenarios/red_door.toml`` (a small population, few
+generations) with :func:`evo.run` and prints the headline numbers.
 
     python examples/custom_agent_kind.py [--population 40] [--generations 15] [--seed 0] [--out DIR]
 """
@@ -27,7 +33,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))  # this checkout's evo, whichever is installed
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))  # run as a script: this checkout's evo, whichever is installed
 
 import evo  # noqa: E402
 from evo.core.agents import GenomeKind, Policy, Tables, genome_parts  # noqa: E402
@@ -79,6 +86,10 @@ class Greedy(GenomeKind):
         return 8 * n_objects * n_features + 40 * n_objects
 
 
+#: registered at import: a scenario's ``agent.kind = "greedy"`` names it
+GREEDY = evo.register_agent_kind(Greedy())
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--population", type=int, default=40)
@@ -87,7 +98,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, help="run directory (default: a temporary one, removed)")
     args = parser.parse_args(argv)
 
-    evo.register_agent_kind(Greedy())
     path = ROOT / "scenarios" / "red_door.toml"
     raw = tomllib.loads(path.read_text(encoding="utf-8"))
     raw["agent"]["kind"] = "greedy"

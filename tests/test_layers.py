@@ -29,6 +29,7 @@ LAYERS: dict[str, tuple[int, tuple[str, ...]]] = {
     "evo.plots": (5, ("numpy", "deap", "sqlite3", "tomli_w", "matplotlib")),
     "evo.api": (6, HEAVY),
     "evo.cli": (7, HEAVY),
+    "evo.__main__": (8, HEAVY),  # `python -m evo`: the command line
 }
 #: stricter than the layer: importing these loads less
 NARROWER = {"evo.config.names": (), "evo.config.schema": ()}

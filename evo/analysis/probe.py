@@ -728,36 +728,3 @@ def summarize(result: ProbeResult, features: Sequence[str], base_payoff: NDArray
 
 
 SEPARATED = "separated: the data cannot bound this weight"
-
-
-def format_table(probe_summary: dict[str, Any]) -> str:
-    """The probe summary as a fixed-width table: one row per feature (unit-length objectives), then a
-    footnote on the interval (which one; or why there is none)."""
-    s = probe_summary
-    b = s["behavioural_objective"]
-    mesa = s["mesa_objective"]
-    unbounded = b.get("unbounded", {})
-    separated = bool(b.get("separated"))
-    head = f"{'feature':<12} {'base':>7} {'mesa':>7} {'behavioural':>12}  {'95% interval':<17} {'raw β':>7}"
-    lines = [head, "-" * len(head)]
-    for f in s["features"]:
-        m = f"{mesa['normalised'][f]:+7.2f}" if mesa else f"{'—':>7}"
-        lo, hi = b["normalised_ci_low"][f], b["normalised_ci_high"][f]
-        if unbounded.get(f):
-            ci = "separated"
-        elif separated or lo is None or hi is None:
-            ci = "—"
-        else:
-            ci = f"[{lo:+.2f}, {hi:+.2f}]"
-        lines.append(f"{f:<12} {s['base_objective']['normalised'][f]:+7.2f} {m} "
-                     f"{b['normalised'][f]:+12.2f}  {ci:<17} {b['weight'][f]:+7.2f}")
-    if separated:
-        marked = ", ".join(f for f in s["features"] if unbounded.get(f))
-        lines.append(f"{SEPARATED} ({marked}): the choices are perfectly predicted along some direction (a "
-                     "deterministic chooser), so the unpenalised fit is infinite there and any interval "
-                     f"would be set by the ridge penalty (λ = {RIDGE:g}), not by the data; with a separated "
-                     "fit the unit length, hence every normalised interval, is the ridge's too (—). Only the "
-                     "direction — signs and ranking — is measured.")
-    elif "interval" in b:
-        lines.append(f"interval: {b['interval']}")
-    return "\n".join(lines)

@@ -1,7 +1,8 @@
-"""``python -m evo.cli``."""
+"""``python -m evo.cli``: the ``evo`` command."""
 
 import sys
 
 from evo.cli import main
 
-sys.exit(main())
+if __name__ == "__main__":
+    sys.exit(main())

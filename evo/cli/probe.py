@@ -1,4 +1,5 @@
-"""``evo probe``."""
+"""``evo probe RUN_DIR``: fit the behavioural objective of a run's agents from their choices in choice
+worlds (:mod:`evo.analysis.probe`), store it in summary.json and draw figures/probe.png."""
 
 from __future__ import annotations
 
@@ -6,11 +7,18 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from evo.cli.common import add_json, add_plugin, load_plugins, print_json
+from evo.cli.table import number, render
 from evo.config.names import percent
 
+NAME = "probe"
+EXAMPLES = ["evo probe results/red_door/seed-3 --world blue_doors",
+            "                                           the champion's behavioural objective in choice "
+            "worlds"]
 
-def add_parser(sub: Any) -> None:
-    p = sub.add_parser("probe", help="fit the behavioural objective of a run's agents from their choices",
+
+def add_parser(sub: Any) -> argparse.ArgumentParser:
+    p = sub.add_parser(NAME, help="fit the behavioural objective of a run's agents from their choices",
                        description="Put agents of a finished run in controlled choice worlds (objects at "
                        "equal path distance from the start, differing in their features; many layouts), "
                        "record what each goes to first, and fit per-feature preference weights with a "
@@ -31,19 +39,62 @@ def add_parser(sub: Any) -> None:
                    help="layouts per choice set, 1 to 64 (default 4); each is shown once per rotation of the "
                    "objects")
     p.add_argument("--seed", type=int, default=0, help="seed of the choice worlds and the sample (default 0)")
+    add_plugin(p)
     p.add_argument("--no-figures", action="store_true", help="do not redraw figures/probe.png")
-    p.set_defaults(func=main)
+    add_json(p, "the probe's numbers (as stored in summary.json)")
+    return p
+
+
+def objective_table(s: dict[str, Any]) -> str:
+    """The probe summary of :func:`evo.analysis.probe.summarize` as a table, one row per feature
+    (unit-length objectives: base, mesa, behavioural with its 95 % interval, raw β), then a footnote on
+    the interval (which one; or why there is none)."""
+    from evo.analysis.probe import RIDGE, SEPARATED
+
+    b = s["behavioural_objective"]
+    mesa = s["mesa_objective"]
+    unbounded = b.get("unbounded", {})
+    separated = bool(b.get("separated"))
+    rows = []
+    for f in s["features"]:
+        lo, hi = b["normalised_ci_low"][f], b["normalised_ci_high"][f]
+        if unbounded.get(f):
+            ci = "separated"
+        elif separated or lo is None or hi is None:
+            ci = "—"
+        else:
+            ci = f"[{number(lo, '{:+.2f}')}, {number(hi, '{:+.2f}')}]"
+        rows.append([f, number(s["base_objective"]["normalised"][f], "{:+.2f}"),
+                     number(mesa["normalised"][f], "{:+.2f}") if mesa else "—",
+                     number(b["normalised"][f], "{:+.2f}"), ci, number(b["weight"][f], "{:+.2f}")])
+    lines = [render(["feature", "base", "mesa", "behavioural", "95% interval", "raw β"], rows, "<>>><>")]
+    if separated:
+        marked = ", ".join(f for f in s["features"] if unbounded.get(f))
+        lines.append(f"{SEPARATED} ({marked}): the choices are perfectly predicted along some direction (a "
+                     "deterministic chooser), so the unpenalised fit is infinite there and any interval "
+                     f"would be set by the ridge penalty (λ = {RIDGE:g}), not by the data; with a separated "
+                     "fit the unit length, hence every normalised interval, is the ridge's too (—). Only the "
+                     "direction — signs and ranking — is measured.")
+    elif "interval" in b:
+        lines.append(f"interval: {b['interval']}")
+    return "\n".join(lines)
 
 
 def main(args: argparse.Namespace) -> int:
-    from evo.analysis import probe
     from evo.plots import probe as probe_plots
     from evo.runs.probe import probe_run
 
+    load_plugins(args)
     out = probe_run(args.run, args.agents, args.world, seed=args.seed, sample=args.sample,
                     n_layouts=args.layouts)
     if not args.no_figures:
         probe_plots.save_probe_figure(args.run)
+    stored = Path(args.run) / "summary.json"
+    figure = Path(args.run) / "figures" / "probe.png"
+    if args.json:
+        print_json({**out, "stored_in": f"{stored} probe.{out['world']}",
+                           "figure": None if args.no_figures else figure})
+        return 0
     who = {"champion": "the champion", "sample": f"a sample of {out['n_agents']} agents",
            "all": f"all {out['n_agents']} agents"}[out["agents"]]
     print(f"probe: {who} ({out['agent_kind']}) in choice worlds of '{out['world']}': "
@@ -52,7 +103,7 @@ def main(args: argparse.Namespace) -> int:
           f"{percent(out['none_rate'])}")
     print("objectives scaled to unit length; behavioural = conditional-logit fit of the choices "
           "(95 % interval), raw β in logit units")
-    print(probe.format_table(out))
+    print(objective_table(out))
     if out["n_agents"] > 1:
         print(f"per-agent fits: {out['n_agents_separated']} of {out['n_agents']} separated (deterministic "
               "choosers: only their directions are measured, as in the ranking below)")
@@ -63,7 +114,7 @@ def main(args: argparse.Namespace) -> int:
     if "ranking_recovered" in out:
         line += f"   ranking of the mesa-objective recovered: {percent(out['ranking_recovered'])}"
     print(line)
-    print(f"stored in {Path(args.run) / 'summary.json'} under probe.{out['world']}")
+    print(f"stored in {stored} under probe.{out['world']}")
     if not args.no_figures:
-        print(f"figure: {Path(args.run) / 'figures' / 'probe.png'}")
+        print(f"figure: {figure}")
     return 0

@@ -1,4 +1,5 @@
-"""``evo run``."""
+"""``evo run SCENARIO``: evolve a scenario (a file or a shipped name, with ``--set`` overrides) with one
+seed and write its run directory; ``evo run --resume RUN_DIR`` continues an interrupted one."""
 
 from __future__ import annotations
 
@@ -7,25 +8,44 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from evo.cli import common
+from evo.cli.common import (
+    StopRequest,
+    add_json,
+    add_plugin,
+    add_set,
+    load_plugins,
+    print_json,
+    set_overrides,
+    show_progress,
+)
+from evo.cli.show import print_summary
 from evo.errors import EvoError
 
+NAME = "run"
+EXAMPLES = ["evo run red_door --seed 3                  evolve, then write results/red_door/seed-3/",
+            "evo run red_door --set evolution.population=50 --set evolution.generations=20",
+            "                                           the same with two keys changed"]
 
-def add_parser(sub: Any) -> None:
-    p = sub.add_parser("run", help="evolve a scenario and write its results directory",
-                       description="Evolve a scenario with one seed. Writes scenario.toml, meta.json, "
-                       "log.csv, final_population.npz, summary.json and figures/ to --out "
-                       "(default results/<scenario>/seed-<N>).")
-    p.add_argument("scenario", nargs="?", help="a scenario file, e.g. scenarios/red_door.toml")
+
+def add_parser(sub: Any) -> argparse.ArgumentParser:
+    p = sub.add_parser(NAME, help="evolve a scenario and write its results directory",
+                       description="Evolve a scenario with one seed. Writes scenario.toml (the resolved "
+                       "scenario, overrides included), meta.json, log.csv, final_population.npz, "
+                       "summary.json and figures/ to --out (default results/<scenario>/seed-<N> in the "
+                       "current directory).")
+    p.add_argument("scenario", nargs="?", help="a scenario file (scenarios/red_door.toml) or the name of a "
+                   "shipped scenario (red_door; evo list shows them)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0); same seed, same results")
     p.add_argument("--resume", metavar="RUN_DIR",
                    help="continue an interrupted or killed run from its last checkpoint "
                    "(instead of SCENARIO)")
+    add_set(p)
+    add_plugin(p)
     p.add_argument("--out", help="results directory (default results/<scenario>/seed-<N>)")
     p.add_argument("--force", action="store_true", help="overwrite a finished run in the same directory")
     p.add_argument("--no-figures", action="store_true", help="skip the figures (faster)")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
-    p.set_defaults(func=main)
+    add_json(p, "summary.json of the finished run")
+    return p
 
 
 def main(args: argparse.Namespace) -> int:
@@ -38,16 +58,20 @@ def main(args: argparse.Namespace) -> int:
     from evo.runs import scenarios as scenario
 
     if (args.scenario is None) == (args.resume is None):
-        raise EvoError("evo run: give either a SCENARIO file or --resume RUN_DIR")
+        raise EvoError("evo run: give either a SCENARIO (a file or a shipped name) or --resume RUN_DIR")
+    if args.resume is not None and args.set:
+        raise EvoError("evo run --resume: --set cannot change a run under way (its scenario.toml is fixed); "
+                       "start a new run instead")
+    load_plugins(args)
     if args.resume is not None:
         s = scenario.load(Path(args.resume) / "scenario.toml")
         meta = results.read_json(Path(args.resume) / "meta.json")
         seed_label = meta.get("seed", "?") if isinstance(meta, dict) else "?"  # for the progress bar only
     else:
-        s = scenario.load(args.scenario)
+        s = scenario.load(args.scenario, set_overrides(args))
         seed_label = args.seed
     bar = tqdm(total=s.evolution.generations, desc=f"{s.name} seed {seed_label}", unit="gen",
-               disable=args.quiet, file=sys.stderr, dynamic_ncols=True)
+               disable=not show_progress(args), file=sys.stderr, dynamic_ncols=True)
 
     def progress(gen: object) -> None:
         rec = gen.record  # type: ignore[attr-defined]
@@ -58,7 +82,7 @@ def main(args: argparse.Namespace) -> int:
 
     out = args.resume if args.resume is not None else (args.out or experiment.default_out(s, args.seed))
     try:
-        with common.StopRequest() as stop:
+        with StopRequest() as stop:
             if args.resume is not None:
                 result = api.resume(args.resume, figures=not args.no_figures, progress=progress,
                                     should_stop=stop)
@@ -72,5 +96,8 @@ def main(args: argparse.Namespace) -> int:
         return 130
     finally:
         bar.close()
-    common.print_summary(result.summary, result.path)
+    if args.json:
+        print_json(result.summary)
+    else:
+        print_summary(result.summary, result.path)
     return 0

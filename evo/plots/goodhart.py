@@ -183,44 +183,40 @@ def best_of_n_figure(nums: Mapping[str, Any]) -> Figure:
     return fig
 
 
-def horizon_report(nums: Mapping[str, Any]) -> tuple[list[str], list[dict[str, float]]]:
-    """Printable lines and CSV rows (one per horizon) of :func:`horizon_numbers`."""
+def horizon_report(nums: Mapping[str, Any]) -> dict[str, Any]:
+    """What ``evo analyze horizon`` prints, as data: a ``title`` line, ``rows`` (one per horizon: horizon,
+    seeds, proxy_mean, true_mean; also the CSV rows) and ``notes`` (the threshold line)."""
     tr = nums["transition"]
-    lines = [terminal(f"{nums['name']}: proxy and true fitness of the final population, mean over seeds; "
-                      + usage_line(nums["usage"])),
-             "  horizon  seeds  proxy   true"]
     rows = []
     for h, p, t in zip(nums["horizon"], nums["proxy_mean"], nums["true_mean"], strict=True):
-        n = len(nums["true"][float(h)])
-        lines.append(f"  {h:7g}  {n:5d}  {p:5.2f}  {t:5.2f}")
-        rows.append({"horizon": float(h), "seeds": n, "proxy_mean": float(p), "true_mean": float(t)})
-    lines.append(f"threshold (peak of true fitness): horizon {tr.threshold:g}, true {tr.peak:.3f}; 90 % of "
-                 f"its fall within {tr.width:g} horizon steps; sharpest "
-                 f"fall {tr.drop:.3f} to horizon {tr.drop_at:g} ({tr.steepness:.3f} per horizon step); "
-                 + _lost_phrase(tr, nums["horizon"]))
-    return lines, rows
+        rows.append({"horizon": float(h), "seeds": len(nums["true"][float(h)]), "proxy_mean": float(p),
+                     "true_mean": float(t)})
+    notes = [f"threshold (peak of true fitness): horizon {tr.threshold:g}, true {tr.peak:.3f}; 90 % of "
+             f"its fall within {tr.width:g} horizon steps; sharpest "
+             f"fall {tr.drop:.3f} to horizon {tr.drop_at:g} ({tr.steepness:.3f} per horizon step); "
+             + _lost_phrase(tr, nums["horizon"])]
+    return {"title": terminal(f"{nums['name']}: proxy and true fitness of the final population, mean over "
+                              "seeds; " + usage_line(nums["usage"])), "rows": rows, "notes": notes}
 
 
-def best_of_n_report(nums: Mapping[str, Any]) -> tuple[list[str], list[dict[str, float]]]:
-    """Printable lines and CSV rows (one per n) of :func:`best_of_n_numbers`."""
-    lines = [terminal(f"{nums['name']}: best-of-n (truncation keeping 1 of n), mean over seeds; "
-                      + usage_line(nums["usage"])),
-             "       n      d  proxy   true"]
+def best_of_n_report(nums: Mapping[str, Any]) -> dict[str, Any]:
+    """What ``evo analyze best-of-n`` prints, as data: a ``title`` line, ``rows`` (one per n: n, d, seeds,
+    proxy_mean, true_mean; also the CSV rows) and ``notes`` (both fits)."""
     rows = []
     for ni, di, f in zip(nums["n"], nums["d"], nums["fractions"], strict=True):
         p, t = float(np.mean(nums["proxy"][f])), float(np.mean(nums["true"][f]))
-        lines.append(f"  {ni:6g}  {di:5.3f}  {p:5.2f}  {t:5.2f}")
         rows.append({"n": float(ni), "d": float(di), "seeds": len(nums["true"][f]), "proxy_mean": p,
                      "true_mean": t})
-    for label, fit in (("all seeds", nums["fit"]), ("cell means", nums["fit_means"])):
-        lines.append(f"fit true − true(n=1) = d(α − βd) on {label}: α = {fit.alpha:.3f}, β = {fit.beta:.3f}, "
-                     f"R² = {fit.r2:.3f}, peak at d = {fit.peak_d:.3f}")
-    return lines, rows
+    notes = [f"fit true − true(n=1) = d(α − βd) on {label}: α = {fit.alpha:.3f}, β = {fit.beta:.3f}, "
+             f"R² = {fit.r2:.3f}, peak at d = {fit.peak_d:.3f}"
+             for label, fit in (("all seeds", nums["fit"]), ("cell means", nums["fit_means"]))]
+    return {"title": terminal(f"{nums['name']}: best-of-n (truncation keeping 1 of n), mean over seeds; "
+                              + usage_line(nums["usage"])), "rows": rows, "notes": notes}
 
 
 #: ``evo analyze NAME``: how each Goodhart analysis reads a sweep, reports it, and draws it.
 ANALYSES: dict[str, tuple[Callable[[str | Path], dict[str, Any]],
-                          Callable[[Mapping[str, Any]], tuple[list[str], list[dict[str, float]]]],
+                          Callable[[Mapping[str, Any]], dict[str, Any]],
                           Callable[[Mapping[str, Any]], Figure]]] = {
     "horizon": (horizon_numbers, horizon_report, horizon_sweep_figure),
     "best-of-n": (best_of_n_numbers, best_of_n_report, best_of_n_figure),

@@ -53,8 +53,12 @@ def default_out(s: Scenario, seed: int, root: str | Path = "results") -> Path:
     return Path(root) / path_component(s.name, f"{s.source}: scenario.name") / f"seed-{seed}"
 
 
-def _as_scenario(scenario: str | Path | Scenario) -> Scenario:
-    return scenario if isinstance(scenario, Scenario) else scenario_mod.load(scenario)
+def _as_scenario(scenario: str | Path | Scenario, overrides: scenario_mod.Overrides = None) -> Scenario:
+    """A path, a shipped scenario's name or a :class:`Scenario`, with ``overrides`` applied
+    (:func:`evo.runs.scenarios.scenario_of`)."""
+    if isinstance(scenario, Scenario) and not overrides:
+        return scenario
+    return scenario_mod.scenario_of(scenario, overrides)
 
 
 def _git_revision() -> str | None:
@@ -155,10 +159,12 @@ class Evolved:
 
 
 def evolve_scenario(scenario: str | Path | Scenario, seed: int = 0, *,
-                    progress: Callable[[Generation], None] | None = None) -> Evolved:
-    """Evolve ``scenario`` with ``seed`` in memory and assess the final population as :func:`run` does,
-    writing nothing (``evo.evolve``). Same scenario and seed, same numbers as the run directory's."""
-    s = _as_scenario(scenario)
+                    progress: Callable[[Generation], None] | None = None,
+                    overrides: scenario_mod.Overrides = None) -> Evolved:
+    """Evolve ``scenario`` (a path, a shipped name or a :class:`Scenario`, with ``overrides``) with ``seed``
+    in memory and assess the final population as :func:`run` does, writing nothing (``evo.evolve``).
+    Same scenario and seed, same numbers as the run directory's."""
+    s = _as_scenario(scenario, overrides)
     _check_seed(seed)
     problem = Problem.from_scenario(s)
     streams = Streams.from_seed(seed)
@@ -268,13 +274,15 @@ def prepare_out(s: Scenario, seed: int, out: str | Path | None, force: bool) -> 
 
 def run(scenario: str | Path | Scenario, seed: int = 0, out: str | Path | None = None, *,
         force: bool = False, progress: Callable[[Generation], None] | None = None,
-        should_stop: Callable[[], bool] | None = None) -> Path:
-    """Run a scenario with a seed and write its results directory (no figures); returns its path.
+        should_stop: Callable[[], bool] | None = None, overrides: scenario_mod.Overrides = None) -> Path:
+    """Run a scenario (a path, a shipped name or a :class:`Scenario`, with ``overrides``:
+    :func:`evo.runs.scenarios.scenario_of`) with a seed and write its results directory (no figures;
+    scenario.toml is the resolved scenario, overrides included); returns its path.
 
     ``should_stop`` is asked between generations; when it says so the run writes a checkpoint, records
     ``interrupted`` in ``meta.json`` and raises :class:`evo.evolution.loop.Stopped` (continue with
     :func:`resume`)."""
-    s = _as_scenario(scenario)
+    s = _as_scenario(scenario, overrides)
     _check_seed(seed)
     path = prepare_out(s, seed, out, force)
     with rundir.claimed(path):

@@ -6,27 +6,82 @@ parameters exist (:mod:`evo.evolution`; so loading a scenario through here impor
 :mod:`evo.config.toml` alone does not), and the run fits in ``LIMITS["memory_bytes"]``
 (:func:`memory_estimate`). Every error is one :class:`ScenarioError` line naming the file, the dotted
 key, what was expected and what came.
+
+A scenario is named by a path or by the name of a shipped one (:func:`resolve`: ``red_door`` is
+``scenarios/red_door.toml``, shipped in the wheel as package data, :func:`shipped_dir`), and may be
+loaded with overrides (:mod:`evo.config.overrides`: ``--set KEY=VALUE``, ``overrides={...}``), validated
+by the same checks; an error an override causes names the override. Before the first scenario is
+validated, the installed plugins are loaded (:func:`evo.runs.plugins.load_entry_points`).
 """
 
 from __future__ import annotations
 
+import copy
+import importlib.resources
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from evo.config import toml
+from evo.config.overrides import Override, apply, culprit, describe, from_mapping
 from evo.config.schema import LIMITS, Scenario, WorldConfig
 from evo.config.toml import cells_of, n_objects_of
 from evo.core.agents import agent_kind, agent_kinds, genome_length
 from evo.core.worlds import reachable_cells, reachable_zone_cells
 from evo.errors import ScenarioError
 from evo.evolution import operators, replacement
+from evo.runs import plugins
+
+#: What the overrides of a scenario may be given as: a mapping of dotted keys to values (the Python API),
+#: or :class:`~evo.config.overrides.Override` objects (``--set``, which name their origin).
+Overrides = Mapping[str, Any] | Sequence[Override] | None
 
 
-def load(path: str | Path) -> Scenario:
-    """Read and validate a scenario file."""
-    return loads(toml.read_text(path), source=str(path))
+def shipped_dir() -> Path:
+    """The shipped scenarios (``*.toml``; the sweeps in ``sweeps/``): the package data folder
+    ``scenarios`` inside the installed ``evo`` package of a wheel (``pyproject.toml`` maps the
+    repository's ``scenarios/`` there), else the ``scenarios/`` of the source checkout this module runs
+    from (an editable install)."""
+    data = importlib.resources.files("evo").joinpath("scenarios")
+    if data.is_dir():
+        return Path(str(data))  # pip installs a wheel unpacked: a directory on the file system
+    return Path(__file__).resolve().parents[2] / "scenarios"
+
+
+def shipped(what: Literal["scenario", "sweep"] = "scenario") -> dict[str, Path]:
+    """The shipped scenarios (or sweeps), name -> file, sorted by name."""
+    folder = shipped_dir() if what == "scenario" else shipped_dir() / "sweeps"
+    return {p.stem: p for p in sorted(folder.glob("*.toml"))} if folder.is_dir() else {}
+
+
+def _is_name(ref: str) -> bool:
+    return bool(ref) and Path(ref).name == ref and "/" not in ref and "\\" not in ref \
+        and not ref.endswith(".toml") and not ref.startswith(".")
+
+
+def resolve(ref: str | Path, what: Literal["scenario", "sweep"] = "scenario") -> Path:
+    """The file ``ref`` names: an existing path as it is; a bare name (no directory, no ``.toml``) that is
+    not a file here is a shipped scenario's (or sweep's) name (:func:`shipped`), and an unknown one is a
+    :class:`ScenarioError` listing the shipped names. Any other path is returned as it is (reading it
+    says whether it exists)."""
+    if isinstance(ref, str) and _is_name(ref) and not Path(ref).is_file():
+        names = shipped(what)
+        if ref in names:
+            return names[ref]
+        raise toml.one_line(ScenarioError(ref, "", f"an existing {what} file or the name of a shipped {what} "
+                                          f"(one of {', '.join(names) or 'none: none is installed'})",
+                                          f"no such file, and no shipped {what} of that name"))
+    return Path(ref)
+
+
+def load(path: str | Path, overrides: Overrides = None) -> Scenario:
+    """Read and validate a scenario file, or a shipped scenario by name (:func:`resolve`), with
+    ``overrides`` applied (:func:`with_overrides`)."""
+    file = resolve(path)
+    source = str(path) if isinstance(path, Path) or not _is_name(str(path)) else str(file)
+    raw = toml.parse_toml(toml.read_text(file), source)
+    return with_overrides(raw, source, overrides)
 
 
 def loads(text: str, source: str = "<string>") -> Scenario:
@@ -36,12 +91,55 @@ def loads(text: str, source: str = "<string>") -> Scenario:
 
 def from_dict(raw: Mapping[str, Any], source: str = "<dict>") -> Scenario:
     """Validate an already-parsed scenario table (e.g. after sweep overrides)."""
+    plugins.load_entry_points()  # an installed plugin may register the kind or scheme this one names
     s = toml.parse(raw, source)
     try:
         check(s)
     except ScenarioError as exc:
         raise toml.one_line(exc) from None
     return s
+
+
+def as_overrides(overrides: Overrides) -> list[Override]:
+    """``overrides`` as a list of :class:`~evo.config.overrides.Override` (a mapping's origins are
+    ``overrides['KEY'] = VALUE``)."""
+    if overrides is None:
+        return []
+    if isinstance(overrides, Mapping):
+        return from_mapping(overrides)
+    out = list(overrides)
+    if not all(isinstance(o, Override) for o in out):
+        raise ScenarioError("overrides", "", 'a mapping of "dotted.key" to value', overrides)
+    return out
+
+
+def with_overrides(raw: Mapping[str, Any] | Scenario, source: str, overrides: Overrides) -> Scenario:
+    """The scenario ``raw`` (a parsed table or a :class:`Scenario`) validated, then with ``overrides``
+    applied (:func:`evo.config.overrides.apply`: a table it leaves out starts from its resolved defaults)
+    and validated again by the same checks. The result's ``source`` names the overrides (``meta.json``
+    records it); an error an override causes names the file and that override, then the scenario key,
+    what was expected and what came."""
+    base = raw if isinstance(raw, Scenario) else from_dict(raw, source)
+    todo = as_overrides(overrides)
+    if not todo:
+        return base
+    table = toml.to_dict(base) if isinstance(raw, Scenario) else copy.deepcopy(dict(raw))
+    defaults = toml.to_dict(base)
+    for o in todo:
+        apply(table, defaults, o, f"{source} ({o.origin})", o.key)
+    try:
+        return from_dict(table, f"{source} ({describe(todo)})")
+    except ScenarioError as exc:
+        hit = culprit(exc.key, todo)
+        where = f"{source} ({describe([hit] if hit is not None else todo)})"
+        raise toml.one_line(ScenarioError(where, exc.key, exc.expected, exc.got)) from None
+
+
+def scenario_of(scenario: str | Path | Scenario, overrides: Overrides = None) -> Scenario:
+    """A scenario given as a path, a shipped name or a :class:`Scenario`, with ``overrides`` applied."""
+    if isinstance(scenario, Scenario):
+        return with_overrides(scenario, scenario.source, overrides)
+    return load(scenario, overrides)
 
 
 def check(s: Scenario) -> None:

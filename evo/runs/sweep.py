@@ -39,10 +39,10 @@ from its last checkpoint (:mod:`evo.runs.checkpoint`), anything else is run agai
 **Index** (``<out>/index.sqlite``, WAL mode, written by the coordinating process only): table ``runs`` has
 one row per planned run — its parameters as columns named by their dotted keys, ``seed``, ``status``
 (``pending``, ``done``, ``failed``), the headline numbers of ``summary.json`` (:data:`METRICS`), wall time —
-and table ``meta`` the plan (name, swept keys, cells, seeds) as JSON. :func:`report_table` prints means with
-95 % intervals per cell (:mod:`evo.analysis.stats`: Student t for fitness, clipped to the range for fractions,
-cosines and generation counts); :mod:`evo.plots.sweep` draws the comparison figures from the index (this
-module never draws).
+and table ``meta`` the plan (name, swept keys, cells, seeds) as JSON. :func:`report` gives the means with
+95 % intervals per cell as data, which ``evo sweep-report`` prints (:mod:`evo.analysis.stats`: Student t
+for fitness, clipped to the range for fractions, cosines and generation counts); :mod:`evo.plots.sweep`
+draws the comparison figures from the index (this module never draws, and formats no text table).
 
 **Bounds and names.** A sweep has at most :data:`MAX_SEEDS` seeds and :data:`MAX_RUNS` runs (cells × seeds);
 seeds and integer override values must fit a signed 64-bit integer (the index stores them as SQLite
@@ -82,11 +82,12 @@ import tomli_w
 
 from evo.analysis import stats
 from evo.config import toml
-from evo.config.names import MAX_COMPONENT_BYTES, has_control, path_component, terminal
+from evo.config.names import MAX_COMPONENT_BYTES, has_control, path_component
+from evo.config.overrides import Override, apply, culprit
 from evo.config.schema import Scenario
 from evo.errors import EvoError, ScenarioError
 from evo.runs import files as results
-from evo.runs import readback
+from evo.runs import plugins, readback
 from evo.runs import scenarios as scenario_mod
 
 log = logging.getLogger(__name__)
@@ -135,6 +136,8 @@ class Sweep:
     cells: tuple[Cell, ...]
     seeds: tuple[int, ...]
     labels: tuple[tuple[str, str], ...] = ()
+    #: overrides given on top of the file (``evo sweep --set KEY=VALUE``), as their origins
+    extra: tuple[str, ...] = ()
 
     @property
     def shift_names(self) -> tuple[str, ...]:
@@ -158,18 +161,22 @@ def default_out(sweep: Sweep, root: str | Path = "results") -> Path:
     return Path(root) / path_component(sweep.name, f"{sweep.source}: sweep.name")
 
 
-def load_sweep(path: str | Path) -> Sweep:
-    """Read and validate a sweep file (its base scenario path is relative to the file)."""
-    path = Path(path)
-    text = toml.read_text(path, "sweep file")
-    return loads(text, source=str(path), base_dir=path.parent)
+def load_sweep(path: str | Path, overrides: scenario_mod.Overrides = None) -> Sweep:
+    """Read and validate a sweep file, or a shipped sweep by name (:func:`evo.runs.scenarios.resolve`; its
+    base scenario path is relative to the file). ``overrides`` (``evo sweep --set``) apply to every cell
+    after the file's ``[fixed]`` ones, and may not set a key the sweep varies."""
+    file = scenario_mod.resolve(path, "sweep")
+    source = str(file) if isinstance(path, str) and file != Path(path) else str(path)
+    text = toml.read_text(file, "sweep file")
+    return loads(text, source=source, base_dir=file.parent, overrides=overrides)
 
 
-def loads(text: str, source: str = "<string>", base_dir: str | Path = ".") -> Sweep:
+def loads(text: str, source: str = "<string>", base_dir: str | Path = ".",
+          overrides: scenario_mod.Overrides = None) -> Sweep:
     """Validate sweep TOML text; ``source`` names it in errors, ``base_dir`` anchors a relative ``base``."""
     raw = toml.parse_toml(text, source)  # malformed, 4300-digit integers, too deep: one error
     try:
-        return from_dict(raw, source, base_dir)
+        return from_dict(raw, source, base_dir, overrides)
     except RecursionError:
         raise ScenarioError(source, "", "override values nested a few levels deep",
                             "values nested too deeply to validate") from None
@@ -179,9 +186,12 @@ _SECTIONS = ("sweep", "fixed", "grid", "cells")
 _SWEEP_KEYS = ("name", "description", "base", "seeds", "labels")
 
 
-def from_dict(raw: Mapping[str, Any], source: str = "<dict>", base_dir: str | Path = ".") -> Sweep:
-    """Validate an already-parsed sweep table and resolve every cell's scenario."""
+def from_dict(raw: Mapping[str, Any], source: str = "<dict>", base_dir: str | Path = ".",
+              overrides: scenario_mod.Overrides = None) -> Sweep:
+    """Validate an already-parsed sweep table and resolve every cell's scenario (``overrides``: see
+    :func:`load_sweep`)."""
     f = source
+    extra = scenario_mod.as_overrides(overrides)
     for k in raw:
         if k not in _SECTIONS:
             raise ScenarioError(f, k, "one of the sections " + ", ".join(_SECTIONS), k)
@@ -230,6 +240,11 @@ def from_dict(raw: Mapping[str, Any], source: str = "<dict>", base_dir: str | Pa
         for k, v in zip(keys, combo, strict=True):
             if isinstance(v, int) and not isinstance(v, bool) and not INT64_MIN <= v <= INT64_MAX:
                 raise ScenarioError(f, where[k], "an integer that fits in 64 bits (the index stores it)", v)
+    for o in extra:
+        swept = [k for k in keys if k == o.key or k.startswith(o.key + ".") or o.key.startswith(k + ".")]
+        if swept:
+            raise ScenarioError(f"{f} ({o.origin})", o.key, "a key the sweep does not vary (it varies "
+                                + ", ".join(keys) + ")", o.value)
 
     try:
         base_text = base_path.read_text(encoding="utf-8")
@@ -251,25 +266,29 @@ def from_dict(raw: Mapping[str, Any], source: str = "<dict>", base_dir: str | Pa
         if dirname in dirnames:
             raise ScenarioError(f, origins[i][keys[-1]], "values that make distinct cells", label)
         dirnames.add(dirname)
-        overrides = [*((k, v, f"fixed.{k}") for k, v in fixed),
-                     *((k, v, origins[i][k]) for k, v in zip(keys, combo, strict=True))]
+        cell = [*(Override(k, v, f"fixed.{k}") for k, v in fixed), *extra,
+                *(Override(k, v, origins[i][k]) for k, v in zip(keys, combo, strict=True))]
         table = copy.deepcopy(base_table)
-        for key, value, origin in overrides:
-            _apply(table, defaults, key, value, f, origin)
+        for o in cell:
+            at = (f"{f} ({o.origin})", o.key) if o in extra else (f, o.origin)
+            apply(table, defaults, o, *at)
         cell_source = f"{base_path} [sweep {name}: {label}]"
         try:
             cell_scenario = scenario_mod.from_dict(table, cell_source)
         except ScenarioError as exc:
-            origin = _culprit(exc.key, overrides)
-            raise ScenarioError(f, origin, f"{exc.expected} (scenario key '{exc.key}' in cell {label})",
-                                exc.got) from None
+            o = culprit(exc.key, cell) or cell[-1]
+            expected = f"{exc.expected} (scenario key '{exc.key}' in cell {label})"
+            if o in extra:
+                raise ScenarioError(f"{f} ({o.origin})", exc.key, expected, exc.got) from None
+            raise ScenarioError(f, o.origin, expected, exc.got) from None
         cells.append(Cell(index=i, values=tuple(zip(keys, combo, strict=True)), labels=labels, label=label,
                           dirname=dirname, scenario=cell_scenario))
     for k in axis_labels:
         if k not in keys:
             raise ScenarioError(f, f"sweep.labels.{k}", "a swept key (" + ", ".join(keys) + ")", k)
     return Sweep(name=name, description=description, source=source, base=str(base_path), keys=keys,
-                 fixed=fixed, cells=tuple(cells), seeds=seeds, labels=tuple(axis_labels.items()))
+                 fixed=fixed, cells=tuple(cells), seeds=seeds, labels=tuple(axis_labels.items()),
+                 extra=tuple(o.origin for o in extra))
 
 
 def _seeds(value: Any, f: str) -> tuple[int, ...]:
@@ -339,39 +358,6 @@ def _cell_list(cells: Any, f: str, n_seeds: int = 1
                                 ", ".join(keys) + ")", list(c))
     origins = [{k: f"cells[{i}].{k}" for k in keys} for i in range(len(cells))]
     return keys, [tuple(c[k] for k in keys) for c in cells], origins
-
-
-def _apply(table: dict[str, Any], defaults: Mapping[str, Any], key: str, value: Any, f: str, origin: str
-           ) -> None:
-    """Set ``key`` (dotted) in the raw scenario ``table``; a missing table starts from its resolved
-    default."""
-    parts = key.split(".")
-    node: dict[str, Any] = table
-    default: Any = defaults
-    for depth, part in enumerate(parts[:-1]):
-        default = default.get(part) if isinstance(default, dict) else None
-        if part not in node:
-            node[part] = copy.deepcopy(default) if isinstance(default, dict) else {}
-        if not isinstance(node[part], dict):
-            raise ScenarioError(f, origin, f"a key inside a table, but '{'.'.join(parts[:depth + 1])}' is a "
-                                "value", node[part])
-        node = node[part]
-    node[parts[-1]] = copy.deepcopy(value)
-
-
-def _culprit(scenario_key: str, overrides: Sequence[tuple[str, Any, str]]) -> str:
-    """The sweep key most likely behind an error at ``scenario_key``: the override sharing the longest
-    dotted prefix with it (the last one on a tie, since grid values come after fixed ones)."""
-    target = scenario_key.replace("[", ".[").split(".")
-    best, best_len = "", 0
-    for key, _, origin in overrides:
-        parts = key.split(".")
-        n = 0
-        while n < min(len(parts), len(target)) and parts[n] == target[n]:
-            n += 1
-        if n >= best_len and n > 0:
-            best, best_len = origin, n
-    return best or (overrides[-1][2] if overrides else "")
 
 
 def _value_label(v: Any) -> str:
@@ -865,13 +851,15 @@ def read_index(sweep_dir: str | Path) -> tuple[dict[str, Any], list[dict[str, An
 def execute(spec: Mapping[str, Any]) -> dict[str, Any]:
     """Run one (cell, seed) in this process and write its run directory, then call ``spec["after_run"]``
     with it (if not None). ``spec`` is plain data (the resolved scenario as TOML text, the seed, the
-    absolute output path) and that module-level function, so it crosses to any worker."""
+    absolute output path, the plugins to load first: :func:`evo.runs.plugins.loaded` of the coordinating
+    process) and that module-level function, so it crosses to any worker."""
     from evo.runs import checkpoint
     from evo.runs import run as experiment
 
     started = time.perf_counter()
     run_dir = Path(spec["out"])
     try:
+        plugins.load_all(spec.get("plugins", ()))  # before the scenario names a kind or scheme they register
         if checkpoint.exists(run_dir) and _same_scenario(run_dir / "scenario.toml", spec["scenario"]):
             # a run cut short (a killed worker or sweep) continues from its last checkpoint; the finished
             # files are byte-identical to an uninterrupted run's (evo.runs.run.resume)
@@ -1050,14 +1038,19 @@ def is_done(run_dir: Path, scenario_text: str) -> bool:
 def run_sweep(sweep: Sweep | str | Path, out: str | Path | None = None, *, backend: Backend = "processes",
               workers: int | None = None, scheduler: str | None = None,
               after_run: Callable[[Path], object] | None = None,
-              progress: Callable[[Progress], None] | None = None) -> SweepOutcome:
+              progress: Callable[[Progress], None] | None = None,
+              overrides: scenario_mod.Overrides = None) -> SweepOutcome:
     """Run every (cell, seed) of ``sweep`` not yet done in ``out`` (default ``results/<sweep name>``) and
     index each as it finishes. ``after_run(run_dir)`` is called in the worker after each run it finishes
     (:func:`evo.api.save_figures` draws the run's figures; it must be a module-level function for the
     process and Dask backends); the comparison figures are drawn from the index by
-    :func:`evo.plots.sweep.make_all`. A sweep writes data and never draws."""
+    :func:`evo.plots.sweep.make_all`. A sweep writes data and never draws. ``overrides`` (a sweep given
+    by path or name) apply to every cell (:func:`load_sweep`); the workers load the plugins this process
+    has loaded (:func:`evo.runs.plugins.loaded`)."""
     if not isinstance(sweep, Sweep):
-        sweep = load_sweep(sweep)
+        sweep = load_sweep(sweep, overrides)
+    elif overrides:
+        raise EvoError("overrides of a sweep apply when it is loaded: load_sweep(path, overrides)")
     if backend not in _BACKENDS:
         raise EvoError(f"--backend: expected one of {', '.join(BACKENDS)}, got {backend!r}")
     if workers is not None and workers < 1:
@@ -1102,7 +1095,7 @@ def _run_plan(sweep: Sweep, path: Path, index: Index, backend: str, workers: int
         if status[rid] != "pending":
             index.record(rid, "pending")
         todo.append({"run_id": rid, "scenario": text, "source": cell.scenario.source, "seed": seed,
-                     "out": str(run_dir), "after_run": after_run})
+                     "out": str(run_dir), "after_run": after_run, "plugins": list(plugins.loaded())})
     state = Progress(total=len(status), done=skipped, skipped=skipped)
     outcome = SweepOutcome(path=path, total=state.total, done=skipped, skipped=skipped)
     if progress is not None:
@@ -1140,6 +1133,8 @@ def _sweep_record(sweep: Sweep) -> str:
     record = {"sweep": {"name": sweep.name, "description": sweep.description, "source": sweep.source,
                         "base": sweep.base, "seeds": list(sweep.seeds), "params": list(sweep.keys),
                         "cells": [c.label for c in sweep.cells]}}
+    if sweep.extra:
+        record["sweep"]["set"] = list(sweep.extra)
     stamp = datetime.now(UTC).isoformat(timespec="seconds")
     return f"# written by evo sweep on {stamp}\n" + tomli_w.dumps(record)
 
@@ -1181,37 +1176,21 @@ def interval_notes(columns: Sequence[tuple[str, str]], meta: Mapping[str, Any] |
             "in the range)"] if parts else []
 
 
-def report_table(sweep_dir: str | Path) -> str:
-    """Means and 95 % intervals over seeds per cell, as a text table, with footnotes saying what each
-    column is and which interval it uses."""
+def report(sweep_dir: str | Path) -> dict[str, Any]:
+    """Means and 95 % intervals over seeds per cell, as data (``evo sweep-report`` prints it as a table,
+    or as JSON with ``--json``): ``name``, ``base``; ``runs``: planned, done, pending, failed; ``columns``:
+    the reported metrics (``key``: index column, ``head``: its heading), those some run has a value of;
+    ``cells``: per planned cell its ``label``, the ``runs`` done and per column an
+    :class:`~evo.analysis.stats.Estimate` (mean; lo and hi of its 95 % interval, NaN below two values; the
+    runs ``n`` that have a value); ``notes``: what the columns are and which interval each uses."""
     meta, rows = read_index(sweep_dir)
     columns = [(c, h) for c, h in REPORT_COLUMNS if any(r.get(c) is not None for r in rows)]
-    done = sum(r["status"] == "done" for r in rows)
-    failed = sum(r["status"] == "failed" for r in rows)
-    pending = sum(r["status"] == "pending" for r in rows)
-    left_out = [f"{n} {what}" for n, what in ((pending, "pending"), (failed, "failed")) if n]
-    head = [terminal(f"sweep {meta['name']}: {done}/{len(rows)} runs done"
-                     + (f" ({', '.join(left_out)}: left out)" if left_out else "")
-                     + f"; base {meta['base']}; mean [95 % interval] over seeds")]
-    table = [["cell", "runs", *(h for _, h in columns)]]
     per_column = {c: cell_estimates(meta, rows, c) for c, _ in columns}
+    cells = []
     for i, cell in enumerate(meta["cells"]):
         n_runs = sum(r["cell"] == cell["index"] and r["status"] == "done" for r in rows)
-        line = [terminal(cell["label"]), str(n_runs)]
-        for c, _ in columns:
-            e = per_column[c][i][1]
-            fmt = _formatter("{:.1f}" if c.startswith("gens") else "{:+.3f}" if "fitness" in c else "{:.3f}")
-            if e.n == 0:
-                line.append("–")
-            elif math.isnan(e.lo):
-                line.append(fmt(e.mean) + f" (n={e.n})")
-            else:
-                text = f"{fmt(e.mean)} [{fmt(e.lo)}, {fmt(e.hi)}]"
-                line.append(text + (f" n={e.n}" if e.n != n_runs else ""))
-        table.append(line)
-    widths = [max(len(r[j]) for r in table) for j in range(len(table[0]))]
-    lines = ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip() for r in table]
-    lines.insert(1, "  ".join("-" * w for w in widths))
+        cells.append({"label": cell["label"], "runs": n_runs,
+                      "values": {c: per_column[c][i][1] for c, _ in columns}})
     notes = []
     if "gens_to_pseudo" in dict(columns):
         notes.append("gens to pseudo: generation from which the champion's line of descent stays pseudo-"
@@ -1222,12 +1201,7 @@ def report_table(sweep_dir: str | Path) -> str:
     if notes:
         notes.append("n: runs that got there, where fewer than all")
     notes += interval_notes(columns, meta)
-    return "\n".join([*head, *lines, *notes])
-
-
-def _formatter(spec: str) -> Callable[[float], str]:
-    def fmt(x: float) -> str:
-        text = spec.format(x)
-        return text[1:] if text.startswith("-") and float(text) == 0 else text  # no "-0.0"
-
-    return fmt
+    return {"name": meta["name"], "base": meta["base"],
+            "runs": {"planned": len(rows), **{k: sum(r["status"] == k for r in rows)
+                                              for k in ("done", "pending", "failed")}},
+            "columns": [{"key": c, "head": h} for c, h in columns], "cells": cells, "notes": notes}

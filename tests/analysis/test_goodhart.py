@@ -147,10 +147,12 @@ def test_horizon_report_puts_the_lost_gain_in_words(true_mean: list[float], phra
             "true": {float(h): [t] for h, t in zip(x, true_mean, strict=True)},
             "transition": goodhart.phase_transition(x, true_mean),
             "usage": {"planned": 4, "used": 3, "no_value": 0, "pending": 1, "failed": 0}}
-    lines, _ = goodhart_plots.horizon_report(nums)
-    text = "\n".join(lines)
+    report = goodhart_plots.horizon_report(nums)
+    text = "\n".join([report["title"], *report["notes"]])
     assert phrase in text and "nan" not in text.lower()
-    assert "used 3 of 4 planned runs; left out: 1 pending" in lines[0]
+    assert "used 3 of 4 planned runs; left out: 1 pending" in report["title"]
+    assert [r["horizon"] for r in report["rows"]] == [2.0, 4.0, 8.0]
+    assert [r["true_mean"] for r in report["rows"]] == true_mean
 
 
 @pytest.mark.slow

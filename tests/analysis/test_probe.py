@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from evo import cli
 from evo.analysis import probe
+from evo.cli.probe import objective_table
 from evo.config.schema import AgentConfig, ObjectGroup, Variant, WorldConfig
 from evo.core import agents, objects
 from evo.errors import EvoError
@@ -180,7 +181,7 @@ def test_probe_pools_several_agents_with_cluster_robust_intervals() -> None:
     assert "cluster-robust" in s["behavioural_objective"]["interval"]
     assert s["n_agents_separated"] == 12  # every planning agent alone is a deterministic chooser
     assert not s["behavioural_objective"]["separated"]  # twelve different objectives together are not
-    assert "interval: cluster-robust (sandwich) by agent" in probe.format_table(s)
+    assert "interval: cluster-robust (sandwich) by agent" in objective_table(s)
 
 
 @pytest.mark.parametrize("bad", [0, -1, 10**9])
@@ -281,7 +282,7 @@ def test_probe_summary_of_a_mesa_agent_matches_its_objective() -> None:
     assert b["normalised"]["red"] > 0 > b["normalised"]["blue"]
     assert abs(sum(v * v for v in b["normalised"].values()) - 1.0) < 1e-9
     json.dumps(s, allow_nan=False)  # plain JSON
-    table = probe.format_table(s)
+    table = objective_table(s)
     assert "red" in table and "separated: the data cannot bound this weight" in table
     assert "[+" not in table  # no ridge-made interval printed
 

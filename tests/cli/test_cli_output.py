@@ -32,12 +32,16 @@ def test_control_characters_read_back_are_printed_as_escapes(tmp_path: Path, tin
     assert "evil\\x1b]0;pwned\\x07" in shown and "\n" in shown
 
 
-def test_evo_list_escapes_descriptions(tmp_path: Path, monkeypatch, capsys) -> None:
+def test_evo_list_escapes_descriptions(tmp_path: Path, capsys) -> None:
     (tmp_path / "scenarios").mkdir()
     (tmp_path / "scenarios" / "x.toml").write_text('[scenario]\ndescription = "a\\u001b[31mred"\n')
-    monkeypatch.chdir(tmp_path)
-    assert cli.main(["list"]) == 0
-    assert "a\\x1b[31mred" in capsys.readouterr().out
+    assert cli.main(["list", str(tmp_path / "scenarios")]) == 0
+    out = capsys.readouterr().out
+    assert "a\\x1b[31mred" in out and "\x1b" not in out
+    assert cli.main(["list", str(tmp_path / "scenarios"), "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert listed["scenarios"] == [{"name": "x", "description": "a\x1b[31mred",
+                                    "path": str(tmp_path / "scenarios" / "x.toml")}]
 
 
 def test_error_messages_are_escaped(tmp_path: Path, capsys) -> None:
@@ -65,10 +69,12 @@ def test_missing_glyphs_are_one_note_not_a_screen_of_warnings(tmp_path: Path, ti
     scen = tmp_path / "s.toml"
     scen.write_text(tiny_text.replace('name = "tiny"', 'name = "tiny 🏁"').replace("generations = 6",
                                                                                    "generations = 2"))
-    assert cli.main(["run", str(scen), "--out", str(tmp_path / "run"), "--quiet"]) == 0
+    assert cli.main(["run", str(scen), "--out", str(tmp_path / "run")]) == 0
     err = capsys.readouterr().err
     assert "UserWarning" not in err
     assert err.count("evo: note: the figures' font has no glyph for \\N{CHEQUERED FLAG}") == 1
+    assert cli.main(["run", str(scen), "--out", str(tmp_path / "run"), "--force", "-q"]) == 0
+    assert capsys.readouterr().err == ""  # -q: errors only
 
 
 def test_list_finds_the_shipped_scenarios_from_another_directory(tmp_path: Path, capsys,

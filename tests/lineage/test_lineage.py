@@ -431,10 +431,17 @@ def test_cli_lineage_prints_the_line_of_descent(run_dir: Path, capsys) -> None:
     out = capsys.readouterr().out
     lines = out.splitlines()
     assert lines[1].split()[:4] == ["gen", "id", "fitness", "w_red"]
+    assert set(lines[2]) == {"-", " "}  # the rule under the heading
     n = len(info["champion"]["line_of_descent"])
-    table = lines[2:2 + n]
+    table = lines[3:3 + n]
     assert [int(ln.split()[1]) for ln in table] == info["champion"]["line_of_descent"]
-    assert str(info["champion"]["id"]) in lines[1 + n]
+    assert str(info["champion"]["id"]) in lines[2 + n]
+    assert cli.main(["lineage", str(run_dir), "--no-figures", "--json"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert [a["id"] for a in printed["line_of_descent"]] == info["champion"]["line_of_descent"]
+    assert printed["mrca"] == info["mrca"] and printed["figures"] == {}
+    first = printed["line_of_descent"][0]
+    assert {"generation", "fitness", "w_red", "goal_class", "behaviour_class"} <= set(first)
     other = info["champion"]["line_of_descent"][0]
     assert cli.main(["lineage", str(run_dir), "--individual", str(other)]) == 0
     assert (run_dir / "figures" / f"lineage_individual-{other}.png").is_file()

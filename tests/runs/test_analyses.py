@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 
@@ -158,6 +159,13 @@ def test_cli_analyze_writes_rows_and_figures(tiny_dial: Path, capsys: pytest.Cap
     assert {"diversity.csv", "diversity_runs.csv", "diversity.png", "preference_champion.csv",
             "preference_champion.png"} <= made
     assert (one_run / "analysis" / "preference_all.csv").is_file()
+    capsys.readouterr()
+    assert cli.main(["analyze", "diversity", str(tiny_dial), "--no-figures", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["analysis"] == "diversity" and data["usage"] == "used 4 of 4 planned runs"
+    assert [t["runs"] for t in data["table"]] == [2, 2] and len(data["runs"]) == 4
+    assert data["written"] == [str(tiny_dial / "analysis" / "diversity_runs.csv"),
+                               str(tiny_dial / "analysis" / "diversity.csv")]
 
 
 def test_cli_analyze_says_what_it_used_and_which_interval(tiny_dial: Path,
@@ -171,7 +179,11 @@ def test_cli_analyze_says_what_it_used_and_which_interval(tiny_dial: Path,
     assert cli.main(["analyze", "preference", str(tiny_dial), "--agents", "all", "--worlds", "8",
                      "--no-figures"]) == 0
     out = capsys.readouterr().out
-    assert "used 4 of 4 finished runs; 96 agents (all)" in out and "agents in 2 runs" in out
+    assert "used 4 of 4 finished runs; 96 agents (all)" in out
+    head = next(ln for ln in out.splitlines() if ln.lstrip().startswith("q  agents used"))
+    assert head.split()[:4] == ["q", "agents", "used", "runs"]
+    rows = [ln.split() for ln in out.splitlines()[out.splitlines().index(head) + 2:][:2]]
+    assert [r[4] for r in rows] == ["2", "2"] and all(r[2] == "of" for r in rows)  # "N of M" agents, 2 runs
     assert "the run is the unit" in out
 
 

@@ -22,6 +22,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from evo import api, cli
+from evo.cli.sweep_report import text as report_text
 from evo.config import schema
 from evo.core.problem import Problem
 from evo.errors import ScenarioError
@@ -232,7 +233,12 @@ def test_serial_sweep_writes_normal_runs_an_index_a_report_and_figures(sweep_fil
         {k: v for k, v in direct.summary.items() if k != "wall_time_s"}
     with sqlite3.connect(out / "index.sqlite") as db:
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    table = sweep.report_table(out)
+    report = sweep.report(out)
+    assert report["runs"] == {"planned": 4, "done": 4, "pending": 0, "failed": 0}
+    assert [(c["label"], c["runs"]) for c in report["cells"]] == [("size=1", 2), ("size=4", 2)]
+    e = report["cells"][1]["values"]["train_fitness"]
+    assert e.n == 2 and e.mean == pytest.approx(np.mean([r["train_fitness"] for r in rows[2:]]))
+    table = report_text(report)
     assert "4/4 runs done" in table and "size=1" in table and "size=4" in table and "[" in table
     assert not outcome.figures and not (out / "figures").exists()  # a sweep writes data; plots draw
     figures = sweep_plots.make_all(out)
@@ -373,6 +379,12 @@ def test_cli_sweep_and_report(sweep_file: Path, tmp_path: Path, capsys) -> None:
     assert cli.main(["sweep-report", str(out)]) == 0
     report = capsys.readouterr().out
     assert "train fitness" in report and "size=4" in report
+    assert cli.main(["sweep-report", str(out), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert [c["label"] for c in data["cells"]] == ["size=1", "size=4"] and data["runs"]["done"] == 4
+    e = data["cells"][0]["values"]["train_fitness"]
+    assert e["n"] == 2 and e["lo"] <= e["mean"] <= e["hi"]
+    assert f"{e['mean']:+.3f} [{e['lo']:+.3f}, {e['hi']:+.3f}]" in report
     assert cli.main(["sweep-report", str(tmp_path)]) == 2
     assert "no index.sqlite" in capsys.readouterr().err
     bad = tmp_path / "bad.toml"
@@ -475,7 +487,7 @@ def test_a_sweep_directory_whose_path_holds_uri_characters_works(tmp_path: Path,
     _small_sweep(tmp_path, tiny_text, out)
     meta, rows = sweep.read_index(out)
     assert meta["name"] == "small" and [r["status"] for r in rows] == ["done"]
-    assert "1/1 runs done" in sweep.report_table(out)
+    assert "1/1 runs done" in report_text(sweep.report(out))
     from evo.plots import sweep as sweep_plots
 
     assert "summary" in sweep_plots.make_all(out)
@@ -526,7 +538,11 @@ def test_report_intervals_stay_in_range_and_say_which_they_are(tmp_path: Path) -
         row.update(run_id="size=1/seed-1", seed=1, path="runs/size=1/seed-1", pseudo_fraction=1.0,
                    alignment=0.95, gens_to_pseudo=30, train_fitness=0.9)
         db.execute(f"INSERT INTO runs VALUES ({', '.join('?' for _ in cols)})", list(row.values()))
-    table = sweep.report_table(out)
+    report = sweep.report(out)
+    values = report["cells"][0]["values"]
+    assert (values["pseudo_fraction"].lo, values["pseudo_fraction"].hi) == (0.0, 1.0)  # clipped, as data
+    assert values["pseudo_fraction"].method == "t-clipped" and values["train_fitness"].method == "t"
+    table = report_text(report)
     line = next(ln for ln in table.splitlines() if ln.startswith("size=1"))
     # by hand: mean 0.62, sd 0.5374, half-width 12.706 · 0.5374 / √2 = 4.83 → [−4.21, 5.45] → [0, 1]
     assert "0.620 [0.000, 1.000]" in line
@@ -545,7 +561,7 @@ def test_report_intervals_stay_in_range_and_say_which_they_are(tmp_path: Path) -
         cells = json.loads(db.execute("SELECT value FROM meta WHERE key = 'cells'").fetchone()[0])
         db.execute("UPDATE meta SET value = ? WHERE key = 'cells'",
                    (json.dumps([{**c, "generations": 20} for c in cells]),))
-    table = sweep.report_table(out)
+    table = report_text(sweep.report(out))
     assert "15.5 [0.0, 20.0]" in next(ln for ln in table.splitlines() if ln.startswith("size=1"))
     assert "gens to pseudo: Student t over seeds (95 %), clipped to [0, generations of the cell]" in table
 
