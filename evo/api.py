@@ -9,12 +9,17 @@
   :func:`probe` measures a finished run's behavioural objective (:func:`evo.runs.probe.probe_run`).
 
 A :class:`RunResult` reads every file back through the validating readers (:mod:`evo.runs.readback`). Its
-``plot_*`` methods return a :class:`matplotlib.figure.Figure` and write nothing;
-:meth:`RunResult.save_figures` writes every figure under ``figures/``.
+``plot_*`` methods return a :class:`matplotlib.figure.Figure` (an :class:`evo.plots.figure.EvoFigure`, made
+without pyplot, which Jupyter shows inline) and write nothing; :meth:`RunResult.save_figures` writes every
+figure under ``figures/``. In a notebook a RunResult shows itself as a table of its headline numbers, the
+champion's objective and thumbnails of its main figures (``_repr_html_``); its ``repr`` is one line.
 """
 
 from __future__ import annotations
 
+import base64
+import html
+import io
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
+from evo.config.names import percent
 from evo.config.schema import Scenario
 from evo.core.state import Generation
 from evo.plots import lineage as lineage_plots
@@ -87,6 +93,52 @@ class RunResult:
         return (f"<RunResult {self.summary['scenario']} seed {self.summary['seed']} at {self.path}: "
                 f"{runs.headline(self.train_fitness, self.shift_fitness, self.behaviour_classes)}>")
 
+    def _repr_html_(self) -> str:
+        """The run in a notebook: its headline numbers, the champion's objective and thumbnails of the main
+        figures (fitness, objective, classes, champion), as inline PNG (nothing is written)."""
+        s = self.summary
+        e = html.escape
+        rows = [("generations × population", f"{s['generations']} × {s['population']}"),
+                ("agent kind", str(s["agent_kind"])),
+                ("train fitness (mean, best)",
+                 f"{s['train']['base_fitness']['mean']:+.3f}, {s['train']['base_fitness']['best']:+.3f}")]
+        for name, v in s["shift"].items():
+            rows.append((f"shift '{name}' fitness (mean, best)",
+                         f"{v['base_fitness']['mean']:+.3f}, {v['base_fitness']['best']:+.3f}"))
+        if "true" in s:
+            rows.append(("true-objective fitness (mean, best)",
+                         f"{s['true']['mean']:+.3f}, {s['true']['best']:+.3f}"))
+        shares = s["behaviour_classes"].items()
+        rows.append(("behaviour classes", ", ".join(f"{c} {percent(share)}" for c, share in shares if share)))
+        champ = s["champion"]
+        rows.append(("champion", f"{champ['behaviour_class']}; train {champ['train_fitness']:+.3f}"
+                     + "".join(f"; shift '{k}' {v:+.3f}" for k, v in champ.get("shift_fitness", {}).items())))
+        left = "style='text-align:left'"
+        table = "".join(f"<tr><th {left}>{e(k)}</th><td {left}>{e(v)}</td></tr>" for k, v in rows)
+        parts = [f"<div><b>RunResult</b> {e(str(s['scenario']))} seed {s['seed']} "
+                 f"<code>{e(str(self.path))}</code>", f"<table>{table}</table>"]
+        objective = self.champion_objective
+        if objective:
+            base = s["base_objective"]
+            head = "".join(f"<th>{e(f)}</th>" for f in objective)
+            w = "".join(f"<td>{v:+.2f}</td>" for v in objective.values())
+            pays = "".join(f"<td>{base.get(f, 0.0):g}</td>" for f in objective)
+            parts.append("<p>champion mesa-objective <code>w</code> against the base objective</p>"
+                         f"<table><tr><th></th>{head}</tr><tr><th {left}>w</th>{w}</tr>"
+                         f"<tr><th {left}>base objective pays</th>{pays}</tr></table>")
+        thumbs = []
+        for name, make in (("fitness", self.plot_fitness), ("objective", self.plot_objective),
+                           ("classes", self.plot_classes), ("champion", self.plot_champion)):
+            fig = make()
+            if fig is not None:
+                buf = io.BytesIO()
+                fig.savefig(buf, format="png", dpi=40, bbox_inches="tight")
+                data = base64.b64encode(buf.getvalue()).decode("ascii")
+                thumbs.append(f"<img src='data:image/png;base64,{data}' alt='{name}' title='{name}' "
+                              "style='height:150px; margin:2px'>")
+        parts.append("<div>" + "".join(thumbs) + "</div></div>")
+        return "".join(parts)
+
     def save_figures(self) -> dict[str, Path]:
         """Draw every figure of the run under ``figures/`` (written over); returns their paths."""
         return save_figures(self.path)
@@ -106,6 +158,11 @@ class RunResult:
     def plot_champion(self) -> Figure:
         """The champion's paths in a train world and in each shift world."""
         return run_plots.champion_paths_figure(self.path)
+
+    def plot_probe(self) -> Figure:
+        """The behavioural objective measured by :func:`probe` (recorded in summary.json), against the
+        champion's mesa-objective."""
+        return probe_plots.probe_figure(self.path)
 
     def plot_lineage(self, individual: int | None = None) -> Figure:
         """The line of descent of the champion (or of ``individual``), coloured by inner goal."""

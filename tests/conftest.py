@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import os
 
-import matplotlib
 import numpy as np
 import pytest
 from hypothesis import settings
-
-matplotlib.use("Agg")
 
 from evo.config import schema
 from evo.runs import scenarios as scenario_mod

@@ -1,14 +1,31 @@
-"""The lineage files: ``lineage.csv`` written and read back (validated), ``lineage.graphml``, and the
-phylogeny as a networkx graph (networkx is imported only by :func:`to_networkx`).
+"""The lineage files: ``lineage.csv`` written and read back (validated), ``lineage.graphml``, the
+first-parent tree exports ``lineage_tree.csv`` and ``lineage.nwk``, and the phylogeny as a networkx graph
+(networkx is imported only by :func:`to_networkx`).
 
 **Exports.** ``lineage.csv`` follows the ALife data standard's phylogeny format: ``id``, ``ancestor_list``
-(``[12, 40]``: first parent then second, only those present in the file; ``[none]`` for none),
-``origin_time``, ``destruction_time`` (first generation no longer alive; ``none`` while alive), then trait
-columns. ``first_parent`` and ``second_parent`` always hold the recorded parent ids (-1: none), even when
-pruning removed that parent. ``lineage.graphml`` is the same as a networkx ``DiGraph`` (edges parent →
-child, attribute ``role`` = ``first`` or ``second``; ``generation`` = ``origin_time``; ``destruction_time``
--1 while alive). ``lineage_founders.csv`` is a tidy table, one row per generation and founder lineage:
-living members and their inner-goal classes.
+(``[12,40]``: first parent then second, only those present in the file, comma-separated without spaces;
+``[none]`` for none), ``origin_time``, ``destruction_time`` (first generation no longer alive; ``inf`` while
+alive), then trait columns. ``first_parent`` and ``second_parent`` always hold the recorded parent ids (-1:
+none), even when pruning removed that parent. ``lineage.graphml`` is the same as a networkx ``DiGraph``
+(edges parent → child, attribute ``role`` = ``first`` or ``second``; ``generation`` = ``origin_time``;
+``destruction_time`` -1 while alive). ``lineage_founders.csv`` is a tidy table, one row per generation and
+founder lineage: living members and their inner-goal classes.
+
+The spellings are those the standard's tools read as written: alifedata-phyloinformatics-convert refuses
+an ancestor list holding whitespace and reads ``[none]`` as no ancestor; phylotrackpy
+(``Systematics.load_from_file``) reads ``[none]`` as a root and only ``inf`` as "still alive".
+
+**Tree exports.** ``lineage.csv`` is a genealogy, not a tree: a child of crossover has two parents, and in
+``pruned`` mode a crossover mate is kept while its own ancestry is not, so it has no ancestor in the file.
+The tree converters refuse two-parent rows, and first parents alone would leave every such mate an orphaned
+root. ``lineage_tree.csv`` (:func:`tree_csv_text`) is the first-parent tree of the final population
+(:func:`tree_rows`): every living individual and its line of descent back to its founder, and nothing
+else, so it is one connected forest with a tree per surviving founder lineage (one tree when a single
+founder lineage survives), each rooted at a founder of generation 0. Same standard columns, one ancestor per
+row, ``taxon_label`` (the id: the label alifedata-phyloinformatics-convert gives each node), then the trait
+columns. ``lineage.nwk`` (:func:`newick_text`) is the same forest in Newick, one tree per line, every node
+labelled with its id, branch lengths in generations (child's ``origin_time`` − parent's). The crossover
+mates stay in ``lineage.csv`` and ``lineage.graphml``.
 """
 
 from __future__ import annotations
@@ -24,15 +41,19 @@ from xml.sax.saxutils import escape, quoteattr
 import numpy as np
 from numpy.typing import NDArray
 
-from evo.core.checks import INT_RE, Said, Table, float_cell
+from evo.core.checks import Said, Table, float_cell
 from evo.core.metrics import BEHAVIOUR_CLASSES
 from evo.core.traits import GOAL_CLASSES
 from evo.errors import EvoError
 from evo.lineage.phylogeny import Phylogeny
 
+#: ``destruction_time`` of the living, in lineage.csv and lineage_tree.csv.
+ALIVE = "inf"
+
 
 def _ancestor_list(ids: Sequence[int]) -> str:
-    return "[" + ", ".join(str(i) for i in ids) + "]" if ids else "[none]"
+    """The ALife standard's ancestor list: ``[12,40]`` (no whitespace), ``[none]`` for none."""
+    return "[" + ",".join(str(i) for i in ids) + "]" if ids else "[none]"
 
 
 def _fmt(v: Any) -> str:
@@ -53,10 +74,72 @@ def csv_text(phy: Phylogeny) -> str:
     for k in range(len(phy)):
         dt = int(phy.destruction_time[k])
         w.writerow([int(phy.ids[k]), _ancestor_list(phy.ancestors_present(k)), int(phy.origin_time[k]),
-                    "none" if dt < 0 else dt, *(_fmt(phy.columns[c][k]) for c in cols),
+                    ALIVE if dt < 0 else dt, *(_fmt(phy.columns[c][k]) for c in cols),
                     int(phy.first_parent[k]), int(phy.second_parent[k]),
                     "[" + ", ".join(repr(float(x)) for x in phy.genomes[k]) + "]"])
     return buf.getvalue()
+
+
+def tree_rows(phy: Phylogeny) -> list[int]:
+    """Rows of the first-parent tree of the final population, in file order: every living individual and
+    each first-parent ancestor of one (:func:`evo.lineage.phylogeny.line_of_descent`), nothing else. A run's
+    phylogeny keeps these in every lineage mode, so each line ends at a founder of generation 0."""
+    keep: set[int] = set()
+    for start in np.flatnonzero(phy.destruction_time < 0).tolist():
+        k: int | None = start
+        while k is not None and k not in keep:
+            keep.add(k)
+            p = int(phy.first_parent[k])
+            k = phy.row.get(p) if p >= 0 else None
+    return sorted(keep)
+
+
+def tree_csv_text(phy: Phylogeny) -> str:
+    """``lineage_tree.csv``: the first-parent tree of the final population (:func:`tree_rows`) in the ALife
+    data standard, one ancestor per row (the first parent; ``[none]`` at a founder), ``origin_time``,
+    ``destruction_time`` (``inf`` while alive), ``taxon_label`` (the id), then the trait columns."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    cols = list(phy.columns)
+    w.writerow(["id", "ancestor_list", "origin_time", "destruction_time", "taxon_label", *cols])
+    for k in tree_rows(phy):
+        dt = int(phy.destruction_time[k])
+        parent = phy.first_parent_of(int(phy.ids[k]))
+        w.writerow([int(phy.ids[k]), _ancestor_list([] if parent is None else [parent]),
+                    int(phy.origin_time[k]), ALIVE if dt < 0 else dt, int(phy.ids[k]),
+                    *(_fmt(phy.columns[c][k]) for c in cols)])
+    return buf.getvalue()
+
+
+def newick_text(phy: Phylogeny) -> str:
+    """``lineage.nwk``: the forest of :func:`tree_csv_text` in Newick, one tree per line (roots, the
+    founders, by id), every node labelled with its id, children by id, branch lengths in generations
+    (``origin_time`` of the child − that of its parent); the root has no branch length. Built without
+    recursion: a line of descent may be longer than Python's recursion limit."""
+    rows = tree_rows(phy)
+    children: dict[int, list[int]] = {k: [] for k in rows}
+    roots = []
+    for k in rows:  # rows are in id order, so each list of children is too
+        parent = phy.first_parent_of(int(phy.ids[k]))
+        if parent is None:
+            roots.append(k)
+        else:
+            children[phy.row[parent]].append(k)
+    t = phy.origin_time
+    lines = []
+    for root in roots:
+        done: dict[int, str] = {}
+        stack = [(root, False)]
+        while stack:
+            k, expanded = stack.pop()
+            if not expanded and children[k]:
+                stack.append((k, True))
+                stack.extend((c, False) for c in reversed(children[k]))
+                continue
+            inner = ",".join(f"{done.pop(c)}:{int(t[c]) - int(t[k])}" for c in children[k])
+            done[k] = (f"({inner})" if inner else "") + str(int(phy.ids[k]))
+        lines.append(done[root] + ";")
+    return "".join(line + "\n" for line in lines)
 
 
 def parse_csv(text: str, file: str = "lineage.csv") -> Phylogeny:
@@ -68,7 +151,7 @@ def parse_csv(text: str, file: str = "lineage.csv") -> Phylogeny:
 
 
 def parse_ancestor_list(text: str) -> list[int]:
-    """``"[12, 40]"`` → ``[12, 40]``; ``"[none]"`` → ``[]``."""
+    """``"[12,40]"`` → ``[12, 40]``; ``"[none]"`` → ``[]`` (lenient: spaces and any case of none)."""
     inner = text.strip().strip("[]")
     return [int(x) for x in inner.split(",") if x.strip() and x.strip().lower().strip("'\"") != "none"]
 
@@ -158,7 +241,7 @@ def lineage_table(text: str, file: str | Path = "lineage.csv") -> dict[str, Any]
     ids = table.ints("id", lo=0)
     first, second = table.ints("first_parent", lo=-1), table.ints("second_parent", lo=-1)
     origin = table.ints("origin_time", lo=0)
-    destruction = table.ints("destruction_time", lo=0, none="none")
+    destruction = table.ints("destruction_time", lo=0, none=ALIVE)
     row: dict[int, int] = {}
     for k, i in enumerate(ids.tolist()):
         if i in row:
@@ -168,8 +251,8 @@ def lineage_table(text: str, file: str | Path = "lineage.csv") -> dict[str, Any]
     for k in range(len(table)):
         i = int(ids[k])
         if 0 <= destruction[k] <= origin[k]:
-            table.bad(k, "destruction_time", f"'none' or a generation after origin_time ({int(origin[k])})",
-                      table.rows[k][table.index["destruction_time"]])
+            table.bad(k, "destruction_time", f"{ALIVE!r} or a generation after origin_time "
+                      f"({int(origin[k])})", table.rows[k][table.index["destruction_time"]])
         for column, p in (("first_parent", int(first[k])), ("second_parent", int(second[k]))):
             if p >= i:
                 table.bad(k, column, f"-1 or the id of an older individual (below {i}, the row's id)", p)
@@ -181,9 +264,9 @@ def lineage_table(text: str, file: str | Path = "lineage.csv") -> dict[str, Any]
                               f"{_until(int(destruction[q]))})", p)
         present = [p for p in (int(first[k]), int(second[k])) if p >= 0 and p in row]
         listed = table.rows[k][table.index["ancestor_list"]]
-        if _parse_ancestors(listed) != present:
-            table.bad(k, "ancestor_list", f"the parents present in the file, "
-                      f"[{', '.join(map(str, present)) or 'none'}]", listed)
+        expected = _ancestor_list(present)
+        if listed != expected:
+            table.bad(k, "ancestor_list", f"the parents present in the file, {expected}", listed)
     _check_living_ancestry(table, ids, first, second, destruction, row)
     columns: dict[str, NDArray[Any]] = {}
     for c in table.header:
@@ -204,19 +287,6 @@ def lineage_table(text: str, file: str | Path = "lineage.csv") -> dict[str, Any]
 
 def _until(destruction: int) -> str:
     return "the end" if destruction < 0 else f"generation {destruction - 1}"
-
-
-def _parse_ancestors(text: str) -> list[int] | None:
-    t = text.strip()
-    if not (t.startswith("[") and t.endswith("]")):
-        return None
-    inner = t[1:-1].strip()
-    if inner.lower() == "none":
-        return []
-    parts = [x.strip() for x in inner.split(",")]
-    if not all(INT_RE.fullmatch(x) and len(x) <= 18 for x in parts):
-        return None
-    return [int(x) for x in parts]
 
 
 def _check_acyclic(table: Table, ids: NDArray[np.int64], first: NDArray[np.int64], second: NDArray[np.int64],

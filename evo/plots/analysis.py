@@ -1,4 +1,5 @@
-"""Figures of the multi-seed analyses of :mod:`evo.runs.studies` (Agg backend, Figure API, no ``plt.show``).
+"""Figures of the multi-seed analyses of :mod:`evo.runs.studies`, drawn without pyplot
+(:mod:`evo.plots.figure`).
 
 - :func:`diversity_figure` — the diversity dial: fraction of seeds whose champion ends robust (Wilson 95 %
   band) and the final population's robust fraction (mean over seeds, Student-t 95 % band clipped to [0, 1],
@@ -16,13 +17,10 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
+from evo.plots.figure import subplots
 from evo.runs import files as results
 
 COLOURS = ["#1971c2", "#e03131", "#2f9e44", "#f08c00", "#9c36b5", "#0c8599", "#5c940d", "#d6336c"]
@@ -38,7 +36,7 @@ def diversity_figure(rows: Sequence[Mapping[str, Any]], table: Sequence[Mapping[
     qs = [t["q"] for t in table]
     pos = {q: i for i, q in enumerate(qs)}  # categorical: q spans 0 and two decades
     x = np.arange(len(qs), dtype=float)
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 4.6), layout="constrained")
+    fig, (ax1, ax2) = subplots(1, 2, figsize=(12, 4.6), layout="constrained")
     rng = np.random.default_rng(0)  # jitter of the seed dots only
 
     k = np.array([t["champion_robust_fraction"] for t in table])
@@ -88,8 +86,8 @@ def preference_figure(rows: Sequence[Mapping[str, Any]], title: str = "") -> Fig
     """Proxy preference under the shift against capability in training: left, one point per champion (one
     per seed); right, every agent of the final populations (if the rows hold them)."""
     has_pop = any(not r["champion"] for r in rows)
-    fig, axes = plt.subplots(1, 2 if has_pop else 1, figsize=(13 if has_pop else 7.5, 5.2),
-                             layout="constrained", squeeze=False)
+    fig, axes = subplots(1, 2 if has_pop else 1, figsize=(13 if has_pop else 7.5, 5.2),
+                         layout="constrained", squeeze=False)
     qs = sorted({round(r["q"], 9) for r in rows if not math.isnan(r["q"])})
     rng = np.random.default_rng(0)  # vertical jitter only, so that equal points stay visible
     ax = axes[0, 0]
@@ -128,5 +126,4 @@ def save(fig: Figure, path: str | Path) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     results.save_figure(fig, path)  # atomic: a temporary file, then a rename
-    plt.close(fig)
     return path

@@ -17,16 +17,13 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import matplotlib
-
-matplotlib.use("Agg")  # library figures: never a window
-import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
 from evo.analysis import goodhart, stats
 from evo.config.names import percent, terminal
 from evo.errors import EvoError
+from evo.plots.figure import subplots
 from evo.runs.sweep import read_index
 
 PROXY, TRUE = "#1971c2", "#2b8a3e"
@@ -121,7 +118,7 @@ def horizon_sweep_figure(nums: Mapping[str, Any]) -> Figure:
     """Proxy and true fitness against the planning horizon, the phase transition marked (``nums``: from
     :func:`horizon_numbers`)."""
     x, tr = nums["horizon"], nums["transition"]
-    fig, ax = plt.subplots(figsize=(8, 5))
+    fig, ax = subplots(figsize=(8, 5))
     _band(ax, x, nums["proxy"], lambda k: k, PROXY, "proxy = base objective (what selection sees)")
     _band(ax, x, nums["true"], lambda k: k, TRUE, "true objective (what the designers want)")
     ax.axvline(tr.threshold, color="black", lw=1, ls="--")
@@ -163,7 +160,7 @@ def best_of_n_figure(nums: Mapping[str, Any]) -> Figure:
     (``nums``: from :func:`best_of_n_numbers`)."""
     d, fit, base = nums["d"], nums["fit"], nums["baseline"]
     dmap = dict(zip(nums["fractions"], d, strict=True))
-    fig, ax = plt.subplots(figsize=(8, 5))
+    fig, ax = subplots(figsize=(8, 5))
     _band(ax, d, nums["proxy"], lambda f: dmap[f], PROXY, "proxy = base objective (selected on)")
     _band(ax, d, nums["true"], lambda f: dmap[f], TRUE, "true objective")
     grid = np.linspace(0, d[-1], 100)

@@ -1,5 +1,5 @@
 """Figures of a run's lineage, read from its results directory only (``lineage.csv``,
-``lineage_founders.csv``, ``summary.json``). Agg backend, Figure API.
+``lineage_founders.csv``, ``summary.json``). Figures made without pyplot (:mod:`evo.plots.figure`).
 
 - ``lineage_champion.png``: the champion's line of descent as a tree (generation down the y axis), each
   ancestor placed and coloured by its inner-goal trait (red_door: ``w[red] − w[door]``), crossover mates
@@ -15,11 +15,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib import colormaps
+from matplotlib.cm import ScalarMappable
 from matplotlib.collections import LineCollection
 from matplotlib.colors import Normalize, TwoSlopeNorm
 from matplotlib.figure import Figure
@@ -28,6 +26,7 @@ from matplotlib.lines import Line2D
 from evo.core import traits
 from evo.errors import EvoError
 from evo.lineage import formats, phylogeny
+from evo.plots.figure import subplots
 from evo.plots.run import CLASS_COLOURS, write_figures
 from evo.runs import readback
 
@@ -79,7 +78,7 @@ def _norm(values: np.ndarray, column: str) -> Normalize:
 
 
 def _cmap(column: str) -> Any:
-    return plt.get_cmap("viridis" if column == "fitness" else "RdBu_r")
+    return colormaps["viridis" if column == "fitness" else "RdBu_r"]
 
 
 def _title(summary: dict[str, Any]) -> str:
@@ -103,7 +102,7 @@ def descent_figure(run: str | Path, individual: int | None = None) -> Figure:
     shown = values[rows + mates]
     norm = _norm(shown, col)
 
-    fig, ax = plt.subplots(figsize=(8.5, 10.5), layout="constrained")
+    fig, ax = subplots(figsize=(8.5, 10.5), layout="constrained")
     if col != "fitness":
         ax.axvline(0.0, color="#495057", lw=1.2, ls=":", zorder=0)
     # crossover mates: the second parent of each ancestor, joined to its child
@@ -161,7 +160,7 @@ def descent_figure(run: str | Path, individual: int | None = None) -> Figure:
     else:
         ax.set_xlabel(f"inner-goal trait: {label}" + ("   (> 0: the proxy feature is preferred)"
                                                       if col == "proxy_margin" else ""))
-    sm = plt.cm.ScalarMappable(norm=norm, cmap=cmap)
+    sm = ScalarMappable(norm=norm, cmap=cmap)
     fig.colorbar(sm, ax=ax, shrink=0.6, pad=0.01, label=label)
     handles = [Line2D([], [], color="#343a40", lw=1.4, marker="o", markerfacecolor="white",
                       markeredgecolor="black", label="line of descent (first parents)"),
@@ -203,8 +202,8 @@ def muller_figure(run: str | Path) -> Figure:
     big = [k for k in ranked if share[k].max() >= 0.1][: len(LINEAGE_COLOURS)]
     rest = [k for k in range(len(uniq)) if k not in big]
 
-    fig, (ax, ax2) = plt.subplots(2, 1, figsize=(10, 7), sharex=True, layout="constrained",
-                                  gridspec_kw={"height_ratios": [3, 1.3]})
+    fig, (ax, ax2) = subplots(2, 1, figsize=(10, 7), sharex=True, layout="constrained",
+                              gridspec_kw={"height_ratios": [3, 1.3]})
     layers = [share[k] for k in big] + [share[rest].sum(axis=0)]
     first_row = {int(f): i for i, f in enumerate(founders.tolist()) if gens[i] == 0}
     labels = []
@@ -329,7 +328,7 @@ def tree_figure(run: str | Path) -> Figure:
     if mrca is not None and mrca["generation"] > 0.2 * final_gen:
         top = mrca["generation"] - 0.06 * (final_gen - mrca["generation"]) - 1
 
-    fig, ax = plt.subplots(figsize=(14, 8), layout="constrained")
+    fig, ax = subplots(figsize=(14, 8), layout="constrained")
     vertical, v_colour, horizontal = [], [], []
     for n in tree.nodes:
         p = tree.parent[n]
@@ -386,7 +385,7 @@ def tree_figure(run: str | Path) -> Figure:
     ax.set_xticks([])
     ax.set_xlabel(f"the {len(alive)} individuals of the final population (leaves; order has no meaning)")
     ax.set_ylabel("generation of birth")
-    sm = plt.cm.ScalarMappable(norm=norm, cmap=cmap)
+    sm = ScalarMappable(norm=norm, cmap=cmap)
     fig.colorbar(sm, ax=ax, shrink=0.7, pad=0.01, label=f"inner-goal trait: {label}")
     present = {str(phy.columns["goal_class"][r]) for r in lr}
     handles = [Line2D([], [], ls="", marker=m, color="#495057", label=GOAL_LABELS[c])

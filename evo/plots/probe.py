@@ -11,15 +11,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
 from evo.config.names import percent
 from evo.errors import EvoError
+from evo.plots.figure import subplots
 from evo.runs import files as results
 from evo.runs import readback
 
@@ -32,9 +29,9 @@ def probe_figure(run: str | Path) -> Figure:
     probes = summary.get("probe") or {}
     if not probes:
         raise EvoError(f"{run}: summary.json holds no probe yet; run `evo probe {run}` first")
-    fig, axes = plt.subplots(1, len(probes), figsize=(max(6.0, 1.6 * len(summary["features"]) + 2.5)
-                                                      * len(probes), 4.6), squeeze=False,
-                             layout="constrained")
+    fig, axes = subplots(1, len(probes), figsize=(max(6.0, 1.6 * len(summary["features"]) + 2.5)
+                                                  * len(probes), 4.6), squeeze=False,
+                         layout="constrained")
     for ax, (world, p) in zip(axes[0], probes.items(), strict=True):
         _panel(ax, world, p)
     fig.suptitle(f"{summary['scenario']} (seed {summary['seed']}): what selection pays for (base objective), "
@@ -100,5 +97,4 @@ def save_probe_figure(run: str | Path) -> Path:
     fig = probe_figure(run)
     path = run / "figures" / "probe.png"
     results.save_figure(fig, path)
-    plt.close(fig)
     return path

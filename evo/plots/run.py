@@ -1,4 +1,5 @@
-"""Figures of a run, read from its results directory only (never from live objects). Agg backend, Figure API.
+"""Figures of a run, read from its results directory only (never from live objects), drawn without pyplot
+(:mod:`evo.plots.figure`).
 
 - ``fitness.png``: base fitness per generation, train (mean, best) against each shift (sample mean, elite).
 - ``objective.png``: the population's mean mesa-objective weight per feature, and its alignment with the
@@ -14,16 +15,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
 from evo.core.agents import agent_kind
 from evo.core.metrics import BEHAVIOUR_CLASSES
 from evo.core.worlds import parents
+from evo.plots.figure import subplots
 from evo.runs import files as results
 from evo.runs import readback
 
@@ -62,7 +60,7 @@ def _smooth(y: np.ndarray, window: int = 5) -> np.ndarray:
 def fitness_figure(run: str | Path) -> Figure:
     summary, log = _read(run)
     gen = log["gen"]
-    fig, ax = plt.subplots(figsize=(8, 4.5))
+    fig, ax = subplots(figsize=(8, 4.5))
     ax.plot(gen, log["train_mean"], color="#1971c2", lw=2, label="train: population mean")
     ax.plot(gen, log["train_best"], color="#1971c2", lw=1, ls=":", label="train: best")
     if "true_mean" in log:  # a scenario with a [true_objective]: what the designers really wanted
@@ -95,7 +93,7 @@ def objective_figure(run: str | Path) -> Figure | None:
         return None
     feats = list(summary["features"])
     gen = log["gen"]
-    fig, (ax, ax2) = plt.subplots(2, 1, figsize=(8, 6), sharex=True, gridspec_kw={"height_ratios": [2, 1]})
+    fig, (ax, ax2) = subplots(2, 1, figsize=(8, 6), sharex=True, gridspec_kw={"height_ratios": [2, 1]})
     base = summary["base_objective"]
     for f in feats:
         colour = NAMED_COLOURS.get(f)
@@ -124,7 +122,7 @@ def classes_figure(run: str | Path) -> Figure | None:
     if not summary["shift"]:
         return None
     gen = log["gen"]
-    fig, ax = plt.subplots(figsize=(8, 4))
+    fig, ax = subplots(figsize=(8, 4))
     present = [c for c in BEHAVIOUR_CLASSES if f"behaviour_class.{c}" in log]
     ax.stackplot(gen, *[log[f"behaviour_class.{c}"] for c in present],
                  colors=[CLASS_COLOURS[c] for c in present],
@@ -201,8 +199,8 @@ def champion_paths_figure(run: str | Path) -> Figure:
     names = [str(n) for n in data["names"]]
     features = [str(f) for f in data["features"]]
     h, w = (int(x) for x in data[f"{names[0]}.shape"])
-    fig, axes = plt.subplots(1, len(names), figsize=(4.2 * len(names), 4.2 * min(h / w, 1.5) + 1.2),
-                             layout="constrained")
+    fig, axes = subplots(1, len(names), figsize=(4.2 * len(names), 4.2 * min(h / w, 1.5) + 1.2),
+                         layout="constrained")
     axes = np.atleast_1d(axes)
     for ax, name in zip(axes, names, strict=True):
         _draw_world(ax, data, name, features)
@@ -225,7 +223,7 @@ def evolved_horizon_figure(run: str | Path) -> Figure | None:
     if not agent_kind(summary["agent_kind"]).evolves_horizon:
         return None
     pop = readback.read_population(run, summary)
-    fig, (ax, ax2) = plt.subplots(1, 2, figsize=(10, 4), gridspec_kw={"width_ratios": [2, 1]})
+    fig, (ax, ax2) = subplots(1, 2, figsize=(10, 4), gridspec_kw={"width_ratios": [2, 1]})
     ax.plot(log["gen"], log["horizon_mean"], color="#1971c2", lw=2, label="mean planning horizon (left)")
     share = ax.twinx()
     share.plot(log["gen"], log["optimizer_fraction"], color="#e8590c", lw=1, ls="--",
@@ -269,7 +267,6 @@ def write_figures(run: str | Path, figures: dict[str, Any], overwrite: bool = Tr
         if fig is None:
             continue
         results.save_figure(fig, path)
-        plt.close(fig)
         made[name] = path
     return made
 

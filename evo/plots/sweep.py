@@ -1,4 +1,5 @@
-"""Comparison figures of a sweep, read from its ``index.sqlite`` only (Agg backend, Figure API).
+"""Comparison figures of a sweep, read from its ``index.sqlite`` only, drawn without pyplot
+(:mod:`evo.plots.figure`).
 
 - One swept parameter: each headline metric against the parameter, the mean over seeds with its 95 %
   interval as a band and every seed as a dot (``summary.png``: all metrics; ``<metric>.png``: one each). The
@@ -24,17 +25,15 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 
 from evo.analysis.stats import Estimate, mean_interval
 from evo.config.names import path_component
 from evo.errors import EvoError
+from evo.plots.figure import subplots
 from evo.runs import files as results
 from evo.runs.sweep import metric_bounds, read_index
 
@@ -209,12 +208,12 @@ def metric_figure(sweep_dir: str | Path, column: str) -> Figure:
     meta, rows = read_index(sweep_dir)
     metric = next(m for m in meta["metrics"] if m["column"] == column)
     if len(meta["params"]) == 2:
-        fig, ax = plt.subplots(figsize=(7, 5))
+        fig, ax = subplots(figsize=(7, 5))
         _heat_panel(fig, ax, meta, rows, metric)
         ax.set_title(f"{meta['name']}: {metric['label']}\nmean over seeds [95 % interval]; "
                      f"{_seed_note(meta, rows)}", fontsize=10)
         return fig
-    fig, ax = plt.subplots(figsize=(7, 4.5))
+    fig, ax = subplots(figsize=(7, 4.5))
     _line_panel(ax, meta, rows, metric, meta["params"][0])
     ax.legend(fontsize=8, loc="best")
     ax.set_title(f"{meta['name']}: {metric['label']}\nagainst {_key_label(meta, meta['params'][0])}; mean, "
@@ -230,7 +229,7 @@ def summary_figure(sweep_dir: str | Path) -> Figure:
     ncols = min(3, n)
     nrows = math.ceil(n / ncols)
     heat = len(meta["params"]) == 2
-    fig, axes = plt.subplots(nrows, ncols, figsize=(5.2 * ncols, 4.2 * nrows), squeeze=False)
+    fig, axes = subplots(nrows, ncols, figsize=(5.2 * ncols, 4.2 * nrows), squeeze=False)
     for ax, metric in zip(axes.flat, metrics, strict=False):  # spare panels are switched off below
         if heat:
             _heat_panel(fig, ax, meta, rows, metric, bar_label=False)
@@ -241,7 +240,7 @@ def summary_figure(sweep_dir: str | Path) -> Figure:
         ax.axis("off")
     if not heat:
         handles, labels = axes.flat[0].get_legend_handles_labels()
-        seed = plt.Line2D([], [], marker="o", ls="", color="grey", alpha=0.5, ms=4, label="one seed")
+        seed = Line2D([], [], marker="o", ls="", color="grey", alpha=0.5, ms=4, label="one seed")
         fig.legend([*handles, seed], [*labels, "one seed"], loc="lower center",
                    ncol=min(len(handles) + 1, 4), fontsize=9, frameon=False)
     what = ("heat maps of the mean over seeds" if heat else
@@ -265,7 +264,6 @@ def make_all(sweep_dir: str | Path) -> dict[str, Path]:
     made: dict[str, Path] = {}
     fig = summary_figure(sweep_dir)
     results.save_figure(fig, out / "summary.png")
-    plt.close(fig)
     made["summary"] = out / "summary.png"
     for metric in headline_metrics(meta, rows):
         path = out / f"{path_component(metric['column'], 'metric column')}.png"
@@ -273,6 +271,5 @@ def make_all(sweep_dir: str | Path) -> dict[str, Path]:
             raise EvoError(f"{sweep_dir}: metric column {metric['column']!r} is not a file name")
         fig = metric_figure(sweep_dir, metric["column"])
         results.save_figure(fig, path)
-        plt.close(fig)
         made[metric["column"]] = path
     return made

@@ -42,9 +42,12 @@ STATUSES = ("running", "interrupted", "done", "failed")
 #: meanings of "class" got two names (``goal_class`` read from the genome, ``behaviour_class`` measured in
 #: episodes: lineage.csv columns ``goal_class``/``behaviour_class``, summary.json ``behaviour_classes``,
 #: ``champion.behaviour_class``, ``behaviour_class_definitions``, ``lineage.goal_class_definition``,
-#: log.csv ``behaviour_class.*``, final_population.npz ``behaviour_classes``). Files without a version are
-#: format 1 (README.md, "Results format").
-RESULTS_FORMAT = 2
+#: log.csv ``behaviour_class.*``, final_population.npz ``behaviour_classes``). 3: lineage.csv as the ALife
+#: data standard's tools read it (``ancestor_list`` without whitespace, ``[12,40]``; ``destruction_time``
+#: ``inf`` while alive, was ``none``), and the first-parent tree exports ``lineage_tree.csv`` and
+#: ``lineage.nwk`` (:mod:`evo.lineage.formats`). Files without a version are format 1 (README.md,
+#: "Results format").
+RESULTS_FORMAT = 3
 
 
 # --------------------------------------------------------------------------------------------------------

@@ -433,18 +433,21 @@ def _write_champion_episodes(path: Path, problem: Problem, genome: NDArray[np.fl
 
 
 #: Files a run with lineage tracking (``evolution.lineage`` not ``"off"``) adds.
-LINEAGE_FILES = ("lineage.csv", "lineage.graphml", "lineage_founders.csv")
+LINEAGE_FILES = ("lineage.csv", "lineage.graphml", "lineage_tree.csv", "lineage.nwk", "lineage_founders.csv")
 
 
 def _write_lineage(path: Path, store: LineageStore | None, state: Any, a: Assessment,
                    champ: int) -> dict[str, Any]:
-    """Write lineage.csv, lineage.graphml and lineage_founders.csv; returns the summary's "lineage"."""
+    """Write lineage.csv, lineage.graphml, the first-parent tree (lineage_tree.csv, lineage.nwk) and
+    lineage_founders.csv; returns the summary's "lineage"."""
     if store is None:
         return {"mode": "off"}
     store.finalize(state.ids, a)
     phy = store.phylogeny()
     results.write_text(path / "lineage.csv", formats.csv_text(phy))
     results.write_text(path / "lineage.graphml", formats.graphml_text(phy))
+    results.write_text(path / "lineage_tree.csv", formats.tree_csv_text(phy))
+    results.write_text(path / "lineage.nwk", formats.newick_text(phy))
     rows = store.founder_rows()
     results.write_csv(path / "lineage_founders.csv", rows, list(FOUNDER_COLUMNS))
     return phylogeny.summarize(phy, rows, int(state.ids[champ]), state.ids.tolist(), store.spec,

@@ -22,7 +22,8 @@ from evo.runs import files as results
 LOCK = ".evo.lock"
 #: Files a run writes at the top of its directory (lineage files only when lineage tracking is on).
 TOP_FILES = ("scenario.toml", "meta.json", "log.csv", "final_population.npz", "champion_episodes.npz",
-             "summary.json", "lineage.csv", "lineage.graphml", "lineage_founders.csv", "checkpoint.json")
+             "summary.json", "lineage.csv", "lineage.graphml", "lineage_tree.csv", "lineage.nwk",
+             "lineage_founders.csv", "checkpoint.json")
 
 
 def _is_run_file(rel: Path) -> bool:
