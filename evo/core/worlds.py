@@ -17,6 +17,7 @@ object ``k`` releases (-1: none). Hidden objects are absent until their parent i
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -189,7 +190,7 @@ def _grid_search(walls: NDArray[np.bool_], sources: NDArray[np.int64], h: int, w
     unseen = free ^ wave
     planes: list[int] = []
     code = [0, 0, 0]  # the move's bits 0 and 1 (E 01, S 10, W 11); bit 2, STAY, is the rest
-    stepped = 0
+    seeds = wave
     wave_no = 0
     while wave:
         north, east, south, west = wave << wp, wave >> 1, wave >> wp, wave << 1  # its neighbour there
@@ -205,14 +206,10 @@ def _grid_search(walls: NDArray[np.bool_], sources: NDArray[np.int64], h: int, w
                 if (wave_no >> bit) & 1:
                     planes[bit] |= wave
         if moves:  # the first of N, E, S, W whose neighbour is in the previous wave
-            rest = wave ^ (wave & north)
-            e_ = rest & east
-            rest ^= e_
-            s_ = rest & south
-            w_ = rest ^ s_
-            code[0] |= e_ | w_
-            code[1] |= s_ | w_
-            stepped |= wave
+            not_n = wave ^ (wave & north)  # E, S or W
+            not_ne = not_n ^ (not_n & east)  # S or W
+            code[0] |= not_n ^ (not_ne & south)  # E or W
+            code[1] |= not_ne
     reached = _crop(_planes_to_numbers([free ^ unseen], n_bits), grids, h, w).reshape(b, s, c) > 0
     if not distances:
         return reached
@@ -220,7 +217,7 @@ def _grid_search(walls: NDArray[np.bool_], sources: NDArray[np.int64], h: int, w
     dist = np.where(reached, steps, c + 1).astype(np.int64)
     if not moves:
         return dist
-    code[2] = ((1 << n_bits) - 1) ^ stepped
+    code[2] = ((1 << n_bits) - 1) ^ (free ^ unseen ^ seeds)  # not reached by a wave
     first = _crop(_planes_to_numbers(code, n_bits), grids, h, w).reshape(b, s, c).astype(np.int64)
     return dist, first
 
@@ -304,6 +301,16 @@ def build_batch(walls: NDArray[np.bool_], start: NDArray[np.int64], obj_cell: ND
     walls = np.asarray(walls, dtype=bool)
     start = np.asarray(start, dtype=np.int64)
     obj_cell = np.asarray(obj_cell, dtype=np.int64)
+    b, k = obj_cell.shape
+    spawn = np.full((b, k), -1, dtype=np.int64) if spawn is None else np.asarray(spawn, dtype=np.int64)
+    _check_spawn(spawn, k)
+    return _build(walls, start, obj_cell, obj_feat, height, width, steps, spawn)
+
+
+def _build(walls: NDArray[np.bool_], start: NDArray[np.int64], obj_cell: NDArray[np.int64],
+           obj_feat: NDArray[np.float64], height: int, width: int, steps: int,
+           spawn: NDArray[np.int64]) -> WorldBatch:
+    """:func:`build_batch` with ``spawn`` already checked."""
     neighbors = _neighbors(walls, height, width)
     dist, next_move = _grid_search(walls, obj_cell, height, width, True, moves=True)
     b, k = obj_cell.shape
@@ -314,8 +321,6 @@ def build_batch(walls: NDArray[np.bool_], start: NDArray[np.int64], obj_cell: ND
     np.put_along_axis(obj_at, obj_cell, np.arange(k)[None, :].repeat(b, 0), axis=1)
     if ((obj_at >= 0).sum(axis=1) != k).any() or (obj_cell == start[:, None]).any():
         raise EvoError("objects must occupy distinct cells other than the start")
-    spawn = np.full((b, k), -1, dtype=np.int64) if spawn is None else np.asarray(spawn, dtype=np.int64)
-    _check_spawn(spawn, k)
     return WorldBatch(height, width, steps, walls, start, obj_cell, np.asarray(obj_feat, dtype=np.float64),
                       neighbors, dist, next_move, _manhattan(obj_cell, height, width), obj_at, spawn)
 
@@ -365,7 +370,6 @@ def _check_spawn(spawn: NDArray[np.int64], k: int) -> None:
 _Group = tuple[int, int, NDArray[np.float64] | None, NDArray[np.float64], NDArray[np.int64],
                NDArray[np.float64] | None]
 _D, _U = False, True  # a draw of a double (one 64-bit output), a 32-bit draw
-_OK, _RETRY, _EXACT = 0, 1, 2
 _TWO_53 = 1.0 / 9007199254740992.0
 
 
@@ -468,6 +472,10 @@ class _Plan:
                    border.reshape(-1), tuple(groups), n_doubles, walls, start, cells, tuple(calls),
                    exact_only)
 
+    def check(self) -> None:
+        """The spawn links every world of this distribution gets are valid (:func:`_check_spawn`)."""
+        _check_spawn(self.spawn_row[None, :], self.k)
+
     def template(self) -> tuple[NDArray[np.bool_], dict[str, slice]]:
         """The kinds of one world's draws in stream order (True: 32-bit) and where each part lies."""
         if "template" not in self._cache:
@@ -475,22 +483,18 @@ class _Plan:
         out: tuple[NDArray[np.bool_], dict[str, slice]] = self._cache["template"]
         return out
 
-    def stream_layout(self, n: int, has: bool) -> tuple[NDArray[np.int64], ...]:
-        """For ``n`` worlds' draws from a position with (``has``) or without a high half waiting: per draw,
-        its 32-bit draws before it, whether it takes a new output, the outputs used up to it, and the
-        output (relative, -1: none) whose high half is waiting after it."""
-        key = ("layout", n, has)
-        if key not in self._cache:
+    def world_layout(self) -> tuple[NDArray[Any], ...]:
+        """One world's draws laid out on the stream, for a start without (row 0) and with (row 1) a high
+        half waiting: per draw (2, E) whether it takes a new output, the outputs used up to and including
+        it, and the output (relative, -1: none yet) whose high half is waiting after it."""
+        if "layout" not in self._cache:
             kinds, _ = self.template()
-            is_u: NDArray[np.bool_] = np.tile(kinds, n)
-            u_before: NDArray[np.int64] = np.cumsum(is_u) - is_u
-            fresh = is_u & ((u_before + has) % 2 == 0)  # a 32-bit draw that takes a new output (low half)
-            used = np.cumsum(~is_u | fresh)
-            held = np.maximum.accumulate(np.where(fresh, used - 1, -1)) if used.size else used
-            if len(self._cache) > 64:
-                self._cache.clear()
-            self._cache[key] = (is_u, u_before, fresh, used, held)
-        out: tuple[NDArray[np.int64], ...] = self._cache[key]
+            u_before: NDArray[np.int64] = np.cumsum(kinds) - kinds
+            fresh = kinds[None, :] & ((u_before[None, :] + np.array([[0], [1]])) % 2 == 0)
+            used = np.cumsum(~kinds[None, :] | fresh, axis=1)
+            held = np.maximum.accumulate(np.where(fresh, used - 1, -1), axis=1) if kinds.size else used
+            self._cache["layout"] = (fresh, used, held)
+        out: tuple[NDArray[Any], ...] = self._cache["layout"]
         return out
 
     def _template(self) -> tuple[NDArray[np.bool_], dict[str, slice]]:
@@ -508,6 +512,25 @@ class _Plan:
             where[name] = slice(at, at + n)
             at += n
         return np.array(kinds, dtype=bool), where
+
+
+_PLANS: dict[tuple[int, tuple[str, ...]], tuple[WorldConfig, WorldConfig, _Plan]] = {}
+
+
+def _plan(cfg: WorldConfig, features: tuple[str, ...]) -> _Plan:
+    """The plan of ``cfg``, kept for the last few distributions drawn from (a run draws from the same few
+    every generation). An entry holds the config object (so its id stays its key) and a copy it must
+    still equal (a frozen config can hold a dict, which could have been changed since)."""
+    key = (id(cfg), features)
+    hit = _PLANS.get(key)
+    if hit is not None and hit[0] is cfg and hit[1] == cfg:
+        return hit[2]
+    plan = _Plan.of(cfg, features)
+    plan.check()
+    if len(_PLANS) >= 32:
+        _PLANS.clear()
+    _PLANS[key] = (cfg, copy.deepcopy(cfg), plan)
+    return plan
 
 
 def _floyd_draws(pop: int, m: int) -> int:
@@ -580,94 +603,161 @@ def _nth(mask: NDArray[np.bool_], n: NDArray[np.int64]) -> NDArray[np.int64]:
 
 
 class _Stream:
-    """The raw 64-bit outputs of a PCG64 from a base state on, drawn ahead as needed. A position is
-    (outputs used, a high half waiting, the last high half kept): the bit generator's state there is
-    :meth:`state_at`."""
+    """The raw 64-bit outputs of a Generator's PCG64 from its state at the start (``base``) on, read ahead
+    as needed from the bit generator itself. A position is (outputs used, a high half waiting, the last
+    high half kept); :meth:`seek` puts the bit generator there (reading ahead no longer continues then)."""
 
     def __init__(self, rng: np.random.Generator) -> None:
-        self.base: dict[str, Any] = dict(rng.bit_generator.state)
-        ahead: Any = np.random.PCG64()
-        ahead.state = self.base
-        self._ahead = ahead
+        self.bit_generator: Any = rng.bit_generator
+        self.base: dict[str, Any] = dict(self.bit_generator.state)
         self.raw = np.empty(0, dtype=np.uint64)
         self.origin = (0, bool(self.base["has_uint32"]), int(self.base["uinteger"]))
 
     def need(self, n: int) -> None:
         if n > self.raw.size:
             more = max(n - self.raw.size, self.raw.size, 1024)
-            self.raw = np.concatenate([self.raw, self._ahead.random_raw(more)])
+            self.raw = np.concatenate([self.raw, self.bit_generator.random_raw(more)])
 
-    def state_at(self, pos: tuple[int, bool, int]) -> dict[str, Any]:
-        bg: Any = np.random.PCG64()
+    def seek(self, pos: tuple[int, bool, int]) -> None:
+        bg = self.bit_generator
         bg.state = self.base
         bg.advance(pos[0])
-        state: dict[str, Any] = dict(bg.state)
+        state = bg.state
         state["has_uint32"], state["uinteger"] = int(pos[1]), int(pos[2])
-        return state
+        bg.state = state
+
+
+_Positions = tuple[NDArray[np.int64], NDArray[np.bool_], NDArray[np.uint64]]
+
+
+def _chain(plan: _Plan, stream: _Stream, pos: tuple[int, bool, int], n: int) -> _Positions:
+    """Where each of ``n`` worlds starts in the stream (output index, high half waiting, the high half
+    kept) if each, from ``pos``, takes exactly the draws of the template (one successful attempt)."""
+    _, used, held = plan.world_layout()
+    p0, has0, buf0 = pos
+    n_u = int(plan.template()[0].sum())
+    has = (has0 + n_u * np.arange(n)) % 2 == 1
+    spent = used[:, -1] if used.shape[1] else np.zeros(2, dtype=np.int64)
+    p = p0 + np.concatenate([[0], np.cumsum(spent[has[:-1].astype(np.int64)])]).astype(np.int64)
+    stream.need(int(p[-1] + spent.max()) + 1)
+    last = held[has[:-1].astype(np.int64), -1] if held.shape[1] else np.full(n - 1, -1)
+    kept = np.full(n, np.uint64(buf0))
+    if n > 1:
+        high = stream.raw[np.maximum(p[:-1] + last, 0)] >> _SHIFT
+        src = np.maximum.accumulate(np.where(last >= 0, np.arange(n - 1), -1))
+        kept[1:] = np.where(src >= 0, high[np.maximum(src, 0)], np.uint64(buf0))
+    return p, has, kept
 
 
 @dataclass
 class _Round:
+    """Worlds ``[0, done)`` of a round, and where world ``done`` (drawn on the exact path, when
+    ``exact``) or the next round starts; ``attempts``: failed attempts of world ``done`` so far."""
+
     walls: NDArray[np.bool_]
     start: NDArray[np.int64]
     obj_cell: NDArray[np.int64]
     obj_feat: NDArray[np.float64]
-    status: NDArray[np.int64]  # _OK, _RETRY or _EXACT per world
-    before: list[tuple[int, bool, int]]  # the position before each world, and after the last
-    retry: list[tuple[int, bool, int] | None]  # where a failed attempt ends
+    done: int
+    exact: bool
+    pos: tuple[int, bool, int]
+    attempts: int
+
+
+def _attempts(plan: _Plan, stream: _Stream, pos: tuple[int, bool, int], n: int
+              ) -> tuple[_Positions, NDArray[np.bool_], NDArray[np.int64], NDArray[np.bool_], int,
+                         NDArray[np.int64]]:
+    """Phase A of a round (random grids): the walls, start and reachable cells of each of ``n`` worlds,
+    retrying failed attempts: each retry re-chains the worlds after it from where the failed attempt ends.
+    Returns the worlds' positions, walls, starts, reachable cells without the start, how many worlds
+    resolved (fewer than ``n`` when a start draw is rejected: that world takes the exact path) and the
+    failed attempts per world."""
+    h, w, c, k = plan.h, plan.w, plan.h * plan.w, plan.k
+    p, has, kept = _chain(plan, stream, pos, n)
+    walls = np.empty((n, c), dtype=bool)
+    start = np.empty(n, dtype=np.int64)
+    comp = np.empty((n, c), dtype=bool)
+    failed = np.zeros(n, dtype=np.int64)
+    lo = 0
+    cells = np.arange(c)
+    while lo < n:
+        pw, hw_, kw = p[lo:], has[lo:], kept[lo:]
+        wl = plan.border[None, :] | ((stream.raw[pw[:, None] + cells] >> np.uint64(11)) * _TWO_53
+                                     < plan.cfg.wall_density)
+        n_free = c - wl.sum(axis=1)
+        u = np.where(hw_, kw, stream.raw[pw + c] & _LOW)  # the start's 32-bit draw
+        pick, rejected = _lemire(u, n_free)
+        st = _nth(~wl, np.minimum(pick, np.maximum(n_free - 1, 0)))
+        reach = _reach(wl, st, h, w)
+        rows = np.arange(pw.size)
+        reach[rows, st] = False
+        short = (n_free == 0) | (reach.sum(axis=1) < k)
+        odd = ~short & (((n_free > 1) & rejected) | (n_free == 1))  # the draw the template assumed differs
+        walls[lo:], start[lo:], comp[lo:] = wl, st, reach
+        bad = np.flatnonzero(short | odd)
+        if bad.size == 0:
+            return (p, has, kept), walls, start, comp, n, failed
+        f = int(bad[0])
+        if odd[f]:
+            return (p, has, kept), walls, start, comp, lo + f, failed
+        lo += f
+        failed[lo] += 1
+        if failed[lo] >= _MAX_ATTEMPTS:
+            raise EvoError(f"could not draw a world with {k} reachable cells for the objects in "
+                           f"{_MAX_ATTEMPTS} attempts: lower wall_density or the object count")
+        if n_free[f] > 1:  # the failed attempt drew its start
+            nxt = ((int(p[lo]) + c, False, int(kept[lo])) if has[lo] else
+                   (int(p[lo]) + c + 1, True, int(stream.raw[p[lo] + c] >> _SHIFT)))
+        else:
+            nxt = (int(p[lo]) + c, bool(has[lo]), int(kept[lo]))
+        p[lo:], has[lo:], kept[lo:] = _chain(plan, stream, nxt, n - lo)
+    return (p, has, kept), walls, start, comp, n, failed
 
 
 def _round(plan: _Plan, stream: _Stream, pos: tuple[int, bool, int], n: int) -> _Round:
-    """The next ``n`` worlds from ``pos``, each assumed to succeed at its attempt with no rejected draw
-    (see the comment above :class:`_Plan`), and which of them the assumption holds for."""
-    kinds, part = plan.template()
-    e = kinds.size
-    p0, has0, buf0 = pos
-    is_u, u_before, fresh, used, held_at = plan.stream_layout(n, has0)
-    stream.need(p0 + (int(used[-1]) if used.size else 0))
-    window = stream.raw[p0:]
-    raw = window[np.maximum(used - 1, 0)]  # the output each double or new 32-bit draw takes
-    high = window[np.maximum(held_at, 0)] >> _SHIFT
-    held = np.where(held_at >= 0, high, np.uint64(buf0))  # the high half waiting after each draw
-    u32 = np.where(fresh, raw & _LOW, held).reshape(n, e)
-    dbl = ((raw >> np.uint64(11)) * _TWO_53).reshape(n, e)
-
-    def after(event: int) -> tuple[int, bool, int]:
-        if event < 0:
-            return pos
-        return (p0 + int(used[event]), bool((has0 + u_before[event] + is_u[event]) % 2), int(held[event]))
-
+    """The next worlds from ``pos`` (up to ``n``), each laid out on the stream as the template assumes
+    (see the comment above :class:`_Plan`), up to the first world where the assumption fails."""
     h, w, c, k, kv = plan.h, plan.w, plan.h * plan.w, plan.k, plan.k_visible
-    rows = np.arange(n)
-    status = np.full(n, _OK, dtype=np.int64)
-    exact = np.zeros(n, dtype=bool)
-    retry: list[tuple[int, bool, int] | None] = [None] * n
     if plan.fixed_walls is None:
-        walls = plan.border[None, :] | (dbl[:, part["walls"]] < plan.cfg.wall_density)
-        all_wall: NDArray[np.bool_] = np.asarray(walls.all(axis=1))
-        n_free = c - walls.sum(axis=1)
-        pick, rejected = _lemire(u32[:, part["start"].start], n_free)
-        start = _nth(~walls, np.minimum(pick, np.maximum(n_free - 1, 0)))
-        comp = _reach(walls, start, h, w)
-        comp[rows, start] = False
-        n_cells = comp.sum(axis=1)
-        short = all_wall | (n_cells < k)
-        status[short] = _RETRY
-        exact |= ~short & ((rejected & (n_free > 1)) | (n_free == 1) | (n_cells == kv))
-        for i in np.flatnonzero(short):
-            drew_start = not all_wall[i] and n_free[i] > 1
-            retry[i] = after(int(i) * e + part["start"].start - (0 if drew_start else 1))
-        idx, rejected = _sample(u32[:, part["place"]], n_cells, kv, c)
-        exact |= rejected
-        obj_cell = np.empty((n, k), dtype=np.int64)
-        obj_cell[:, :kv] = _nth(comp, idx)
+        (p, has, kept), walls, start, comp, resolved, failed = _attempts(plan, stream, pos, n)
     else:
         assert plan.fixed_cells is not None
+        p, has, kept = _chain(plan, stream, pos, n)
         walls = np.broadcast_to(plan.fixed_walls, (n, c)).copy()
         start = np.full(n, plan.fixed_start, dtype=np.int64)
         comp = np.zeros((n, c), dtype=bool)
         comp[:, plan.fixed_cells] = True
-        obj_cell = np.empty((n, k), dtype=np.int64)
+        resolved, failed = n, np.zeros(n, dtype=np.int64)
+
+    def at_world(i: int) -> tuple[int, bool, int]:
+        return int(p[i]), bool(has[i]), int(kept[i])
+
+    if resolved == 0:  # the first world's start draw was rejected: it takes the exact path
+        return _Round(walls[:0], start[:0], np.empty((0, k), dtype=np.int64),
+                      np.empty((0, k, plan.n_features)), 0, True, at_world(0), int(failed[0]))
+    n = resolved
+    walls, start, comp = walls[:n], start[:n], comp[:n]
+    fresh, used, held = plan.world_layout()
+    _, part = plan.template()
+    row = has[:n].astype(np.int64)
+    pn = p[:n]
+    at = pn[:, None] + used[row] - 1  # the output each double or new 32-bit draw takes (n, E)
+    raw = stream.raw[np.maximum(at, pn[:, None])]
+    held_at = held[row]
+    high = np.where(held_at >= 0, stream.raw[pn[:, None] + np.maximum(held_at, 0)] >> _SHIFT,
+                    kept[:n, None])
+    u32 = np.where(fresh[row], raw & _LOW, high)
+    dbl = (raw >> np.uint64(11)) * _TWO_53
+    rows = np.arange(n)
+    exact = np.zeros(n, dtype=bool)
+    obj_cell = np.empty((n, k), dtype=np.int64)
+    if plan.fixed_walls is None:
+        n_cells = comp.sum(axis=1)
+        idx, rejected = _sample(u32[:, part["place"]], n_cells, kv, c)
+        exact |= rejected | (n_cells == kv)  # pop = m: Floyd's first bound is 1, nothing drawn
+        obj_cell[:, :kv] = _nth(comp, idx)
+    else:
+        assert plan.fixed_cells is not None
         col = part["place"].start
         taken = np.zeros((n, c), dtype=bool)
         for objs, pool, pop, m in plan.calls:
@@ -714,9 +804,17 @@ def _round(plan: _Plan, stream: _Stream, pos: tuple[int, bool, int], n: int) -> 
             left[rows, cell] = False
             obj_cell[:, kv + j] = cell
         obj_feat[:, kv:] = plan.child_feat
-    status[(status == _OK) & exact] = _EXACT
-    before = [after(i * e - 1) for i in range(n + 1)]
-    return _Round(walls, start, obj_cell, obj_feat, status, before, retry)
+    done = int(np.argmax(exact)) if exact.any() else n
+    if done < p.size:  # world ``done`` takes the exact path (a rejected draw, or phase A stopped there)
+        return _Round(walls[:done], start[:done], obj_cell[:done], obj_feat[:done], done, True,
+                      at_world(done), int(failed[done]))
+    last = n - 1  # every world kept: the next round starts after the last one
+    end = int(p[last] + used[row[last], -1]) if used.shape[1] else int(p[last])
+    held_last = int(held[row[last], -1]) if held.shape[1] else -1
+    n_u = int(plan.template()[0].sum())
+    nxt = (end, bool((has[last] + n_u) % 2),
+           int(stream.raw[p[last] + held_last] >> _SHIFT) if held_last >= 0 else int(kept[last]))
+    return _Round(walls, start, obj_cell, obj_feat, n, False, nxt, 0)
 
 
 def _draw_exact(plan: _Plan, rng: np.random.Generator, attempts: int
@@ -785,52 +883,36 @@ def generate(cfg: WorldConfig, features: Sequence[str], n: int, rng: np.random.G
     The worlds and the draws taken from ``rng`` are those of the per-world procedure described above
     :class:`_Plan`, world after world; with a PCG64 bit generator (numpy's default) they are computed for
     the whole batch at once."""
-    plan = _Plan.of(cfg, features)
+    plan = _plan(cfg, tuple(features))
     c, k = plan.h * plan.w, plan.k
     walls = np.empty((n, c), dtype=bool)
     start = np.empty(n, dtype=np.int64)
     obj_cell = np.empty((n, k), dtype=np.int64)
     obj_feat = np.empty((n, k, len(features)))
-    done = attempts = 0
+    done = 0
     batched = type(rng.bit_generator) is np.random.PCG64 and not plan.exact_only
     stream = _Stream(rng) if batched else None
     pos = stream.origin if stream is not None else (0, False, 0)
-    window = n
     while done < n:
         if stream is None:
             walls[done], start[done], obj_cell[done], obj_feat[done] = _draw_exact(plan, rng, _MAX_ATTEMPTS)
             done += 1
             continue
-        m = min(window, n - done)
-        rd = _round(plan, stream, pos, m)
-        ok = rd.status == _OK
-        f = m if ok.all() else int(np.argmin(ok))
-        got = slice(done, done + f)
-        walls[got], start[got], obj_cell[got], obj_feat[got] = (rd.walls[:f], rd.start[:f], rd.obj_cell[:f],
-                                                                rd.obj_feat[:f])
-        done += f
-        attempts = 0 if f else attempts
-        pos = rd.before[f]
-        window = 2 * m if f == m else max(2 * f, 4)
-        if f == m:
+        rd = _round(plan, stream, pos, n - done)
+        got = slice(done, done + rd.done)
+        walls[got], start[got], obj_cell[got], obj_feat[got] = rd.walls, rd.start, rd.obj_cell, rd.obj_feat
+        done += rd.done
+        pos = rd.pos
+        if not rd.exact:
             continue
-        if rd.status[f] == _RETRY:
-            attempts += 1
-            retry = rd.retry[f]
-            assert retry is not None
-            pos = retry
-            if attempts >= _MAX_ATTEMPTS:
-                raise EvoError(f"could not draw a world with {k} reachable cells for the objects in "
-                               f"{_MAX_ATTEMPTS} attempts: lower wall_density or the object count")
-            continue
-        rng.bit_generator.state = stream.state_at(pos)
+        stream.seek(pos)
         walls[done], start[done], obj_cell[done], obj_feat[done] = _draw_exact(plan, rng,
-                                                                              _MAX_ATTEMPTS - attempts)
+                                                                              _MAX_ATTEMPTS - rd.attempts)
         done += 1
-        attempts = 0
         stream = _Stream(rng)
         pos = stream.origin
     if stream is not None:
-        rng.bit_generator.state = stream.state_at(pos)
-    return build_batch(walls, start, obj_cell, obj_feat, plan.h, plan.w, cfg.steps,
-                       np.tile(plan.spawn_row, (n, 1)))
+        stream.seek(pos)
+    # the spawn links are one row for every world, checked once (on the plan)
+    return _build(walls, start, obj_cell, obj_feat, plan.h, plan.w, cfg.steps,
+                  np.tile(plan.spawn_row, (n, 1)))
