@@ -670,8 +670,9 @@ def _attempts(plan: _Plan, stream: _Stream, pos: tuple[int, bool, int], n: int
     """Phase A of a round (random grids): the walls, start and reachable cells of each of ``n`` worlds,
     retrying failed attempts: each retry re-chains the worlds after it from where the failed attempt ends.
     Returns the worlds' positions, walls, starts, reachable cells without the start, how many worlds
-    resolved (fewer than ``n`` when a start draw is rejected: that world takes the exact path) and the
-    failed attempts per world."""
+    resolved (fewer than ``n`` when a start draw is rejected: that world takes the exact path; negated
+    when the next world ran out of attempts: it is drawn again by the next round) and the failed attempts
+    per world."""
     h, w, c, k = plan.h, plan.w, plan.h * plan.w, plan.k
     p, has, kept = _chain(plan, stream, pos, n)
     walls = np.empty((n, c), dtype=bool)
@@ -703,8 +704,12 @@ def _attempts(plan: _Plan, stream: _Stream, pos: tuple[int, bool, int], n: int
         lo += f
         failed[lo] += 1
         if failed[lo] >= _MAX_ATTEMPTS:
-            raise EvoError(f"could not draw a world with {k} reachable cells for the objects in "
-                           f"{_MAX_ATTEMPTS} attempts: lower wall_density or the object count")
+            if lo == 0:  # the window's first world stands where the stream says: it cannot be drawn
+                raise EvoError(f"could not draw a world with {k} reachable cells for the objects in "
+                               f"{_MAX_ATTEMPTS} attempts: lower wall_density or the object count")
+            # a later world's position is only as sure as the worlds before it (one of them may take
+            # the exact path): stop the window here; the next round draws it again from its first attempt
+            return (p, has, kept), walls, start, comp, -lo, failed
         if n_free[f] > 1:  # the failed attempt drew its start
             nxt = ((int(p[lo]) + c, False, int(kept[lo])) if has[lo] else
                    (int(p[lo]) + c + 1, True, int(stream.raw[p[lo] + c] >> _SHIFT)))
@@ -718,8 +723,10 @@ def _round(plan: _Plan, stream: _Stream, pos: tuple[int, bool, int], n: int) -> 
     """The next worlds from ``pos`` (up to ``n``), each laid out on the stream as the template assumes
     (see the comment above :class:`_Plan`), up to the first world where the assumption fails."""
     h, w, c, k, kv = plan.h, plan.w, plan.h * plan.w, plan.k, plan.k_visible
+    restart = False  # whether the world after the resolved ones is drawn again by the next round
     if plan.fixed_walls is None:
         (p, has, kept), walls, start, comp, resolved, failed = _attempts(plan, stream, pos, n)
+        restart, resolved = resolved < 0, abs(resolved)
     else:
         assert plan.fixed_cells is not None
         p, has, kept = _chain(plan, stream, pos, n)
@@ -805,7 +812,8 @@ def _round(plan: _Plan, stream: _Stream, pos: tuple[int, bool, int], n: int) -> 
             obj_cell[:, kv + j] = cell
         obj_feat[:, kv:] = plan.child_feat
     done = int(np.argmax(exact)) if exact.any() else n
-    if done < p.size:  # world ``done`` takes the exact path (a rejected draw, or phase A stopped there)
+    if done < p.size and not (done == n and restart):
+        # world ``done`` takes the exact path (a rejected draw, or phase A stopped there)
         return _Round(walls[:done], start[:done], obj_cell[:done], obj_feat[:done], done, True,
                       at_world(done), int(failed[done]))
     last = n - 1  # every world kept: the next round starts after the last one
