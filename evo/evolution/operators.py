@@ -52,72 +52,69 @@ def private_random(rng: random.Random) -> Iterator[None]:
 
 
 class PyRandomStream:
-    """Exact bulk draws from a ``random.Random`` (CPython's Mersenne Twister): its state is copied into
-    numpy's MT19937, which yields the same 32-bit outputs, so that a batch of draws costs array operations;
-    :meth:`close` sets the Random to the state after the outputs used. Draws as CPython makes them
-    (Modules/_randommodule.c, Lib/random.py): ``random()`` is ``(a >> 5, b >> 6)`` of two outputs as
-    ``(a·2²⁶ + b)·2⁻⁵³``; ``_randbelow(n)`` takes ``getrandbits(n.bit_length())`` (an output's top bits)
-    until one is below n; ``gauss`` is Box-Muller on two ``random()`` with every other value cached
-    (``gauss_next``). Only for ``random.Random`` itself (:meth:`usable`)."""
+    """Exact bulk draws from a ``random.Random`` (CPython's Mersenne Twister): ``getrandbits(32·n)`` is n
+    consecutive 32-bit outputs (the first in the lowest bits), so a batch of draws is one call and array
+    operations. Outputs are read ahead (:meth:`outputs`); the caller says how many it used
+    (:meth:`take`), and :meth:`close` leaves the Random where the same draws one at a time would have
+    (rewound to the start and those outputs drawn again, when more were read), its cached Gaussian
+    included. Draws as CPython makes them (Modules/_randommodule.c, Lib/random.py): ``random()`` is
+    ``(a >> 5, b >> 6)`` of two outputs as ``(a·2²⁶ + b)·2⁻⁵³``; ``_randbelow(n)`` takes
+    ``getrandbits(n.bit_length())`` (an output's top bits) until one is below n; ``gauss`` is Box-Muller
+    on two ``random()``, every other value cached (``gauss_next``). Only for ``random.Random`` itself
+    (:meth:`usable`)."""
 
     def __init__(self, rng: random.Random) -> None:
         self.rng = rng
-        _, internal, self.gauss_next = rng.getstate()
-        self._state = {"bit_generator": "MT19937",
-                       "state": {"key": np.array(internal[:624], dtype=np.uint32), "pos": int(internal[624])}}
-        bg: Any = np.random.MT19937(0)
-        bg.state = self._state
-        self._ahead = bg
-        self._out = np.empty(0, dtype=np.uint64)
-        self.used = 0  # outputs taken
+        self.gauss_next: float | None = rng.gauss_next  # type: ignore[attr-defined]
+        self._start: Any = None  # the Random's state, once outputs are read ahead of their use
+        self.drawn = self.used = 0
 
     @staticmethod
     def usable(rng: object) -> bool:
         return type(rng) is random.Random
 
     def outputs(self, n: int) -> NDArray[np.uint64]:
-        """The next ``n`` 32-bit outputs, not yet taken (see :meth:`take`)."""
-        have = self._out.size - self.used
-        if n > have:
-            more = max(n - have, self._out.size, 256)
-            self._out = np.concatenate([self._out, self._ahead.random_raw(more)])
-        return self._out[self.used:self.used + n]
+        """The next ``n`` 32-bit outputs after those read so far."""
+        if n <= 0:
+            return np.zeros(0, dtype=np.uint64)
+        if self._start is None and self.drawn == self.used:
+            self._start = (self.rng.getstate(), self.used)
+        self.drawn += n
+        raw = self.rng.getrandbits(32 * n).to_bytes(4 * n, "little")
+        return np.frombuffer(raw, dtype="<u4").astype(np.uint64)
 
     def take(self, n: int) -> None:
+        """``n`` more of the outputs read are used."""
         self.used += n
 
     def doubles(self, n: int) -> NDArray[np.float64]:
-        """The next ``n`` values of ``random()`` (not yet taken: :meth:`take` 2 outputs per value)."""
+        """The next ``n`` values of ``random()`` after the outputs read so far (2 outputs each)."""
         out = self.outputs(2 * n).reshape(n, 2)
         return ((out[:, 0] >> np.uint64(5)).astype(np.float64) * 67108864.0
                 + (out[:, 1] >> np.uint64(6)).astype(np.float64)) * (1.0 / 9007199254740992.0)
 
     def below(self, n: int, count: int) -> NDArray[np.int64]:
-        """``count`` draws of ``_randbelow(n)`` (``random.choice`` of n items), taken."""
-        bits = n.bit_length()
+        """``count`` draws of ``_randbelow(n)`` (``random.choice`` of n items), used. Each draw uses at
+        least one output, so reading as many outputs as draws remain never reads ahead."""
+        shift = np.uint64(32 - n.bit_length())
         got: list[NDArray[np.uint64]] = []
         need = count
         while need > 0:
-            r = self.outputs(need + need // 2 + 8) >> np.uint64(32 - bits)
-            ok = np.flatnonzero(r < np.uint64(n))
-            if ok.size >= need:
-                got.append(r[ok[:need]])
-                self.take(int(ok[need - 1]) + 1)
-                need = 0
-            else:
-                got.append(r[ok])
-                self.take(r.size)
-                need -= ok.size
+            r = self.outputs(need) >> shift
+            self.take(need)
+            ok = r[r < np.uint64(n)]
+            got.append(ok)
+            need -= ok.size
         return np.concatenate(got).astype(np.int64) if got else np.zeros(0, dtype=np.int64)
 
     def close(self) -> None:
-        """Set the Random to the state after the outputs taken (and the cached Gaussian)."""
-        bg: Any = np.random.MT19937(0)
-        bg.state = self._state
-        if self.used:
-            bg.random_raw(self.used)
-        st = bg.state["state"]
-        self.rng.setstate((3, (*(int(x) for x in st["key"]), int(st["pos"])), self.gauss_next))
+        if self.drawn != self.used:
+            assert self._start is not None and self.used <= self.drawn
+            state, before = self._start
+            self.rng.setstate(state)
+            if self.used > before:
+                self.rng.getrandbits(32 * (self.used - before))
+        self.rng.gauss_next = self.gauss_next  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -529,7 +526,7 @@ def _crossing_pairs(genomes: NDArray[np.float64], rng: random.Random, rate: floa
     of pairs that do not cross are 0). The stream is left open at the end of these draws."""
     pairs, genes = genomes.shape[0] // 2, genomes.shape[1]
     stream = PyRandomStream(rng)
-    draws = stream.doubles(pairs * (genes + 1))
+    draws = stream.doubles(pairs * (genes + 1))  # enough for every pair crossing
     listed = draws.tolist()
     crossed = np.zeros(pairs, dtype=bool)
     first = np.zeros(pairs, dtype=np.int64)
@@ -546,10 +543,6 @@ def _crossing_pairs(genomes: NDArray[np.float64], rng: random.Random, rate: floa
     idx = np.flatnonzero(crossed)
     per_gene[idx] = draws[first[idx, None] + np.arange(genes)]
     return stream, crossed, per_gene
-
-
-# --------------------------------------------------------------------------------------------------------
-# crossover: (a, b, rng, **params), in place
 
 
 @CROSSOVER.register("blend", alpha=Param(float, 0.5, low=0.0), rate=Param(float, 0.5, low=0.0, high=1.0))
