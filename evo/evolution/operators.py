@@ -482,22 +482,31 @@ def gaussian_mutation_rows(genomes: NDArray[np.float64], rng: random.Random, sig
         return
     stream = PyRandomStream(rng)
     n = genomes.size
-    draws = stream.doubles(3 * n).tolist()  # enough for every gene mutated with a fresh Gaussian
-    at, z_next = 0, stream.gauss_next
+    draws = stream.doubles(3 * n)  # enough for every gene mutated with a fresh Gaussian
+    # the scan jumps from one gene that mutates to the next: nxt[p], the first draw at or after p below
+    # rate (genes before it take one draw each and keep their value)
+    at_or_after = np.where(draws < rate, np.arange(draws.size), draws.size)
+    nxt = np.minimum.accumulate(np.append(at_or_after, draws.size)[::-1])[::-1].tolist()
+    values = draws.tolist()
+    at, gene, z_next = 0, 0, stream.gauss_next
     where, noise = [], []
-    for i in range(n):
-        u = draws[at]
-        at += 1
-        if u < rate:
-            z, z_next = z_next, None
-            if z is None:
-                x2pi = draws[at] * _TWOPI
-                g2rad = math.sqrt(-2.0 * math.log(1.0 - draws[at + 1]))
-                at += 2
-                z = math.cos(x2pi) * g2rad
-                z_next = math.sin(x2pi) * g2rad
-            where.append(i)
-            noise.append(0.0 + z * sigma)
+    while gene < n:
+        hit = nxt[at]
+        if gene + hit - at >= n:  # no other gene mutates
+            at += n - gene
+            break
+        gene += hit - at
+        at = hit + 1
+        z, z_next = z_next, None
+        if z is None:
+            x2pi = values[at] * _TWOPI
+            g2rad = math.sqrt(-2.0 * math.log(1.0 - values[at + 1]))
+            at += 2
+            z = math.cos(x2pi) * g2rad
+            z_next = math.sin(x2pi) * g2rad
+        where.append(gene)
+        noise.append(0.0 + z * sigma)
+        gene += 1
     stream.take(2 * at)
     stream.gauss_next = z_next
     stream.close()
