@@ -210,46 +210,40 @@ def _grid_search(walls: NDArray[np.bool_], sources: NDArray[np.int64], h: int, w
             not_ne = not_n ^ (not_n & east)  # S or W
             code[0] |= not_n ^ (not_ne & south)  # E or W
             code[1] |= not_ne
-    reached = _crop(_planes_to_numbers([free ^ unseen], n_bits), grids, h, w).reshape(b, s, c) > 0
+    planes_all = [free ^ unseen]
+    if distances:
+        planes_all += planes
+    if moves:
+        planes_all += [code[0], code[1], ((1 << n_bits) - 1) ^ (free ^ unseen ^ seeds)]  # STAY: no wave
+    bits = _unpack(planes_all, n_bits, grids, h, w)  # (planes, grids, C), one decode for all
+    reached = bits[0].reshape(b, s, c).view(bool)
     if not distances:
         return reached
-    steps = _crop(_planes_to_numbers(planes, n_bits), grids, h, w).reshape(b, s, c)
-    dist = np.where(reached, steps, c + 1).astype(np.int64)
+    steps = np.zeros((grids, c), dtype=np.int16)  # distances < C + 1 ≤ 4097
+    for j in range(len(planes)):
+        steps |= bits[1 + j].astype(np.int16) << np.int16(j)
+    dist = np.where(reached, steps.reshape(b, s, c), np.int16(c + 1)).astype(np.int64)
     if not moves:
         return dist
-    code[2] = ((1 << n_bits) - 1) ^ (free ^ unseen ^ seeds)  # not reached by a wave
-    first = _crop(_planes_to_numbers(code, n_bits), grids, h, w).reshape(b, s, c).astype(np.int64)
+    m = bits[len(planes) + 1:]
+    first = (m[0] | (m[1] << np.uint8(1)) | (m[2] << np.uint8(2))).reshape(b, s, c).astype(np.int64)
     return dist, first
 
 
-def _planes_to_numbers(planes: list[int], n_bits: int) -> NDArray[np.uint16]:
-    """(n_bits,) the number whose bit j is bit i of ``planes[j]`` (at most 16 planes), for every i."""
+def _unpack(planes: list[int], n_bits: int, grids: int, h: int, w: int) -> NDArray[np.uint8]:
+    """(planes, grids, H·W) 0/1: each plane's bits, laid out as :func:`_grid_search` lays out its grids,
+    without the margins."""
     n_bytes = (n_bits + 7) // 8
-    packed = np.empty((max(len(planes), 1), n_bytes), dtype=np.uint8)
-    packed[0] = 0
-    for j, plane in enumerate(planes):
-        packed[j] = np.frombuffer(plane.to_bytes(n_bytes, "little"), dtype=np.uint8)
-    bits = np.unpackbits(packed, axis=1, count=n_bits, bitorder="little")  # (planes, n_bits)
-    out = bits[0].astype(np.uint16)
-    for j in range(1, len(planes)):
-        out |= bits[j].astype(np.uint16) << np.uint16(j)
+    raw = np.frombuffer(b"".join(x.to_bytes(n_bytes, "little") for x in planes), dtype=np.uint8)
+    bits = np.unpackbits(raw.reshape(len(planes), n_bytes), axis=1, count=n_bits, bitorder="little")
+    out: NDArray[np.uint8] = np.ascontiguousarray(
+        bits.reshape(len(planes), grids, h + 1, w + 1)[:, :, :h, :w]).reshape(len(planes), grids, h * w)
     return out
-
-
-def _crop(bits: NDArray[Any], grids: int, h: int, w: int) -> NDArray[Any]:
-    """(grids, H·W) from a per-bit array laid out as :func:`_grid_search` lays out its grids."""
-    return bits.reshape(grids, h + 1, w + 1)[:, :h, :w].reshape(grids, h * w)
 
 
 def _to_int(bits: NDArray[np.bool_]) -> int:
     """The bits of ``bits`` (flattened, element i → bit i) as one Python integer."""
     return int.from_bytes(np.packbits(bits.reshape(-1), bitorder="little").tobytes(), "little")
-
-
-def _from_int(x: int, n: int) -> NDArray[np.bool_]:
-    """The low ``n`` bits of ``x`` as a bool array (bit i → element i)."""
-    raw = np.frombuffer(x.to_bytes((n + 7) // 8, "little"), dtype=np.uint8)
-    return np.unpackbits(raw, count=n, bitorder="little").view(bool)
 
 
 def _reach(walls: NDArray[np.bool_], start: NDArray[np.int64], h: int, w: int) -> NDArray[np.bool_]:
@@ -596,10 +590,13 @@ def _nth(mask: NDArray[np.bool_], n: NDArray[np.int64]) -> NDArray[np.int64]:
     """Per row, the column of the ``n``-th (0-based) True of ``mask`` (rows, C), for ``n`` below the row's
     count (other rows get some column)."""
     flat = np.flatnonzero(mask)
+    if flat.size == 0:
+        return np.zeros(n.shape, dtype=np.int64)
     counts = mask.sum(axis=1)
     first = np.cumsum(counts) - counts
-    at = np.clip(first[(slice(None),) + (None,) * (n.ndim - 1)] + n, 0, max(flat.size - 1, 0))
-    return flat[at] % mask.shape[1] if flat.size else np.zeros(n.shape, dtype=np.int64)
+    at = first[(slice(None),) + (None,) * (n.ndim - 1)] + n  # n >= 0
+    np.minimum(at, flat.size - 1, out=at)
+    return flat[at] % mask.shape[1]
 
 
 class _Stream:
@@ -745,15 +742,17 @@ def _round(plan: _Plan, stream: _Stream, pos: tuple[int, bool, int], n: int) -> 
     n = resolved
     walls, start, comp = walls[:n], start[:n], comp[:n]
     fresh, used, held = plan.world_layout()
-    _, part = plan.template()
+    _, where = plan.template()
+    skip = c if plan.fixed_walls is None else 0  # the walls' draws: phase A has used them
+    part = {name: slice(x.start - skip, x.stop - skip) for name, x in where.items()}
     row = has[:n].astype(np.int64)
     pn = p[:n]
-    at = pn[:, None] + used[row] - 1  # the output each double or new 32-bit draw takes (n, E)
+    at = pn[:, None] + used[row, skip:] - 1  # the output each double or new 32-bit draw takes
     raw = stream.raw[np.maximum(at, pn[:, None])]
-    held_at = held[row]
+    held_at = held[row, skip:]
     high = np.where(held_at >= 0, stream.raw[pn[:, None] + np.maximum(held_at, 0)] >> _SHIFT,
                     kept[:n, None])
-    u32 = np.where(fresh[row], raw & _LOW, high)
+    u32 = np.where(fresh[row, skip:], raw & _LOW, high)
     dbl = (raw >> np.uint64(11)) * _TWO_53
     rows = np.arange(n)
     exact = np.zeros(n, dtype=bool)
