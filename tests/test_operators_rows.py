@@ -32,7 +32,8 @@ def primed(seed: int, gauss: bool) -> random.Random:
 @settings(deadline=None, max_examples=200)
 @given(fitness=fitness_lists, k=st.integers(0, 80), size=st.integers(1, 7), seed=st.integers(0, 2**32 - 1),
        gauss=st.booleans())
-def test_tournament_makes_deaps_picks(fitness: list[float], k: int, size: int, seed: int, gauss: bool) -> None:
+def test_tournament_makes_deaps_picks(fitness: list[float], k: int, size: int, seed: int,
+                                      gauss: bool) -> None:
     ours, theirs = primed(seed, gauss), primed(seed, gauss)
     got = operators.tournament_select(fitness, k, ours, size=size)
     with operators.private_random(theirs):
@@ -75,8 +76,8 @@ def variation_cases(draw: st.DrawFn) -> tuple[str, str, dict[str, float], np.nda
     params = {}
     for p, spec in registry[name].params.items():
         high = min(spec.high, 3.0)
-        params[p] = draw(st.one_of(st.sampled_from([spec.low if spec.low > -1e9 else 0.0, high, spec.default]),
-                                   st.floats(max(spec.low, 0.0), high)))
+        edges = [spec.low if spec.low > -1e9 else 0.0, high, spec.default]
+        params[p] = draw(st.one_of(st.sampled_from(edges), st.floats(max(spec.low, 0.0), high)))
     n, g = draw(st.integers(0, 9)), draw(st.integers(1, 20))
     genomes = np.array(draw(st.lists(st.floats(-5, 5, allow_nan=False), min_size=n * g, max_size=n * g)),
                        dtype=np.float64).reshape(n, g)
