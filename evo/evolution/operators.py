@@ -22,7 +22,7 @@ import random
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from operator import attrgetter
 from typing import Any
 
@@ -31,7 +31,7 @@ import deap.tools.mutation as _dmut
 import deap.tools.selection as _dsel
 import numpy as np
 from deap import base, tools
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, NDArray
 
 from evo.config.schema import LIMITS, OperatorConfig
 from evo.errors import ScenarioError
@@ -49,6 +49,72 @@ def private_random(rng: random.Random) -> Iterator[None]:
             yield
         finally:
             _dsel.random, _dcx.random, _dmut.random = saved
+
+
+class PyRandomStream:
+    """Exact bulk draws from a ``random.Random`` (CPython's Mersenne Twister): ``getrandbits(32·n)`` is n
+    consecutive 32-bit outputs (the first in the lowest bits), so a batch of draws is one call and array
+    operations. Outputs are read ahead (:meth:`outputs`); the caller says how many it used
+    (:meth:`take`), and :meth:`close` leaves the Random where the same draws one at a time would have
+    (rewound to the start and those outputs drawn again, when more were read), its cached Gaussian
+    included. Draws as CPython makes them (Modules/_randommodule.c, Lib/random.py): ``random()`` is
+    ``(a >> 5, b >> 6)`` of two outputs as ``(a·2²⁶ + b)·2⁻⁵³``; ``_randbelow(n)`` takes
+    ``getrandbits(n.bit_length())`` (an output's top bits) until one is below n; ``gauss`` is Box-Muller
+    on two ``random()``, every other value cached (``gauss_next``). Only for ``random.Random`` itself
+    (:meth:`usable`)."""
+
+    def __init__(self, rng: random.Random) -> None:
+        self.rng = rng
+        self.gauss_next: float | None = rng.gauss_next  # type: ignore[attr-defined]
+        self._start: Any = None  # the Random's state, once outputs are read ahead of their use
+        self.drawn = self.used = 0
+
+    @staticmethod
+    def usable(rng: object) -> bool:
+        return type(rng) is random.Random
+
+    def outputs(self, n: int) -> NDArray[np.uint64]:
+        """The next ``n`` 32-bit outputs after those read so far."""
+        if n <= 0:
+            return np.zeros(0, dtype=np.uint64)
+        if self._start is None and self.drawn == self.used:
+            self._start = (self.rng.getstate(), self.used)
+        self.drawn += n
+        raw = self.rng.getrandbits(32 * n).to_bytes(4 * n, "little")
+        return np.frombuffer(raw, dtype="<u4").astype(np.uint64)
+
+    def take(self, n: int) -> None:
+        """``n`` more of the outputs read are used."""
+        self.used += n
+
+    def doubles(self, n: int) -> NDArray[np.float64]:
+        """The next ``n`` values of ``random()`` after the outputs read so far (2 outputs each)."""
+        out = self.outputs(2 * n).reshape(n, 2)
+        return ((out[:, 0] >> np.uint64(5)).astype(np.float64) * 67108864.0
+                + (out[:, 1] >> np.uint64(6)).astype(np.float64)) * (1.0 / 9007199254740992.0)
+
+    def below(self, n: int, count: int) -> NDArray[np.int64]:
+        """``count`` draws of ``_randbelow(n)`` (``random.choice`` of n items), used. Each draw uses at
+        least one output, so reading as many outputs as draws remain never reads ahead."""
+        shift = np.uint64(32 - n.bit_length())
+        got: list[NDArray[np.uint64]] = []
+        need = count
+        while need > 0:
+            r = self.outputs(need) >> shift
+            self.take(need)
+            ok = r[r < np.uint64(n)]
+            got.append(ok)
+            need -= ok.size
+        return np.concatenate(got).astype(np.int64) if got else np.zeros(0, dtype=np.int64)
+
+    def close(self) -> None:
+        if self.drawn != self.used:
+            assert self._start is not None and self.used <= self.drawn
+            state, before = self._start
+            self.rng.setstate(state)
+            if self.used > before:
+                self.rng.getrandbits(32 * (self.used - before))
+        self.rng.gauss_next = self.gauss_next  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -81,6 +147,8 @@ class Scheme:
     params: dict[str, Param]
     doc: str
     needs: tuple[str, ...] = ()
+    #: the same scheme on every row of a genome matrix at once (see :meth:`Registry.rows`), or None
+    rows: Callable[..., Any] | None = None
 
     def accepts(self, keyword: str) -> bool:
         """Whether the scheme declared that it needs ``keyword`` (one of :data:`NEEDS`)."""
@@ -108,6 +176,18 @@ class Registry:
                                      f"{', '.join(NEEDS)} that the function takes as a keyword")
             summary = next(iter((fn.__doc__ or "").strip().splitlines()), "")  # no docstring: ""
             self._schemes[name] = Scheme(name, fn, params, summary, tuple(needs))
+            return fn
+
+        return decorate
+
+    def rows(self, name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        """Attach to the registered scheme ``name`` a version that works on a genome matrix (rows in
+        order) and makes exactly the draws, and the changes, of calling the scheme row after row:
+        a mutation ``(genomes, rng, **params) -> None`` mutating every row in place; a crossover
+        ``(genomes, rng, **params) -> crossed`` crossing rows (0, 1), (2, 3), … in place, ``crossed`` the
+        pairs that crossed (bool, one per pair). The loop uses it when both variation schemes have one."""
+        def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
+            self._schemes[name] = replace(self[name], rows=fn)
             return fn
 
         return decorate
@@ -197,9 +277,19 @@ def _indices(chosen: Sequence[_Indexed]) -> list[int]:
 
 @SELECTION.register("tournament", size=Param(int, 3, low=1, max_population=True))
 def tournament_select(fitness: Sequence[float], k: int, rng: random.Random, size: int = 3) -> list[int]:
-    """Tournament selection (DEAP ``selTournament``): best of ``size`` drawn with replacement, k times."""
-    with private_random(rng):
-        return _indices(tools.selTournament(_individuals(fitness), k, tournsize=size))
+    """Tournament selection (DEAP ``selTournament``): best of ``size`` drawn with replacement, k times.
+
+    On arrays when that is exact (a ``random.Random``, no NaN fitness): the same k·size draws of
+    ``random.choice`` and, in each tournament, the first aspirant of the highest fitness, as DEAP's
+    ``max`` keeps (tested against DEAP)."""
+    values = np.asarray(fitness, dtype=np.float64)
+    if not PyRandomStream.usable(rng) or np.isnan(values).any() or len(values) == 0:
+        with private_random(rng):
+            return _indices(tools.selTournament(_individuals(fitness), k, tournsize=size))
+    stream = PyRandomStream(rng)
+    aspirants = stream.below(len(values), k * size).reshape(k, size)
+    stream.close()
+    return aspirants[np.arange(k), np.argmax(values[aspirants], axis=1)].tolist()
 
 
 @SELECTION.register("roulette")
@@ -234,9 +324,15 @@ def best_select(fitness: Sequence[float], k: int, rng: random.Random) -> list[in
 
 @SELECTION.register("random")
 def random_select(fitness: Sequence[float], k: int, rng: random.Random) -> list[int]:
-    """Uniform selection (DEAP ``selRandom``): no selection pressure, a drift baseline."""
-    with private_random(rng):
-        return _indices(tools.selRandom(_individuals(fitness), k))
+    """Uniform selection (DEAP ``selRandom``): no selection pressure, a drift baseline. On arrays for a
+    ``random.Random`` (the same draws of ``random.choice``)."""
+    if not PyRandomStream.usable(rng) or len(fitness) == 0:
+        with private_random(rng):
+            return _indices(tools.selRandom(_individuals(fitness), k))
+    stream = PyRandomStream(rng)
+    picks = stream.below(len(fitness), k)
+    stream.close()
+    return picks.tolist()
 
 
 @SELECTION.register("rank", pressure=Param(float, 2.0, low=1.0, high=2.0))
@@ -372,14 +468,90 @@ def gaussian_mutation(genome: list[float], rng: random.Random, sigma: float = 0.
         tools.mutGaussian(genome, 0.0, sigma, rate)
 
 
+@MUTATION.rows("gaussian")
+def gaussian_mutation_rows(genomes: NDArray[np.float64], rng: random.Random, sigma: float = 0.2,
+                           rate: float = 0.2) -> None:
+    """:func:`gaussian_mutation` on every row in order: per gene one ``random() < rate``, then
+    ``gauss(0, sigma)`` (two ``random()`` every other call), added to the gene. The scan of the draws is
+    a loop over genes; the genes change in one array operation."""
+    if not PyRandomStream.usable(rng):
+        for row in genomes:
+            genome = row.tolist()
+            gaussian_mutation(genome, rng, sigma, rate)
+            row[:] = genome
+        return
+    stream = PyRandomStream(rng)
+    n = genomes.size
+    draws = stream.doubles(3 * n)  # enough for every gene mutated with a fresh Gaussian
+    # the scan jumps from one gene that mutates to the next: nxt[p], the first draw at or after p below
+    # rate (genes before it take one draw each and keep their value)
+    at_or_after = np.where(draws < rate, np.arange(draws.size), draws.size)
+    nxt = np.minimum.accumulate(np.append(at_or_after, draws.size)[::-1])[::-1].tolist()
+    values = draws.tolist()
+    at, gene, z_next = 0, 0, stream.gauss_next
+    where, noise = [], []
+    while gene < n:
+        hit = nxt[at]
+        if gene + hit - at >= n:  # no other gene mutates
+            at += n - gene
+            break
+        gene += hit - at
+        at = hit + 1
+        z, z_next = z_next, None
+        if z is None:
+            x2pi = values[at] * _TWOPI
+            g2rad = math.sqrt(-2.0 * math.log(1.0 - values[at + 1]))
+            at += 2
+            z = math.cos(x2pi) * g2rad
+            z_next = math.sin(x2pi) * g2rad
+        where.append(gene)
+        noise.append(0.0 + z * sigma)
+        gene += 1
+    stream.take(2 * at)
+    stream.gauss_next = z_next
+    stream.close()
+    flat = genomes.reshape(-1)
+    flat[where] = flat[where] + np.array(noise, dtype=np.float64)
+
+
+_TWOPI = 2.0 * math.pi  # random.TWOPI
+
+
 @MUTATION.register("none")
 def no_mutation(genome: list[float], rng: random.Random) -> None:
     """No mutation (selection and crossover only)."""
     return None
 
 
-# --------------------------------------------------------------------------------------------------------
-# crossover: (a, b, rng, **params), in place
+@MUTATION.rows("none")
+def no_mutation_rows(genomes: NDArray[np.float64], rng: random.Random) -> None:
+    return None
+
+
+def _crossing_pairs(genomes: NDArray[np.float64], rng: random.Random, rate: float
+                    ) -> tuple[PyRandomStream, NDArray[np.bool_], NDArray[np.float64]]:
+    """The draws of a crossover scheme with a per-pair ``rate`` and one ``random()`` per gene of a pair
+    that crosses: whether each pair (0, 1), (2, 3), … crosses and its genes' draws (pairs × genes; rows
+    of pairs that do not cross are 0). The stream is left open at the end of these draws."""
+    pairs, genes = genomes.shape[0] // 2, genomes.shape[1]
+    stream = PyRandomStream(rng)
+    draws = stream.doubles(pairs * (genes + 1))  # enough for every pair crossing
+    listed = draws.tolist()
+    crossed = np.zeros(pairs, dtype=bool)
+    first = np.zeros(pairs, dtype=np.int64)
+    at = 0
+    for j in range(pairs):
+        if listed[at] < rate:
+            crossed[j] = True
+            first[j] = at + 1
+            at += 1 + genes
+        else:
+            at += 1
+    stream.take(2 * at)
+    per_gene = np.zeros((pairs, genes))
+    idx = np.flatnonzero(crossed)
+    per_gene[idx] = draws[first[idx, None] + np.arange(genes)]
+    return stream, crossed, per_gene
 
 
 @CROSSOVER.register("blend", alpha=Param(float, 0.5, low=0.0), rate=Param(float, 0.5, low=0.0, high=1.0))
@@ -391,6 +563,35 @@ def blend_crossover(a: list[float], b: list[float], rng: random.Random, alpha: f
     with private_random(rng):
         tools.cxBlend(a, b, alpha)
     return True
+
+
+@CROSSOVER.rows("blend")
+def blend_crossover_rows(genomes: NDArray[np.float64], rng: random.Random, alpha: float = 0.5,
+                         rate: float = 0.5) -> NDArray[np.bool_]:
+    """:func:`blend_crossover` on rows (0, 1), (2, 3), … in order: per pair ``random() >= rate`` keeps it,
+    otherwise per gene γ = (1 + 2α)·random() − α, a ← (1 − γ)·a + γ·b, b ← γ·a + (1 − γ)·b (DEAP's
+    arithmetic, in the same order)."""
+    if not PyRandomStream.usable(rng):
+        return _pairwise(genomes, rng, blend_crossover, alpha=alpha, rate=rate)
+    stream, crossed, u = _crossing_pairs(genomes, rng, rate)
+    stream.close()
+    idx = np.flatnonzero(crossed)
+    gamma = (1. + 2. * alpha) * u[idx] - alpha
+    a, b = genomes[2 * idx], genomes[2 * idx + 1]
+    genomes[2 * idx] = (1. - gamma) * a + gamma * b
+    genomes[2 * idx + 1] = gamma * a + (1. - gamma) * b
+    return crossed
+
+
+def _pairwise(genomes: NDArray[np.float64], rng: random.Random, cross: Callable[..., bool],
+              **params: Any) -> NDArray[np.bool_]:
+    """A crossover scheme called pair after pair on rows (0, 1), (2, 3), … (the exact fallback)."""
+    crossed = np.zeros(genomes.shape[0] // 2, dtype=bool)
+    for j in range(crossed.size):
+        a, b = genomes[2 * j].tolist(), genomes[2 * j + 1].tolist()
+        crossed[j] = cross(a, b, rng, **params)
+        genomes[2 * j], genomes[2 * j + 1] = a, b
+    return crossed
 
 
 @CROSSOVER.register("uniform", swap=Param(float, 0.5, low=0.0, high=1.0),
@@ -406,7 +607,29 @@ def uniform_crossover(a: list[float], b: list[float], rng: random.Random, swap: 
     return True
 
 
+@CROSSOVER.rows("uniform")
+def uniform_crossover_rows(genomes: NDArray[np.float64], rng: random.Random, swap: float = 0.5,
+                           rate: float = 0.5) -> NDArray[np.bool_]:
+    """:func:`uniform_crossover` on rows (0, 1), (2, 3), … in order: per pair ``random() >= rate`` keeps
+    it, otherwise each gene is swapped where its ``random() < swap``."""
+    if not PyRandomStream.usable(rng):
+        return _pairwise(genomes, rng, uniform_crossover, swap=swap, rate=rate)
+    stream, crossed, u = _crossing_pairs(genomes, rng, rate)
+    stream.close()
+    idx = np.flatnonzero(crossed)
+    flip = u[idx] < swap
+    a, b = genomes[2 * idx], genomes[2 * idx + 1]
+    genomes[2 * idx] = np.where(flip, b, a)
+    genomes[2 * idx + 1] = np.where(flip, a, b)
+    return crossed
+
+
 @CROSSOVER.register("none")
 def no_crossover(a: list[float], b: list[float], rng: random.Random) -> bool:
     """No crossover: every child has one parent."""
     return False
+
+
+@CROSSOVER.rows("none")
+def no_crossover_rows(genomes: NDArray[np.float64], rng: random.Random) -> NDArray[np.bool_]:
+    return np.zeros(genomes.shape[0] // 2, dtype=bool)

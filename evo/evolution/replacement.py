@@ -111,9 +111,17 @@ def _vary(problem: Problem, state: EvolutionState, chosen: list[int], streams: S
     mutate, mut_kw = operators.resolve(e.mutation, "mutation")
     cross, cx_kw = operators.resolve(e.crossover, "crossover")
     n = len(chosen)
-    children = [state.genomes[i].tolist() for i in chosen]
     parents = np.full((n, 2), -1, dtype=np.int64)
     parents[:, 0] = state.ids[chosen]
+    mutate_rows = operators.MUTATION[e.mutation.scheme].rows
+    cross_rows = operators.CROSSOVER[e.crossover.scheme].rows
+    if mutate_rows is not None and cross_rows is not None:  # the same draws and genes, on the matrix
+        genomes = state.genomes[chosen].astype(np.float64, copy=True)
+        first = 2 * np.flatnonzero(cross_rows(genomes, streams.variation, **cx_kw))
+        parents[first, 1], parents[first + 1, 1] = parents[first + 1, 0], parents[first, 0]
+        mutate_rows(genomes, streams.variation, **mut_kw)
+        return genomes, parents
+    children = [state.genomes[i].tolist() for i in chosen]
     for j in range(0, n - 1, 2):
         if cross(children[j], children[j + 1], streams.variation, **cx_kw):
             parents[j, 1], parents[j + 1, 1] = parents[j + 1, 0], parents[j, 0]
