@@ -3,8 +3,9 @@
 One protocol (:class:`AgentKind`) and one registry (:func:`register_agent_kind`, :func:`agent_kind`), in
 :mod:`evo.core.agents.base` with the decoded :class:`Policy` and the shared helpers; one module per shipped
 kind: :mod:`evo.core.agents.mesa`, :mod:`evo.core.agents.reflex`, :mod:`evo.core.agents.hybrid`,
-:mod:`evo.core.agents.learner` (a kind that learns within a life: :class:`Life`), registered here. The batched policies pick one move for every (agent, world) pair at once; their exact decision rules
-(in each kind's module docstring) are the specification the per-agent reference evaluator in
+:mod:`evo.core.agents.learner` (a kind that learns within a life: :class:`Life`), registered here. The
+batched policies pick one move for every (agent, world) pair at once; their exact decision rules (in each
+kind's module docstring) are the specification the per-agent reference evaluator in
 ``tests/core/reference.py`` re-implements.
 """
 
