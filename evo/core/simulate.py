@@ -66,8 +66,9 @@ class Payoffs:
 class Costs:
     """Fitness costs that do not depend on the world (docs/concepts.md §2). Perception is charged for every
     gene that reads a feature: the mesa-objective weight ``w_f`` and, for reflex and hybrid agents, the
-    reflex weights on the adjacent feature ``θ_adj_f`` and on its scent ``θ_scent_f`` — seeing "door" costs
-    whoever reacts to it. Complexity is charged on the mesa-objective only."""
+    reflex weights on the adjacent feature ``θ_adj_f`` and on its scent ``θ_scent_f``, and a learner's innate
+    value ``v0_f`` — seeing "door" costs whoever reacts to it. Complexity is charged on the mesa-objective
+    only."""
 
     planning: float = 0.0
     perception: NDArray[np.float64] | None = None  # (F,) per unit |w_f|, |θ_adj_f|, |θ_scent_f|
@@ -76,7 +77,8 @@ class Costs:
 
     def of(self, policy: Policy) -> NDArray[np.float64]:
         """(P,) total cost of each agent: planning·horizon + Σ_f perception_f·|w_f| + complexity·Σ_f |w_f|
-        + Σ_f perception_f·|θ_adj_f| + Σ_f perception_f·|θ_scent_f| + learning·α (agents that learn), added
+        + Σ_f perception_f·|θ_adj_f| + Σ_f perception_f·|θ_scent_f| + Σ_f perception_f·|v0_f| + learning·α
+        (the last two for agents that learn within a life: their innate values, their learning rate), added
         in this order."""
         cost = self.planning * policy.horizon.astype(np.float64)
         if policy.w is not None:
@@ -90,6 +92,10 @@ class Costs:
                 if genes is not None:
                     for f in range(genes.shape[1]):
                         cost = cost + self.perception[f] * np.abs(genes[:, f])
+        if policy.life is not None and self.perception is not None:  # innate values read features too
+            innate = policy.life.innate(policy)
+            for f in range(innate.shape[1]):
+                cost = cost + self.perception[f] * np.abs(innate[:, f])
         if policy.learning_rate is not None:
             cost = cost + self.learning * policy.learning_rate
         return cost

@@ -406,7 +406,8 @@ def run_episode(agent: Agent, world: World, dists: list[list[int]], objective: P
 
 def agent_cost(agent: Agent, costs: Costs) -> float:
     """planning cost·horizon + Σ_f perception_f·|w_f| + complexity·Σ_f |w_f| + Σ_f perception_f·|θ_adj_f| +
-    Σ_f perception_f·|θ_scent_f| (each sum in feature order, added in this order)."""
+    Σ_f perception_f·|θ_scent_f| + Σ_f perception_f·|v0_f| + learning cost·α (each sum in feature order,
+    added in this order; the last two for a learner)."""
     cost = costs.planning * float(agent.horizon)
     if agent.w is not None:
         absw = [abs(x) for x in agent.w]
@@ -422,6 +423,9 @@ def agent_cost(agent: Agent, costs: Costs) -> float:
             if genes is not None:
                 for f in range(len(genes)):
                     cost = cost + float(costs.perception[f]) * abs(genes[f])
+    if agent.v0 is not None and costs.perception is not None:
+        for f in range(len(agent.v0)):
+            cost = cost + float(costs.perception[f]) * abs(agent.v0[f])
     if agent.alpha is not None:
         cost = cost + costs.learning * agent.alpha
     return cost

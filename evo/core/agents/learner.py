@@ -30,7 +30,8 @@ episode of the life in order, each step:
    next step plans with the new ``v``, in this episode and the rest of the life.
 
 Fitness costs (:class:`evo.core.simulate.Costs`): ``planning_cost·H`` and the perception and complexity
-costs on ``w = r`` as for mesa, then ``learning_cost·α``. Selection sees the mean over every episode of
+costs on ``w = r`` as for mesa, then ``perception_cost_f·|v0_f|`` (an innate value reads a feature too, so
+seeing it costs) and ``learning_cost·α``. Selection sees the mean over every episode of
 every life. The exact rules here are the specification the per-agent reference evaluator in
 ``tests/core/reference.py`` re-implements.
 """
