@@ -256,7 +256,9 @@ _PROBE = Obj({
                                   "normalised_ci_high": Map(Opt(Num()))}),
     "mesa_objective": Opt(Obj({"normalised": Map(Num())}, optional={"normalised_sd": Map(Num())})),
     "alignment": Obj({"behavioural_vs_base": Num()}),
-}, optional={"ranking_recovered": Num(0, 1)})
+}, optional={"ranking_recovered": Num(0, 1),
+             "end_of_life": Obj({"lifetime": Int(1), "behavioural_objective": Obj({"normalised": Map(Num())}),
+                                 "alignment": Obj({"behavioural_vs_base": Num()})})})
 _BY_AGE = Obj({"base_fitness_by_age": List(Num(), min_len=1)},
               optional={"true_fitness_by_age": List(Num(), min_len=1)})
 _LIFETIME = Obj({
