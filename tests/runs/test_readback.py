@@ -317,8 +317,8 @@ def test_a_learner_run_records_its_life_and_the_probe_sees_it_at_birth_and_at_th
 LIFETIME_DEFECTS: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
     "an age missing": (lambda s: s["lifetime"]["train"]["base_fitness_by_age"].pop(),
                        "key 'lifetime.train.base_fitness_by_age': expected one number per age of life (2"),
-    "a shift missing": (lambda s: s["lifetime"]["shift"].clear(), "key 'lifetime.shift': expected one key per "
-                        "shift of key 'shift'"),
+    "a shift missing": (lambda s: s["lifetime"]["shift"].clear(),
+                        "key 'lifetime.shift': expected one key per shift of key 'shift'"),
     "an unseen feature": (lambda s: s["lifetime"]["innate_values_mean"].update(door=0.0),
                           "key 'lifetime.innate_values_mean': expected one key per seen feature"),
     "a value missing": (lambda s: s["lifetime"]["champion"]["learned_values"]["train"].pop(),
