@@ -122,13 +122,16 @@ class TraitSpec:
     train_types: NDArray[np.float64]
     shift_types: dict[str, NDArray[np.float64]]
     proxy: tuple[int, int] | None
+    #: the scenario's senses (a learner's inner goal, its reward r, is read on felt features only)
+    senses: agents.Senses | None = None
 
     @classmethod
     def from_scenario(cls, s: Scenario) -> TraitSpec:
         feats = s.features
         base = Payoffs.of(s.base_objective, feats).payoff
         return cls(feats, s.agent, base, object_types(s.worlds.train, feats),
-                   {n: object_types(c, feats) for n, c in s.worlds.shift.items()}, proxy_pair(s))
+                   {n: object_types(c, feats) for n, c in s.worlds.shift.items()}, proxy_pair(s),
+                   agents.Senses.of(feats, s.scenario.felt, s.scenario.hidden))
 
     @property
     def shift_names(self) -> tuple[str, ...]:
@@ -154,7 +157,7 @@ class TraitSpec:
         return f"w[{self.features[p]}] − w[{self.features[t]}]"
 
     def policy(self, genomes: NDArray[np.float64]) -> agents.Policy:
-        return agents.decode(np.atleast_2d(genomes), self.agent, len(self.features))
+        return agents.decode(np.atleast_2d(genomes), self.agent, len(self.features), self.senses)
 
     def goal_classes(self, genomes: NDArray[np.float64], policy: agents.Policy | None = None
                      ) -> NDArray[np.str_]:
