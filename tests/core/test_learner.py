@@ -88,7 +88,7 @@ def test_the_lineage_reads_the_innate_reward_on_felt_features_only() -> None:
     genome = np.ones((1, agents.genome_length("learner", f)))
     got = spec.traits(genome)
     felt = set(s.scenario.felt)
-    for i, name in enumerate(s.features):
+    for name in s.features:
         assert got[f"w_{name}"][0] == (1.0 if name in felt else 0.0), name
     assert spec.goal_classes(genome)[0] in traits.GOAL_CLASSES
 
