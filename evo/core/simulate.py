@@ -86,7 +86,10 @@ class Costs:
             if self.perception is not None:
                 for f in range(absw.shape[1]):
                     cost = cost + self.perception[f] * absw[:, f]
-            cost = cost + self.complexity * absw.sum(axis=1)
+            total = np.zeros(absw.shape[0])
+            for f in range(absw.shape[1]):  # left to right, as documented (numpy's sum is pairwise from 8 on)
+                total = total + absw[:, f]
+            cost = cost + self.complexity * total
         if self.perception is not None:
             for genes in (policy.theta_adj, policy.theta_scent):
                 if genes is not None:

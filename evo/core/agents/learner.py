@@ -33,7 +33,9 @@ Fitness costs (:class:`evo.core.simulate.Costs`): ``planning_cost·H`` and the p
 costs on ``w = r`` as for mesa, then ``perception_cost_f·|v0_f|`` (an innate value reads a feature too, so
 seeing it costs) and ``learning_cost·α``. Selection sees the mean over every episode of
 every life. The exact rules here are the specification the per-agent reference evaluator in
-``tests/core/reference.py`` re-implements.
+``tests/core/reference.py`` re-implements. (The batched sums leave out the terms of features that no object
+of the batch shows: each is exactly ±0, so a result can differ only in the sign of a zero, which no decision
+reads.)
 """
 
 from __future__ import annotations
@@ -73,14 +75,19 @@ class LearnerLife:
         p = policy.horizon.shape[0]
         combos, inverse = np.unique(seen.reshape(-1, f), axis=0, return_inverse=True)
         by_age = (lives, lifetime, k)  # world b = life·L + age
+        # the features some object of the batch shows; any other feature's terms are exactly ±0
+        shown, tasted = np.flatnonzero(seen.any(axis=(0, 1))), np.flatnonzero(felt.any(axis=(0, 1)))
+        seen, felt = seen[..., shown], felt[..., tasted]
         consumed = np.zeros((p, combos.shape[0]), dtype=bool)
         memory = policy.params.get("memory")
         if memory is not None:  # a grown agent starts where its life left it (for the probe)
             consumed = (memory[:, :, None, :] == combos[None, None, :, :]).all(axis=-1).any(axis=1)
         return {
             "lives": lives,
-            "seen": np.ascontiguousarray(seen.reshape(*by_age, f).transpose(1, 0, 2, 3)),  # (L, lives, K, F)
-            "felt": np.ascontiguousarray(felt.reshape(*by_age, f).transpose(1, 0, 2, 3)),
+            "shown": shown, "tasted": tasted,
+            # (L, lives, K, shown) and (L, lives, K, tasted)
+            "seen": np.ascontiguousarray(seen.reshape(*by_age, shown.size).transpose(1, 0, 2, 3)),
+            "felt": np.ascontiguousarray(felt.reshape(*by_age, tasted.size).transpose(1, 0, 2, 3)),
             "combo": np.ascontiguousarray(inverse.reshape(by_age).transpose(1, 0, 2)),  # (L, lives, K)
             "combos": combos,  # (U, F) the distinct seen combinations of the batch
             "v": np.repeat(policy.params["v0"], lives, axis=0),  # (units, F)
@@ -92,8 +99,8 @@ class LearnerLife:
     def _refresh(self, policy: Policy, state: State, age: int, unit: NDArray[np.int64]) -> None:
         lives = state["lives"]
         life, agent = unit % lives, unit // lives
-        x = state["seen"][age][life]  # (n, K, F)
-        u = _dot(state["v"][unit][:, None, :], x)
+        x = state["seen"][age][life]  # (n, K, shown)
+        u = _dot(state["v"][unit][:, None, state["shown"]], x)
         novel = (~state["consumed"][unit[:, None], state["combo"][age][life]]).astype(np.float64)
         state["u"][unit] = u + policy.params["curiosity"][agent][:, None] * novel
 
@@ -107,12 +114,13 @@ class LearnerLife:
     def consumed(self, policy: Policy, state: State, age: int, unit: NDArray[np.int64],
                  agent: NDArray[np.int64], life: NDArray[np.int64], obj: NDArray[np.int64]) -> None:
         assert policy.w is not None and policy.learning_rate is not None
-        x = state["seen"][age][life, obj]  # (n, F)
-        felt = _dot(policy.w[agent], state["felt"][age][life, obj])
+        shown = state["shown"]
+        x = state["seen"][age][life, obj]  # (n, shown)
+        felt = _dot(policy.w[agent][:, state["tasted"]], state["felt"][age][life, obj])
         v = state["v"][unit]
-        step = policy.learning_rate[agent] * (felt - _dot(v, x))
-        for f in range(v.shape[1]):
-            v[:, f] = v[:, f] + step * x[:, f]
+        step = policy.learning_rate[agent] * (felt - _dot(v[:, shown], x))
+        for j, f in enumerate(shown.tolist()):
+            v[:, f] = v[:, f] + step * x[:, j]
         state["v"][unit] = v
         state["consumed"][unit, state["combo"][age][life, obj]] = True
         if state["cache_age"] == age:
