@@ -165,10 +165,10 @@ def seeds_by_age_figure(runs: Sequence[str | Path], controls: Sequence[str | Pat
 
 
 def baldwin_figure(groups: Sequence[tuple[str, Sequence[str | Path]]], gene: str = "learning_rate") -> Figure:
-    """``gene`` (population mean) over generations for every run of each named group, and its final
-    distribution per group (the final populations of all its runs pooled)."""
-    fig = Figure(figsize=(11, 4.2), layout="constrained")
-    ax, ax2 = fig.subplots(1, 2)
+    """``gene`` (population mean) over generations for every run of each named group; the median of each
+    final population per group; and each final population's mean instinct ``v0`` per seen feature."""
+    fig = Figure(figsize=(15, 4.2), layout="constrained")
+    ax, ax2, ax3 = fig.subplots(1, 3)
     colours = ["#e8590c", "#2f9e44", "#1971c2", "#9c36b5"]
     bins = np.linspace(0, 1, 21)
     for colour, (label, runs) in zip(colours, groups, strict=False):
@@ -179,6 +179,11 @@ def baldwin_figure(groups: Sequence[tuple[str, Sequence[str | Path]]], gene: str
             ax.plot(log["gen"], log[f"{gene}_mean"], color=colour, lw=1, alpha=0.6,
                     label=f"{label} ({len(runs)} seeds)" if i == 0 else None)
             finals.append(summary["lifetime"]["genes"][gene]["median"])
+            innate = summary["lifetime"]["innate_values_mean"]
+            offset = 0.15 if colour == colours[1] else -0.15
+            ax3.scatter(np.arange(len(innate)) + offset, list(innate.values()), color=colour, s=14,
+                        alpha=0.7, label=label if i == 0 else None)
+            ax3.set_xticks(np.arange(len(innate)), [f"v0[{f}]" for f in innate])
         ax2.hist(finals, bins=bins, color=colour, alpha=0.6, label=f"{label}: median per seed")
     ax.set_xlabel("generation")
     ax.set_ylabel(f"population mean {gene.replace('_', ' ')}")
@@ -190,6 +195,11 @@ def baldwin_figure(groups: Sequence[tuple[str, Sequence[str | Path]]], gene: str
     ax2.set_ylabel("seeds")
     ax2.set_title("final populations", fontsize=10)
     ax2.legend(fontsize=8)
+    ax3.axhline(0, color="black", lw=0.6)
+    ax3.set_ylabel("mean innate value of a final population")
+    ax3.set_title("instinct v0 (one dot per seed)", fontsize=10)
+    ax3.legend(fontsize=8)
+    ax3.grid(alpha=0.3)
     return fig
 
 
