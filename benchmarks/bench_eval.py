@@ -6,9 +6,12 @@ is a plain Python loop). Speed is in agent-steps per second, an agent-step being
 one agent in one world (the sum of ``Episodes.steps``), so both evaluators are measured in the same unit
 however many agents each ran. Each evaluator is timed ``--repeat`` times and its fastest run is kept (other
 load on the machine only ever slows a run down). The reference's results are also checked equal to the
-batched ones; the exit status is 1 if they differ.
+batched ones (a learner's learned values after every episode too); the exit status is 1 if they differ.
+A learner (``--kind learner``) lives the worlds as whole lives of its ``agent.lifetime`` episodes (the world
+count is rounded up to a multiple), with the scenario's senses.
 
     python benchmarks/bench_eval.py [--population 500] [--worlds 16] [--repeat 5] [--reference-agents 50]
+        [--kind learner] [--scenario scenarios/sweet_tooth_learned.toml]
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ sys.path.insert(0, str(ROOT / "tests" / "core"))  # the reference evaluator live
 
 import reference  # noqa: E402
 
-from evo.core import agents, worlds  # noqa: E402
+from evo.core import agents, lifetimes  # noqa: E402
 from evo.core.simulate import Costs, Episodes, Payoffs, run_episodes  # noqa: E402
 from evo.runs import scenarios as scenario  # noqa: E402
 
@@ -63,21 +66,26 @@ def main(argv: list[str] | None = None) -> int:
     objective = Payoffs.from_mapping(features, s.base_objective.payoff, s.base_objective.terminal,
                                      s.base_objective.step_cost)
     costs = Costs(cfg.planning_cost, np.array([cfg.perception_cost.get(f, 0.0) for f in features]),
-                  cfg.complexity_cost)
+                  cfg.complexity_cost, cfg.learning_cost)
+    senses = agents.Senses.of(features, s.scenario.felt, s.scenario.hidden)
+    masks = None if senses is None else ([bool(x) for x in senses.seen], [bool(x) for x in senses.felt])
+    lifetime = agents.lifetime(cfg)  # a learner lives the batch as lives: whole ones
+    n_worlds = -(-args.worlds // lifetime) * lifetime
     world_rng, genome_rng = (np.random.default_rng(ss) for ss in np.random.SeedSequence(args.seed).spawn(2))
-    batch = worlds.generate(s.worlds.train, features, args.worlds, world_rng)
+    batch = lifetimes.generate(s.worlds.train, features, n_worlds, world_rng, lifetime)
     genomes = agents.initial_genomes(cfg, len(features), args.population, genome_rng)
-    policy = agents.decode(genomes, cfg, len(features))
+    policy = agents.decode(genomes, cfg, len(features), senses)
 
     def batched() -> Episodes:
         return run_episodes(policy, batch, objective, costs)
 
     n_ref = min(args.reference_agents, args.population)
-    subset = reference.agents_from_genomes(genomes[:n_ref], cfg, len(features))
+    subset = reference.agents_from_genomes(genomes[:n_ref], cfg, len(features), masks)
 
     def per_agent() -> reference.ReferenceEpisodes:
         return reference.reference_episodes(batch.walls, batch.start, batch.obj_cell, batch.obj_feat,
-                                            batch.height, batch.width, batch.steps, subset, objective, costs)
+                                            batch.height, batch.width, batch.steps, subset, objective, costs,
+                                            spawn=batch.spawn, senses=masks)
 
     batched()  # warm-up
     episodes, batched_time = best_of(batched, args.repeat)
@@ -87,7 +95,8 @@ def main(argv: list[str] | None = None) -> int:
     identical = (np.array_equal(ref.payoff, episodes.payoff[:n_ref])
                  and np.array_equal(ref.reached, episodes.reached[:n_ref])
                  and np.array_equal(ref.steps, episodes.steps[:n_ref])
-                 and np.array_equal(ref.fitness, episodes.fitness[:n_ref]))
+                 and np.array_equal(ref.fitness, episodes.fitness[:n_ref])
+                 and (episodes.learned is None or np.array_equal(ref.learned, episodes.learned[:n_ref])))
 
     batched_rate = batched_steps / batched_time
     reference_rate = reference_steps / reference_time

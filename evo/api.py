@@ -31,6 +31,7 @@ from numpy.typing import NDArray
 from evo.config.names import percent
 from evo.config.schema import Scenario
 from evo.core.state import Generation
+from evo.plots import lifetime as lifetime_plots
 from evo.plots import lineage as lineage_plots
 from evo.plots import probe as probe_plots
 from evo.plots import run as run_plots
@@ -164,6 +165,15 @@ class RunResult:
         champion's mesa-objective."""
         return probe_plots.probe_figure(self.path)
 
+    def plot_fitness_by_age(self, control: str | Path | None = None) -> Figure | None:
+        """Fitness by age of life, train and shifts (agents that learn within a life; else None), against
+        a ``control`` run with learning switched off when given."""
+        return lifetime_plots.fitness_by_age_figure(self.path, control)
+
+    def plot_learned_values(self) -> Figure | None:
+        """The champion's learned values over its life (agents that learn within a life; else None)."""
+        return lifetime_plots.learned_values_figure(self.path)
+
     def plot_lineage(self, individual: int | None = None) -> Figure:
         """The line of descent of the champion (or of ``individual``), coloured by inner goal."""
         return lineage_plots.descent_figure(self.path, individual)
@@ -191,6 +201,7 @@ def save_figures(run_dir: str | Path) -> dict[str, Path]:
     kept a lineage); returns their paths. A module-level function, so a sweep can call it in its workers."""
     path = Path(run_dir)
     made = run_plots.make_all(path)
+    made.update(lifetime_plots.make_all(path))  # runs of a kind that learns within a life only
     if (path / "lineage.csv").exists():
         made.update(lineage_plots.make_all(path))
     return made

@@ -104,6 +104,10 @@ def main(args: argparse.Namespace) -> int:
     print("objectives scaled to unit length; behavioural = conditional-logit fit of the choices "
           "(95 % interval), raw β in logit units")
     print(objective_table(out))
+    if "end_of_life" in out:  # agents that learn within a life: the table above is at birth
+        print(f"that was at birth; {out['end_of_life']['at']} (the mesa-objective, the innate reward, is "
+              "unchanged):")
+        print(objective_table(out["end_of_life"]))
     if out["n_agents"] > 1:
         print(f"per-agent fits: {out['n_agents_separated']} of {out['n_agents']} separated (deterministic "
               "choosers: only their directions are measured, as in the ranking below)")

@@ -56,6 +56,13 @@ def print_summary(summary: dict[str, Any], path: Path) -> None:
     for name, reached in champ.get("reached_per_episode", {}).items():
         print(f"champion under '{name}' reaches per episode: "
               + ", ".join(f"{f} {v:.2f}" for f, v in reached.items()))
+    life = summary.get("lifetime")
+    if life is not None:  # a kind that learns within a life
+        for name, v in [("train", life["train"]), *life["shift"].items()]:
+            print(f"fitness by age of life ({name}): "
+                  + " ".join(f"{x:+.2f}" for x in v["base_fitness_by_age"]))
+        print(", ".join(f"{g} mean {v['mean']:.2f} (champion {v['champion']:.2f})"
+                        for g, v in life["genes"].items()))
     if (path / "figures").is_dir():
         print(f"figures: {path / 'figures'}")
 

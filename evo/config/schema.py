@@ -16,7 +16,8 @@ from typing import Literal
 #: - ``population`` .. ``checkpoint_every``, ``offspring``, ``shift_sample``: counts per run; a run is
 #:   refused anyway when its :func:`memory_estimate` exceeds ``memory_bytes``.
 #: - ``side``: a grid side (``size`` and a layout's rows and columns), at least 3; 64 × 64 = 4096 cells.
-#: - ``steps``, ``horizon``, ``view_radius``: well above the longest path of the largest grid (4096 cells).
+#: - ``steps``, ``horizon``, ``view_radius``: well above the longest path of the largest grid (4096 cells);
+#:   ``lifetime``: episodes of one life (a learner's), at most as many as a generation's worlds anyway.
 #: - ``count``: objects of one group (no grid has more cells); ``variants``: alternatives of one group;
 #:   ``features``: names in the vocabulary; ``shifts``: shift distributions (each is drawn and evaluated
 #:   every generation).
@@ -42,6 +43,7 @@ LIMITS: dict[str, int | float] = {
     "steps": 100_000,
     "horizon": 10_000,
     "view_radius": 10_000,
+    "lifetime": 10_000,
     "count": 4_096,
     "variants": 1_000,
     "features": 1_000,
@@ -70,7 +72,12 @@ class Variant:
 class ObjectGroup:
     """``count`` objects per world (1 ≤ count ≤ ``LIMITS["count"]``). Either ``features`` (feature ->
     independent probability of being present) or ``variants`` (at most ``LIMITS["variants"]`` mutually
-    exclusive feature sets with probabilities summing to 1). ``spawns`` (a feature name or a list of them):
+    exclusive feature sets with probabilities summing to 1). ``variant_per``: how often a variant is drawn:
+    once per ``object`` (the default), once per ``world`` or once per ``lifetime`` (shared by the episodes
+    of one life; see :mod:`evo.core.lifetimes`). The groups of one distribution drawn per world (or per
+    lifetime) share one draw: each takes its variant of the same index, so "this season the ripe fruit is
+    yellow and the unripe one red" can be said (they list equally many variants with equal ``p``).
+    ``spawns`` (a feature name or a list of them):
     consuming one of these objects releases a new object with exactly those features on a free cell near it
     (a tipped bin spills trash; see :mod:`evo.core.worlds`). ``zone`` (a lowercase letter, fixed layouts
     only): the objects lie on the layout's cells marked with that letter."""
@@ -78,6 +85,7 @@ class ObjectGroup:
     count: int = 1
     features: dict[str, float] = field(default_factory=dict)
     variants: tuple[Variant, ...] = ()
+    variant_per: Literal["object", "world", "lifetime"] = "object"
     spawns: tuple[str, ...] | str = ()
     zone: str = ""
 
@@ -112,11 +120,19 @@ class Worlds:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ScenarioInfo:
     """``name`` becomes the results directory (:func:`evo.config.names.path_component`); ``description`` may
-    hold newlines and tabs but no other control character; at most ``LIMITS["features"]`` (1000) features."""
+    hold newlines and tabs but no other control character; at most ``LIMITS["features"]`` (1000) features.
+
+    Senses (docs/concepts.md §2): a feature listed in ``felt`` is perceived only when the object carrying
+    it is consumed (taste, pain), never from a distance; one listed in ``hidden`` is never perceived (it
+    only pays an objective, like nutrition no sense organ reports); every other feature is *seen*. With
+    neither list every feature is seen, and a learner (``agent.kind = "learner"``) also feels every
+    feature."""
 
     name: str = "unnamed"
     description: str = ""
     features: tuple[str, ...] = ()
+    felt: tuple[str, ...] = ()
+    hidden: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -136,7 +152,10 @@ class AgentConfig:
     largest horizon a hybrid's horizon gene can reach (each kind checks its own rules on it).
     ``planning_cost`` is charged per episode per unit of horizon; ``perception_cost[f]`` per unit of every
     gene that reads feature f (|w_f|, and a reflex's |θ_adj_f| and |θ_scent_f|: see
-    :class:`evo.core.simulate.Costs`); ``complexity_cost`` per unit of ||w||_1.
+    :class:`evo.core.simulate.Costs`); ``complexity_cost`` per unit of ||w||_1; ``learning_cost`` per
+    unit of a learner's learning rate α. ``lifetime`` (episodes of one life) and ``max_learning_rate``
+    (the largest α a learner's gene reaches; 0 switches learning off) matter only to kinds that learn
+    within a life (:mod:`evo.core.agents.learner`).
     Costs and ``init_sigma`` are at most ``LIMITS["magnitude"]`` (1e6)."""
 
     #: the name of a registered agent kind (:func:`evo.core.agents.agent_kind`): mesa, reflex, hybrid or one
@@ -151,6 +170,10 @@ class AgentConfig:
     perception_cost: dict[str, float] = field(default_factory=dict)
     complexity_cost: float = 0.0
     init_sigma: float = 1.0
+    #: at most LIMITS["lifetime"] (10 000)
+    lifetime: int = 8
+    max_learning_rate: float = 1.0
+    learning_cost: float = 0.0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -392,6 +392,18 @@ def _check(s: Scenario) -> None:
         raise ScenarioError(f, "scenario.features", f"at most {LIMITS['features']} feature names",
                             f"{len(feats)} names")
     _distinct_names(f, "scenario.features", feats, "feature name")
+    for sense in ("felt", "hidden"):
+        listed = getattr(info, sense)
+        for i, name in enumerate(listed):
+            if name not in feats:
+                raise ScenarioError(f, f"scenario.{sense}[{i}]", "a feature declared in scenario.features ("
+                                    + ", ".join(feats) + ")", name)
+        if len(set(listed)) != len(listed):
+            raise ScenarioError(f, f"scenario.{sense}", "distinct feature names", list(listed))
+    for i, name in enumerate(info.hidden):
+        if name in info.felt:
+            raise ScenarioError(f, f"scenario.hidden[{i}]", "a feature that is not also felt (a feature is "
+                                "seen, felt or hidden)", name)
 
     def known_feature(key: str, name: str) -> None:
         if name not in feats:
@@ -426,6 +438,10 @@ def _check(s: Scenario) -> None:
     _positive(f, "agent.planning_cost", a.planning_cost, allow_zero=True)
     _positive(f, "agent.complexity_cost", a.complexity_cost, allow_zero=True)
     _positive(f, "agent.init_sigma", a.init_sigma)
+    _positive(f, "agent.lifetime", a.lifetime)
+    _at_most(f, "agent.lifetime", a.lifetime, "lifetime")
+    _probability(f, "agent.max_learning_rate", a.max_learning_rate)
+    _positive(f, "agent.learning_cost", a.learning_cost, allow_zero=True)
 
     for name, w in [("train", s.worlds.train), *((f"shift.{n}", w) for n, w in s.worlds.shift.items())]:
         _check_world(f, f"worlds.{name}", w, known_feature)
@@ -504,6 +520,9 @@ def _check_world(f: str, key: str, w: WorldConfig, known_feature: Any) -> None:
                                     list(v.features))
         if g.variants and abs(total - 1.0) > 1e-9:
             raise ScenarioError(f, f"{gk}.variants", "probabilities p summing to 1", total)
+        if g.variant_per != "object" and not g.variants:
+            raise ScenarioError(f, f"{gk}.variant_per", "'object' for a group of independent 'features' "
+                                "(a variant drawn per world or lifetime needs 'variants')", g.variant_per)
         for j, fname in enumerate(g.spawns):
             known_feature(f"{gk}.spawns[{j}]", fname)
         if len(set(g.spawns)) != len(g.spawns):
@@ -514,6 +533,14 @@ def _check_world(f: str, key: str, w: WorldConfig, known_feature: Any) -> None:
         if g.zone and (len(g.zone) != 1 or not "a" <= g.zone <= "z"
                        or not any(g.zone in row for row in w.layout)):
             raise ScenarioError(f, f"{gk}.zone", "a lowercase letter that marks cells of the layout", g.zone)
+    for level in ("world", "lifetime"):
+        shared = [(i, g) for i, g in enumerate(w.objects) if g.variant_per == level]
+        for i, g in shared[1:]:
+            first = shared[0][1]
+            if [v.p for v in g.variants] != [v.p for v in first.variants]:
+                raise ScenarioError(f, f"{key}.objects[{i}].variants", f"the probabilities p of group "
+                                    f"{shared[0][0]} (groups drawn per {level} share one draw: variant j of "
+                                    "each)", [v.p for v in g.variants])
     # every spawned object is allocated (hidden) when the world is drawn, so it needs a cell too
     n_objects = n_objects_of(w)
     if w.layout:
@@ -559,6 +586,9 @@ def to_dict(s: Scenario) -> dict[str, Any]:
         return obj
 
     d = plain(s)
+    for sense in ("felt", "hidden"):  # like an empty layout: no declaration, every feature seen
+        if not d["scenario"][sense]:
+            del d["scenario"][sense]
     if d["true_objective"] is None:
         del d["true_objective"]
     for g in [*d["worlds"]["train"]["objects"],
@@ -567,6 +597,8 @@ def to_dict(s: Scenario) -> dict[str, Any]:
             del g["variants"]
         else:
             del g["features"]
+        if g["variant_per"] == "object":  # the default: files written before the key existed read the same
+            del g["variant_per"]
     for w in [d["worlds"]["train"], *d["worlds"]["shift"].values()]:
         if not w["layout"]:
             del w["layout"]

@@ -12,7 +12,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from evo.config.schema import Scenario, WorldConfig
-from evo.core import agents, metrics, worlds
+from evo.core import agents, lifetimes, metrics, worlds
 from evo.core.simulate import Costs, Episodes, Payoffs, run_episodes
 from evo.core.state import Assessment
 
@@ -27,6 +27,11 @@ class Problem:
     costs: Costs
     #: the true objective (docs/concepts.md §1, Goodhart): accounted, never selected on
     true: Payoffs | None = None
+    #: how agents perceive each feature (``[scenario] felt``, ``hidden``); None: every feature seen
+    senses: agents.Senses | None = None
+    #: episodes of one life of the agent kind (1: nothing is carried between episodes); every world batch
+    #: is drawn and lived as whole lives
+    lifetime: int = 1
 
     @classmethod
     def from_scenario(cls, s: Scenario) -> Problem:
@@ -35,20 +40,28 @@ class Problem:
         base = Payoffs.of(b, feats)
         a = s.agent
         costs = Costs(a.planning_cost, np.array([a.perception_cost.get(f, 0.0) for f in feats]),
-                      a.complexity_cost)
+                      a.complexity_cost, a.learning_cost)
         t = s.true_objective
         true = None if t is None else Payoffs.of(t, feats)
-        return cls(s, feats, base, costs, true)
+        senses = agents.Senses.of(feats, s.scenario.felt, s.scenario.hidden)
+        return cls(s, feats, base, costs, true, senses, agents.lifetime(a))
+
+    @property
+    def seen_features(self) -> tuple[str, ...]:
+        """The features agents perceive from a distance."""
+        seen = agents.Senses.seen_of(self.senses, len(self.features))
+        return tuple(f for f, x in zip(self.features, seen, strict=True) if x)
 
     @property
     def genome_layout(self) -> dict[str, tuple[int, int]]:
         return agents.genome_layout(self.scenario.agent.kind, len(self.features))
 
     def decode(self, genomes: NDArray[np.float64]) -> agents.Policy:
-        return agents.decode(genomes, self.scenario.agent, len(self.features))
+        return agents.decode(genomes, self.scenario.agent, len(self.features), self.senses)
 
     def draw(self, cfg: WorldConfig, n: int, rng: np.random.Generator) -> worlds.WorldBatch:
-        return worlds.generate(cfg, self.features, n, rng)
+        """``n`` worlds of ``cfg``, as ``n / lifetime`` lives (:func:`evo.core.lifetimes.generate`)."""
+        return lifetimes.generate(cfg, self.features, n, rng, self.lifetime)
 
     def evaluate(self, genomes: NDArray[np.float64], batch: worlds.WorldBatch,
                  record_paths: bool = False) -> Episodes:
@@ -60,15 +73,20 @@ def assess(problem: Problem, genomes: NDArray[np.float64], train_fitness: NDArra
     """Shift fitness, classes and alignment of every genome, given its train fitness (docs/concepts.md §4).
     ``best_train`` is the population's best train fitness (default: the best of ``train_fitness``)."""
     policy = problem.decode(genomes)
-    shift_fit, shift_reached = {}, {}
+    shift_fit, shift_reached, by_age, true_by_age = {}, {}, {}, {}
     for name, batch in shift_batches.items():
         ep = problem.evaluate(genomes, batch)
         shift_fit[name] = ep.fitness
         shift_reached[name] = ep.reached.sum(axis=2).mean(axis=1)
+        if ep.learned is not None:  # a kind that learns within a life
+            by_age[name] = ep.fitness_by_age
+            true = ep.true_fitness_by_age
+            if true is not None:
+                true_by_age[name] = true
     best = float(train_fitness.max()) if best_train is None else best_train
     m = problem.scenario.metrics
     optimizer = agents.is_optimizer(policy)
     classes = metrics.classify(train_fitness, shift_fit, shift_reached, optimizer, best, m.robust_threshold,
                                m.pseudo_threshold, m.reach_threshold)
     align = None if policy.w is None else metrics.alignment(policy.w, problem.base.payoff)
-    return Assessment(train_fitness, shift_fit, shift_reached, classes, align, optimizer)
+    return Assessment(train_fitness, shift_fit, shift_reached, classes, align, optimizer, by_age, true_by_age)

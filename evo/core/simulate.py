@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import cast
+from typing import Any, cast
 
 import numpy as np
 from numpy.typing import NDArray
@@ -27,6 +27,7 @@ from numpy.typing import NDArray
 from evo.config.schema import Objective
 from evo.core.agents import Policy, Tables, discount_table, object_utility, plan_moves, reflex_moves
 from evo.core.worlds import WorldBatch, parents
+from evo.errors import EvoError
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,28 +66,41 @@ class Payoffs:
 class Costs:
     """Fitness costs that do not depend on the world (docs/concepts.md §2). Perception is charged for every
     gene that reads a feature: the mesa-objective weight ``w_f`` and, for reflex and hybrid agents, the
-    reflex weights on the adjacent feature ``θ_adj_f`` and on its scent ``θ_scent_f`` — seeing "door" costs
-    whoever reacts to it. Complexity is charged on the mesa-objective only."""
+    reflex weights on the adjacent feature ``θ_adj_f`` and on its scent ``θ_scent_f``, and a learner's innate
+    value ``v0_f`` — seeing "door" costs whoever reacts to it. Complexity is charged on the mesa-objective
+    only."""
 
     planning: float = 0.0
     perception: NDArray[np.float64] | None = None  # (F,) per unit |w_f|, |θ_adj_f|, |θ_scent_f|
     complexity: float = 0.0
+    learning: float = 0.0  # per unit of a learning kind's learning rate (Policy.learning_rate)
 
     def of(self, policy: Policy) -> NDArray[np.float64]:
         """(P,) total cost of each agent: planning·horizon + Σ_f perception_f·|w_f| + complexity·Σ_f |w_f|
-        + Σ_f perception_f·|θ_adj_f| + Σ_f perception_f·|θ_scent_f|, added in this order."""
+        + Σ_f perception_f·|θ_adj_f| + Σ_f perception_f·|θ_scent_f| + Σ_f perception_f·|v0_f| + learning·α
+        (the last two for agents that learn within a life: their innate values, their learning rate), added
+        in this order."""
         cost = self.planning * policy.horizon.astype(np.float64)
         if policy.w is not None:
             absw = np.abs(policy.w)
             if self.perception is not None:
                 for f in range(absw.shape[1]):
                     cost = cost + self.perception[f] * absw[:, f]
-            cost = cost + self.complexity * absw.sum(axis=1)
+            total = np.zeros(absw.shape[0])
+            for f in range(absw.shape[1]):  # left to right, as documented (numpy's sum is pairwise from 8 on)
+                total = total + absw[:, f]
+            cost = cost + self.complexity * total
         if self.perception is not None:
             for genes in (policy.theta_adj, policy.theta_scent):
                 if genes is not None:
                     for f in range(genes.shape[1]):
                         cost = cost + self.perception[f] * np.abs(genes[:, f])
+        if policy.life is not None and self.perception is not None:  # innate values read features too
+            innate = policy.life.innate(policy)
+            for f in range(innate.shape[1]):
+                cost = cost + self.perception[f] * np.abs(innate[:, f])
+        if policy.learning_rate is not None:
+            cost = cost + self.learning * policy.learning_rate
         return cost
 
 
@@ -102,11 +116,31 @@ class Episodes:
     paths: NDArray[np.int64] | None
     cost: NDArray[np.float64]
     true_payoff: NDArray[np.float64] | None = None  # (P, B) under the true objective, if one was given
+    #: agents that learn within a life: episodes per life (world b is age b % lifetime of life
+    #: b // lifetime), what each had learned after each episode (P, B, F), and the state the lives ended in
+    lifetime: int = 1
+    learned: NDArray[np.float64] | None = None
+    life_state: dict[str, Any] | None = None
 
     @property
     def fitness(self) -> NDArray[np.float64]:
         """(P,) mean episode payoff minus the agent's costs."""
         return self.payoff.mean(axis=1) - self.cost
+
+    def by_age(self, per_episode: NDArray[np.float64]) -> NDArray[np.float64]:
+        """(P, L) the mean over lives of a (P, B) per-episode quantity at each age (episode of life)."""
+        p, b = per_episode.shape
+        return per_episode.reshape(p, b // self.lifetime, self.lifetime).mean(axis=1)
+
+    @property
+    def fitness_by_age(self) -> NDArray[np.float64]:
+        """(P, L) mean episode payoff at each age of life, minus the agent's costs."""
+        return self.by_age(self.payoff) - self.cost[:, None]
+
+    @property
+    def true_fitness_by_age(self) -> NDArray[np.float64] | None:
+        """(P, L) the same under the true objective (None without one)."""
+        return None if self.true_payoff is None else self.by_age(self.true_payoff) - self.cost[:, None]
 
     @property
     def true_fitness(self) -> NDArray[np.float64] | None:
@@ -124,11 +158,53 @@ def run_episodes(policy: Policy, worlds: WorldBatch, objective: Payoffs, costs: 
 
     The ``P·B`` (agent, world) pairs are flattened into rows; only pairs whose episode is still running are
     stepped, and a pair that ends is written out and dropped from the working arrays. ``true_objective``
-    adds ``true_payoff``: the same trajectories, accounted under the true objective."""
+    adds ``true_payoff``: the same trajectories, accounted under the true objective. Agents perceive the
+    seen features of ``policy.senses`` only. A policy with a life (``policy.life``, a kind that learns) lives
+    the batch as ``B / lifetime`` lives (:class:`evo.core.agents.Life`): the ages one after another, every
+    (agent, life) pair of an age at once."""
+    if policy.life is None:
+        return _episodes(policy, worlds, objective, costs, record_paths, true_objective)
+    return _lives(policy, worlds, objective, costs, record_paths, true_objective)
+
+
+def _lives(policy: Policy, worlds: WorldBatch, objective: Payoffs, costs: Costs, record_paths: bool,
+           true_objective: Payoffs | None) -> Episodes:
+    """Every agent lives every life of ``worlds`` (world b: age b % L of life b // L)."""
+    life, lifetime = policy.life, policy.lifetime
+    assert life is not None
+    p, b, k, f = policy.horizon.shape[0], worlds.size, worlds.n_objects, worlds.obj_feat.shape[-1]
+    if b % lifetime:
+        raise EvoError(f"a batch of {b} worlds is not a whole number of lives of {lifetime} episodes")
+    lives = b // lifetime
+    state = life.born(policy, Tables.of(worlds, None, policy.senses), lifetime)
+    payoff, steps = np.zeros((p, b)), np.zeros((p, b), dtype=np.int64)
+    reached = np.zeros((p, b, k), dtype=bool)
+    paths = np.zeros((p, b, worlds.steps + 1), dtype=np.int64) if record_paths else None
+    true = np.zeros((p, b)) if true_objective is not None else None
+    learned = np.zeros((p, b, f))
+    cost = costs.of(policy)
+    for age in range(lifetime):
+        at = np.arange(lives) * lifetime + age
+        ep = _episodes(policy, worlds.subset(at), objective, costs, record_paths, true_objective,
+                       life_of=(state, age))
+        payoff[:, at], steps[:, at], reached[:, at] = ep.payoff, ep.steps, ep.reached
+        if paths is not None and ep.paths is not None:
+            paths[:, at] = ep.paths
+        if true is not None and ep.true_payoff is not None:
+            true[:, at] = ep.true_payoff
+        learned[:, at] = life.learned(policy, state).reshape(p, lives, f)
+    return Episodes(payoff, reached, steps, paths, cost, true, lifetime, learned, state)
+
+
+def _episodes(policy: Policy, worlds: WorldBatch, objective: Payoffs, costs: Costs, record_paths: bool,
+              true_objective: Payoffs | None, life_of: tuple[dict[str, Any], int] | None = None) -> Episodes:
+    """One episode of every agent in every world; with ``life_of`` (the lives' state and the age), the
+    episodes of one age of lives (pair ``agent · B + world`` is the unit of agent and life ``world``)."""
     p, b, k = policy.horizon.shape[0], worlds.size, worlds.n_objects
     n, c, t_max = p * b, worlds.height * worlds.width, worlds.steps
     # a kind's own moves may smell too: its tables get the reflexes' proximity
-    tables = Tables.of(worlds, policy.view_radius if policy.reacts or policy.moves is not None else None)
+    tables = Tables.of(worlds, policy.view_radius if policy.reacts or policy.moves is not None else None,
+                       policy.senses)
     values = objective.object_values(worlds.obj_feat).reshape(-1)  # (B·K,)
     terminal = objective.object_terminal(worlds.obj_feat).reshape(-1)
     out_payoff = np.zeros(n)
@@ -154,9 +230,11 @@ def run_episodes(policy: Policy, worlds: WorldBatch, objective: Payoffs, costs: 
     payoff = np.zeros(n)
     steps = np.zeros(n, dtype=np.int64)
     utility = gamma = horizon = None
+    life = policy.life if life_of is not None else None
     if policy.plans:
-        assert policy.w is not None
-        utility = np.ascontiguousarray(object_utility(policy.w, worlds.obj_feat).reshape(n, k).T)
+        if life is None:
+            assert policy.w is not None
+            utility = np.ascontiguousarray(object_utility(policy.w, tables.obj_feat).reshape(n, k).T)
         gamma = discount_table(policy.discount, int(worlds.dist.max()))
         horizon = policy.horizon[agent]
     if paths is not None:
@@ -172,7 +250,11 @@ def run_episodes(policy: Policy, worlds: WorldBatch, objective: Payoffs, costs: 
             paths[pair[rows], t_done + 1:] = (row[rows] - world[rows] * c)[:, None]
 
     for t in range(t_max):
-        if policy.moves is not None:  # the kind's own batched moves, for every live pair at once
+        if life is not None and life_of is not None:  # plans on what its life makes objects worth now
+            assert horizon is not None and gamma is not None
+            move, _ = plan_moves(horizon, life.utility(policy, life_of[0], life_of[1], pair, agent, world),
+                                 gamma, tables, row, remaining)
+        elif policy.moves is not None:  # the kind's own batched moves, for every live pair at once
             move = policy.moves(policy, tables, agent, world, row, remaining)
         elif policy.plans:
             assert horizon is not None and utility is not None and gamma is not None  # set when policy.plans
@@ -194,6 +276,8 @@ def run_episodes(policy: Policy, worlds: WorldBatch, objective: Payoffs, costs: 
         remaining[safe[got], got] = False
         object_row = world[got] * k + safe[got]
         payoff[got] = payoff[got] + values.take(object_row)
+        if life is not None and life_of is not None and got.size:  # it feels what it ate, and learns
+            life.consumed(policy, life_of[0], life_of[1], pair[got], agent[got], world[got], safe[got])
         if spawns:
             child = spawn.take(object_row)
             released = np.flatnonzero(child >= 0)
@@ -221,6 +305,8 @@ def run_episodes(policy: Policy, worlds: WorldBatch, objective: Payoffs, costs: 
             if utility is not None:
                 assert horizon is not None  # set together with utility
                 utility, horizon = utility.take(idx, axis=1), horizon.take(idx)
+            elif horizon is not None:  # a life's utility is asked for afresh each step
+                horizon = horizon.take(idx)
             if pair.size == 0:
                 break
     finish(np.arange(pair.size), t_max)

@@ -4,7 +4,7 @@ the run files (:mod:`evo.runs.checkpoint`, :mod:`evo.runs.run`) without any of t
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
@@ -43,3 +43,6 @@ class Assessment:
     classes: NDArray[np.str_]
     alignment: NDArray[np.float64] | None
     optimizer: NDArray[np.bool_]
+    #: agents that learn within a life: per shift, the (P, L) fitness at each age of life (base and true)
+    shift_by_age: dict[str, NDArray[np.float64]] = field(default_factory=dict)
+    shift_true_by_age: dict[str, NDArray[np.float64]] = field(default_factory=dict)

@@ -80,6 +80,8 @@ class TraitSpec:
     train_types: NDArray[np.float64]
     shift_types: dict[str, NDArray[np.float64]]
     proxy: tuple[int, int] | None
+    #: the scenario's senses (a learner's inner goal, its reward r, is read on felt features only)
+    senses: agents.Senses | None = None
 
     @classmethod
     def from_scenario(cls, s: Scenario) -> TraitSpec:
@@ -87,7 +89,8 @@ class TraitSpec:
         base = Payoffs.of(s.base_objective, feats).payoff
         return cls(feats, s.agent, base, objects.object_types(s.worlds.train, feats).rows,
                    {n: objects.object_types(c, feats).rows for n, c in s.worlds.shift.items()},
-                   objects.proxy_target(s.worlds.train, feats, base))
+                   objects.proxy_target(s.worlds.train, feats, base),
+                   agents.Senses.of(feats, s.scenario.felt, s.scenario.hidden))
 
     @property
     def shift_names(self) -> tuple[str, ...]:
@@ -113,7 +116,7 @@ class TraitSpec:
         return f"w[{self.features[p]}] − w[{self.features[t]}]"
 
     def policy(self, genomes: NDArray[np.float64]) -> agents.Policy:
-        return agents.decode(np.atleast_2d(genomes), self.agent, len(self.features))
+        return agents.decode(np.atleast_2d(genomes), self.agent, len(self.features), self.senses)
 
     def goal_classes(self, genomes: NDArray[np.float64], policy: agents.Policy | None = None
                      ) -> NDArray[np.str_]:

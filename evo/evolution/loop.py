@@ -22,6 +22,7 @@ from numpy.typing import NDArray
 
 from evo.core import agents, metrics, worlds
 from evo.core.problem import Problem, assess
+from evo.core.simulate import Episodes
 from evo.core.state import Assessment, EvolutionState, Generation
 from evo.evolution import replacement
 from evo.evolution.streams import Streams
@@ -35,8 +36,8 @@ def initial_state(problem: Problem, streams: Streams) -> EvolutionState:
 
 def _record(problem: Problem, state: EvolutionState, fitness: NDArray[np.float64],
             sample_assessment: Assessment,
-            elite_shift: Mapping[str, float], true_fitness: NDArray[np.float64] | None = None
-            ) -> dict[str, float]:
+            elite_shift: Mapping[str, float], true_fitness: NDArray[np.float64] | None = None,
+            train: Episodes | None = None) -> dict[str, float]:
     rec: dict[str, float] = {
         "gen": state.generation,
         "train_mean": float(fitness.mean()),
@@ -63,6 +64,33 @@ def _record(problem: Problem, state: EvolutionState, fitness: NDArray[np.float64
     rec["optimizer_fraction"] = float(agents.is_optimizer(policy).mean())
     for c, v in metrics.class_fractions(sample_assessment.classes).items():
         rec[f"behaviour_class.{c}"] = v
+    if policy.life is not None and train is not None:  # a kind that learns within a life
+        rec.update(_life_record(problem, policy, policy.life, train, sample_assessment))
+    return rec
+
+
+def _life_record(problem: Problem, policy: agents.Policy, life: agents.Life, train: Episodes,
+                 sample: Assessment) -> dict[str, float]:
+    """Per age of life (1..L): the population's mean train fitness (and true fitness) and the shift
+    sample's mean fitness; the population means of the life's genes and of the innate values per seen
+    feature."""
+    rec: dict[str, float] = {}
+    by_age = train.fitness_by_age.mean(axis=0)
+    true = train.true_fitness_by_age
+    for i in range(train.lifetime):
+        rec[f"train_age_mean.{i + 1}"] = float(by_age[i])
+        if true is not None:
+            rec[f"true_age_mean.{i + 1}"] = float(true[:, i].mean())
+    for name in problem.scenario.worlds.shift:
+        shift = sample.shift_by_age[name].mean(axis=0)
+        for i in range(train.lifetime):
+            rec[f"shift.{name}.sample_age_mean.{i + 1}"] = float(shift[i])
+    for gene, v in life.genes(policy).items():
+        rec[f"{gene}_mean"] = float(v.mean())
+    innate = life.innate(policy)
+    for i, f in enumerate(problem.features):
+        if f in problem.seen_features:
+            rec[f"innate.{f}"] = float(innate[:, i].mean())
     return rec
 
 
@@ -87,7 +115,7 @@ def step(problem: Problem, state: EvolutionState, streams: Streams, fixed_train:
     sub = assess(problem, state.genomes[watch], fitness[watch], shift_batches, float(fitness.max()))
     sample_part = _slice_assessment(sub, slice(1, None)) if n_sample else sub
     elite_shift = {name: float(v[0]) for name, v in sub.shift_fitness.items()}
-    record = _record(problem, state, fitness, sample_part, elite_shift, train.true_fitness)
+    record = _record(problem, state, fitness, sample_part, elite_shift, train.true_fitness, train)
     result = Generation(record, fitness, watch, sub)
     if not breed:
         return state, result
@@ -98,7 +126,9 @@ def step(problem: Problem, state: EvolutionState, streams: Streams, fixed_train:
 def _slice_assessment(a: Assessment, sl: slice) -> Assessment:
     return Assessment(a.train_fitness[sl], {k: v[sl] for k, v in a.shift_fitness.items()},
                       {k: v[sl] for k, v in a.shift_reached.items()}, a.classes[sl],
-                      None if a.alignment is None else a.alignment[sl], a.optimizer[sl])
+                      None if a.alignment is None else a.alignment[sl], a.optimizer[sl],
+                      {k: v[sl] for k, v in a.shift_by_age.items()},
+                      {k: v[sl] for k, v in a.shift_true_by_age.items()})
 
 
 def logbook_header(records: list[dict[str, float]]) -> list[str]:

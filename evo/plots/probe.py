@@ -1,9 +1,10 @@
 """The probe's figure, ``figures/probe.png``, drawn from ``summary.json → probe`` (which
 :func:`evo.runs.probe.probe_run` writes).
 
-``probe.png`` has one panel per probed world distribution: for each feature, the base objective, the
-mesa-objective (where the agents have one in use) and the behavioural objective with its 95 % interval, each
-scaled to unit length so that directions, not units, are compared.
+``probe.png`` has one panel per probed world distribution (two for agents that learn within a life: at birth
+and at the end of a life): for each feature, the base objective, the mesa-objective (where the agents have one
+in use) and the behavioural objective with its 95 % interval, each scaled to unit length so that directions,
+not units, are compared.
 """
 
 from __future__ import annotations
@@ -29,11 +30,19 @@ def probe_figure(run: str | Path) -> Figure:
     probes = summary.get("probe") or {}
     if not probes:
         raise EvoError(f"{run}: summary.json holds no probe yet; run `evo probe {run}` first")
-    fig, axes = subplots(1, len(probes), figsize=(max(6.0, 1.6 * len(summary["features"]) + 2.5)
-                                                  * len(probes), 4.6), squeeze=False,
+    # agents that learn within a life were probed at birth and at the end of a life: one panel each
+    panels: list[tuple[str, dict[str, Any], str]] = []
+    for world, p in probes.items():
+        if "end_of_life" not in p:
+            panels.append((world, p, ""))
+        else:
+            end = {**p, **p["end_of_life"]}
+            panels += [(world, p, " at birth"), (world, end, " " + str(p["end_of_life"]["at"]))]
+    fig, axes = subplots(1, len(panels), figsize=(max(6.0, 1.6 * len(summary["features"]) + 2.5)
+                                                  * len(panels), 4.6), squeeze=False,
                          layout="constrained")
-    for ax, (world, p) in zip(axes[0], probes.items(), strict=True):
-        _panel(ax, world, p)
+    for ax, (world, p, when) in zip(axes[0], panels, strict=True):
+        _panel(ax, world, p, when)
     fig.suptitle(f"{summary['scenario']} (seed {summary['seed']}): what selection pays for (base objective), "
                  "what the agents represent (mesa-objective)\nand what they pursue in choice worlds "
                  "(behavioural objective, 95 % interval; 'sep.': separated choices, no interval the data "
@@ -41,7 +50,7 @@ def probe_figure(run: str | Path) -> Figure:
     return fig
 
 
-def _panel(ax: Any, world: str, p: dict[str, Any]) -> None:
+def _panel(ax: Any, world: str, p: dict[str, Any], when: str = "") -> None:
     feats = p["features"]
     x = np.arange(len(feats))
     b = p["behavioural_objective"]
@@ -78,7 +87,7 @@ def _panel(ax: Any, world: str, p: dict[str, Any]) -> None:
     ax.set_ylim(-1.15, 1.15)
     who = {"champion": "the champion", "sample": f"a sample of {p['n_agents']} agents",
            "all": f"all {p['n_agents']} agents"}[p["agents"]]
-    where = "train worlds" if world == "train" else f"shift '{world}'"
+    where = ("train worlds" if world == "train" else f"shift '{world}'") + when
     extra = ""
     if "ranking_recovered" in p:
         extra = f", ranking of w recovered: {percent(p['ranking_recovered'])}"

@@ -4,10 +4,14 @@
 ``scenario.toml``, ``summary.json`` and ``final_population.npz``, probes the chosen agents in choice worlds
 built from the train distribution or a named shift, and stores the numbers in ``summary.json → probe →
 WORLD`` (rewritten atomically, every other key kept). :func:`evo.plots.probe.save_probe_figure` draws them.
+Agents of a kind that learns within a life are probed twice: at birth (``at = "birth"``) and at the end of a
+life (``end_of_life``: after one life of the scenario's ``lifetime`` episodes in worlds of the probed
+distribution, their learned values frozen into the choice worlds' first episode).
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -15,6 +19,7 @@ import numpy as np
 
 from evo.analysis import probe
 from evo.core import agents
+from evo.core.problem import Problem
 from evo.core.simulate import Payoffs
 from evo.errors import EvoError
 from evo.runs import files as results
@@ -58,16 +63,32 @@ def probe_run(run: str | Path, agents_choice: AgentChoice = "champion", world: s
         index = np.arange(len(genomes))
     else:
         raise EvoError(f"agents: expected one of champion, sample, all, got {agents_choice!r}")
-    policy = agents.decode(genomes[index], s.agent, len(feats))
-    result = probe.probe(policy, cfg, feats, rng, n_layouts=n_layouts)
+    problem = Problem.from_scenario(s)
+    policy = problem.decode(genomes[index])  # the scenario's senses: agents perceive seen features only
     base = Payoffs.of(s.base_objective, feats).payoff
     # the objective alone steers (mesa): every agent is compared, ranking included; otherwise only those
     # that plan (a hybrid's reflexes also steer it)
     plans = None if agents.agent_kind(s.agent.kind).objective_alone else agents.is_optimizer(policy)
+    life = policy.life
+    if life is not None:  # at birth: every choice world is the first episode of a life
+        policy = replace(policy, lifetime=1)
+    result = probe.probe(policy, cfg, feats, rng, n_layouts=n_layouts)
     out = probe.summarize(result, feats, base, policy.w, plans)
     out = {"world": world, "agents": agents_choice, "agent_kind": s.agent.kind,
            "agent_indices": [int(i) for i in index], "seed": seed, "n_layouts": n_layouts,
            "horizon": [int(h) for h in policy.horizon], **out}
+    if life is not None:
+        # at the end of a life: each agent lives one life of `lifetime` episodes in worlds of this
+        # distribution, then meets the choice worlds as that life left it (its learned values and what it
+        # has eaten); its innate reward, the mesa-objective, is the same
+        lived = problem.evaluate(genomes[index], problem.draw(cfg, problem.lifetime, rng))
+        assert lived.life_state is not None
+        grown = life.grown(policy, lived.life_state, 0)
+        end = probe.summarize(probe.probe(grown, cfg, feats, rng, n_layouts=n_layouts), feats, base,
+                              policy.w, plans)
+        out["at"] = "birth"
+        out["end_of_life"] = {"at": f"after a life of {problem.lifetime} episodes in '{world}' worlds",
+                              "lifetime": problem.lifetime, **end}
     summary["probe"] = {**summary.get("probe", {}), world: out}
     results.write_json(run / "summary.json", summary)
     return out

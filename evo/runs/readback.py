@@ -45,9 +45,13 @@ STATUSES = ("running", "interrupted", "done", "failed")
 #: log.csv ``behaviour_class.*``, final_population.npz ``behaviour_classes``). 3: lineage.csv as the ALife
 #: data standard's tools read it (``ancestor_list`` without whitespace, ``[12,40]``; ``destruction_time``
 #: ``inf`` while alive, was ``none``), and the first-parent tree exports ``lineage_tree.csv`` and
-#: ``lineage.nwk`` (:mod:`evo.lineage.formats`). Files without a version are format 1 (README.md,
+#: ``lineage.nwk`` (:mod:`evo.lineage.formats`). 4: kinds that learn within a life (the learner) add
+#: summary.json ``lifetime`` (fitness by age of life, the life's genes, innate and learned values), log.csv
+#: per-age columns (``train_age_mean.N``, ``true_age_mean.N``, ``shift.NAME.sample_age_mean.N``), the genes'
+#: means (``learning_rate_mean``, …) and ``innate.FEATURE``, and champion_episodes.npz ``NAME.age``. Files
+#: without a version are format 1 (README.md,
 #: "Results format").
-RESULTS_FORMAT = 3
+RESULTS_FORMAT = 4
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -255,7 +259,17 @@ _PROBE = Obj({
                                   "normalised_ci_high": Map(Opt(Num()))}),
     "mesa_objective": Opt(Obj({"normalised": Map(Num())}, optional={"normalised_sd": Map(Num())})),
     "alignment": Obj({"behavioural_vs_base": Num()}),
-}, optional={"ranking_recovered": Num(0, 1)})
+}, optional={"ranking_recovered": Num(0, 1),
+             "end_of_life": Obj({"lifetime": Int(1), "behavioural_objective": Obj({"normalised": Map(Num())}),
+                                 "alignment": Obj({"behavioural_vs_base": Num()})})})
+_BY_AGE = Obj({"base_fitness_by_age": List(Num(), min_len=1)},
+              optional={"true_fitness_by_age": List(Num(), min_len=1)})
+_LIFETIME = Obj({
+    "length": Int(1), "seen_features": List(Str(nonempty=True)), "train": _BY_AGE, "shift": Map(_BY_AGE),
+    "genes": Map(Obj({"mean": Num(), "median": Num(), "champion": Num()})),
+    "innate_values_mean": Map(Num()),
+    "champion": Obj({"learned_values": Map(List(Map(Num()), min_len=2))}),
+})
 SUMMARY = Obj({
     "results_format": Int(RESULTS_FORMAT, RESULTS_FORMAT),
     "scenario": Str(nonempty=True),
@@ -285,6 +299,7 @@ SUMMARY = Obj({
     "true": Obj({"mean": Num(), "best": Num(), "champion": Num(), "objective": Map(Num())}),
     "lineage": Obj({"mode": Str(MODES)}),
     "probe": Map(_PROBE),
+    "lifetime": _LIFETIME,
 })
 
 
@@ -355,7 +370,36 @@ def validate_summary(data: Any, file: str | Path) -> dict[str, Any]:
                  f"one count per generation ({s['generations']})", lin["founder_lineages"]["count"])
     for world, p in (s.get("probe") or {}).items():
         _check_probe(file, world, p)
+    if "lifetime" in s:
+        _check_lifetime(file, s["lifetime"], feats, shifts)
     return s
+
+
+def _check_lifetime(file: str | Path, life: Mapping[str, Any], feats: Sequence[str],
+                    shifts: Sequence[str]) -> None:
+    """summary.json → lifetime: one number per age of life everywhere, the run's shifts, seen features
+    among the run's features, learned values at birth and after each episode keyed by them."""
+    n = life["length"]
+    seen = life["seen_features"]
+    unknown = [f for f in seen if f not in feats]
+    if unknown or len(set(seen)) != len(seen):
+        fail(file, "key 'lifetime.seen_features'", "distinct names of key 'features'", seen)
+    keys_equal(file, "lifetime.shift", life["shift"], shifts, "shift of key 'shift'")
+    for where, by_age in [("train", life["train"]), *((f"shift.{k}", v) for k, v in life["shift"].items())]:
+        for key, values in by_age.items():
+            if key in ("base_fitness_by_age", "true_fitness_by_age") and len(values) != n:
+                fail(file, f"key '{key_name('lifetime', where, key)}'",
+                     f"one number per age of life ({n}, key 'lifetime.length')", values)
+    keys_equal(file, "lifetime.innate_values_mean", life["innate_values_mean"], seen, "seen feature")
+    learned = life["champion"]["learned_values"]
+    keys_equal(file, "lifetime.champion.learned_values", learned, ["train", *shifts], "world (train, shifts)")
+    for world, over in learned.items():
+        key = key_name("lifetime.champion.learned_values", world)
+        if len(over) != n + 1:
+            fail(file, f"key '{key}'", f"the values at birth and after each of {n} episodes ({n + 1})",
+                 Said(f"{len(over)} entries"))
+        for i, values in enumerate(over):
+            keys_equal(file, f"{key}[{i}]", values, seen, "seen feature")
 
 
 def _check_probe(file: str | Path, world: str, p: Mapping[str, Any]) -> None:
@@ -421,7 +465,17 @@ def log_columns(summary: Mapping[str, Any]) -> list[str]:
         cols += [f"shift.{name}.{k}" for k in ("sample_mean", "sample_best", "elite")]
     if agent_kind(summary["agent_kind"]).has_objective:
         cols += [f"w.{f}" for f in summary["features"]] + ["alignment_mean"]
-    return [*cols, "horizon_mean", "optimizer_fraction"]
+    cols += ["horizon_mean", "optimizer_fraction"]
+    life = summary.get("lifetime")
+    if life is not None:  # a kind that learns within a life
+        ages = range(1, life["length"] + 1)
+        cols += [f"train_age_mean.{i}" for i in ages]
+        if "true" in summary:
+            cols += [f"true_age_mean.{i}" for i in ages]
+        for name in summary["shift"]:
+            cols += [f"shift.{name}.sample_age_mean.{i}" for i in ages]
+        cols += [f"{g}_mean" for g in life["genes"]] + [f"innate.{f}" for f in life["seen_features"]]
+    return cols
 
 
 def read_log(run: str | Path, summary: Mapping[str, Any]) -> dict[str, NDArray[np.float64]]:
@@ -619,6 +673,8 @@ def read_episodes(run: str | Path, summary: Mapping[str, Any]) -> dict[str, NDAr
         if not len(steps_path):
             fail(path, f"member '{name}.path'", "at least the start cell", Said("an empty path"))
         out[f"{name}.payoff"] = check_array(path, f"{name}.payoff", get("payoff"), "float", ())
+        if get("age") is not None:  # a learner's episode: the age of life it was (1..lifetime)
+            out[f"{name}.age"] = check_array(path, f"{name}.age", get("age"), "int", (), lo=1)
     return out
 
 

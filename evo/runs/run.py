@@ -239,6 +239,50 @@ def _summary(problem: Problem, seed: int, genomes: NDArray[np.float64], a: Asses
     }
 
 
+def _lifetime(problem: Problem, genomes: NDArray[np.float64], final: Episodes, a: Assessment, champ: int,
+              champion_learned: Mapping[str, NDArray[np.float64]]) -> dict[str, Any]:
+    """summary.json → lifetime, for a kind that learns within a life: per age of life (1..L) the final
+    population's mean base (and true) fitness in the final train worlds and under each shift; the life's
+    genes (mean, median, champion); the population's mean innate values; and the champion's learned values
+    over its first life in the train worlds and in each shift's, at birth and after each episode."""
+    policy = problem.decode(genomes)
+    assert policy.life is not None and final.learned is not None
+    life, lifetime = policy.life, final.lifetime
+    seen = [i for i, f in enumerate(problem.features) if f in problem.seen_features]
+
+    def ages(by_age: NDArray[np.float64]) -> list[float]:
+        return [float(x) for x in by_age.mean(axis=0)]
+
+    def values(v: NDArray[np.float64]) -> dict[str, float]:
+        return {problem.features[i]: float(v[i]) for i in seen}
+
+    def over_life(learned: NDArray[np.float64]) -> list[dict[str, float]]:
+        innate = life.innate(policy)[champ]
+        return [values(innate), *(values(learned[b]) for b in range(lifetime))]
+
+    train: dict[str, Any] = {"base_fitness_by_age": ages(final.fitness_by_age)}
+    true = final.true_fitness_by_age
+    if true is not None:
+        train["true_fitness_by_age"] = ages(true)
+    shift: dict[str, Any] = {}
+    for name in a.shift_fitness:
+        shift[name] = {"base_fitness_by_age": ages(a.shift_by_age[name])}
+        if name in a.shift_true_by_age:
+            shift[name]["true_fitness_by_age"] = ages(a.shift_true_by_age[name])
+    innate = life.innate(policy)
+    return {
+        "length": lifetime,
+        "seen_features": list(problem.seen_features),
+        "train": train,
+        "shift": shift,
+        "genes": {g: {"mean": float(v.mean()), "median": float(np.median(v)), "champion": float(v[champ])}
+                  for g, v in life.genes(policy).items()},
+        "innate_values_mean": values(innate.mean(axis=0)),
+        "champion": {"learned_values": {"train": over_life(final.learned[champ]),
+                                        **{n: over_life(v) for n, v in champion_learned.items()}}},
+    }
+
+
 def _train_behaviour(problem: Problem, final: Any, batch: Any, champ: int) -> dict[str, Any]:
     """What the final population and its champion reach per episode in the final train worlds, and, when
     objects spawn others, how many they release and how many released objects they collect."""
@@ -358,16 +402,23 @@ def _execute(s: Scenario, seed: int, path: Path, meta: dict[str, Any], resuming:
         state, logbook = evolve(problem, streams, observers, start=start)
         train_batch, shift_batches, final, a, champ = _assess_final(problem, streams, state)
         champion_reached = {}
+        champion_learned = {}
         for name, batch in shift_batches.items():
             ep = problem.evaluate(state.genomes[champ:champ + 1], batch)
             champion_reached[name] = {f: float(v) for f, v in
                                       zip(problem.features, ep.reached_features(batch.obj_feat)[0].mean(0),
                                           strict=True)}
+            if ep.learned is not None:
+                champion_learned[name] = ep.learned[0]
         results.write_csv(path / "log.csv", list(logbook), logbook.header)
         _write_population(path, problem, state, a)
         _write_champion_episodes(path, problem, state.genomes[champ], train_batch, shift_batches)
         wall = time.perf_counter() - started
         summary = _summary(problem, seed, state.genomes, a, champion_reached, round(wall, 3))
+        if final.learned is not None:
+            # inserted after "horizon" only for kinds that learn within a life: other summaries are unchanged
+            summary = _insert_after(summary, "horizon", "lifetime",
+                                    _lifetime(problem, state.genomes, final, a, champ, champion_learned))
         summary["train"].update(_train_behaviour(problem, final, train_batch, champ))
         if final.true_fitness is not None and problem.true is not None:
             # inserted after "train" only when a true objective exists, so other summaries are unchanged
@@ -416,19 +467,24 @@ def _write_population(path: Path, problem: Problem, state: Any, a: Assessment) -
 
 def _write_champion_episodes(path: Path, problem: Problem, genome: NDArray[np.float64], train_batch: Any,
                              shift_batches: Mapping[str, Any]) -> None:
-    """The champion's path in the first world of the train batch and of each shift batch."""
+    """The champion's path in the first world of the train batch and of each shift batch; for a kind that
+    learns within a life, in the last world of the first life (its last episode, member ``NAME.age``)."""
     arrays: dict[str, Any] = {"names": np.array(["train", *shift_batches]),
                               "features": np.array(problem.features),
                               "base_payoff": problem.base.payoff}
+    n = problem.lifetime
     for name, batch in [("train", train_batch), *shift_batches.items()]:
-        one = batch.subset([0])
-        ep = problem.evaluate(genome[None, :], one, record_paths=True)
+        life = batch.subset(np.arange(n))
+        ep = problem.evaluate(genome[None, :], life, record_paths=True)
         assert ep.paths is not None  # record_paths=True
+        one, at = life.subset([n - 1]), n - 1
         arrays.update({f"{name}.walls": one.walls[0], f"{name}.start": one.start[0],
                        f"{name}.obj_cell": one.obj_cell[0], f"{name}.obj_feat": one.obj_feat[0],
-                       f"{name}.spawn": one.spawn[0], f"{name}.reached": ep.reached[0, 0],
-                       f"{name}.shape": np.array([one.height, one.width]), f"{name}.path": ep.paths[0, 0],
-                       f"{name}.steps": ep.steps[0, 0], f"{name}.payoff": ep.payoff[0, 0]})
+                       f"{name}.spawn": one.spawn[0], f"{name}.reached": ep.reached[0, at],
+                       f"{name}.shape": np.array([one.height, one.width]), f"{name}.path": ep.paths[0, at],
+                       f"{name}.steps": ep.steps[0, at], f"{name}.payoff": ep.payoff[0, at]})
+        if n > 1:
+            arrays[f"{name}.age"] = np.array(n)
     results.write_npz(path / "champion_episodes.npz", arrays)
 
 

@@ -27,7 +27,7 @@ from evo.config import toml
 from evo.config.overrides import Override, apply, culprit, describe, from_mapping
 from evo.config.schema import LIMITS, Scenario, WorldConfig
 from evo.config.toml import cells_of, n_objects_of
-from evo.core.agents import agent_kind, agent_kinds, genome_length
+from evo.core.agents import agent_kind, agent_kinds, genome_length, lifetime
 from evo.core.worlds import reachable_cells, reachable_zone_cells
 from evo.errors import ScenarioError
 from evo.evolution import operators, replacement
@@ -149,6 +149,13 @@ def check(s: Scenario) -> None:
         raise ScenarioError(f, "agent.kind", "a registered agent kind (one of "
                             + ", ".join(repr(k) for k in agent_kinds()) + ")", a.kind)
     agent_kind(a.kind).check(a, f)  # the kind's own rules (a kind that plans needs a positive horizon)
+    life = lifetime(a)
+    if life > 1:  # every batch is lived as whole lives
+        for key in ("worlds_per_generation", "eval_worlds"):
+            if getattr(e, key) % life:
+                raise ScenarioError(f, f"evolution.{key}", f"a multiple of agent.lifetime ({life}): "
+                                    f"{a.kind} agents live every batch of worlds as whole lives",
+                                    getattr(e, key))
     for name, w in [("train", s.worlds.train), *((f"shift.{n}", w) for n, w in s.worlds.shift.items())]:
         _check_reachable(f, f"worlds.{name}", w)
     if e.replacement not in replacement.REPLACEMENTS:

@@ -42,6 +42,9 @@ descriptions = st.text(st.one_of(st.characters(), st.sampled_from("\n\t\"\\'")),
 
 def _rename_features(d: dict[str, Any], mapping: dict[str, str]) -> None:
     d["scenario"]["features"] = [mapping[f] for f in d["scenario"]["features"]]
+    for sense in ("felt", "hidden"):
+        if sense in d["scenario"]:
+            d["scenario"][sense] = [mapping[f] for f in d["scenario"][sense]]
     for section in ("base_objective", "true_objective"):
         if section in d:
             d[section]["payoff"] = {mapping[k]: v for k, v in d[section]["payoff"].items()}

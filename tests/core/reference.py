@@ -5,9 +5,11 @@ evaluator can be checked against it exactly.
 Nothing here reuses the tables of :class:`evo.core.worlds.WorldBatch`: moves, breadth-first distances, the
 next move of a shortest path and the Manhattan "scent" are recomputed from the raw layout (``walls``,
 ``start``, ``obj_cell``, ``obj_feat``, ``height``, ``width``, ``steps``). Genomes are decoded here too, from
-the layout documented in :mod:`evo.core.agents`. Every sum runs left to right, in feature order, starting
-from ``0.0``, as the docstrings specify; numbers are Python floats. The only numpy used in a calculation is
-the final ``mean`` over worlds, taken exactly as :attr:`evo.core.simulate.Episodes.fitness` takes it.
+the layout documented in :mod:`evo.core.agents`; a learner's life (:mod:`evo.core.agents.learner`) is
+written out episode by episode, its values and memory in plain lists and sets. Every sum runs left to
+right, in feature order, starting from ``0.0``, as the docstrings specify; numbers are Python floats. The
+only numpy used in a calculation is the final ``mean`` over worlds, taken exactly as
+:attr:`evo.core.simulate.Episodes.fitness` takes it.
 """
 
 from __future__ import annotations
@@ -43,6 +45,20 @@ class World:
     obj_cell: list[int]
     obj_feat: list[list[float]]
     spawn: list[int] | None = None  # object released when object k is consumed, or -1; None: nothing spawns
+    seen_mask: list[bool] | None = None  # features perceived from a distance; None: every feature
+    felt_mask: list[bool] | None = None  # features felt on consumption; None: every feature
+
+    def seen(self, k: int) -> list[float]:
+        """Object ``k``'s features as agents see them: a feature that is not seen reads 0."""
+        if self.seen_mask is None:
+            return self.obj_feat[k]
+        return [x if m else 0.0 for x, m in zip(self.obj_feat[k], self.seen_mask, strict=True)]
+
+    def felt(self, k: int) -> list[float]:
+        """Object ``k``'s features as a learner feels them when consuming it."""
+        if self.felt_mask is None:
+            return self.obj_feat[k]
+        return [x if m else 0.0 for x, m in zip(self.obj_feat[k], self.felt_mask, strict=True)]
 
     @property
     def n_cells(self) -> int:
@@ -111,12 +127,14 @@ def next_move(world: World, dist: list[int], cell: int) -> int:
 
 def worlds_from_arrays(walls: NDArray[np.bool_], start: NDArray[np.int64], obj_cell: NDArray[np.int64],
                        obj_feat: NDArray[np.float64], height: int, width: int,
-                       spawn: NDArray[np.int64] | None = None) -> list[World]:
+                       spawn: NDArray[np.int64] | None = None,
+                       senses: tuple[list[bool], list[bool]] | None = None) -> list[World]:
     """The batch ``walls`` (B, C), ``start`` (B,), ``obj_cell`` (B, K), ``obj_feat`` (B, K, F) and
-    ``spawn`` (B, K) as Worlds."""
+    ``spawn`` (B, K) as Worlds; ``senses`` the (seen, felt) masks over features."""
+    seen, felt = (None, None) if senses is None else senses
     return [World(height, width, [bool(x) for x in walls[b]], int(start[b]),
                   [int(c) for c in obj_cell[b]], [[float(x) for x in row] for row in obj_feat[b]],
-                  None if spawn is None else [int(x) for x in spawn[b]])
+                  None if spawn is None else [int(x) for x in spawn[b]], seen, felt)
             for b in range(len(start))]
 
 
@@ -137,18 +155,40 @@ class Agent:
     theta_adj: list[float] | None
     theta_scent: list[float] | None
     bias: list[float] | None
+    # learner only: innate values over seen features, learning rate, curiosity, episodes of a life, and the
+    # seen combinations it starts a life having consumed (a grown agent's)
+    v0: list[float] | None = None
+    alpha: float | None = None
+    kappa: float | None = None
+    lifetime: int = 1
+    memory: list[tuple[float, ...]] | None = None
 
 
-def agents_from_genomes(genomes: NDArray[np.float64], cfg: AgentConfig, n_features: int) -> list[Agent]:
+def agents_from_genomes(genomes: NDArray[np.float64], cfg: AgentConfig, n_features: int,
+                        senses: tuple[list[bool], list[bool]] | None = None) -> list[Agent]:
     """Decode each genome by the layout in :mod:`evo.core.agents`: mesa ``w[F]``; reflex ``θ_wall, θ_adj[F],
     θ_scent[F], bias[5]``; hybrid ``w[F]``, the reflex genes, then the horizon gene ``g`` with horizon
-    ``round(clip(g, 0, 1)·H)``."""
+    ``round(clip(g, 0, 1)·H)``; learner ``r[F]`` (its ``w``, 0 where a feature is not felt), ``v0[F]`` (0
+    where not seen), ``α = clip(g, 0, 1)·max_learning_rate``, ``κ = max(g, 0)``. ``senses``: the (seen,
+    felt) masks; None: every feature both."""
     f = n_features
+    seen, felt = ([True] * f, [True] * f) if senses is None else senses
     agents = []
     for genome in genomes:
         genes = [float(x) for x in genome]
         w = theta_wall = theta_adj = theta_scent = bias = None
         at = 0
+        if cfg.kind == "learner":
+            r, at = genes[at:at + f], at + f
+            v0, at = genes[at:at + f], at + f
+            alpha, at = min(max(genes[at], 0.0), 1.0) * cfg.max_learning_rate, at + 1
+            kappa, at = max(genes[at], 0.0), at + 1
+            assert at == len(genes), "genome length does not match the layout"
+            felt_r = [x if m else 0.0 for x, m in zip(r, felt, strict=True)]
+            seen_v0 = [x if m else 0.0 for x, m in zip(v0, seen, strict=True)]
+            agents.append(Agent("learner", cfg.horizon, float(cfg.discount), cfg.view_radius, felt_r, None,
+                                None, None, None, seen_v0, alpha, kappa, cfg.lifetime, []))
+            continue
         if cfg.kind in ("mesa", "hybrid"):
             w, at = genes[at:at + f], at + f
         if cfg.kind in ("reflex", "hybrid"):
@@ -175,16 +215,36 @@ def agents_from_policy(policy: Policy) -> list[Agent]:
     def row(a: NDArray[np.float64] | None, p: int) -> list[float] | None:
         return None if a is None else [float(x) for x in a[p]]
 
+    def memory(p: int) -> list[tuple[float, ...]] | None:
+        if policy.life is None:
+            return None
+        m = policy.params.get("memory")
+        return [] if m is None else [tuple(float(x) for x in v) for v in m[p] if not np.isnan(v).any()]
+
+    def scalar(a: NDArray[np.float64] | None, p: int) -> float | None:
+        return None if a is None else float(a[p])
+
     return [Agent(policy.kind, int(policy.horizon[p]), float(policy.discount), int(policy.view_radius),
                   row(policy.w, p), None if policy.theta_wall is None else float(policy.theta_wall[p]),
-                  row(policy.theta_adj, p), row(policy.theta_scent, p), row(policy.bias, p))
+                  row(policy.theta_adj, p), row(policy.theta_scent, p), row(policy.bias, p),
+                  row(policy.params.get("v0"), p), scalar(policy.learning_rate, p),
+                  scalar(policy.params.get("curiosity"), p), policy.lifetime, memory(p))
             for p in range(policy.horizon.shape[0])]
 
 
+@dataclass
+class Mind:
+    """What a learner carries through one life: its learned values and the seen combinations consumed."""
+
+    v: list[float]
+    consumed: set[tuple[float, ...]]
+
+
 def planned_target(agent: Agent, world: World, dists: list[list[int]], pos: int,
-                   remaining: list[bool]) -> int | None:
+                   remaining: list[bool], mind: Mind | None = None) -> int | None:
     """The remaining object within the horizon of largest positive value ``(Σ_f w_f·x_kf)·γ^d`` (lowest
-    index on ties), or None."""
+    index on ties), or None; ``x`` the seen features. A learner (``mind``) values an object at
+    ``Σ_f v_f·x_kf + κ·novel`` instead."""
     assert agent.w is not None
     best, best_value = None, 0.0
     for k in range(len(world.obj_cell)):
@@ -193,9 +253,16 @@ def planned_target(agent: Agent, world: World, dists: list[list[int]], pos: int,
         d = dists[k][pos]
         if d > agent.horizon:
             continue
+        x = world.seen(k)
         utility = 0.0
-        for f in range(len(agent.w)):
-            utility = utility + agent.w[f] * world.obj_feat[k][f]
+        if mind is None:
+            for f in range(len(agent.w)):
+                utility = utility + agent.w[f] * x[f]
+        else:
+            assert agent.kappa is not None
+            for f in range(len(mind.v)):
+                utility = utility + mind.v[f] * x[f]
+            utility = utility + agent.kappa * (0.0 if tuple(x) in mind.consumed else 1.0)
         value = utility * agent.discount**d
         if value > best_value:  # strict: positive, and the lowest index keeps a tie
             best, best_value = k, value
@@ -208,7 +275,7 @@ def scent(agent: Agent, world: World, cell: int, f: int, remaining: list[bool]) 
     r = agent.view_radius
     best = 0.0
     for k, o in enumerate(world.obj_cell):
-        if remaining[k] and world.obj_feat[k][f] > 0:
+        if remaining[k] and world.seen(k)[f] > 0:
             best = max(best, max(0, r - world.manhattan(cell, o)) / r)
     return best
 
@@ -223,7 +290,7 @@ def reflex_move(agent: Agent, world: World, pos: int, remaining: list[bool]) -> 
         there = world.move(pos, move)
         wall = 1.0 if there == pos else 0.0
         k = world.object_at(there) if there != pos else None
-        feat = world.obj_feat[k] if k is not None and remaining[k] else [0.0] * n_features
+        feat = world.seen(k) if k is not None and remaining[k] else [0.0] * n_features
         score = agent.bias[move]
         score = score + agent.theta_wall * wall
         for f in range(n_features):
@@ -240,15 +307,16 @@ def reflex_move(agent: Agent, world: World, pos: int, remaining: list[bool]) -> 
     return best
 
 
-def choose_move(agent: Agent, world: World, dists: list[list[int]], pos: int, remaining: list[bool]) -> int:
-    """mesa: toward its planned target, else stay. reflex: its reflexes. hybrid: a reflex agent when its
-    horizon is 0, otherwise toward its planned target, else its reflexes."""
+def choose_move(agent: Agent, world: World, dists: list[list[int]], pos: int, remaining: list[bool],
+                mind: Mind | None = None) -> int:
+    """mesa and learner: toward its planned target, else stay. reflex: its reflexes. hybrid: a reflex agent
+    when its horizon is 0, otherwise toward its planned target, else its reflexes."""
     if agent.kind == "reflex" or (agent.kind == "hybrid" and agent.horizon == 0):
         return reflex_move(agent, world, pos, remaining)
-    target = planned_target(agent, world, dists, pos, remaining)
+    target = planned_target(agent, world, dists, pos, remaining, mind)
     if target is not None:
         return next_move(world, dists[target], pos)
-    if agent.kind == "mesa":
+    if agent.kind in ("mesa", "learner"):
         return STAY
     return reflex_move(agent, world, pos, remaining)
 
@@ -277,8 +345,24 @@ def is_terminal(objective: Payoffs, feat: list[float]) -> bool:
     return any(bool(objective.terminal[f]) and feat[f] > 0 for f in range(len(feat)))
 
 
+def learn(agent: Agent, mind: Mind, world: World, k: int) -> None:
+    """A learner consumed object ``k``: ``felt = Σ_f r_f·φ_kf``, ``δ = felt − Σ_f v_f·x_kf``,
+    ``v_f ← v_f + (α·δ)·x_kf``; ``x_k``'s seen combination is no longer novel."""
+    assert agent.w is not None and agent.alpha is not None
+    x, phi = world.seen(k), world.felt(k)
+    felt = 0.0
+    for f in range(len(phi)):
+        felt = felt + agent.w[f] * phi[f]
+    pred = 0.0
+    for f in range(len(x)):
+        pred = pred + mind.v[f] * x[f]
+    step = agent.alpha * (felt - pred)
+    mind.v = [mind.v[f] + step * x[f] for f in range(len(x))]
+    mind.consumed.add(tuple(x))
+
+
 def run_episode(agent: Agent, world: World, dists: list[list[int]], objective: Payoffs,
-                steps: int, true_objective: Payoffs | None = None) -> Episode:
+                steps: int, true_objective: Payoffs | None = None, mind: Mind | None = None) -> Episode:
     """One agent in one world: each step pick a move, pay the step cost, move, consume a remaining object
     on the new cell (earning its payoff); a terminal object ends the episode. The path is padded with the
     last cell to ``steps + 1`` cells. ``true_payoff`` accounts the same path under ``true_objective``: its
@@ -295,7 +379,7 @@ def run_episode(agent: Agent, world: World, dists: list[list[int]], objective: P
     path = [pos]
     taken = 0
     for _ in range(steps):
-        move = choose_move(agent, world, dists, pos, remaining)
+        move = choose_move(agent, world, dists, pos, remaining, mind)
         payoff = payoff - objective.step_cost
         pos = world.move(pos, move)
         taken += 1
@@ -309,6 +393,8 @@ def run_episode(agent: Agent, world: World, dists: list[list[int]], objective: P
             if spawn[k] >= 0:
                 remaining[spawn[k]] = True
             payoff = payoff + object_value(objective, world.obj_feat[k])
+            if mind is not None:
+                learn(agent, mind, world, k)
             if true_live and true_objective is not None:
                 true_payoff = true_payoff + object_value(true_objective, world.obj_feat[k])
                 true_live = not is_terminal(true_objective, world.obj_feat[k])
@@ -320,7 +406,8 @@ def run_episode(agent: Agent, world: World, dists: list[list[int]], objective: P
 
 def agent_cost(agent: Agent, costs: Costs) -> float:
     """planning cost·horizon + Σ_f perception_f·|w_f| + complexity·Σ_f |w_f| + Σ_f perception_f·|θ_adj_f| +
-    Σ_f perception_f·|θ_scent_f| (each sum in feature order, added in this order)."""
+    Σ_f perception_f·|θ_scent_f| + Σ_f perception_f·|v0_f| + learning cost·α (each sum in feature order,
+    added in this order; the last two for a learner)."""
     cost = costs.planning * float(agent.horizon)
     if agent.w is not None:
         absw = [abs(x) for x in agent.w]
@@ -336,6 +423,11 @@ def agent_cost(agent: Agent, costs: Costs) -> float:
             if genes is not None:
                 for f in range(len(genes)):
                     cost = cost + float(costs.perception[f]) * abs(genes[f])
+    if agent.v0 is not None and costs.perception is not None:
+        for f in range(len(agent.v0)):
+            cost = cost + float(costs.perception[f]) * abs(agent.v0[f])
+    if agent.alpha is not None:
+        cost = cost + costs.learning * agent.alpha
     return cost
 
 
@@ -350,22 +442,40 @@ class ReferenceEpisodes:
     cost: NDArray[np.float64]  # (P,)
     fitness: NDArray[np.float64]  # (P,)
     true_payoff: NDArray[np.float64] | None = None  # (P, B) when a true objective was given
+    learned: NDArray[np.float64] | None = None  # (P, B, F) a learner's values after each episode
 
 
 def reference_episodes(walls: NDArray[np.bool_], start: NDArray[np.int64], obj_cell: NDArray[np.int64],
                        obj_feat: NDArray[np.float64], height: int, width: int, steps: int,
                        agents: Policy | Sequence[Agent], objective: Payoffs,
                        costs: Costs, true_objective: Payoffs | None = None,
-                       spawn: NDArray[np.int64] | None = None) -> ReferenceEpisodes:
+                       spawn: NDArray[np.int64] | None = None,
+                       senses: tuple[list[bool], list[bool]] | None = None) -> ReferenceEpisodes:
     """Run every agent in every world, one episode at a time. ``agents`` is a decoded Policy or the result
-    of :func:`agents_from_genomes`; ``spawn`` (B, K) as in :class:`evo.core.worlds.WorldBatch`."""
+    of :func:`agents_from_genomes`; ``spawn`` (B, K) as in :class:`evo.core.worlds.WorldBatch`; ``senses``
+    the (seen, felt) masks (agents see only seen features). A learner lives worlds ``l·L … l·L + L − 1`` as
+    life ``l`` (``L`` its lifetime): born with ``v = v0`` and nothing consumed (a grown agent: its memory),
+    it carries both from one episode of the life to the next."""
     if isinstance(agents, Policy):
         agents = agents_from_policy(agents)
-    worlds = worlds_from_arrays(walls, start, obj_cell, obj_feat, height, width, spawn)
+    worlds = worlds_from_arrays(walls, start, obj_cell, obj_feat, height, width, spawn, senses)
     dists = [[bfs_distances(world, cell) for cell in world.obj_cell] for world in worlds]
-    episodes = [[run_episode(agent, world, d, objective, steps, true_objective)
-                 for world, d in zip(worlds, dists, strict=True)]
-                for agent in agents]
+    n_features = obj_feat.shape[-1]
+    learned = np.zeros((len(agents), len(worlds), n_features))
+    episodes = []
+    for i, agent in enumerate(agents):
+        if agent.kind != "learner":
+            episodes.append([run_episode(agent, world, d, objective, steps, true_objective)
+                             for world, d in zip(worlds, dists, strict=True)])
+            continue
+        assert agent.v0 is not None and agent.memory is not None
+        row = []
+        for b, (world, d) in enumerate(zip(worlds, dists, strict=True)):
+            if b % agent.lifetime == 0:  # born: nothing learned is inherited
+                mind = Mind(list(agent.v0), set(agent.memory))
+            row.append(run_episode(agent, world, d, objective, steps, true_objective, mind))
+            learned[i, b] = mind.v
+        episodes.append(row)
     payoff = np.array([[e.payoff for e in row] for row in episodes], dtype=np.float64)
     cost = np.array([agent_cost(agent, costs) for agent in agents], dtype=np.float64)
     k = obj_cell.shape[1]
@@ -380,4 +490,5 @@ def reference_episodes(walls: NDArray[np.bool_], start: NDArray[np.int64], obj_c
         fitness=payoff.reshape(p, b).mean(axis=1) - cost,
         true_payoff=None if true_objective is None else np.array(
             [[e.true_payoff for e in row] for row in episodes], dtype=np.float64).reshape(p, b),
+        learned=learned,
     )

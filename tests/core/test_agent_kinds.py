@@ -35,8 +35,9 @@ def _small(path: Path, kind: str) -> schema.Scenario:
     """The scenario of ``path`` with ``kind`` agents, two generations of a small population."""
     raw: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
     raw["agent"]["kind"] = kind
+    raw["agent"]["lifetime"] = 2  # a learner lives the worlds of a generation as one life of 2 episodes
     e = raw.setdefault("evolution", {})
-    e.update(generations=2, population=8, worlds_per_generation=2, eval_worlds=3, shift_sample=2,
+    e.update(generations=2, population=8, worlds_per_generation=2, eval_worlds=4, shift_sample=2,
              elitism=min(int(e.get("elitism", 2)), 2))
     if "offspring" in e:
         e["offspring"] = 0
@@ -84,6 +85,13 @@ def test_initial_genomes_and_decoding(kind: str) -> None:
         assert value is None or value.shape == (n, width), part
     assert policy.theta_wall is None or policy.theta_wall.shape == (n,)
     assert policy.reacts == k.reacts or policy.moves is not None
+    if agents.lifetime(cfg) > 1:  # lives of several episodes need the rules that carry state across them
+        assert policy.life is not None
+    if policy.life is not None:  # a kind that learns within a life keeps the Life contract
+        assert policy.lifetime == agents.lifetime(cfg) and policy.plans
+        assert policy.life.innate(policy).shape == (n, f)
+        for v in policy.life.genes(policy).values():
+            assert v.shape == (n,)
     assert k.optimizer(policy).shape == (n,)
     if not k.plans:
         assert not k.optimizer(policy).any()
@@ -100,6 +108,12 @@ def test_every_scenario_runs_with_every_kind(path: Path, kind: str, tmp_path: Pa
     result = evo.run(s, seed=0, out=tmp_path / "run", figures=False)
     assert result.summary["agent_kind"] == kind
     assert (result.summary["mesa_objective_mean"] is not None) == agents.agent_kind(kind).has_objective
+    life = result.summary.get("lifetime")
+    assert (life is not None) == (agents.decode(result.population["genomes"][:1], s.agent,
+                                                len(s.features)).life is not None)
+    if life is not None:
+        assert life["length"] == 2 and len(life["train"]["base_fitness_by_age"]) == 2
+        assert "train_age_mean.2" in result.log
 
 
 # ------------------------------------------------------------------------------------------------------
@@ -151,9 +165,10 @@ def test_unknown_kind_names_the_registered_ones(still: Still) -> None:
     with pytest.raises(ScenarioError) as err:
         scenario.from_dict(raw, "red_door.toml")
     assert err.value.key == "agent.kind" and err.value.got == "oracle"
-    assert err.value.expected == ("a registered agent kind (one of 'mesa', 'reflex', 'hybrid', "
+    assert err.value.expected == ("a registered agent kind (one of 'mesa', 'reflex', 'hybrid', 'learner', "
                                   "'still_for_tests')")
-    with pytest.raises(agents.AgentKindError, match="registered: mesa, reflex, hybrid, still_for_tests"):
+    with pytest.raises(agents.AgentKindError,
+                       match="registered: mesa, reflex, hybrid, learner, still_for_tests"):
         agents.agent_kind("oracle")
 
 

@@ -61,13 +61,16 @@ def layouts(draw: st.DrawFn, height: int, width: int, n_objects: int, n_features
 
 
 @st.composite
-def world_batches(draw: st.DrawFn) -> worlds.WorldBatch:
-    """A batch of 1..3 worlds of one shape, built with :func:`evo.core.worlds.build_batch`."""
+def world_batches(draw: st.DrawFn, n_worlds: int | None = None, n_features: int | None = None
+                  ) -> worlds.WorldBatch:
+    """A batch of 1..3 worlds (or ``n_worlds``) of one shape with 2..4 features (or ``n_features``), built
+    with :func:`evo.core.worlds.build_batch`."""
     height, width = draw(st.integers(3, 8)), draw(st.integers(3, 8))
-    n_features = draw(st.integers(2, 4))
+    n_features = n_features or draw(st.integers(2, 4))
     n_objects = draw(st.integers(1, 4))
     steps = draw(st.integers(1, 16))
-    rows = draw(st.lists(layouts(height, width, n_objects, n_features), min_size=1, max_size=3))
+    rows = draw(st.lists(layouts(height, width, n_objects, n_features), min_size=n_worlds or 1,
+                         max_size=n_worlds or 3))
     return worlds.build_batch(np.array([r["walls"] for r in rows], dtype=bool),
                               np.array([r["start"] for r in rows]), np.array([r["obj_cell"] for r in rows]),
                               np.array([r["obj_feat"] for r in rows], dtype=np.float64),
@@ -120,15 +123,29 @@ def world_configs(draw: st.DrawFn, n_features: int) -> WorldConfig:
 
 
 @st.composite
-def agent_configs(draw: st.DrawFn) -> AgentConfig:
-    return AgentConfig(kind=draw(st.sampled_from(agents.KINDS)), horizon=draw(st.integers(0, 8)),
+def agent_configs(draw: st.DrawFn, kinds: tuple[str, ...] = agents.KINDS, lifetime: int = 1) -> AgentConfig:
+    """An agent configuration; a learner lives ``lifetime`` episodes, with learning switched off
+    (``max_learning_rate = 0``) now and then."""
+    return AgentConfig(kind=draw(st.sampled_from(kinds)), horizon=draw(st.integers(0, 8)),
                        discount=draw(st.one_of(st.sampled_from([0.5, 0.7, 0.9, 1.0]), st.floats(0.05, 1.0))),
-                       view_radius=draw(st.integers(1, 6)))
+                       view_radius=draw(st.integers(1, 6)), lifetime=lifetime,
+                       max_learning_rate=draw(st.sampled_from([1.0, 1.0, 0.5, 0.0])))
+
+
+@st.composite
+def senses(draw: st.DrawFn, n_features: int) -> agents.Senses | None:
+    """No declaration, or each feature seen, felt or hidden at random."""
+    if draw(st.booleans()):
+        return None
+    roles = draw(st.lists(st.sampled_from(["seen", "felt", "hidden"]), min_size=n_features,
+                          max_size=n_features))
+    return agents.Senses(np.array([r == "seen" for r in roles]), np.array([r == "felt" for r in roles]))
 
 
 @st.composite
 def genome_arrays(draw: st.DrawFn, cfg: AgentConfig, n_features: int) -> np.ndarray:
-    """1..6 genomes; a hybrid's horizon gene also takes values below 0, above 1 and on rounding halves."""
+    """1..6 genomes; a hybrid's horizon gene also takes values below 0, above 1 and on rounding halves; a
+    learner's learning-rate and curiosity genes values below 0 and above 1 too."""
     layout = agents.genome_layout(cfg.kind, n_features)
     length = agents.genome_length(cfg.kind, n_features)
     n = draw(st.integers(1, 6))
@@ -138,6 +155,10 @@ def genome_arrays(draw: st.DrawFn, cfg: AgentConfig, n_features: int) -> np.ndar
         special = [-0.5, 0.0, 1.0, 1.5] + [(i + 0.5) / h for i in range(h)] + [i / h for i in range(h + 1)]
         gene = st.one_of(st.sampled_from(special), st.floats(-0.5, 1.5))
         g[:, layout["horizon_gene"][0]] = draw(st.lists(gene, min_size=n, max_size=n))
+    for part in ("alpha_gene", "curiosity_gene"):
+        if part in layout:
+            gene = st.one_of(st.sampled_from([-0.5, 0.0, 0.1, 0.5, 1.0, 1.5]), st.floats(-0.5, 1.5))
+            g[:, layout[part][0]] = draw(st.lists(gene, min_size=n, max_size=n))
     return g
 
 
@@ -161,16 +182,20 @@ def cost_sets(draw: st.DrawFn, n_features: int) -> Costs:
 
 
 def assert_same(batch: worlds.WorldBatch, genomes: np.ndarray, cfg: AgentConfig, objective: Payoffs,
-                costs: Costs, true_objective: Payoffs | None = None) -> None:
-    """Batched and reference evaluation agree exactly on every output."""
+                costs: Costs, true_objective: Payoffs | None = None,
+                sense: agents.Senses | None = None) -> None:
+    """Batched and reference evaluation agree exactly on every output (a learner's learned values after
+    every episode included)."""
     n_features = batch.obj_feat.shape[-1]
-    policy = agents.decode(genomes, cfg, n_features)
+    policy = agents.decode(genomes, cfg, n_features, sense)
+    masks = None if sense is None else ([bool(x) for x in sense.seen], [bool(x) for x in sense.felt])
     # decoding: the reference reads the genome layout itself
-    assert ref.agents_from_policy(policy) == ref.agents_from_genomes(genomes, cfg, n_features)
+    assert ref.agents_from_policy(policy) == ref.agents_from_genomes(genomes, cfg, n_features, masks)
     got = run_episodes(policy, batch, objective, costs, record_paths=True, true_objective=true_objective)
     want = ref.reference_episodes(batch.walls, batch.start, batch.obj_cell, batch.obj_feat, batch.height,
-                                  batch.width, batch.steps, ref.agents_from_genomes(genomes, cfg, n_features),
-                                  objective, costs, true_objective, batch.spawn)
+                                  batch.width, batch.steps,
+                                  ref.agents_from_genomes(genomes, cfg, n_features, masks),
+                                  objective, costs, true_objective, batch.spawn, masks)
     assert got.paths is not None
     # paths first: the first diverging step says most about a disagreement
     np.testing.assert_array_equal(got.paths, want.paths, err_msg="paths")
@@ -183,6 +208,10 @@ def assert_same(batch: worlds.WorldBatch, genomes: np.ndarray, cfg: AgentConfig,
         assert got.true_payoff is None and got.true_fitness is None
     else:
         np.testing.assert_array_equal(got.true_payoff, want.true_payoff, err_msg="true_payoff")
+    if policy.life is None:
+        assert got.learned is None
+    else:
+        np.testing.assert_array_equal(got.learned, want.learned, err_msg="learned values")
 
 
 def generate(cfg: WorldConfig, n_features: int, n: int, seed: int) -> worlds.WorldBatch:
@@ -211,7 +240,49 @@ def test_batched_equals_reference_on_built_worlds(batch: worlds.WorldBatch, cfg:
                                                   data: st.DataObject) -> None:
     n_features = batch.obj_feat.shape[-1]
     assert_same(batch, data.draw(genome_arrays(cfg, n_features)), cfg, data.draw(objectives(n_features)),
-                data.draw(cost_sets(n_features)), data.draw(st.none() | objectives(n_features)))
+                data.draw(cost_sets(n_features)), data.draw(st.none() | objectives(n_features)),
+                data.draw(senses(n_features)))
+
+
+@settings(deadline=None, max_examples=300)
+@given(lifetime=st.integers(1, 4), lives=st.integers(1, 2), data=st.data())
+def test_learners_equal_reference_over_whole_lives(lifetime: int, lives: int, data: st.DataObject) -> None:
+    """Learners living ``lives`` lives of ``lifetime`` episodes: payoffs, paths, objects reached, fitness
+    and the learned values after every episode equal the reference's, which carries ``v`` and the consumed
+    combinations from episode to episode in plain Python."""
+    batch = data.draw(world_batches(lifetime * lives))
+    n_features = batch.obj_feat.shape[-1]
+    cfg = data.draw(agent_configs(("learner",), lifetime))
+    assert_same(batch, data.draw(genome_arrays(cfg, n_features)), cfg, data.draw(objectives(n_features)),
+                data.draw(cost_sets(n_features)), data.draw(st.none() | objectives(n_features)),
+                data.draw(senses(n_features)))
+
+
+@settings(deadline=None, max_examples=100)
+@given(lifetime=st.integers(1, 3), data=st.data())
+def test_a_grown_learner_starts_where_its_life_ended(lifetime: int, data: st.DataObject) -> None:
+    """:meth:`Life.grown` (what the probe uses): agents that lived a life, then one more episode each in
+    other worlds starting from the learned values and memory, equal the reference's agents built from the
+    same values and memory."""
+    batch = data.draw(world_batches(lifetime))
+    n_features = batch.obj_feat.shape[-1]
+    cfg = data.draw(agent_configs(("learner",), lifetime))
+    sense = data.draw(senses(n_features))
+    objective, costs = data.draw(objectives(n_features)), data.draw(cost_sets(n_features))
+    policy = agents.decode(data.draw(genome_arrays(cfg, n_features)), cfg, n_features, sense)
+    lived = run_episodes(policy, batch, objective, costs)
+    assert policy.life is not None and lived.life_state is not None and lived.learned is not None
+    grown = policy.life.grown(policy, lived.life_state, 0)
+    assert grown.lifetime == 1
+    np.testing.assert_array_equal(grown.params["v0"], lived.learned[:, -1])
+    other = data.draw(world_batches(2, n_features))
+    masks = None if sense is None else ([bool(x) for x in sense.seen], [bool(x) for x in sense.felt])
+    got = run_episodes(grown, other, objective, costs, record_paths=True)
+    want = ref.reference_episodes(other.walls, other.start, other.obj_cell, other.obj_feat, other.height,
+                                  other.width, other.steps, grown, objective, costs, None, other.spawn, masks)
+    np.testing.assert_array_equal(got.paths, want.paths, err_msg="paths")
+    np.testing.assert_array_equal(got.payoff, want.payoff, err_msg="payoff")
+    np.testing.assert_array_equal(got.learned, want.learned, err_msg="learned values")
 
 
 @settings(deadline=None, max_examples=100)
@@ -219,9 +290,11 @@ def test_batched_equals_reference_on_built_worlds(batch: worlds.WorldBatch, cfg:
 def test_batched_equals_reference_on_generated_worlds(n_features: int, cfg: AgentConfig, seed: int,
                                                       data: st.DataObject) -> None:
     world_cfg = data.draw(world_configs(n_features))
-    batch = generate(world_cfg, n_features, data.draw(st.integers(1, 4)), seed)
-    assert_same(batch, data.draw(genome_arrays(cfg, n_features)), cfg, data.draw(objectives(n_features)),
-                data.draw(cost_sets(n_features)), data.draw(st.none() | objectives(n_features)))
+    lifetime = data.draw(st.integers(1, 2)) if cfg.kind == "learner" else 1
+    batch = generate(world_cfg, n_features, lifetime * data.draw(st.integers(1, 2)), seed)
+    assert_same(batch, data.draw(genome_arrays(cfg, n_features)), replace(cfg, lifetime=lifetime),
+                data.draw(objectives(n_features)), data.draw(cost_sets(n_features)),
+                data.draw(st.none() | objectives(n_features)), data.draw(senses(n_features)))
 
 
 @settings(deadline=None, max_examples=150)
@@ -279,7 +352,8 @@ def test_generate_redraws_grids_that_are_all_wall() -> None:
 def test_batched_equals_reference_on_scenarios(path: Path, kind: str) -> None:
     """Every bundled scenario's training and shift distributions, with every agent kind."""
     s = scenario.load(path)
-    cfg = replace(s.agent, kind=kind)
+    cfg = replace(s.agent, kind=kind, lifetime=2)  # a learner lives the 4 worlds as 2 lives
+    sense = agents.Senses.of(s.features, s.scenario.felt, s.scenario.hidden)
     objective = Payoffs.from_mapping(s.features, s.base_objective.payoff, s.base_objective.terminal,
                                      s.base_objective.step_cost)
     costs = Costs(0.01, np.array([s.agent.perception_cost.get(f, 0.0) for f in s.features]), 0.02)
@@ -290,7 +364,7 @@ def test_batched_equals_reference_on_scenarios(path: Path, kind: str) -> None:
     for world_cfg in (s.worlds.train, *s.worlds.shift.values()):
         batch = worlds.generate(world_cfg, s.features, 4, rng)
         genomes = agents.initial_genomes(cfg, len(s.features), 24, rng)
-        assert_same(batch, genomes, cfg, objective, costs, true_objective)
+        assert_same(batch, genomes, cfg, objective, costs, true_objective, sense)
 
 
 @pytest.mark.parametrize(("kind", "part", "horizon_gene"),

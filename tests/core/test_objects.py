@@ -76,7 +76,9 @@ def same(x: float, y: float) -> bool:
 # ------------------------------------------------------------------------------------------------------
 # strategies: small groups, every kind of probability (0, 1, ½ and arbitrary), empty variants, spawns
 
-probability = st.one_of(st.sampled_from([0.0, 1.0, 0.5, 0.25, 0.9]), st.floats(0.0, 1.0))
+# no subnormal probabilities: the brute-force expectations below multiply them and underflow to 0, where the
+# closed forms stay defined (a target object of probability 5e-324 still lacks or has the proxy)
+probability = st.one_of(st.sampled_from([0.0, 1.0, 0.5, 0.25, 0.9]), st.floats(1e-6, 1.0))
 subset = st.lists(st.sampled_from(FEATS), unique=True, max_size=3).map(tuple)
 
 
@@ -88,7 +90,8 @@ def groups(draw: st.DrawFn) -> ObjectGroup:
         names = draw(st.lists(st.sampled_from(FEATS), unique=True, min_size=1, max_size=5))
         return ObjectGroup(count=count, features={f: draw(probability) for f in names}, spawns=spawns)
     sets = draw(st.lists(subset, min_size=1, max_size=4))
-    weights = draw(st.lists(st.floats(0.0, 1.0), min_size=len(sets), max_size=len(sets)))
+    weight = st.one_of(st.just(0.0), st.floats(1e-6, 1.0))
+    weights = draw(st.lists(weight, min_size=len(sets), max_size=len(sets)))
     if sum(weights) == 0:
         weights[0] = 1.0
     total = sum(weights)

@@ -25,7 +25,8 @@ try:  # tests/ as a plain directory, which pytest puts on sys.path
 except ImportError:  # tests/ as a package
     from tests.core import world_reference as ref
 
-SCENARIOS = sorted((Path(__file__).parents[1] / "scenarios").glob("*.toml"))
+SCENARIOS = sorted((Path(__file__).parents[2] / "scenarios").glob("*.toml"))
+assert SCENARIOS, "no shipped scenarios found"
 FEATURES = ("a", "b", "c", "d")
 FIELDS = ("walls", "start", "obj_cell", "obj_feat", "neighbors", "dist", "next_move", "manhattan", "obj_at",
           "spawn")

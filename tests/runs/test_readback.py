@@ -257,10 +257,19 @@ def test_a_written_run_passes_every_reader(base_run: Path) -> None:
     phylogeny.check_against_summary(phy, summary)
 
 
-@pytest.mark.parametrize("variant", ["reflex", "hybrid", "no shift", "mu_comma_lambda"])
+def _learner_text() -> str:
+    """The tiny scenario with learners: lives of 2 episodes, the door felt (not seen), gems hidden."""
+    from conftest import TINY
+
+    return TINY.replace('kind = "mesa"', 'kind = "learner"\nlifetime = 2').replace(
+        'features = ["red", "blue", "door", "gem"]',
+        'features = ["red", "blue", "door", "gem"]\nfelt = ["door"]\nhidden = ["gem"]')
+
+
+@pytest.mark.parametrize("variant", ["reflex", "hybrid", "no shift", "mu_comma_lambda", "learner"])
 def test_every_kind_of_run_reads_back_and_draws(variant: str, tmp_path: Path, capsys) -> None:
     """The validators accept everything the writers write: agents without a mesa-objective, hybrids, a
-    scenario without a shift (no shift names at all), (μ, λ) replacement."""
+    scenario without a shift (no shift names at all), (μ, λ) replacement, learners (lives, senses)."""
     from conftest import TINY
 
     head, evolution = TINY.split("[evolution]")
@@ -268,13 +277,71 @@ def test_every_kind_of_run_reads_back_and_draws(variant: str, tmp_path: Path, ca
             "hybrid": TINY.replace('kind = "mesa"', 'kind = "hybrid"'),
             "no shift": head.split("[worlds.shift.blue_doors]")[0] + "[evolution]" + evolution,
             "mu_comma_lambda": TINY.replace("eval_worlds = 8", "eval_worlds = 8\n"
-                                            'replacement = "mu_comma_lambda"\noffspring = 30')}[variant]
+                                            'replacement = "mu_comma_lambda"\noffspring = 30'),
+            "learner": _learner_text()}[variant]
     out = tmp_path / "run"
     result = api.run(scenario_mod.loads(text, source="tiny.toml"), seed=0, out=out, figures=True)
-    assert {"fitness.png", "champion.png", "lineage_tree.png"} <= set(result.save_figures())
+    made = set(result.save_figures())
+    assert {"fitness.png", "champion.png", "lineage_tree.png"} <= made
+    assert ({"lifetime_fitness.png", "lifetime_learned.png", "lifetime_genes.png"} <= made) == (
+        variant == "learner")
     assert cli.main(["show", str(out)]) == 0 and cli.main(["lineage", str(out), "--no-figures"]) == 0
     assert readback.read_episodes(out, result.summary)["names"][0] == "train"
     capsys.readouterr()
+
+
+def test_a_learner_run_records_its_life_and_the_probe_sees_it_at_birth_and_at_the_end(tmp_path: Path,
+                                                                                     capsys) -> None:
+    out = tmp_path / "run"
+    result = api.run(scenario_mod.loads(_learner_text(), source="tiny.toml"), seed=1, out=out, figures=False)
+    life = result.summary["lifetime"]
+    assert life["length"] == 2 and life["seen_features"] == ["red", "blue"]
+    assert len(life["shift"]["blue_doors"]["base_fitness_by_age"]) == 2
+    assert [len(v) for v in life["champion"]["learned_values"].values()] == [3, 3]  # birth + 2 episodes
+    assert set(life["genes"]) == {"learning_rate", "curiosity"}
+    # the mesa-objective is the innate reward r: felt features only
+    assert {f for f, v in result.summary["champion"]["objective"].items() if v != 0} <= {"door"}
+    # the champion's learned values at birth are its instinct v0 (the genome's v0 part, seen features only)
+    layout = result.summary["champion"]["genome_layout"]
+    v0 = result.summary["champion"]["genome"][layout["v0"][0]:layout["v0"][1]]
+    assert life["champion"]["learned_values"]["train"][0] == {"red": v0[0], "blue": v0[1]}
+    assert readback.read_episodes(out, result.summary)["train.age"] == 2
+    assert cli.main(["probe", str(out), "--no-figures", "--layouts", "1"]) == 0
+    printed = capsys.readouterr().out
+    assert "that was at birth; after a life of 2 episodes in 'train' worlds" in printed
+    probe = readback.read_summary(out)["probe"]["train"]
+    assert probe["at"] == "birth" and probe["end_of_life"]["lifetime"] == 2
+
+
+LIFETIME_DEFECTS: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
+    "an age missing": (lambda s: s["lifetime"]["train"]["base_fitness_by_age"].pop(),
+                       "key 'lifetime.train.base_fitness_by_age': expected one number per age of life (2"),
+    "a shift missing": (lambda s: s["lifetime"]["shift"].clear(),
+                        "key 'lifetime.shift': expected one key per shift of key 'shift'"),
+    "an unseen feature": (lambda s: s["lifetime"]["innate_values_mean"].update(door=0.0),
+                          "key 'lifetime.innate_values_mean': expected one key per seen feature"),
+    "a value missing": (lambda s: s["lifetime"]["champion"]["learned_values"]["train"].pop(),
+                        "key 'lifetime.champion.learned_values.train': expected the values at birth and "
+                        "after each of 2 episodes (3)"),
+    "a foreign seen feature": (lambda s: s["lifetime"]["seen_features"].append("smell"),
+                               "key 'lifetime.seen_features': expected distinct names of key 'features'"),
+    "not a number": (lambda s: s["lifetime"]["genes"]["learning_rate"].update(mean="fast"),
+                     "key 'lifetime.genes.learning_rate.mean': expected a finite number"),
+}
+
+
+@pytest.mark.parametrize("defect", list(LIFETIME_DEFECTS))
+def test_a_malformed_lifetime_section_is_one_error(defect: str, tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    api.run(scenario_mod.loads(_learner_text(), source="tiny.toml"), seed=0, out=out, figures=False)
+    summary = json.loads((out / "summary.json").read_text())
+    edit, message = LIFETIME_DEFECTS[defect]
+    edit(summary)
+    (out / "summary.json").write_text(json.dumps(summary))
+    with pytest.raises(EvoError) as err:
+        readback.read_summary(out)
+    assert message in str(err.value), str(err.value)
+    assert str(err.value).count("\n") == 0
 
 
 # --------------------------------------------------------------------------------------------------------

@@ -55,6 +55,22 @@ def test_stop_request_writes_checkpoint_and_resume_is_identical(tmp_path: Path, 
     _same_results(tmp_path / "whole", tmp_path / "cut")
 
 
+def test_a_learner_run_resumes_identically(tmp_path: Path, tiny_text: str) -> None:
+    """Learners (lives of 2 episodes, a fruit colour drawn per lifetime): the world draws and the lives
+    continue from the checkpoint exactly."""
+    text = tiny_text.replace('kind = "mesa"', 'kind = "learner"\nlifetime = 2').replace(
+        "{ features = { door = 1.0, red = 1.0 }, count = 1 },",
+        '{ variants = [{ p = 0.5, features = ["door", "red"] }, { p = 0.5, features = ["door", "blue"] }], '
+        'variant_per = "lifetime" },', 1)
+    assert "variant_per" in text
+    scen = _scenario(tmp_path, text)
+    run(scen, seed=2, out=tmp_path / "whole", figures=False)
+    interrupted_run(scen, 2, tmp_path / "cut", stop_at_question=7)
+    resume(tmp_path / "cut", figures=False)
+    _same_results(tmp_path / "whole", tmp_path / "cut")
+    assert "lifetime" in json.loads((tmp_path / "cut" / "summary.json").read_text())
+
+
 def test_resume_without_checkpoint_starts_over_identically(tmp_path: Path, tiny_text: str) -> None:
     scen = _scenario(tmp_path, tiny_text)
     run(scen, seed=4, out=tmp_path / "whole", figures=False)

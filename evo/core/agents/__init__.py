@@ -2,9 +2,10 @@
 
 One protocol (:class:`AgentKind`) and one registry (:func:`register_agent_kind`, :func:`agent_kind`), in
 :mod:`evo.core.agents.base` with the decoded :class:`Policy` and the shared helpers; one module per shipped
-kind: :mod:`evo.core.agents.mesa`, :mod:`evo.core.agents.reflex`, :mod:`evo.core.agents.hybrid`, registered
-here. The batched policies pick one move for every (agent, world) pair at once; their exact decision rules
-(in each kind's module docstring) are the specification the per-agent reference evaluator in
+kind: :mod:`evo.core.agents.mesa`, :mod:`evo.core.agents.reflex`, :mod:`evo.core.agents.hybrid`,
+:mod:`evo.core.agents.learner` (a kind that learns within a life: :class:`Life`), registered here. The
+batched policies pick one move for every (agent, world) pair at once; their exact decision rules (in each
+kind's module docstring) are the specification the per-agent reference evaluator in
 ``tests/core/reference.py`` re-implements.
 """
 
@@ -14,8 +15,10 @@ from evo.core.agents.base import (
     AgentKind,
     AgentKindError,
     GenomeKind,
+    Life,
     Moves,
     Policy,
+    Senses,
     Tables,
     agent_kind,
     agent_kinds,
@@ -26,21 +29,23 @@ from evo.core.agents.base import (
     genome_parts,
     initial_genomes,
     is_optimizer,
+    lifetime,
     object_utility,
     policy_rows,
     register_agent_kind,
     unregister_agent_kind,
 )
 from evo.core.agents.hybrid import HYBRID
+from evo.core.agents.learner import LEARNER
 from evo.core.agents.mesa import MESA, plan_moves
 from evo.core.agents.reflex import REFLEX, reflex_moves
 
-for _kind in (MESA, REFLEX, HYBRID):
+for _kind in (MESA, REFLEX, HYBRID, LEARNER):
     register_agent_kind(_kind)
 
 #: the kinds shipped with evo (the ones ``tests/core/reference.py`` re-implements); :func:`agent_kinds` lists
 #: every registered kind
-BUILTIN_KINDS = ("mesa", "reflex", "hybrid")
+BUILTIN_KINDS = ("mesa", "reflex", "hybrid", "learner")
 KINDS = BUILTIN_KINDS
 
 __all__ = [
@@ -49,8 +54,10 @@ __all__ = [
     "AgentKind",
     "AgentKindError",
     "GenomeKind",
+    "Life",
     "Moves",
     "Policy",
+    "Senses",
     "Tables",
     "agent_kind",
     "agent_kinds",
@@ -61,6 +68,7 @@ __all__ = [
     "genome_parts",
     "initial_genomes",
     "is_optimizer",
+    "lifetime",
     "object_utility",
     "plan_moves",
     "policy_rows",

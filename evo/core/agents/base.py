@@ -15,7 +15,7 @@ imported. """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
@@ -42,6 +42,77 @@ class Moves(Protocol):
 
 
 @dataclass(frozen=True, eq=False)
+class Senses:
+    """How agents perceive each feature (docs/concepts.md §2): ``seen`` (F,) from a distance (planned for,
+    reacted on, smelled), ``felt`` (F,) only when the object carrying it is consumed (a learner's reward);
+    a feature that is neither is hidden (it only pays an objective). A scenario without a declaration has
+    no Senses (every feature seen and, for a learner, felt)."""
+
+    seen: NDArray[np.bool_]
+    felt: NDArray[np.bool_]
+
+    @classmethod
+    def of(cls, features: Sequence[str], felt: Sequence[str], hidden: Sequence[str]) -> Senses | None:
+        """The senses of a scenario's ``[scenario]`` declaration, or None when it declares none."""
+        if not felt and not hidden:
+            return None
+        return cls(np.array([f not in felt and f not in hidden for f in features]),
+                   np.array([f in felt for f in features]))
+
+    @staticmethod
+    def seen_of(senses: Senses | None, n_features: int) -> NDArray[np.bool_]:
+        return np.ones(n_features, dtype=bool) if senses is None else senses.seen
+
+    @staticmethod
+    def felt_of(senses: Senses | None, n_features: int) -> NDArray[np.bool_]:
+        return np.ones(n_features, dtype=bool) if senses is None else senses.felt
+
+
+class Life(Protocol):
+    """What a kind that learns within a life adds to its Policy (``Policy.life``): state carried across the
+    ``Policy.lifetime`` consecutive episodes of one life (docs/concepts.md §3). The evaluator
+    (:func:`evo.core.simulate.run_episodes`) runs a batch of ``B = lives × lifetime`` worlds as lives: world
+    ``b`` is episode ``b % lifetime`` (the age) of life ``b // lifetime``, every agent lives every life, the
+    ages one after another and every (agent, life) pair of one age at once. A *unit* is one agent's one
+    life, ``unit = agent · lives + life``. Each step a live pair plans like a mesa agent (its horizon and
+    discount) on the utility :meth:`utility` gives; after it consumes an object :meth:`consumed` updates its
+    unit's state in place."""
+
+    def born(self, policy: Policy, tables: Tables, lifetime: int) -> dict[str, Any]:
+        """The state of every unit at birth (arrays with a leading axis of units), for the batch whose
+        (perceived) ``tables`` are given; world ``b`` of the tables is age ``b % lifetime`` of life
+        ``b // lifetime``."""
+        ...
+
+    def utility(self, policy: Policy, state: dict[str, Any], age: int, unit: NDArray[np.int64],
+                agent: NDArray[np.int64], life: NDArray[np.int64]) -> NDArray[np.float64]:
+        """(K, n) what each object is worth to each of ``n`` live pairs now."""
+        ...
+
+    def consumed(self, policy: Policy, state: dict[str, Any], age: int, unit: NDArray[np.int64],
+                 agent: NDArray[np.int64], life: NDArray[np.int64], obj: NDArray[np.int64]) -> None:
+        """Update the state of ``unit`` (n,) (distinct units) after each consumed object ``obj`` (n,)."""
+        ...
+
+    def learned(self, policy: Policy, state: dict[str, Any]) -> NDArray[np.float64]:
+        """(units, F) what each unit has learned so far (recorded after every episode)."""
+        ...
+
+    def grown(self, policy: Policy, state: dict[str, Any], life: int) -> Policy:
+        """The agents as life ``life`` left them, as a Policy of lives of one episode that starts there
+        (for the probe: the behavioural objective at the end of a life)."""
+        ...
+
+    def genes(self, policy: Policy) -> dict[str, NDArray[np.float64]]:
+        """Per-agent numbers of the life worth reporting, e.g. ``{"learning_rate": α}`` (P,) each."""
+        ...
+
+    def innate(self, policy: Policy) -> NDArray[np.float64]:
+        """(P, F) what each agent knows at birth (its learned values before any episode)."""
+        ...
+
+
+@dataclass(frozen=True, eq=False)
 class Policy:
     """Decoded parameters of ``P`` agents of one kind. Absent parts are ``None``.
 
@@ -61,11 +132,19 @@ class Policy:
     view_radius: int
     moves: Moves | None = None
     params: Mapping[str, NDArray[Any]] = field(default_factory=dict)
+    #: how features are perceived (None: every feature seen); the evaluator lets agents plan for, react on
+    #: and smell seen features only
+    senses: Senses | None = None
+    #: a kind that learns within a life: its rules (:class:`Life`) and the episodes of one life
+    life: Life | None = None
+    lifetime: int = 1
+    #: (P,) the learning rate of a kind that learns (charged ``learning_cost`` per unit), or None
+    learning_rate: NDArray[np.float64] | None = None
 
     @property
     def plans(self) -> bool:
-        """Whether the evaluator plans for these agents (mesa planning on ``w``)."""
-        return self.moves is None and self.w is not None
+        """Whether the evaluator plans for these agents (mesa planning on ``w``, or on a life's utility)."""
+        return self.moves is None and (self.w is not None or self.life is not None)
 
     @property
     def reacts(self) -> bool:
@@ -127,6 +206,10 @@ class AgentKind(Protocol):
         """The agents ``rows`` of ``policy``, as a Policy of their own."""
         ...
 
+    # Optional (GenomeKind provides them; :func:`decode`, :func:`lifetime` fall back when a kind lacks them):
+    # ``sense(policy, senses) -> Policy``, the Policy of agents perceiving by ``senses``; and
+    # ``lifetime(cfg) -> int``, episodes of one life (1: the kind carries nothing between episodes).
+
 
 class GenomeKind:
     """A convenient base for kinds whose genome is a sequence of named parts (:meth:`parts`): the layout,
@@ -169,6 +252,14 @@ class GenomeKind:
     def pair_bytes(self, n_objects: int, n_features: int) -> int:
         return 0
 
+    def sense(self, policy: Policy, senses: Senses) -> Policy:
+        """The Policy of agents that perceive by ``senses`` (the evaluator applies them)."""
+        return replace(policy, senses=senses)
+
+    def lifetime(self, cfg: AgentConfig) -> int:
+        """Episodes of one life: 1, nothing is carried from one episode to the next."""
+        return 1
+
     def optimizer(self, policy: Policy) -> NDArray[np.bool_]:
         return (policy.horizon > 0) if policy.plans else np.zeros(policy.horizon.shape[0], dtype=bool)
 
@@ -182,7 +273,8 @@ class GenomeKind:
         return replace(policy, w=cut(policy.w), horizon=policy.horizon[rows],
                        theta_wall=cut(policy.theta_wall), theta_adj=cut(policy.theta_adj),
                        theta_scent=cut(policy.theta_scent), bias=cut(policy.bias),
-                       params={k: v[rows] for k, v in policy.params.items()})
+                       params={k: v[rows] for k, v in policy.params.items()},
+                       learning_rate=cut(policy.learning_rate))
 
     def __repr__(self) -> str:
         return f"<agent kind {self.name!r}>"
@@ -247,9 +339,23 @@ def initial_genomes(cfg: AgentConfig, n_features: int, n: int,
     return agent_kind(cfg.kind).initial_genomes(cfg, n_features, n, rng)
 
 
-def decode(genomes: NDArray[np.float64], cfg: AgentConfig, n_features: int) -> Policy:
-    """Read the parameters of every genome (rows of ``genomes``) of the kind ``cfg.kind``."""
-    return agent_kind(cfg.kind).decode(genomes, cfg, n_features)
+def decode(genomes: NDArray[np.float64], cfg: AgentConfig, n_features: int,
+           senses: Senses | None = None) -> Policy:
+    """Read the parameters of every genome (rows of ``genomes``) of the kind ``cfg.kind``, for agents
+    that perceive by ``senses`` (None: every feature seen)."""
+    kind = agent_kind(cfg.kind)
+    policy = kind.decode(genomes, cfg, n_features)
+    if senses is None:
+        return policy
+    sense = getattr(kind, "sense", None)
+    return sense(policy, senses) if sense is not None else replace(policy, senses=senses)
+
+
+def lifetime(cfg: AgentConfig) -> int:
+    """Episodes of one life of the kind ``cfg.kind`` (1 for a kind that carries nothing between
+    episodes)."""
+    of = getattr(agent_kind(cfg.kind), "lifetime", None)
+    return 1 if of is None else int(of(cfg))
 
 
 def is_optimizer(policy: Policy) -> NDArray[np.bool_]:
@@ -290,12 +396,19 @@ class Tables:
     dist: NDArray[np.int64]  # (K, B·C) path distance to each object
     next_move: NDArray[np.int64]  # (K·B·C,) first move toward each object
     obj_at: NDArray[np.int64]  # (B·C,) object index at a cell or -1
-    obj_feat: NDArray[np.float64]  # (B, K, F)
+    obj_feat: NDArray[np.float64]  # (B, K, F) the features agents perceive from a distance (seen)
     proximity: NDArray[np.float64] | None  # (B·C, K) ``max(0, R − |c − o|₁)/R``, for reflex scent
+    felt: NDArray[np.float64] | None = None  # (B, K, F) the features felt when an object is consumed
 
     @classmethod
-    def of(cls, worlds: WorldBatch, view_radius: int | None) -> Tables:
+    def of(cls, worlds: WorldBatch, view_radius: int | None, senses: Senses | None = None) -> Tables:
+        """The tables of ``worlds``; with ``senses``, ``obj_feat`` holds the seen features only (the others
+        0) and ``felt`` the felt ones (without, both are the worlds' features)."""
         b, c, k = worlds.size, worlds.height * worlds.width, worlds.n_objects
+        seen = felt = worlds.obj_feat
+        if senses is not None:
+            seen = np.where(senses.seen, worlds.obj_feat, 0.0)
+            felt = np.where(senses.felt, worlds.obj_feat, 0.0)
         offset = (np.arange(b) * c)[:, None, None]
         proximity = None
         if view_radius is not None:
@@ -305,4 +418,4 @@ class Tables:
         return cls(c, k, (worlds.neighbors + offset).reshape(b * c, 5),
                    np.ascontiguousarray(worlds.dist.transpose(1, 0, 2)).reshape(k, b * c),
                    np.ascontiguousarray(worlds.next_move.transpose(1, 0, 2)).reshape(k * b * c),
-                   worlds.obj_at.reshape(b * c), worlds.obj_feat, proximity)
+                   worlds.obj_at.reshape(b * c), seen, proximity, felt)

@@ -1,0 +1,194 @@
+"""The **learner** kind: evolution installs a reward, the agent learns within its life to chase it
+(docs/concepts.md §3). Pure numpy.
+
+Genome ``r[F], v0[F], alpha_gene, curiosity_gene``:
+
+- ``r`` is the innate *reward* over felt features (its mesa-objective: what feels good). Only felt
+  features count: ``r_f`` is read as 0 for a feature that is not felt (:class:`evo.core.agents.Senses`;
+  a scenario without a sense declaration lets the learner feel every feature). ``Policy.w`` is this
+  ``r``, so summaries, logs, alignment, lineage traits and goal classes read ``r``.
+- ``v0`` is its *instinct*: innate values over seen features (read as 0 for a feature that is not seen).
+- the learning rate ``α = clip(alpha_gene, 0, 1) · agent.max_learning_rate`` (``max_learning_rate = 0``
+  switches learning off) and the curiosity ``κ = max(curiosity_gene, 0)``.
+- horizon ``H`` and discount ``γ`` come from ``[agent]``, as for mesa.
+
+A *life* is ``agent.lifetime`` (L) consecutive episodes: in a batch of ``lives × L`` worlds, world ``b`` is
+episode ``b % L`` of life ``b // L`` (:class:`evo.core.agents.Life`). Nothing learned is inherited: at birth
+(the start of every life) the learned values are ``v = v0`` and nothing has been consumed. Then, for each
+episode of the life in order, each step:
+
+1. **Plan** like a mesa agent on the utility ``u_k = (Σ_f v_f·x_kf) + κ·novel_k`` of each remaining object
+   ``k``: ``x_k`` its seen features (the others read 0), the sum taken in feature order from 0.0 and then
+   ``κ·novel_k`` added, where ``novel_k`` is 1.0 if no object with exactly ``x_k``'s seen features has been
+   consumed earlier in this life, else 0.0. Among remaining objects within ``H`` path steps it takes the
+   largest positive ``u_k·γ^d_k`` (lowest index on ties; ``γ^d`` from the table ``[γ**d …]``) and makes
+   the first move of a shortest path; no positive value: stay.
+2. **Feel and learn** on consuming object ``k``: ``felt = Σ_f r_f·φ_kf`` (``φ_k`` its felt features; the
+   sum in feature order from 0.0), ``pred = Σ_f v_f·x_kf`` (the same order), ``δ = felt − pred``,
+   ``s = α·δ`` and, for every feature, ``v_f ← v_f + s·x_kf`` — the delta rule
+   ``v ← v + α (felt − v·x) x`` — and ``x_k``'s seen combination is marked consumed (no longer novel). The
+   next step plans with the new ``v``, in this episode and the rest of the life.
+
+Fitness costs (:class:`evo.core.simulate.Costs`): ``planning_cost·H`` and the perception and complexity
+costs on ``w = r`` as for mesa, then ``perception_cost_f·|v0_f|`` (an innate value reads a feature too, so
+seeing it costs) and ``learning_cost·α``. Selection sees the mean over every episode of
+every life. The exact rules here are the specification the per-agent reference evaluator in
+``tests/core/reference.py`` re-implements. (The batched sums leave out the terms of features that no object
+of the batch shows: each is exactly ±0, so a result can differ only in the sign of a zero, which no decision
+reads.)
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from evo.core.agents.base import GenomeKind, Policy, Senses, Tables, genome_parts
+from evo.core.agents.mesa import plan_pair_bytes
+
+if TYPE_CHECKING:
+    from evo.config.schema import AgentConfig
+
+State = dict[str, Any]
+
+
+def _dot(v: NDArray[np.float64], x: NDArray[np.float64]) -> NDArray[np.float64]:
+    """``Σ_f v_f·x_f`` over the last axis of ``x``, in feature order from 0.0 (``v`` broadcast against the
+    leading axes of ``x`` without its last)."""
+    out = np.zeros(x.shape[:-1])
+    for f in range(x.shape[-1]):
+        out = out + v[..., f] * x[..., f]
+    return out
+
+
+class LearnerLife:
+    """The learner's life (rules in the module docstring), batched over every (agent, life) unit."""
+
+    def born(self, policy: Policy, tables: Tables, lifetime: int) -> State:
+        seen = tables.obj_feat
+        felt = tables.felt if tables.felt is not None else tables.obj_feat
+        b, k, f = seen.shape
+        lives = b // lifetime
+        p = policy.horizon.shape[0]
+        combos, inverse = np.unique(seen.reshape(-1, f), axis=0, return_inverse=True)
+        by_age = (lives, lifetime, k)  # world b = life·L + age
+        # the features some object of the batch shows; any other feature's terms are exactly ±0
+        shown, tasted = np.flatnonzero(seen.any(axis=(0, 1))), np.flatnonzero(felt.any(axis=(0, 1)))
+        seen, felt = seen[..., shown], felt[..., tasted]
+        consumed = np.zeros((p, combos.shape[0]), dtype=bool)
+        memory = policy.params.get("memory")
+        if memory is not None:  # a grown agent starts where its life left it (for the probe)
+            consumed = (memory[:, :, None, :] == combos[None, None, :, :]).all(axis=-1).any(axis=1)
+        return {
+            "lives": lives,
+            "shown": shown, "tasted": tasted,
+            # (L, lives, K, shown) and (L, lives, K, tasted)
+            "seen": np.ascontiguousarray(seen.reshape(*by_age, shown.size).transpose(1, 0, 2, 3)),
+            "felt": np.ascontiguousarray(felt.reshape(*by_age, tasted.size).transpose(1, 0, 2, 3)),
+            "combo": np.ascontiguousarray(inverse.reshape(by_age).transpose(1, 0, 2)),  # (L, lives, K)
+            "combos": combos,  # (U, F) the distinct seen combinations of the batch
+            "v": np.repeat(policy.params["v0"], lives, axis=0),  # (units, F)
+            "consumed": np.repeat(consumed, lives, axis=0),  # (units, U)
+            "cache_age": -1,
+            "u": np.zeros((p * lives, k)),  # (units, K) the utility of each object, kept up to date
+        }
+
+    def _refresh(self, policy: Policy, state: State, age: int, unit: NDArray[np.int64]) -> None:
+        lives = state["lives"]
+        life, agent = unit % lives, unit // lives
+        x = state["seen"][age][life]  # (n, K, shown)
+        u = _dot(state["v"][unit][:, None, state["shown"]], x)
+        novel = (~state["consumed"][unit[:, None], state["combo"][age][life]]).astype(np.float64)
+        state["u"][unit] = u + policy.params["curiosity"][agent][:, None] * novel
+
+    def utility(self, policy: Policy, state: State, age: int, unit: NDArray[np.int64],
+                agent: NDArray[np.int64], life: NDArray[np.int64]) -> NDArray[np.float64]:
+        if state["cache_age"] != age:  # a new episode: every unit's objects are new
+            self._refresh(policy, state, age, np.arange(state["u"].shape[0]))
+            state["cache_age"] = age
+        return np.ascontiguousarray(state["u"][unit].T)
+
+    def consumed(self, policy: Policy, state: State, age: int, unit: NDArray[np.int64],
+                 agent: NDArray[np.int64], life: NDArray[np.int64], obj: NDArray[np.int64]) -> None:
+        assert policy.w is not None and policy.learning_rate is not None
+        shown = state["shown"]
+        x = state["seen"][age][life, obj]  # (n, shown)
+        felt = _dot(policy.w[agent][:, state["tasted"]], state["felt"][age][life, obj])
+        v = state["v"][unit]
+        step = policy.learning_rate[agent] * (felt - _dot(v[:, shown], x))
+        for j, f in enumerate(shown.tolist()):
+            v[:, f] = v[:, f] + step * x[:, j]
+        state["v"][unit] = v
+        state["consumed"][unit, state["combo"][age][life, obj]] = True
+        if state["cache_age"] == age:
+            self._refresh(policy, state, age, unit)
+
+    def learned(self, policy: Policy, state: State) -> NDArray[np.float64]:
+        return np.array(state["v"], copy=True)
+
+    def grown(self, policy: Policy, state: State, life: int) -> Policy:
+        lives = state["lives"]
+        units = np.arange(policy.horizon.shape[0]) * lives + life
+        consumed = state["consumed"][units]  # (P, U)
+        memory = np.where(consumed[:, :, None], state["combos"][None], np.nan)  # NaN equals nothing
+        return replace(policy, params={**policy.params, "v0": state["v"][units].copy(), "memory": memory},
+                       lifetime=1)
+
+    def genes(self, policy: Policy) -> dict[str, NDArray[np.float64]]:
+        assert policy.learning_rate is not None
+        return {"learning_rate": policy.learning_rate, "curiosity": policy.params["curiosity"]}
+
+    def innate(self, policy: Policy) -> NDArray[np.float64]:
+        return np.asarray(policy.params["v0"])
+
+
+LIFE = LearnerLife()
+
+
+class Learner(GenomeKind):
+    """The learner kind: ``r``, ``v0``, a learning-rate gene ~ U(0, 1) and a curiosity gene ~ N(0, σ²)
+    initially (``r`` and ``v0`` ~ N(0, σ²))."""
+
+    name = "learner"
+    plans = True
+    has_objective = True  # w is the innate reward r, its mesa-objective
+
+    def parts(self, n_features: int) -> dict[str, int]:
+        return {"r": n_features, "v0": n_features, "alpha_gene": 1, "curiosity_gene": 1}
+
+    def initial_genomes(self, cfg: AgentConfig, n_features: int, n: int,
+                        rng: np.random.Generator) -> NDArray[np.float64]:
+        g = super().initial_genomes(cfg, n_features, n, rng)
+        a, b = self.genome_layout(n_features)["alpha_gene"]
+        g[:, a:b] = rng.random((n, b - a))
+        return g
+
+    def decode(self, genomes: NDArray[np.float64], cfg: AgentConfig, n_features: int) -> Policy:
+        part = genome_parts(genomes, self.genome_layout(n_features))
+        n = part["r"].shape[0]
+        alpha = np.clip(part["alpha_gene"][:, 0], 0.0, 1.0) * cfg.max_learning_rate
+        params = {"r_gene": part["r"], "v0_gene": part["v0"],
+                  "curiosity": np.maximum(part["curiosity_gene"][:, 0], 0.0)}
+        policy = Policy(self.name, part["r"], np.full(n, cfg.horizon, dtype=np.int64), cfg.discount, None,
+                        None, None, None, cfg.view_radius, params={**params, "v0": part["v0"]}, life=LIFE,
+                        lifetime=cfg.lifetime, learning_rate=alpha)
+        return policy
+
+    def sense(self, policy: Policy, senses: Senses) -> Policy:
+        """``r`` read on felt features only, ``v0`` on seen features only."""
+        r = np.where(senses.felt, policy.params["r_gene"], 0.0)
+        v0 = np.where(senses.seen, policy.params["v0_gene"], 0.0)
+        return replace(policy, w=r, params={**policy.params, "v0": v0}, senses=senses)
+
+    def lifetime(self, cfg: AgentConfig) -> int:
+        return cfg.lifetime
+
+    def pair_bytes(self, n_objects: int, n_features: int) -> int:
+        # planning, and per unit its utility cache (K), values (F), consumed combinations and temporaries
+        return plan_pair_bytes(n_objects, n_features) + 32 * n_objects + 32 * n_features + 64
+
+
+LEARNER = Learner()

@@ -1,0 +1,77 @@
+"""World batches drawn as lifetimes (docs/concepts.md §2). Pure numpy; a thin wrapper around
+:func:`evo.core.worlds.generate`, whose internals it leaves alone.
+
+An object group with ``variant_per = "lifetime"`` draws its variant once per life: the ``lifetime``
+consecutive worlds ``l·L … l·L + L − 1`` of a batch (the episodes of life ``l``) share it. One with
+``variant_per = "world"`` draws it once per world, shared by the group's objects in that world. The groups of
+one level share one draw (variant ``j`` of each, ``j`` drawn with the first such group's probabilities), so
+"this season the ripe fruit is yellow and the unripe one red" is two groups with their variants in the same
+order. Each life's (and each world's) draw is resolved into a :class:`evo.config.schema.WorldConfig` whose
+groups hold only the variant drawn, and :func:`evo.core.worlds.generate` draws the worlds of it; the batches
+are then joined. A distribution without such groups is drawn by :func:`evo.core.worlds.generate` alone,
+exactly as before. For agents that carry nothing between episodes the lifetime is 1, so a lifetime-level
+group varies per world.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from evo.core import worlds
+from evo.errors import EvoError
+
+if TYPE_CHECKING:
+    from evo.config.schema import WorldConfig
+
+
+def resolve(cfg: WorldConfig, level: str, rng: np.random.Generator) -> WorldConfig:
+    """``cfg`` with the variant of its ``level`` groups (``"world"`` or ``"lifetime"``) drawn: one index for
+    all of them, each group keeping only its variant of that index (drawn per object from then on)."""
+    shared = [g for g in cfg.objects if g.variant_per == level]
+    if not shared:
+        return cfg
+    p = np.array([v.p for v in shared[0].variants])
+    j = int(rng.choice(len(p), p=p / p.sum()))
+    objects = tuple(dataclasses.replace(g, variants=(dataclasses.replace(g.variants[j], p=1.0),),
+                                        variant_per="object") if g.variant_per == level else g
+                    for g in cfg.objects)
+    return dataclasses.replace(cfg, objects=objects)
+
+
+def concatenate(batches: Sequence[worlds.WorldBatch]) -> worlds.WorldBatch:
+    """One batch of the worlds of ``batches`` (of one grid size and object count), in order: every array
+    field joined along its first axis, the other fields taken from the first batch."""
+    first = batches[0]
+    if len(batches) == 1:
+        return first
+    values: dict[str, Any] = {}
+    for f in dataclasses.fields(first):
+        v = getattr(first, f.name)
+        values[f.name] = (np.concatenate([getattr(b, f.name) for b in batches]) if isinstance(v, np.ndarray)
+                          else v)
+    return type(first)(**values)
+
+
+def generate(cfg: WorldConfig, features: Sequence[str], n: int, rng: np.random.Generator,
+             lifetime: int = 1) -> worlds.WorldBatch:
+    """``n`` worlds of ``cfg`` drawn as ``n / lifetime`` lives of ``lifetime`` worlds (rules in the module
+    docstring). ``n`` must be a multiple of ``lifetime`` when a group varies per lifetime."""
+    levels = {g.variant_per for g in cfg.objects}
+    if levels <= {"object"}:
+        return worlds.generate(cfg, features, n, rng)
+    per_life = lifetime if "lifetime" in levels else 1
+    if n % per_life:
+        raise EvoError(f"{n} worlds are not a whole number of lives of {per_life} worlds")
+    batches: list[worlds.WorldBatch] = []
+    for _ in range(n // per_life):
+        life = resolve(cfg, "lifetime", rng)
+        if "world" in levels:
+            batches.extend(worlds.generate(resolve(life, "world", rng), features, 1, rng)
+                           for _ in range(per_life))
+        else:
+            batches.append(worlds.generate(life, features, per_life, rng))
+    return concatenate(batches)
