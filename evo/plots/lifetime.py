@@ -25,7 +25,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from evo.plots.figure import EvoFigure
-from evo.runs import files as results
+from evo.plots.run import write_figures
 from evo.runs import readback
 
 WORLD_COLOURS = ["#1971c2", "#e03131", "#f08c00", "#9c36b5", "#2f9e44"]
@@ -211,17 +211,4 @@ FIGURES = {"lifetime_fitness.png": fitness_by_age_figure, "lifetime_learned.png"
 def make_all(run: str | Path, overwrite: bool = True) -> dict[str, Path]:
     """Write the lifetime figures of ``run`` under ``figures/`` (none for a run without lives); returns
     their paths."""
-    out = Path(run) / "figures"
-    out.mkdir(exist_ok=True)
-    made = {}
-    for name, make in FIGURES.items():
-        path = out / name
-        if path.exists() and not overwrite:
-            made[name] = path
-            continue
-        fig = make(run)
-        if fig is None:
-            continue
-        results.save_figure(fig, path)
-        made[name] = path
-    return made
+    return write_figures(run, FIGURES, overwrite)
