@@ -23,7 +23,7 @@ import io
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -142,6 +142,21 @@ class RunResult:
     def save_figures(self) -> dict[str, Path]:
         """Draw every figure of the run under ``figures/`` (written over); returns their paths."""
         return save_figures(self.path)
+
+    def report(self, out: str | Path | None = None) -> Path:
+        """Write the run's self-contained ``report.html`` (:mod:`evo.plots.report`); returns its path. In a
+        notebook, ``IPython.display.IFrame(str(path), width="100%", height=900)`` shows it inline."""
+        from evo.plots import report
+
+        return report.write_report(self.path, out)
+
+    def animate(self, fmt: Literal["gif", "mp4"] = "gif", out: str | Path | None = None) -> Path:
+        """Write the champion's episodes as an animation (``figures/champion.gif`` by default, one frame per
+        step of the longest episode, plus the start; :mod:`evo.plots.animate`); returns its path. In a
+        notebook, ``IPython.display.Image(filename=str(path))`` shows the GIF inline."""
+        from evo.plots import animate
+
+        return animate.write_animation(self.path, fmt, out)[0]
 
     def plot_fitness(self) -> Figure:
         """Train, shift (and true) fitness over generations."""
