@@ -87,6 +87,9 @@ def test_the_page_loads_offline_without_errors_or_requests(page) -> None:  # typ
     assert f"#{summary['lineage']['champion']['id']}" in text and "champion" in text
     for f, v in summary["champion"]["objective"].items():
         assert f"w[{f}] {v:+.2f}" in text
+    data = json.loads(page.find_element("id", "evo-data").get_attribute("textContent"))
+    n = data["sample"]
+    assert f"a sample of {n['sampled']} of the {n['final']} agents" in page.find_element("tag name", "body").text
     assert page.find_element("id", "lod").find_elements("css selector", ".node")
     assert page.find_element("id", "tree").find_elements("css selector", ".node")
     SHOTS.mkdir(parents=True, exist_ok=True)
