@@ -117,8 +117,8 @@ def test_replayed_episodes_follow_the_planner_and_consume_where_they_stand(red_d
     assert checked > 0
 
 
-def test_the_gif_has_one_frame_per_time_step_of_the_longest_episode(red_door_run: Path,
-                                                                    capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_gif_has_one_frame_per_time_step_of_the_longest_episode(
+        red_door_run: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["animate", str(red_door_run)]) == 0
     path = red_door_run / "figures" / "champion.gif"
     assert str(path) in capsys.readouterr().out
@@ -155,7 +155,8 @@ def test_not_a_run_directory_is_one_error_and_no_file(command: str, tmp_path: Pa
     assert list((tmp_path / "empty").iterdir()) == []
 
 
-@pytest.mark.parametrize("missing", ["champion_episodes.npz", "log.csv", "scenario.toml", "final_population.npz"])
+@pytest.mark.parametrize("missing", ["champion_episodes.npz", "log.csv", "scenario.toml",
+                                     "final_population.npz"])
 def test_a_run_with_a_missing_file_is_one_error_naming_it_and_no_report(
         missing: str, red_door_run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     run = tmp_path / "run"

@@ -89,7 +89,8 @@ def test_the_page_loads_offline_without_errors_or_requests(page) -> None:  # typ
         assert f"w[{f}] {v:+.2f}" in text
     data = json.loads(page.find_element("id", "evo-data").get_attribute("textContent"))
     n = data["sample"]
-    assert f"a sample of {n['sampled']} of the {n['final']} agents" in page.find_element("tag name", "body").text
+    body = page.find_element("tag name", "body").text
+    assert f"a sample of {n['sampled']} of the {n['final']} agents" in body
     assert page.find_element("id", "lod").find_elements("css selector", ".node")
     assert page.find_element("id", "tree").find_elements("css selector", ".node")
     SHOTS.mkdir(parents=True, exist_ok=True)
