@@ -51,7 +51,8 @@
   }
   function describe(p) {
     const w = p.w ? D.features.map((f, i) => `w[${f}] ${fmt(p.w[i])}`).join(", ") : "no mesa-objective";
-    const roles = p.id === D.champion ? "champion" : p.roles.join(", ");
+    const roles = p.id === D.champion ? "the champion" : p.roles.length ? p.roles.map((r) =>
+      r === "sample" ? "final population" : "ancestor of the champion").join(", ") : "a branch point of the phylogeny";
     return `#${p.id} (${roles}), born in generation ${p.generation}; ${w}; goal class: ` +
       `${p.goal ? D.goalLabels[p.goal] || p.goal : "–"}; behaviour class: ` +
       `${p.behaviour ? D.classLabels[p.behaviour] || p.behaviour : "not evaluated under shift"}; ` +
@@ -64,7 +65,7 @@
   h("p", { class: "note" }, body, `${D.generations} generations, population ${D.population} (${D.agent_kind} agents). ` +
     `The page holds ${D.sample.total} individuals, each re-simulated from its genome in the run's saved worlds: ` +
     `the champion, a sample of ${D.sample.sampled} of the ${D.sample.final} agents of the final population ` +
-    `(at most ${D.sample.cap}, every behaviour class present included, best train fitness first), the ` +
+    `(at most ${D.sample.cap} besides the champion, every behaviour class present included, best train fitness first), the ` +
     `champion's ${D.sample.ancestors} ancestors along its line of descent and the branch points of the ` +
     `sample's phylogeny (${D.sample.tree_nodes} nodes).`);
   const scale = h("p", { class: "note", id: "colour-scale" }, body);
@@ -230,7 +231,7 @@
   slider.addEventListener("input", () => { stop(); state.t = Number(slider.value); frame(); });
 
   // ---- lineage explorer
-  const hover = h("div", { id: "hover" });
+  const hover = h("div", { id: "hover" }, null, "hover over an individual to read it here");
   function node(p, x, y, r, parent) {
     const m = GOAL_MARK[p.goal] || "o";
     const e = marker(m, x, y, r, { fill: p.colour, stroke: "#343a40", "stroke-width": 0.8, class: "node", "data-id": p.id }, parent);
@@ -246,11 +247,16 @@
     s("text", { x: 14, y: (y0 + y1) / 2, "font-size": 12, "text-anchor": "middle", transform: `rotate(-90 14 ${(y0 + y1) / 2})` }, sv, yl);
   }
   function ticks(sv, lo, hi, n, place, horizontal) {
-    for (let i = 0; i <= n; i++) {
-      const v = lo + ((hi - lo) * i) / n;
+    // round steps (1, 2 or 5 times a power of ten), about n of them
+    const raw = (hi - lo) / n, p10 = Math.pow(10, Math.floor(Math.log10(raw)));
+    const step = [1, 2, 5, 10].map((m) => m * p10).find((m) => m >= raw);
+    const values = [];
+    for (let v = Math.ceil(lo / step - 1e-9) * step; v <= hi + 1e-9; v += step) values.push(Math.abs(v) < 1e-12 ? 0 : v);
+    const digits = step >= 1 ? 0 : Math.ceil(-Math.log10(step) - 1e-9);
+    for (const v of values) {
       const [x, y] = place(v);
       s("text", { x: horizontal ? x : x - 5, y: horizontal ? y + 14 : y + 4, "font-size": 10, "text-anchor": horizontal ? "middle" : "end", fill: "#495057" }, sv,
-        Math.abs(hi - lo) >= 10 ? v.toFixed(0) : v.toFixed(2));
+        v.toFixed(digits));
     }
   }
   if (D.lod.length) {
@@ -263,7 +269,7 @@
     // line of descent: generation against the trait
     const box = h("div", { class: "panel" }, row);
     h("div", { class: "note" }, box, `the champion's line of descent (${D.lod.length} individuals, founder first)`);
-    const W = 560, H = 330, L = 60, R = 12, T0 = 10, B = 40;
+    const W = 600, H = 360, L = 60, R = 12, T0 = 10, B = 40;
     const sv = s("svg", { id: "lod", width: W, height: H }, box);
     const span = D.trait.span;
     const X = (g) => L + ((W - L - R) * g) / G, Y = (v) => T0 + ((H - T0 - B) * (span - v)) / (2 * span);
@@ -277,13 +283,21 @@
     // phylogeny of the sample
     const tbox = h("div", { class: "panel" }, row);
     h("div", { class: "note" }, tbox, `phylogeny (first parents) of the sampled final population, unbranched chains collapsed; ` +
-      `★ ring: the champion` + (D.mrca ? `; MRCA of the whole final population: #${D.mrca.id} (generation ${D.mrca.generation})` : ""));
+      `orange ring: the champion` + (D.mrca ? `; MRCA of the whole final population: #${D.mrca.id} (generation ${D.mrca.generation})` : ""));
     const nodes = new Map(D.tree.map((n) => [n.id, n]));
     const xs = D.tree.map((n) => n.x), xmax = Math.max(1, ...xs);
     const tv = s("svg", { id: "tree", width: W, height: H }, tbox);
-    const TX = (x) => L + ((W - L - R) * x) / xmax, TY = (g) => T0 + ((H - T0 - B) * g) / G;
+    const branchGens = D.tree.filter((n) => n.parent !== null).map((n) => byId.get(n.id).generation);
+    const first = branchGens.length ? Math.min(...branchGens) : 0;
+    const gTop = first > 0.2 * G ? Math.max(0, Math.floor(first - 0.08 * (G - first) - 1)) : 0;
+    const TX = (x) => L + ((W - L - R) * x) / xmax, TY = (g) => T0 + ((H - T0 - B) * (Math.max(g, gTop) - gTop)) / (G - gTop);
     axis(tv, L, T0, W - R, H - B, "sampled individuals (order has no meaning)", "generation of birth");
-    ticks(tv, 0, G, 5, (g) => [L, TY(g)], false);
+    ticks(tv, gTop, G, 5, (g) => [L, TY(g)], false);
+    if (gTop > 0) for (const n of D.tree.filter((q) => q.parent === null)) {
+      const r = byId.get(n.id);
+      h("div", { class: "note" }, tbox, `top node: founder #${r.id} (generation ${r.generation}), drawn at the top ` +
+        `of an axis that starts at generation ${gTop}: a single unbranched line joins it to the first branch point`);
+    }
     for (const n of D.tree) {
       if (n.parent === null) continue;
       const p = nodes.get(n.parent), gp = byId.get(n.parent).generation, gn = byId.get(n.id).generation;
@@ -292,7 +306,7 @@
     for (const n of D.tree) {
       const p = byId.get(n.id);
       if (p.id === D.champion) s("circle", { cx: TX(n.x), cy: TY(p.generation), r: 10, fill: "none", stroke: "#f59f00", "stroke-width": 3 }, tv);
-      node(p, TX(n.x), TY(p.generation), 4.5, tv);
+      node(p, TX(n.x), TY(p.generation), 5.5, tv);
     }
   }
 
