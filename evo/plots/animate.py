@@ -43,7 +43,7 @@ def champion_animation(run: str | Path) -> tuple[EvoFigure, FuncAnimation, int]:
     n_frames = max(ep.steps for ep in eps.values()) + 1
     worlds = rep.worlds
     h0, w0 = worlds[0].height, worlds[0].width
-    fig, axes = subplots(1, len(worlds), figsize=(3.6 * len(worlds), 3.6 * min(h0 / w0, 1.5) + 1.5),
+    fig, axes = subplots(1, len(worlds), figsize=(3.6 * len(worlds), 3.6 * min(h0 / w0, 1.5) + 1.4),
                          layout="constrained")
     axes = np.atleast_1d(axes)
     champ = summary["champion"]
@@ -79,10 +79,12 @@ def champion_animation(run: str | Path) -> tuple[EvoFigure, FuncAnimation, int]:
         (agent,) = ax.plot([], [], ls="", marker="o", ms=11, mfc="#212529", mec="white", mew=1.5, zorder=6)
         title = ax.set_title("", fontsize=9)
         parent = world.parent
+        names = ["+".join(f for f, x in zip(feats, feat, strict=True) if x > 0) or "(none)"
+                 for feat in world.obj_feat]
 
         def update(t: int, ep: replay.Episode = ep, world: replay.World = world, objs: list[Any] = objs,
                    trail: Any = trail, ring: Any = ring, agent: Any = agent, title: Any = title,
-                   parent: Any = parent, w: int = w) -> list[Any]:
+                   parent: Any = parent, w: int = w, names: list[str] = names) -> list[Any]:
             s = min(t, ep.steps)
             for k, art in enumerate(objs):
                 released = parent[k] < 0 or 0 <= ep.consumed[parent[k]] <= s
@@ -100,7 +102,9 @@ def champion_animation(run: str | Path) -> tuple[EvoFigure, FuncAnimation, int]:
             if ep.true_payoff is not None:
                 pay += f", true {ep.true_payoff[s]:+.2f}"
             ended = "  (ended)" if t >= ep.steps and ep.steps < n_frames - 1 else ""
-            title.set_text(f"{_label(world.name)}\nstep {s} / {ep.steps}, {pay}{ended}")
+            got = sorted((int(ep.consumed[k]), k) for k in range(len(objs)) if 0 <= ep.consumed[k] <= s)
+            reached = ", ".join(names[k] for _, k in got) or "nothing yet"
+            title.set_text(f"{_label(world.name)}\nstep {s} / {ep.steps}, {pay}{ended}\nreached: {reached}")
             return [*objs, trail, ring, agent, title]
 
         updates.append(update)

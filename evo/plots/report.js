@@ -183,6 +183,9 @@
       let text = `step ${t} / ${steps}: payoff ${fmt(ep.payoff[t])}`;
       if (ep.true) text += `, true objective ${fmt(ep.true[t])}`;
       if (t >= steps && steps < T) text += " (episode ended)";
+      const got = v.w.objects.map((o, k) => [ep.consumed[k], o.features.join("+")]).filter(([c]) => c >= 0 && c <= t)
+        .sort((a, b) => a[0] - b[0]).map(([, n]) => n);
+      text += "; reached: " + (got.length ? got.join(", ") : "nothing yet");
       v.pay.textContent = text;
     }
   }
