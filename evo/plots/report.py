@@ -243,3 +243,100 @@ def write_report(run: str | Path, out: str | Path | None = None) -> Path:
     path = Path(out) if out is not None else run / "report.html"
     files.write_text(path, text)
     return path
+
+
+# --------------------------------------------------------------------------------------------------------
+# a sweep
+
+
+def _svg(fig: Any) -> str:
+    """A Figure as inline SVG markup (text kept as text; no external reference)."""
+    import io
+
+    buf = io.StringIO()
+    fig.savefig(buf, format="svg", bbox_inches="tight")
+    text = buf.getvalue()
+    return text[text.index("<svg"):]
+
+
+def _fmt_estimate(e: Any, column: str) -> str:
+    spec = "{:.1f}" if column.startswith("gens") else "{:+.3f}" if "fitness" in column else "{:.3f}"
+    if e.n == 0:
+        return "–"
+    if e.lo != e.lo:  # one value: no interval
+        return f"{spec.format(e.mean)} (n={e.n})"
+    return f"{spec.format(e.mean)} [{spec.format(e.lo)}, {spec.format(e.hi)}]"
+
+
+def sweep_html(sweep_dir: str | Path, run_pages: dict[str, Path]) -> str:
+    """The sweep's page: the comparison table of :func:`evo.runs.sweep.report` (mean [95 % interval] over
+    seeds per cell), each cell linking to its runs' report pages (``run_pages``: run id → its report.html),
+    and the sweep's comparison figures (:mod:`evo.plots.sweep`) inline as SVG."""
+    from evo.plots import sweep as sweep_plots
+    from evo.runs import sweep
+
+    sweep_dir = Path(sweep_dir)
+    rep = sweep.report(sweep_dir)
+    meta, rows = sweep.read_index(sweep_dir)
+    esc = html.escape
+    head = "".join(f"<th>{esc(c['head'])}</th>" for c in rep["columns"])
+    body = []
+    for cell_meta, cell in zip(meta["cells"], rep["cells"], strict=True):
+        links = []
+        for r in rows:
+            if r["cell"] != cell_meta["index"]:
+                continue
+            page = run_pages.get(r["run_id"])
+            if page is not None:
+                rel = page.relative_to(sweep_dir).as_posix()
+                links.append(f"<a href=\"{esc(rel)}\">seed {int(r['seed'])}</a>")
+            else:
+                links.append(f"<span class=\"note\">seed {int(r['seed'])}: {esc(str(r['status']))}</span>")
+        values = "".join(f"<td>{esc(_fmt_estimate(cell['values'][c['key']], c['key']))}</td>"
+                         for c in rep["columns"])
+        body.append(f"<tr><td>{esc(cell['label'])}</td><td>{cell['runs']}</td>{values}"
+                    f"<td class=\"runs\">{' '.join(links)}</td></tr>")
+    figures = []
+    if any(r["status"] == "done" for r in rows):
+        figures.append(_svg(sweep_plots.summary_figure(sweep_dir)))
+    notes = "".join(f"<p class=\"note\">{esc(n)}</p>" for n in rep["notes"])
+    runs = rep["runs"]
+    title = esc(f"evo report: sweep {rep['name']}")
+    return (f"<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{title}</title>\n"
+            f"<style>\n{_asset('report.css')}table {{ border-collapse: collapse; font-size: 13px; }}\n"
+            "td, th { border: 1px solid #dee2e6; padding: 3px 8px; text-align: left; }\n"
+            ".figure svg { max-width: 100%; height: auto; }\n</style>\n</head>\n<body>\n"
+            f"<h1>sweep {esc(rep['name'])}</h1>\n<p class=\"note\">base scenario {esc(str(rep['base']))}; "
+            f"{runs['done']} of {runs['planned']} runs done ({runs['pending']} pending, {runs['failed']} "
+            "failed); mean [95 % interval] over seeds. Each seed links to that run's own report (written "
+            "beside the run by the same command).</p>\n"
+            f"<table id=\"cells\"><thead><tr><th>cell</th><th>runs</th>{head}<th>run reports</th></tr>"
+            "</thead>"
+            f"<tbody>{''.join(body)}</tbody></table>\n{notes}\n<h2>The sweep's comparison figures</h2>\n"
+            + "".join(f"<div class=\"figure\">{f}</div>\n" for f in figures) + "</body>\n</html>\n")
+
+
+def write_sweep_report(sweep_dir: str | Path) -> tuple[Path, list[Path]]:
+    """Write every done run's report.html, then ``SWEEP_DIR/report.html`` linking to them (atomically;
+    all built before anything is written over); returns the sweep page and the run pages."""
+    from evo.runs import sweep
+
+    sweep_dir = Path(sweep_dir)
+    _, rows = sweep.read_index(sweep_dir)
+    pages = {str(r["run_id"]): (sweep_dir / r["path"]) for r in rows if r["status"] == "done"}
+    texts = {rid: report_html(run) for rid, run in pages.items()}
+    page = sweep_html(sweep_dir, {rid: run / "report.html" for rid, run in pages.items()})
+    written = []
+    for rid, run in pages.items():
+        files.write_text(run / "report.html", texts[rid])
+        written.append(run / "report.html")
+    files.write_text(sweep_dir / "report.html", page)
+    return sweep_dir / "report.html", written
+
+
+def write_any(path: str | Path) -> tuple[Path, list[Path]]:
+    """``evo report PATH``: a sweep directory (it holds index.sqlite) or a run directory."""
+    path = Path(path)
+    if (path / "index.sqlite").is_file():
+        return write_sweep_report(path)
+    return write_report(path), []

@@ -167,3 +167,45 @@ def test_a_run_with_a_missing_file_is_one_error_naming_it_and_no_report(
     assert missing in _one_error(capsys)
     assert not (run / "report.html").exists()
     assert not [p for p in run.iterdir() if p.name.startswith(".") and p.name != ".evo.lock"]
+
+
+SWEEP = """
+[sweep]
+name = "tiny_sweep"
+description = "two tournament sizes on the tiny scenario"
+base = "tiny.toml"
+seeds = 2
+
+[fixed]
+"evolution.generations" = 4
+
+[grid]
+"evolution.selection.size" = [1, 4]
+"""
+
+
+def test_a_sweep_report_links_every_cell_to_its_runs_reports(tmp_path: Path, tiny_text: str,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    from evo.runs import sweep
+
+    (tmp_path / "tiny.toml").write_text(tiny_text)
+    (tmp_path / "s.toml").write_text(SWEEP)
+    out = tmp_path / "out"
+    sweep.run_sweep(tmp_path / "s.toml", out, backend="serial")
+    assert cli.main(["report", str(out)]) == 0
+    assert "report.html" in capsys.readouterr().out
+    parser = _Tags()
+    parser.feed((out / "report.html").read_text(encoding="utf-8"))
+    links = [a["href"] for t, a in parser.tags if t == "a"]
+    meta, rows = sweep.read_index(out)
+    # one link per run, each to that run's own report, which exists and is a run page
+    assert sorted(links) == sorted(f"{r['path']}/report.html" for r in rows)
+    for link in links:
+        assert (out / link).is_file() and "evo-data" in (out / link).read_text(encoding="utf-8")
+    for tag, attrs in parser.tags:
+        for key in ("src", "href", "xlink:href"):
+            value = attrs.get(key)
+            assert value is None or not value.startswith(("http:", "https:", "//")), (tag, value)
+    assert [t for t, _ in parser.tags if t in ("link", "img", "script", "iframe")] == []
+    cells = [r for t, r in parser.tags if t == "tr"]
+    assert len(cells) == 1 + len(meta["cells"])
