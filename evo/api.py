@@ -46,6 +46,20 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 
+@dataclass(frozen=True)
+class ReportPage:
+    """A written report.html that Jupyter displays inline (``_repr_html_``: an iframe whose ``srcdoc`` is
+    the page itself, scripts included)."""
+
+    path: Path
+    height: int = 900
+
+    def _repr_html_(self) -> str:
+        page = self.path.read_text(encoding="utf-8")
+        return (f'<iframe srcdoc="{html.escape(page, quote=True)}" style="width: 100%; height: '
+                f'{int(self.height)}px; border: 1px solid #dee2e6" title="evo report"></iframe>')
+
+
 @dataclass
 class RunResult:
     """What ``evo run`` writes, loaded back: the run directory, summary, log and final population."""
@@ -144,11 +158,16 @@ class RunResult:
         return save_figures(self.path)
 
     def report(self, out: str | Path | None = None) -> Path:
-        """Write the run's self-contained ``report.html`` (:mod:`evo.plots.report`); returns its path. In a
-        notebook, ``IPython.display.IFrame(str(path), width="100%", height=900)`` shows it inline."""
+        """Write the run's self-contained ``report.html`` (:mod:`evo.plots.report`); returns its path.
+        :meth:`show_report` shows it inside a notebook."""
         from evo.plots import report
 
         return report.write_report(self.path, out)
+
+    def show_report(self, height: int = 900) -> ReportPage:
+        """Write ``report.html`` and return it as a notebook cell value: Jupyter shows the page inline, in
+        an iframe that holds the whole page (``srcdoc``), so it needs no file server."""
+        return ReportPage(self.report(), height)
 
     def animate(self, fmt: Literal["gif", "mp4"] = "gif", out: str | Path | None = None) -> Path:
         """Write the champion's episodes as an animation (``figures/champion.gif`` by default, one frame per

@@ -5,6 +5,7 @@ bad input is one clear error line, a non-zero exit and no file left behind."""
 
 from __future__ import annotations
 
+import html
 import json
 import shutil
 from html.parser import HTMLParser
@@ -134,6 +135,9 @@ def test_the_api_writes_both(red_door_run: Path, tmp_path: Path) -> None:
     run = load_run(red_door_run)
     page = run.report(tmp_path / "r.html")
     assert page.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    shown = run.show_report()._repr_html_()
+    assert shown.startswith("<iframe srcdoc=") and "evo-data" in shown and "<script" not in shown
+    assert html.unescape(shown.split('"')[1]) == (red_door_run / "report.html").read_text(encoding="utf-8")
     gif = run.animate(out=tmp_path / "c.gif")
     assert gif.read_bytes()[:6] == b"GIF89a"
 
