@@ -155,7 +155,7 @@ class Replay:
     def _best(policy: agents.Policy, i: int, utility: NDArray[np.float64], gamma: NDArray[np.float64],
               batch: WorldBatch, cell: int, remaining: NDArray[np.bool_]) -> int:
         """The planner's target from ``cell``: plan_moves' rule (strictly better replaces; lowest index on
-        ties), written out because plan_moves returns the move, not the object (tests/plots/test_replay.py
+        ties), written out because plan_moves returns the move, not the object (tests/plots/test_report.py
         checks that every step of a recorded path heads for it)."""
         best, best_value = -1, 0.0
         for k in range(len(utility)):

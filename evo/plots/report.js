@@ -53,7 +53,8 @@
     const w = p.w ? D.features.map((f, i) => `w[${f}] ${fmt(p.w[i])}`).join(", ") : "no mesa-objective";
     const roles = p.id === D.champion ? "the champion" : p.roles.length ? p.roles.map((r) =>
       r === "sample" ? "final population" : "ancestor of the champion").join(", ") : "a branch point of the phylogeny";
-    return `#${p.id} (${roles}), born in generation ${p.generation}; ${w}; goal class: ` +
+    const born = p.generation === null ? "in the final population" : `born in generation ${p.generation}`;
+    return `#${p.id} (${roles}), ${born}; ${w}; goal class: ` +
       `${p.goal ? D.goalLabels[p.goal] || p.goal : "–"}; behaviour class: ` +
       `${p.behaviour ? D.classLabels[p.behaviour] || p.behaviour : "not evaluated under shift"}; ` +
       `train fitness ${fmt(p.fitness, 3)}; ${D.trait.label} = ${fmt(p.trait)}`;
@@ -86,7 +87,7 @@
     if (!members.length) continue;
     const og = h("optgroup", { label: label }, who);
     for (const p of members) h("option", { value: p.id }, og,
-      `#${p.id}, gen ${p.generation}, ${p.behaviour || "–"}, ${D.trait.label} ${fmt(p.trait)}`);
+      `#${p.id}, gen ${p.generation === null ? "–" : p.generation}, ${p.behaviour || "–"}, ${D.trait.label} ${fmt(p.trait)}`);
   }
   who.addEventListener("change", () => select(Number(who.value)));
   const selected = h("div", { id: "selected", class: "note" }, body);
@@ -216,7 +217,12 @@
     selected.setAttribute("data-id", id);
     drawBars(p);
     for (const e of document.querySelectorAll(".node")) e.classList.toggle("selected", Number(e.getAttribute("data-id")) === id);
-    for (const c of document.querySelectorAll(".cursor")) c.setAttribute("x1", c.__x(p.generation)), c.setAttribute("x2", c.__x(p.generation));
+    for (const c of document.querySelectorAll(".cursor")) {
+      if (p.generation === null) { c.setAttribute("visibility", "hidden"); continue; }
+      c.setAttribute("visibility", "visible");
+      c.setAttribute("x1", c.__x(p.generation));
+      c.setAttribute("x2", c.__x(p.generation));
+    }
     frame();
   }
   function stop() { state.playing = false; clearInterval(state.timer); play.textContent = "▶ play"; }

@@ -187,7 +187,7 @@ def report_data(run: str | Path) -> dict[str, Any]:
             entry["w"] = [float(v) for v in policy.w[n]]
         entry["horizon"] = int(policy.horizon[n])
         entry["episodes"] = {name: _episode_json(ep) for name, ep in eps[n].items()}
-        entry.setdefault("generation", int(summary["generations"]) - 1)
+        entry.setdefault("generation", None)  # without lineage.csv the birth generation is not known
         entry.setdefault("goal", None)
         entry.setdefault("trait", entry["fitness"])
     saved = replay.champion(rep)  # checks the saved paths against the re-simulated champion
