@@ -138,7 +138,7 @@ def report_data(run: str | Path) -> dict[str, Any]:
     trait_label: str = "train fitness"
     col = "fitness"
     phy = None
-    if (run / "lineage.csv").exists():
+    if (summary.get("lineage") or {}).get("mode", "off") != "off":  # a lineage.csv must be there
         phy, summary = read_lineage(run)
         info = summary["lineage"]
         col = str((info.get("trait") or {}).get("column") or "fitness")

@@ -160,7 +160,7 @@ def test_not_a_run_directory_is_one_error_and_no_file(command: str, tmp_path: Pa
 
 
 @pytest.mark.parametrize("missing", ["champion_episodes.npz", "log.csv", "scenario.toml",
-                                     "final_population.npz"])
+                                     "final_population.npz", "lineage.csv", "summary.json"])
 def test_a_run_with_a_missing_file_is_one_error_naming_it_and_no_report(
         missing: str, red_door_run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     run = tmp_path / "run"
@@ -213,3 +213,35 @@ def test_a_sweep_report_links_every_cell_to_its_runs_reports(tmp_path: Path, tin
     assert [t for t, _ in parser.tags if t in ("link", "img", "script", "iframe")] == []
     cells = [r for t, r in parser.tags if t == "tr"]
     assert len(cells) == 1 + len(meta["cells"])
+
+
+@pytest.mark.parametrize(("scenario", "overrides"), [
+    ("goodhart_cleaning", {}),  # a true objective, and objects that spill others when consumed
+    ("planning_emerges", {}),  # hybrid agents: reflexes and an evolved planning horizon
+    ("red_door", {"evolution.lineage": "off"}),  # no lineage.csv: no lineage views, said so
+])
+def test_other_kinds_of_runs_report_and_animate(scenario: str, overrides: dict, tmp_path: Path) -> None:
+    from evo.api import run
+
+    out = tmp_path / scenario
+    result = run(scenario, seed=1, out=out, figures=False,
+                 overrides={"evolution.generations": 3, "evolution.population": 30, **overrides})
+    page = result.report()  # the replay checks itself against the evaluator and the saved paths
+    parser = _Tags()
+    parser.feed(page.read_text(encoding="utf-8"))
+    data = json.loads(parser.data["evo-data"])
+    has_true = "true" in result.summary
+    rep = replay.load(out)
+    for p in data["individuals"]:
+        for world in rep.worlds:
+            ep = p["episodes"][world.name]
+            assert ("true" in ep) == has_true
+            for k, parent in enumerate(world.parent.tolist()):
+                if parent >= 0 and ep["consumed"][k] >= 0:  # a spilled object is consumed after its release
+                    assert 0 <= ep["consumed"][parent] < ep["consumed"][k]
+    assert (data["lineage_note"] is None) == (overrides.get("evolution.lineage") != "off")
+    assert (data["lod"] == []) == (overrides.get("evolution.lineage") == "off")
+    gif = result.animate()
+    with Image.open(gif) as im:
+        champ = next(p for p in data["individuals"] if p["id"] == data["champion"])
+        assert im.n_frames == max(len(champ["episodes"][w.name]["cells"]) for w in rep.worlds)
