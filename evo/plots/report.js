@@ -93,7 +93,7 @@
   const selected = h("div", { id: "selected", class: "note" }, body);
   const top = h("div", { class: "row" }, body);
   const barsBox = h("div", { class: "panel" }, top);
-  h("div", { class: "note" }, barsBox, "objective: mesa-objective w (filled) against the base objective's payoff (outline)");
+  h("div", { class: "note" }, barsBox, "objective: mesa-objective w (filled, in the individual's trait colour) against the base objective's payoff (dashed outline)");
   const bars = s("svg", { id: "bars", width: 400, height: 40 + 26 * D.features.length }, barsBox);
   const legend = h("div", { class: "panel legend" }, top);
   h("div", { class: "note" }, legend, "objects (as in the static figures); a consumed object vanishes");
