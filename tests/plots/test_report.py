@@ -245,3 +245,13 @@ def test_other_kinds_of_runs_report_and_animate(scenario: str, overrides: dict, 
     with Image.open(gif) as im:
         champ = next(p for p in data["individuals"] if p["id"] == data["champion"])
         assert im.n_frames == max(len(champ["episodes"][w.name]["cells"]) for w in rep.worlds)
+
+
+def test_mp4_without_ffmpeg_is_one_error_and_no_file(red_door_run: Path, tmp_path: Path, monkeypatch,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    from evo.plots import animate
+
+    monkeypatch.setattr(animate.shutil, "which", lambda name: None)
+    assert cli.main(["animate", str(red_door_run), "--format", "mp4", "--out", str(tmp_path / "c.mp4")]) == 2
+    assert "ffmpeg" in _one_error(capsys)
+    assert list(tmp_path.iterdir()) == []
