@@ -23,7 +23,7 @@ import io
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -45,6 +45,20 @@ from evo.runs.scenarios import load as load_scenario
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
+
+
+@dataclass(frozen=True)
+class ReportPage:
+    """A written report.html that Jupyter displays inline (``_repr_html_``: an iframe whose ``srcdoc`` is
+    the page itself, scripts included)."""
+
+    path: Path
+    height: int = 900
+
+    def _repr_html_(self) -> str:
+        page = self.path.read_text(encoding="utf-8")
+        return (f'<iframe srcdoc="{html.escape(page, quote=True)}" style="width: 100%; height: '
+                f'{int(self.height)}px; border: 1px solid #dee2e6" title="evo report"></iframe>')
 
 
 @dataclass
@@ -143,6 +157,26 @@ class RunResult:
     def save_figures(self) -> dict[str, Path]:
         """Draw every figure of the run under ``figures/`` (written over); returns their paths."""
         return save_figures(self.path)
+
+    def report(self, out: str | Path | None = None) -> Path:
+        """Write the run's self-contained ``report.html`` (:mod:`evo.plots.report`); returns its path.
+        :meth:`show_report` shows it inside a notebook."""
+        from evo.plots import report
+
+        return report.write_report(self.path, out)
+
+    def show_report(self, height: int = 900) -> ReportPage:
+        """Write ``report.html`` and return it as a notebook cell value: Jupyter shows the page inline, in
+        an iframe that holds the whole page (``srcdoc``), so it needs no file server."""
+        return ReportPage(self.report(), height)
+
+    def animate(self, fmt: Literal["gif", "mp4"] = "gif", out: str | Path | None = None) -> Path:
+        """Write the champion's episodes as an animation (``figures/champion.gif`` by default, one frame per
+        step of the longest episode, plus the start; :mod:`evo.plots.animate`); returns its path. In a
+        notebook, ``IPython.display.Image(filename=str(path))`` shows the GIF inline."""
+        from evo.plots import animate
+
+        return animate.write_animation(self.path, fmt, out)[0]
 
     def plot_fitness(self) -> Figure:
         """Train, shift (and true) fitness over generations."""

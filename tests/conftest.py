@@ -89,3 +89,15 @@ def tiny_text() -> str:
 @pytest.fixture
 def tiny_scenario() -> schema.Scenario:
     return scenario_mod.loads(TINY, source="tiny.toml")
+
+
+@pytest.fixture(scope="session")
+def red_door_run(tmp_path_factory: pytest.TempPathFactory) -> object:
+    """A short real red_door run (20 generations of 60), written once per session, for the report and
+    animation tests (tests/plots/test_report.py, tests/plots/test_report_browser.py)."""
+    from evo.api import run
+
+    out = tmp_path_factory.mktemp("report") / "red_door"
+    run("red_door", seed=0, out=out, figures=False,
+        overrides={"evolution.generations": 20, "evolution.population": 60})
+    return out

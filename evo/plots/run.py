@@ -137,7 +137,7 @@ def classes_figure(run: str | Path) -> Figure | None:
     return fig
 
 
-def _object_style(features: list[str]) -> tuple[str, str]:
+def object_style(features: list[str]) -> tuple[str, str]:
     colour = next((NAMED_COLOURS[f] for f in features if f in NAMED_COLOURS),
                   next((KIND_COLOURS[f] for f in features if f in KIND_COLOURS), "#adb5bd"))
     marker = next((SHAPE_MARKERS[f] for f in features if f in SHAPE_MARKERS), "o")
@@ -165,7 +165,7 @@ def _draw_world(ax: Any, data: dict[str, np.ndarray], name: str, features: list[
     parent = np.full(len(reached), -1) if spawn is None else parents(spawn[None])[0]
     for k, (cell, feat) in enumerate(zip(data[f"{name}.obj_cell"], data[f"{name}.obj_feat"], strict=False)):
         fs = [f for f, x in zip(features, feat, strict=False) if x > 0]
-        colour, marker = _object_style(fs)
+        colour, marker = object_style(fs)
         orow, ocol = divmod(int(cell), w)
         got = bool(reached[k])
         spilled = parent[k] >= 0

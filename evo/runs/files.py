@@ -46,6 +46,27 @@ def atomic_file(path: str | Path, mode: str = "w") -> Iterator[IO[Any]]:
     fsync_dir(path.parent)
 
 
+@contextmanager
+def atomic_path(path: str | Path) -> Iterator[Path]:
+    """A temporary name beside ``path`` for a library that writes to a file name (an animation writer):
+    on success the file is fsynced and renamed to ``path``; on failure it is removed, so ``path`` is never
+    half-written. The temporary name keeps ``path``'s suffix, which such writers read the format from."""
+    path = Path(path)
+    tmp = path.parent / f".{path.stem}.{secrets.token_hex(6)}.tmp{path.suffix}"
+    try:
+        yield tmp
+        fd = os.open(tmp, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    fsync_dir(path.parent)
+
+
 def fsync_dir(path: Path) -> None:
     """Make the renames in directory ``path`` durable (a no-op where directories cannot be opened)."""
     try:

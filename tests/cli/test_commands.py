@@ -18,7 +18,8 @@ import evo
 from evo import cli
 from evo.cli import table
 
-COMMANDS = ["list", "run", "show", "lineage", "sweep", "sweep-report", "probe", "analyze"]
+COMMANDS = ["list", "run", "show", "lineage", "report", "animate", "sweep", "sweep-report", "probe",
+            "analyze"]
 
 
 def test_every_command_is_one_registered_module() -> None:

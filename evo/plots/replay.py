@@ -1,0 +1,204 @@
+"""Episodes step by step, for the animations (:mod:`evo.plots.animate`) and the HTML report
+(:mod:`evo.plots.report`), read from a run directory only.
+
+The worlds are the ones the run saved in ``champion_episodes.npz`` (one train world and one world of each
+shift, :func:`evo.runs.readback.read_episodes`). Any genome (the champion, a member of the final population,
+an ancestor from ``lineage.csv``) is re-simulated in those worlds by the evaluator the run itself used
+(:class:`evo.core.problem.Problem` from the run's ``scenario.toml``, :func:`evo.core.simulate.run_episodes`
+with recorded paths), as :mod:`evo.runs.probe` does. The recorded path is then replayed cell by cell to say
+*when* each object was consumed and what the running payoff was (base objective and, if the scenario has
+one, the true objective); the replay's final payoff is checked against the evaluator's, so the two cannot
+drift apart. For planning agents the current target at each step is the object the planner picks
+(the rule of :func:`evo.core.agents.mesa.plan_moves`: the best positive ``w·x · discount^distance``
+within the horizon, ties to the lowest index).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from evo.core import agents
+from evo.core.problem import Problem
+from evo.core.worlds import WorldBatch, build_batch, parents
+from evo.errors import EvoError
+from evo.runs import readback
+from evo.runs import scenarios as scenario_mod
+
+
+@dataclass(frozen=True, eq=False)
+class World:
+    """One saved world: ``name`` is ``train`` or a shift's name; cells are ``row·width + column``."""
+
+    name: str
+    height: int
+    width: int
+    steps: int  # the episode's step limit
+    walls: NDArray[np.bool_]  # (C,)
+    start: int
+    obj_cell: NDArray[np.int64]  # (K,)
+    obj_feat: NDArray[np.float64]  # (K, F)
+    spawn: NDArray[np.int64]  # (K,) object released when this one is consumed, or -1
+
+    @property
+    def parent(self) -> NDArray[np.int64]:
+        """(K,) the object whose consumption releases object k, or -1 (visible from the start)."""
+        return parents(self.spawn[None])[0]
+
+    def batch(self) -> WorldBatch:
+        return build_batch(self.walls[None], np.array([self.start]), self.obj_cell[None], self.obj_feat[None],
+                           self.height, self.width, self.steps, self.spawn[None])
+
+
+@dataclass(frozen=True, eq=False)
+class Episode:
+    """One agent's episode in one world, step by step (``T`` = steps taken)."""
+
+    cells: NDArray[np.int64]  # (T + 1,) cell at each time, start first
+    consumed: NDArray[np.int64]  # (K,) time step at which each object was consumed, or -1
+    payoff: NDArray[np.float64]  # (T + 1,) running base payoff (step costs included)
+    true_payoff: NDArray[np.float64] | None  # (T + 1,) running true-objective payoff, or None
+    target: NDArray[np.int64]  # (T,) object the planner heads for before each step, or -1 (none / no planner)
+
+    @property
+    def steps(self) -> int:
+        return int(self.cells.shape[0] - 1)
+
+
+@dataclass(frozen=True, eq=False)
+class Replay:
+    """A run's saved worlds and the evaluator that re-simulates genomes in them."""
+
+    run: Path
+    summary: dict[str, Any]
+    problem: Problem
+    worlds: list[World]
+
+    @property
+    def features(self) -> list[str]:
+        return list(self.problem.features)
+
+    def episodes(self, genomes: NDArray[np.float64]) -> list[dict[str, Episode]]:
+        """Each genome's episode in every saved world (``{world name: Episode}`` per genome)."""
+        genomes = np.atleast_2d(np.asarray(genomes, dtype=np.float64))
+        expected = agents.genome_length(self.problem.scenario.agent.kind, len(self.features))
+        if genomes.shape[1] != expected:
+            raise EvoError(f"{self.run}: expected genomes of {expected} genes (a "
+                           f"{self.problem.scenario.agent.kind} agent), got {genomes.shape[1]}")
+        out: list[dict[str, Episode]] = [{} for _ in range(len(genomes))]
+        policy = self.problem.decode(genomes)
+        for world in self.worlds:
+            batch = world.batch()
+            ep = self.problem.evaluate(genomes, batch, record_paths=True)
+            assert ep.paths is not None  # record_paths=True
+            for i in range(len(genomes)):
+                cells = ep.paths[i, 0, : int(ep.steps[i, 0]) + 1]
+                true = None if ep.true_payoff is None else float(ep.true_payoff[i, 0])
+                out[i][world.name] = self._replay(world, batch, policy, i, cells, float(ep.payoff[i, 0]),
+                                                  true)
+        return out
+
+    def _replay(self, world: World, batch: WorldBatch, policy: agents.Policy, i: int,
+                cells: NDArray[np.int64], final: float, final_true: float | None) -> Episode:
+        p = self.problem
+        k = len(world.obj_cell)
+        base_values = p.base.object_values(world.obj_feat[None])[0]
+        remaining = world.parent < 0
+        consumed = np.full(k, -1, dtype=np.int64)
+        payoff = np.zeros(len(cells))
+        true_payoff = None if p.true is None else np.zeros(len(cells))
+        true_values = None if p.true is None else p.true.object_values(world.obj_feat[None])[0]
+        true_terminal = None if p.true is None else p.true.object_terminal(world.obj_feat[None])[0]
+        true_live = True
+        target = np.full(len(cells) - 1, -1, dtype=np.int64)
+        plans = policy.plans and policy.w is not None
+        if plans:
+            assert policy.w is not None
+            utility = agents.object_utility(policy.w[i: i + 1], batch.obj_feat).reshape(1, k).T
+            gamma = agents.discount_table(policy.discount, int(batch.dist.max()))
+        at = {int(c): j for j, c in enumerate(world.obj_cell)}
+        pay = 0.0
+        tpay = 0.0
+        for t in range(1, len(cells)):
+            if plans:
+                target[t - 1] = self._best(policy, i, utility[:, 0], gamma, batch, int(cells[t - 1]),
+                                           remaining)
+            pay -= p.base.step_cost
+            if true_payoff is not None and true_live:
+                assert p.true is not None
+                tpay -= p.true.step_cost
+            j = at.get(int(cells[t]))
+            if j is not None and remaining[j]:
+                remaining[j] = False
+                consumed[j] = t
+                pay += float(base_values[j])
+                if world.spawn[j] >= 0:
+                    remaining[world.spawn[j]] = True
+                if true_payoff is not None and true_live:
+                    assert true_values is not None and true_terminal is not None
+                    tpay += float(true_values[j])
+                    true_live = not bool(true_terminal[j])
+            payoff[t] = pay
+            if true_payoff is not None:
+                true_payoff[t] = tpay
+        if not np.isclose(pay, final, rtol=0, atol=1e-9) or (
+                final_true is not None and not np.isclose(tpay, final_true, rtol=0, atol=1e-9)):
+            raise AssertionError(f"replay of world {world.name!r} disagrees with the evaluator: payoff "
+                                 f"{pay} against {final}")
+        return Episode(cells.astype(np.int64), consumed, payoff, true_payoff, target)
+
+    @staticmethod
+    def _best(policy: agents.Policy, i: int, utility: NDArray[np.float64], gamma: NDArray[np.float64],
+              batch: WorldBatch, cell: int, remaining: NDArray[np.bool_]) -> int:
+        """The planner's target from ``cell``: plan_moves' rule (strictly better replaces; lowest index on
+        ties), written out because plan_moves returns the move, not the object (tests/plots/test_report.py
+        checks that every step of a recorded path heads for it)."""
+        best, best_value = -1, 0.0
+        for k in range(len(utility)):
+            d = int(batch.dist[0, k, cell])
+            value = float(utility[k] * gamma[d])
+            if remaining[k] and d <= int(policy.horizon[i]) and value > best_value:
+                best, best_value = k, value
+        return best
+
+
+def load(run: str | Path) -> Replay:
+    """The run's saved worlds (``champion_episodes.npz``) and its evaluator (``scenario.toml``), checked
+    against ``summary.json``: a missing or malformed file is one :class:`EvoError` naming it."""
+    run = Path(run)
+    if not run.is_dir():
+        raise EvoError(f"{run}: not a directory (expected a run directory made by `evo run`)")
+    summary = readback.read_summary(run)
+    toml = run / "scenario.toml"
+    if not toml.is_file():
+        raise EvoError(f"{toml}: missing (every run directory holds the scenario it ran)")
+    problem = Problem.from_scenario(scenario_mod.load(toml))
+    data = readback.read_episodes(run, summary)
+    worlds = []
+    for name in (str(n) for n in data["names"]):
+        h, w = (int(x) for x in data[f"{name}.shape"])
+        k = len(data[f"{name}.obj_cell"])
+        spawn = data.get(f"{name}.spawn")
+        worlds.append(World(name, h, w, len(data[f"{name}.path"]) - 1, data[f"{name}.walls"].astype(bool),
+                            int(data[f"{name}.start"]), data[f"{name}.obj_cell"].astype(np.int64),
+                            data[f"{name}.obj_feat"].astype(np.float64),
+                            np.full(k, -1, dtype=np.int64) if spawn is None else spawn.astype(np.int64)))
+    return Replay(run, summary, problem, worlds)
+
+
+def champion(replay: Replay) -> dict[str, Episode]:
+    """The champion's episodes, re-simulated from its genome and checked against the saved paths."""
+    genome = np.array(replay.summary["champion"]["genome"], dtype=np.float64)
+    eps = replay.episodes(genome[None])[0]
+    data = readback.read_episodes(replay.run, replay.summary)
+    for name, ep in eps.items():
+        saved = data[f"{name}.path"][: int(data[f"{name}.steps"]) + 1]
+        if saved.tolist() != ep.cells.tolist():
+            raise EvoError(f"{replay.run / 'champion_episodes.npz'}: member '{name}.path': expected the "
+                           f"champion's path as its genome (summary.json) walks it in that world, got a "
+                           "different path (the files are from different runs?)")
+    return eps
