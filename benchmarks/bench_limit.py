@@ -4,24 +4,24 @@ a compiled per-agent loop of the same episode rules, for every registered agent 
     python benchmarks/bench_limit.py [--scenario scenarios/red_door.toml] [--population 500] [--worlds 16]
                                      [--repeat 5] [--seed 2024] [--kinds mesa reflex hybrid learner]
 
-Needs numba, a benchmark-only dependency (``pip install -e ".[bench]"``); the package itself never imports
-it. The compiled loop is a yardstick, not a second evaluator: one agent in one world at a time, one step
-after another, written from the rules (docs/concepts.md §2-3, the kinds' docstrings, ``tests/core/reference.py``)
+Needs numba, a benchmark-only dependency (``pip install -e ".[bench]"``); the package itself never imports it.
+The compiled loop is a yardstick, not a second evaluator: one agent in one world at a time, one step after
+another, written from the rules (docs/concepts.md §2-3, the kinds' docstrings, ``tests/core/reference.py``)
 and sharing nothing with the evaluator but the inputs — it computes its own breadth-first distances from the
 walls. Moves are chosen structurally from the decoded Policy, as the evaluator does: ``w`` is planned for
 (within the horizon, ``γ^d`` from the same table of Python powers), reflex genes are reacted on, and a plan
-that finds nothing falls back on the reflexes when there are any; a kind with its own batched ``moves`` has
-no compiled loop here and is reported as such. The learner has a loop of its own, from the rules in the
-module docstring of ``evo/core/agents/learner.py``: each agent lives the batch's lives one after another
-(world ``b`` is episode ``b % L`` of life ``b // L``), its values ``v`` and the seen combinations it has
-consumed carried from step to step and episode to episode; its learned values after each episode are
-checked equal too.
+that finds nothing falls back on the reflexes when there are any; a kind with its own batched ``moves`` has no
+compiled loop here and is reported as such. The learner has a loop of its own, from the rules in the module
+docstring of ``evo/core/agents/learner.py``: each agent lives the batch's lives one after another (world ``b``
+is episode ``b % L`` of life ``b // L``), its values ``v`` and the seen combinations it has consumed carried
+from step to step and episode to episode; its learned values after each episode are checked equal too.
 
 Both evaluate the scenario's training worlds (``lifetimes.generate`` with a fixed seed, as lives of the
-learner's lifetime, so ``--worlds`` must be a whole number of them; agents perceive the scenario's senses) and the kind's random
-initial genomes; the compiled loop's payoffs, objects reached, steps and paths must equal the evaluator's
-exactly (the exit status is 1 if not). Speed is in agent-steps per second (the sum of ``Episodes.steps``),
-each side's fastest of ``--repeat`` timed runs, the two sides alternating; numba's compile time (first call) is reported apart.
+learner's lifetime, so ``--worlds`` must be a whole number of them; agents perceive the scenario's senses) and
+the kind's random initial genomes; the compiled loop's payoffs, objects reached, steps and paths must equal
+the evaluator's exactly (the exit status is 1 if not). Speed is in agent-steps per second (the sum of
+``Episodes.steps``), each side's fastest of ``--repeat`` timed runs, the two sides alternating; numba's
+compile time (first call) is reported apart.
 """
 
 from __future__ import annotations
