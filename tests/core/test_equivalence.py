@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from evo.config.schema import AgentConfig, ObjectGroup, Variant, WorldConfig
 from evo.core import agents, worlds
+from evo.core.agents import base as agents_base
 from evo.core.simulate import Costs, Payoffs, run_episodes
 from evo.errors import EvoError
 from evo.runs import scenarios as scenario
@@ -365,6 +366,29 @@ def test_batched_equals_reference_on_scenarios(path: Path, kind: str) -> None:
         batch = worlds.generate(world_cfg, s.features, 4, rng)
         genomes = agents.initial_genomes(cfg, len(s.features), 24, rng)
         assert_same(batch, genomes, cfg, objective, costs, true_objective, sense)
+
+
+@pytest.mark.parametrize("table", [True, False], ids=["tabulated", "from-proximity"])
+@pytest.mark.parametrize("kind", ["reflex", "hybrid"])
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
+def test_reflexes_equal_reference_with_and_without_their_tables(path: Path, kind: str, table: bool,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """A reflex step reads its inputs from the per-remaining-set tables (evo.core.agents.base.reflex_tables)
+    when they are small enough, else from the proximity table: both ways equal the reference."""
+    monkeypatch.setattr(agents_base, "REFLEX_TABLE_MAX", 10**9 if table else 0)
+    s = scenario.load(path)
+    cfg = replace(s.agent, kind=kind)
+    sense = agents.Senses.of(s.features, s.scenario.felt, s.scenario.hidden)
+    objective = Payoffs.from_mapping(s.features, s.base_objective.payoff, s.base_objective.terminal,
+                                     s.base_objective.step_cost)
+    rng = np.random.default_rng(4321)
+    batch = worlds.generate(s.worlds.train, s.features, 3, rng)
+    if table and 2**batch.n_objects > 4096:
+        pytest.skip("too many objects to tabulate every remaining set")
+    tables = agents.Tables.of(batch, s.agent.view_radius, sense)
+    assert (tables.reflex_grad is not None) == table
+    genomes = agents.initial_genomes(cfg, len(s.features), 16, rng)
+    assert_same(batch, genomes, cfg, objective, Costs(), None, sense)
 
 
 @pytest.mark.parametrize(("kind", "part", "horizon_gene"),
