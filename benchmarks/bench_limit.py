@@ -3,6 +3,7 @@ a compiled per-agent loop of the same episode rules, for every registered agent 
 
     python benchmarks/bench_limit.py [--scenario scenarios/red_door.toml] [--population 500] [--worlds 16]
                                      [--repeat 5] [--seed 2024] [--kinds mesa reflex hybrid learner]
+                                     [--no-reflex-tables]
 
 Needs numba, a benchmark-only dependency (``pip install -e ".[bench]"``); the package itself never imports it.
 The compiled loop is a yardstick, not a second evaluator: one agent in one world at a time, one step after
@@ -35,6 +36,7 @@ from pathlib import Path
 import numpy as np
 
 from evo.core import agents, lifetimes, worlds
+from evo.core.agents import base as agents_base
 from evo.core.simulate import Costs, Episodes, Payoffs, run_episodes
 from evo.runs import scenarios as scenario
 
@@ -373,7 +375,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--seed", type=int, default=2024)
     parser.add_argument("--kinds", nargs="+", default=list(agents.agent_kinds()))
+    parser.add_argument("--no-reflex-tables", action="store_true",
+                        help="step reflexes from the proximity table, as before the per-remaining-set tables")
     args = parser.parse_args(argv)
+    if args.no_reflex_tables:
+        agents_base.REFLEX_TABLE_MAX = 0
     if numba is None:
         print("numba is not installed: pip install -e '.[bench]' (numba>=0.59)", file=sys.stderr)
         return 2
