@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from evo.config.schema import AgentConfig, ObjectGroup, Variant, WorldConfig
 from evo.core import agents, worlds
+from evo.core.agents import base as agents_base
 from evo.core.simulate import Costs, Payoffs, run_episodes
 from evo.errors import EvoError
 from evo.runs import scenarios as scenario
@@ -365,6 +366,39 @@ def test_batched_equals_reference_on_scenarios(path: Path, kind: str) -> None:
         batch = worlds.generate(world_cfg, s.features, 4, rng)
         genomes = agents.initial_genomes(cfg, len(s.features), 24, rng)
         assert_same(batch, genomes, cfg, objective, costs, true_objective, sense)
+
+
+def _tabulated(path: Path) -> bool:
+    """Whether a train batch of this scenario is small enough to tabulate every set of remaining objects
+    (2^objects rows; the evaluator falls back to the proximity table above its own limit)."""
+    s = scenario.load(path)
+    return 2 ** worlds.generate(s.worlds.train, s.features, 1, np.random.default_rng(0)).n_objects <= 4096
+
+
+# every scenario from the proximity table; the tabulated path only where every remaining set fits
+REFLEX_CASES = [pytest.param(p, t, id=f"{p.stem}-{'tabulated' if t else 'from-proximity'}")
+                for p in SCENARIOS for t in (True, False) if not t or _tabulated(p)]
+
+
+@pytest.mark.parametrize("kind", ["reflex", "hybrid"])
+@pytest.mark.parametrize(("path", "table"), REFLEX_CASES)
+def test_reflexes_equal_reference_with_and_without_their_tables(path: Path, kind: str, table: bool,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """A reflex step reads its inputs from the per-remaining-set tables (evo.core.agents.base.reflex_tables)
+    when they are small enough, else from the proximity table: both ways equal the reference."""
+    monkeypatch.setattr(agents_base, "REFLEX_TABLE_MAX", 10**9 if table else 0)
+    s = scenario.load(path)
+    cfg = replace(s.agent, kind=kind)
+    sense = agents.Senses.of(s.features, s.scenario.felt, s.scenario.hidden)
+    objective = Payoffs.from_mapping(s.features, s.base_objective.payoff, s.base_objective.terminal,
+                                     s.base_objective.step_cost)
+    rng = np.random.default_rng(4321)
+    batch = worlds.generate(s.worlds.train, s.features, 3, rng)
+    assert not table or 2**batch.n_objects <= 4096
+    tables = agents.Tables.of(batch, s.agent.view_radius, sense)
+    assert (tables.reflex_grad is not None) == table
+    genomes = agents.initial_genomes(cfg, len(s.features), 16, rng)
+    assert_same(batch, genomes, cfg, objective, Costs(), None, sense)
 
 
 @pytest.mark.parametrize(("kind", "part", "horizon_gene"),

@@ -399,6 +399,11 @@ class Tables:
     obj_feat: NDArray[np.float64]  # (B, K, F) the features agents perceive from a distance (seen)
     proximity: NDArray[np.float64] | None  # (B·C, K) ``max(0, R − |c − o|₁)/R``, for reflex scent
     felt: NDArray[np.float64] | None = None  # (B, K, F) the features felt when an object is consumed
+    #: what a reflex step reads for each move N, E, S, W, tabulated per set of remaining objects (row
+    #: ``mask·B·C + b·C + cell``, bit k of ``mask`` set when object k remains; see :func:`reflex_tables`):
+    #: the features of a remaining object on the cell reached and the scent gradients, (M·B·C, 4, F) each
+    reflex_adj: NDArray[np.float64] | None = None
+    reflex_grad: NDArray[np.float64] | None = None
 
     @classmethod
     def of(cls, worlds: WorldBatch, view_radius: int | None, senses: Senses | None = None) -> Tables:
@@ -415,7 +420,47 @@ class Tables:
             r = view_radius
             proximity = np.ascontiguousarray(
                 (np.maximum(0, r - worlds.manhattan) / r).transpose(0, 2, 1)).reshape(b * c, k)
-        return cls(c, k, (worlds.neighbors + offset).reshape(b * c, 5),
+        neighbors = (worlds.neighbors + offset).reshape(b * c, 5)
+        obj_at = worlds.obj_at.reshape(b * c)
+        adj = grad = None
+        if proximity is not None and k > 0 and 2**k * b * c * 4 * seen.shape[-1] <= REFLEX_TABLE_MAX:
+            adj, grad = reflex_tables(proximity, seen, neighbors, obj_at)
+        return cls(c, k, neighbors,
                    np.ascontiguousarray(worlds.dist.transpose(1, 0, 2)).reshape(k, b * c),
                    np.ascontiguousarray(worlds.next_move.transpose(1, 0, 2)).reshape(k * b * c),
-                   worlds.obj_at.reshape(b * c), seen, proximity, felt)
+                   obj_at, seen, proximity, felt, adj, grad)
+
+
+#: the most values one reflex table (:func:`reflex_tables`) may hold: 2**K·B·C·4·F (16 MB of float64);
+#: a batch with more objects steps its reflexes from the proximity table instead
+REFLEX_TABLE_MAX = 2_000_000
+
+
+def reflex_tables(proximity: NDArray[np.float64], seen: NDArray[np.float64], neighbors: NDArray[np.int64],
+                  obj_at: NDArray[np.int64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """For every set of remaining objects (``mask``, bit k for object k) and every (world, cell) row, what
+    the reflex rules (:mod:`evo.core.agents.reflex`) read for the moves N, E, S, W: ``adj`` the seen features
+    of a remaining object on the cell reached (0 when blocked or none) and ``grad`` the scent there minus
+    the scent here. Each value is computed by the same operations, in the same order, as a step computes it
+    from ``proximity`` (so a table lookup is bit for bit the step's value). (M·B·C, 4, F) each, row
+    ``mask·B·C + row``."""
+    bc, k = proximity.shape
+    b, f = seen.shape[0], seen.shape[-1]
+    c = bc // b
+    masks = np.arange(2**k)
+    rem = ((masks[:, None] >> np.arange(k)[None, :]) & 1).astype(bool)  # (M, K)
+    world = np.arange(bc) // c
+    feat = seen[world]  # (B·C, K, F)
+    prox = proximity[None, :, :] * rem[:, None, :]  # (M, B·C, K)
+    scent = prox[:, :, 0, None] * feat[None, :, 0, :]  # (M, B·C, F)
+    for j in range(1, k):
+        np.maximum(scent, prox[:, :, j, None] * feat[None, :, j, :], out=scent)
+    nb = neighbors[:, :4]  # (B·C, 4)
+    grad = scent[:, nb, :] - scent[:, :, None, :]  # (M, B·C, 4, F)
+    obj = obj_at.take(nb)  # (B·C, 4)
+    safe = np.maximum(obj, 0)
+    wall = nb == np.arange(bc)[:, None]
+    present = (obj >= 0)[None] & rem[:, safe] & ~wall[None]  # (M, B·C, 4)
+    adj = seen[world[:, None], safe] * present[..., None]  # (M, B·C, 4, F)
+    m = masks.shape[0]
+    return adj.reshape(m * bc, 4, f), grad.reshape(m * bc, 4, f)

@@ -50,17 +50,25 @@ def reflex_moves(policy: Policy, tables: Tables, agent: NDArray[np.int64], world
     n = row.shape[0]
     nb = tables.neighbors[row, :4]  # (n, 4)
     wall = (nb == row[:, None]).astype(np.float64)
-    obj = tables.obj_at.take(nb)  # (n, 4)
-    safe = np.maximum(obj, 0)
-    present = (obj >= 0) & remaining.reshape(-1).take(safe * n + np.arange(n)[:, None]) & (wall == 0)
-    feat = tables.obj_feat[world]  # (n, K, F)
-    adj = np.take_along_axis(feat, safe[..., None], axis=1) * present[..., None]  # (n, 4, F)
-    cells = np.concatenate([row[:, None], nb], axis=-1)  # (n, 5): here, N, E, S, W
-    prox = tables.proximity[cells] * remaining.T[:, None, :]  # (n, 5, K)
-    scent = prox[:, :, 0, None] * feat[:, None, 0, :]  # (n, 5, F); max over objects is exact in any order
-    for k in range(1, prox.shape[-1]):
-        np.maximum(scent, prox[:, :, k, None] * feat[:, None, k, :], out=scent)
-    grad = scent[:, 1:, :] - scent[:, :1, :]  # (n, 4, F)
+    if tables.reflex_adj is not None and tables.reflex_grad is not None:
+        # the same values, looked up: row mask·B·C + row of the tables, bit k of mask set if k remains
+        mask = np.zeros(n, dtype=np.int64)
+        for k in range(remaining.shape[0]):
+            mask |= remaining[k].astype(np.int64) << k
+        at = mask * tables.neighbors.shape[0] + row
+        adj, grad = tables.reflex_adj[at], tables.reflex_grad[at]  # (n, 4, F) each
+    else:
+        obj = tables.obj_at.take(nb)  # (n, 4)
+        safe = np.maximum(obj, 0)
+        present = (obj >= 0) & remaining.reshape(-1).take(safe * n + np.arange(n)[:, None]) & (wall == 0)
+        feat = tables.obj_feat[world]  # (n, K, F)
+        adj = np.take_along_axis(feat, safe[..., None], axis=1) * present[..., None]  # (n, 4, F)
+        cells = np.concatenate([row[:, None], nb], axis=-1)  # (n, 5): here, N, E, S, W
+        prox = tables.proximity[cells] * remaining.T[:, None, :]  # (n, 5, K)
+        scent = prox[:, :, 0, None] * feat[:, None, 0, :]  # (n, 5, F); max over objects is exact in any order
+        for k in range(1, prox.shape[-1]):
+            np.maximum(scent, prox[:, :, k, None] * feat[:, None, k, :], out=scent)
+        grad = scent[:, 1:, :] - scent[:, :1, :]  # (n, 4, F)
     bias = policy.bias[agent]
     theta_adj, theta_scent = policy.theta_adj[agent], policy.theta_scent[agent]
     score = bias[:, :4] + policy.theta_wall[agent, None] * wall
