@@ -76,6 +76,45 @@ def _compile() -> object:
             return cell
         return target
 
+    @inline
+    def object_values(obj_feat: np.ndarray, payoff_f: np.ndarray, terminal_f: np.ndarray
+                      ) -> tuple[np.ndarray, np.ndarray]:
+        """Each object's base payoff (its features against the objective, summed in feature order) and
+        whether consuming it ends the episode."""
+        b, k_all, n_features = obj_feat.shape
+        value_of = np.empty((b, k_all))
+        terminal = np.zeros((b, k_all), dtype=np.bool_)
+        for i in range(b):
+            for k in range(k_all):
+                x = 0.0
+                for f in range(n_features):
+                    x = x + payoff_f[f] * obj_feat[i, k, f]
+                    if terminal_f[f] and obj_feat[i, k, f] > 0:
+                        terminal[i, k] = True
+                value_of[i, k] = x
+        return value_of, terminal
+
+    @inline
+    def start_episode(remaining: np.ndarray, spawn: np.ndarray, i: int) -> None:
+        """Every object of world ``i`` remains, except spawned ones: hidden until their parent is consumed."""
+        for k in range(remaining.shape[0]):
+            remaining[k] = True
+        for k in range(remaining.shape[0]):
+            if spawn[i, k] >= 0:
+                remaining[spawn[i, k]] = False
+
+    @inline
+    def towards(pos: int, target: int, dist: np.ndarray, walls: np.ndarray, i: int, h: int, w: int) -> int:
+        """The first of N, E, S, W one step closer to object ``target``; STAY when none is (the agent is on
+        it, or it is unreachable)."""
+        d = dist[i, target, pos]
+        if d > 0 and d < h * w + 1:
+            for m in range(4):
+                other = step_to(pos, m, walls, i, h, w)
+                if other != pos and dist[i, target, other] == d - 1:
+                    return m
+        return STAY
+
     @njit
     def distances(walls: np.ndarray, obj_cell: np.ndarray, h: int, w: int) -> np.ndarray:
         """(B, K, C) breadth-first steps from every cell to every object; C + 1 where unreachable."""
@@ -128,23 +167,10 @@ def _compile() -> object:
                         o = obj_cell[i, k]
                         manhattan = abs(cell // w - o // w) + abs(cell % w - o % w)
                         proximity[i, cell, k] = max(0, r - manhattan) / r
-        value_of = np.empty((b, k_all))
-        terminal = np.zeros((b, k_all), dtype=np.bool_)
-        for i in range(b):
-            for k in range(k_all):
-                v = 0.0
-                for f in range(n_features):
-                    v = v + payoff_f[f] * obj_feat[i, k, f]
-                    if terminal_f[f] and obj_feat[i, k, f] > 0:
-                        terminal[i, k] = True
-                value_of[i, k] = v
+        value_of, terminal = object_values(obj_feat, payoff_f, terminal_f)
         for a in range(p):
             for i in range(b):
-                for k in range(k_all):
-                    remaining[k] = True
-                for k in range(k_all):
-                    if spawn[i, k] >= 0:
-                        remaining[spawn[i, k]] = False  # hidden until its parent is consumed
+                start_episode(remaining, spawn, i)
                 if plans:
                     for k in range(k_all):
                         u = 0.0
@@ -166,15 +192,8 @@ def _compile() -> object:
                                     value = utility[k] * gamma[d]
                                     if value > best_value:
                                         best, best_value = k, value
-                        if best >= 0:  # the first of N, E, S, W one step closer to it
-                            move = STAY
-                            d = dist[i, best, pos]
-                            if d > 0 and d < c + 1:
-                                for m in range(4):
-                                    other = step_to(pos, m, walls, i, h, w)
-                                    if other != pos and dist[i, best, other] == d - 1:
-                                        move = m
-                                        break
+                        if best >= 0:
+                            move = towards(pos, best, dist, walls, i, h, w)
                     if move < 0 and reacts:  # the reflexes: the first argmax of the five scores
                         around[0] = pos
                         for m in range(4):
@@ -235,7 +254,6 @@ def _compile() -> object:
         step by step; ``v`` and the consumed seen combinations carried through the life."""
         p, b = horizon.shape[0], walls.shape[0]
         k_all, n_features = obj_feat.shape[1], obj_feat.shape[2]
-        c = h * w
         out_payoff = np.zeros((p, b))
         out_reached = np.zeros((p, b, k_all), dtype=np.bool_)
         out_steps = np.zeros((p, b), dtype=np.int64)
@@ -244,27 +262,14 @@ def _compile() -> object:
         remaining = np.empty(k_all, dtype=np.bool_)
         v = np.empty(n_features)
         consumed = np.zeros(n_combos, dtype=np.bool_)
-        value_of = np.empty((b, k_all))
-        terminal = np.zeros((b, k_all), dtype=np.bool_)
-        for i in range(b):
-            for k in range(k_all):
-                x = 0.0
-                for f in range(n_features):
-                    x = x + payoff_f[f] * obj_feat[i, k, f]
-                    if terminal_f[f] and obj_feat[i, k, f] > 0:
-                        terminal[i, k] = True
-                value_of[i, k] = x
+        value_of, terminal = object_values(obj_feat, payoff_f, terminal_f)
         for a in range(p):
             for i in range(b):
                 if i % lifetime == 0:  # born: v = v0, nothing consumed
                     for f in range(n_features):
                         v[f] = v0[a, f]
                     consumed[:] = False
-                for k in range(k_all):
-                    remaining[k] = True
-                for k in range(k_all):
-                    if spawn[i, k] >= 0:
-                        remaining[spawn[i, k]] = False
+                start_episode(remaining, spawn, i)
                 pos = start[i]
                 pay = 0.0
                 taken = 0
@@ -285,13 +290,7 @@ def _compile() -> object:
                                     if value > best_value:
                                         best, best_value = k, value
                         if best >= 0:
-                            d = dist[i, best, pos]
-                            if d > 0 and d < c + 1:
-                                for m in range(4):
-                                    other = step_to(pos, m, walls, i, h, w)
-                                    if other != pos and dist[i, best, other] == d - 1:
-                                        move = m
-                                        break
+                            move = towards(pos, best, dist, walls, i, h, w)
                     pay = pay - step_cost
                     pos = step_to(pos, move, walls, i, h, w)
                     taken += 1
