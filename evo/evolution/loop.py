@@ -1,8 +1,9 @@
 """The evolution loop: the base optimizer (docs/concepts.md §1, §7).
 
-A loop we own, with DEAP's operators (through :mod:`evo.evolution.operators`) and DEAP's ``Logbook``. The
-population is a matrix of genomes; :func:`step` takes an immutable :class:`EvolutionState` and returns the
-next one and the generation's record. Each generation: draw the train world batch (shared by all agents:
+A loop we own, with DEAP's operators (through :mod:`evo.evolution.operators`); the log is a compact
+:class:`evo.evolution.log.Log` (``Log.logbook()`` gives DEAP's ``Logbook``). The population is a matrix
+of genomes; :func:`step` takes an immutable :class:`EvolutionState` and returns the next one and the
+generation's record. Each generation: draw the train world batch (shared by all agents:
 common random numbers), evaluate everyone in one batched call, evaluate the elite and a random sample under
 every shift (recorded, never used for selection), select, vary, keep the elite.
 
@@ -17,7 +18,6 @@ from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
-from deap import tools
 from numpy.typing import NDArray
 
 from evo.core import agents, metrics, worlds
@@ -25,6 +25,7 @@ from evo.core.problem import Problem, assess
 from evo.core.simulate import Episodes
 from evo.core.state import Assessment, EvolutionState, Generation
 from evo.evolution import replacement
+from evo.evolution.log import Log
 from evo.evolution.streams import Streams
 
 
@@ -131,10 +132,6 @@ def _slice_assessment(a: Assessment, sl: slice) -> Assessment:
                       {k: v[sl] for k, v in a.shift_true_by_age.items()})
 
 
-def logbook_header(records: list[dict[str, float]]) -> list[str]:
-    return list(records[0].keys()) if records else []
-
-
 @dataclass
 class Boundary:
     """The loop between two generations: ``state`` is the population about to be evaluated, ``rows`` the
@@ -142,7 +139,7 @@ class Boundary:
     observers after it in the list see the request (a checkpoint observer saves the position)."""
 
     state: EvolutionState
-    rows: list[dict[str, float]]
+    rows: Log
     stop: bool = False
 
 
@@ -183,7 +180,7 @@ class Checkpoint(Observe):
     """Calls ``save(state, rows)`` every ``every`` generations (0: never) and whenever a stop is requested,
     so a stop never loses a generation."""
 
-    save: Callable[[EvolutionState, list[dict[str, float]]], None]
+    save: Callable[[EvolutionState, Log], None]
     every: int
 
     def at_boundary(self, boundary: Boundary) -> None:
@@ -202,9 +199,10 @@ class EachGeneration(Observe):
 
 
 def evolve(problem: Problem, streams: Streams, observers: Sequence[Observer] = (), *,
-           start: tuple[EvolutionState, list[dict[str, float]]] | None = None
-           ) -> tuple[EvolutionState, tools.Logbook]:
-    """Run all generations; returns the last evaluated population and the ``Logbook`` (one row per gen).
+           start: tuple[EvolutionState, Log] | None = None
+           ) -> tuple[EvolutionState, Log]:
+    """Run all generations; returns the last evaluated population and the :class:`Log` (one row per
+    generation).
 
     ``observers`` (:class:`Observer`) are told of every generation boundary and every evaluated
     generation: progress, the lineage store, checkpoints and stop requests are observers, wired by the
@@ -217,9 +215,9 @@ def evolve(problem: Problem, streams: Streams, observers: Sequence[Observer] = (
         s.worlds.train, s.evolution.worlds_per_generation,
         streams.train_worlds if start is None else streams.initial("train_worlds"))
     if start is None:
-        state, rows = initial_state(problem, streams), []
+        state, rows = initial_state(problem, streams), Log()
     else:
-        state, rows = start[0], list(start[1])
+        state, rows = start[0], start[1].copy()
     first = state.generation
     for g in range(first, s.evolution.generations):
         if g > first:
@@ -234,11 +232,7 @@ def evolve(problem: Problem, streams: Streams, observers: Sequence[Observer] = (
         for o in observers:
             o.after_generation(state, gen)
         state = state_next
-    logbook = tools.Logbook()
-    for row in rows:
-        logbook.record(**row)
-    logbook.header = logbook_header(rows)
-    return state, logbook
+    return state, rows
 
 
 class Stopped(Exception):

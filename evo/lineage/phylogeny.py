@@ -231,16 +231,17 @@ def collapsed_tree(phy: Phylogeny, leaves: Iterable[int]) -> CollapsedTree:
                          hidden, tuple(sorted(roots)))
 
 
-def summarize(phy: Phylogeny, founder_rows: Sequence[Mapping[str, Any]], champion: int,
+def summarize(phy: Phylogeny, lineages: tuple[NDArray[np.int64], NDArray[np.int64]], champion: int,
               final_ids: Sequence[int], spec: TraitSpec, *, mode: str, records_peak: int, births: int
               ) -> dict[str, Any]:
-    """The ``"lineage"`` section of ``summary.json``."""
+    """The ``"lineage"`` section of ``summary.json``; ``lineages`` is (generations, founder lineages
+    with living members in each), as :func:`founder_lineages` reads them from ``lineage_founders.csv``."""
     lod = line_of_descent(phy, champion)
     onset = pseudo_onset(phy, lod)
     root = mrca(phy, final_ids)
+    gens, n_lineages = lineages
     final_gen = int(phy.origin_time.max()) if len(phy) else 0
-    final_gen = max(final_gen, max((int(r["generation"]) for r in founder_rows), default=0))
-    gens, n_lineages = founder_lineages(founder_rows)
+    final_gen = max(final_gen, int(gens.max()) if gens.size else 0)
     if not np.array_equal(gens, np.arange(len(gens))):
         raise ValueError("founder rows must cover every generation from 0")
     single = np.flatnonzero(n_lineages == 1)

@@ -29,7 +29,7 @@ several generations. ``origin_time`` is the generation in which an individual wa
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, cast
 
 import numpy as np
@@ -478,16 +478,21 @@ class LineageStore:
             r = self._records.get(r.first) if r.first >= 0 else None
         return out[::-1]
 
-    def founder_rows(self) -> list[dict[str, float]]:
-        """Rows of ``lineage_founders.csv`` (columns :data:`FOUNDER_COLUMNS`)."""
-        rows = []
+    def founder_rows(self) -> Iterator[dict[str, float]]:
+        """Rows of ``lineage_founders.csv`` (columns :data:`FOUNDER_COLUMNS`), one at a time: a long run
+        has one per founder lineage per generation."""
         names = [c.replace("-", "_") for c in GOAL_CLASSES]
         for g, founders, counts, per_class, means in self._history:
             for k, f in enumerate(founders.tolist()):
                 by_class = dict(zip(names, per_class[k].tolist(), strict=True))
-                rows.append({"generation": g, "founder": f, "count": int(counts[k]), **by_class,
-                             "trait_mean": float(means[k])})
-        return rows
+                yield {"generation": g, "founder": f, "count": int(counts[k]), **by_class,
+                       "trait_mean": float(means[k])}
+
+    def lineage_counts(self) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+        """(generations, number of founder lineages with living members in each): what
+        :func:`evo.lineage.phylogeny.founder_lineages` reads from ``lineage_founders.csv``."""
+        gens = np.array([h[0] for h in self._history], dtype=np.int64)
+        return gens, np.array([len(h[1]) for h in self._history], dtype=np.int64)
 
     def phylogeny(self) -> Phylogeny:
         """A column snapshot of every record held (sorted by id)."""

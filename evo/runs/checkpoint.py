@@ -1,8 +1,8 @@
 """Checkpoints: a run's exact position between two generations, saved as NPZ + JSON (never pickle).
 
-``checkpoint-gNNNNN.npz`` holds the arrays (population genomes, ids, parents; the lineage store);
-``checkpoint.json`` holds the rest (generation, next id, every random stream's state, the log rows so far),
-the name and SHA-256 of its NPZ and the SHA-256 of the resolved scenario. Both are written atomically (temp
+``checkpoint-gNNNNN.npz`` holds the arrays (population genomes, ids, parents; the lineage store; the log
+rows so far as one float64 table with its column names); ``checkpoint.json`` holds the rest (generation,
+next id, every random stream's state), the name and SHA-256 of its NPZ and the SHA-256 of the resolved scenario. Both are written atomically (temp
 file, fsync, rename), the new NPZ under a new name first: the JSON is the commit point, so a kill between
 the two leaves the previous JSON and the NPZ it names intact. Older NPZs are removed after the commit. A JSON
 whose digests do not match is refused, and so is one whose digests match but whose content does not fit
@@ -23,6 +23,7 @@ import numpy as np
 from evo.core import agents
 from evo.core.state import EvolutionState
 from evo.errors import EvoError
+from evo.evolution.log import Log
 from evo.evolution.streams import STREAMS, Streams
 from evo.lineage.store import LineageStore
 from evo.runs import files as results
@@ -31,7 +32,9 @@ from evo.runs import readback
 if TYPE_CHECKING:
     from evo.config.schema import Scenario
 
-FORMAT = 1
+#: 2: the log rows moved from the JSON (one object per row, its keys repeated) into the NPZ (one table);
+#: a format-1 checkpoint (evo before the change) is still read
+FORMAT = 2
 JSON = "checkpoint.json"
 
 
@@ -56,10 +59,12 @@ def scenario_digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def save(run_dir: Path, state: EvolutionState, rows: list[dict[str, float]], streams: Streams,
+def save(run_dir: Path, state: EvolutionState, rows: Log, streams: Streams,
          store: LineageStore | None, scenario_text: str) -> None:
     """Write the checkpoint of the position *before* evaluating ``state.generation``."""
-    arrays: dict[str, Any] = {"genomes": state.genomes, "ids": state.ids, "parents": state.parents}
+    arrays: dict[str, Any] = {"genomes": state.genomes, "ids": state.ids, "parents": state.parents,
+                              "log": rows.to_array(), "log_columns": np.array(rows.header, dtype=str),
+                              "log_int_columns": np.array(rows.int_columns, dtype=bool)}
     if store is not None:
         arrays.update({f"lineage.{k}": v for k, v in store.to_arrays().items()})
     npz = run_dir / _npz_name(state.generation)
@@ -70,7 +75,6 @@ def save(run_dir: Path, state: EvolutionState, rows: list[dict[str, float]], str
         "next_id": state.next_id,
         "seed": streams.seed,
         "streams": streams.snapshot(),
-        "log": rows,
         "lineage_mode": None if store is None else store.mode,
         "npz": npz.name,
         "npz_sha256": _digest(npz),
@@ -103,18 +107,19 @@ def _log_keys(s: Scenario) -> list[str]:
     return readback.log_columns(like)
 
 
-_FIELDS = readback.Obj({
+_COMMON = {
     "generation": readback.Int(0), "next_id": readback.Int(0), "seed": readback.Int(0),
     "streams": readback.Obj({name: readback.Obj({}) for name in STREAMS}),
-    "log": readback.List(readback.Map(readback.Num())),
     "lineage_mode": readback.Opt(readback.Str(("pruned", "full"))),
     "npz": readback.Str(nonempty=True), "npz_sha256": readback.Str(), "scenario_sha256": readback.Str(),
-})
+}
+_FIELDS = {FORMAT: readback.Obj(_COMMON),
+           1: readback.Obj({**_COMMON, "log": readback.List(readback.Map(readback.Num()))})}
 
 
 def restore(run_dir: Path, streams: Streams, store: LineageStore | None, scenario_text: str,
          scenario: Scenario
-         ) -> tuple[EvolutionState, list[dict[str, float]], LineageStore | None]:
+         ) -> tuple[EvolutionState, Log, LineageStore | None]:
     """Restore the position saved in ``run_dir``: sets ``streams`` in place; returns the population state,
     the log rows so far and the restored lineage store (``store`` is a fresh one of the right kind).
 
@@ -132,9 +137,11 @@ def restore(run_dir: Path, streams: Streams, store: LineageStore | None, scenari
         digest_ok = False
     if not digest_ok:
         raise EvoError(f"{where}: edited or corrupt (its content does not match its digest)")
-    if data.get("format") != FORMAT:
-        readback.fail(where, "key 'format'", str(FORMAT), data.get("format", readback.Said("nothing")))
-    _FIELDS.check(data, where, "")
+    fmt = data.get("format")
+    if not isinstance(fmt, int) or isinstance(fmt, bool) or fmt not in _FIELDS:
+        readback.fail(where, "key 'format'", " or ".join(map(str, sorted(_FIELDS))),
+                      data.get("format", readback.Said("nothing")))
+    _FIELDS[fmt].check(data, where, "")
     if data["scenario_sha256"] != scenario_digest(scenario_text):
         raise EvoError(f"{where}: the checkpoint belongs to another scenario than "
                        f"{run_dir / 'scenario.toml'} (it was edited after the run started)")
@@ -146,25 +153,12 @@ def restore(run_dir: Path, streams: Streams, store: LineageStore | None, scenari
         readback.fail(where, "key 'generation'", f"a generation from 0 to {e.generations - 1} (the "
                       f"scenario's evolution.generations is {e.generations}; a checkpoint is written before "
                       "a generation is evaluated)", generation)
-    rows = [dict(r) for r in data["log"]]
-    if len(rows) != generation:
-        readback.fail(where, "key 'log'", f"{generation} rows (one per generation before key 'generation')",
-                      readback.Said(f"{len(rows)} rows"))
-    keys = _log_keys(scenario)
-    for k, row in enumerate(rows):
-        missing = [c for c in keys if c not in row]
-        if missing:
-            readback.fail(where, f"key 'log[{k}].{missing[0]}'", "a number (every log row has it)",
-                          readback.Said("nothing (it is missing)"))
-        if set(row) != set(rows[0]):
-            readback.fail(where, f"key 'log[{k}]'", "the columns of key 'log[0]'",
-                          readback.Said("other columns"))
-        if row["gen"] != k:
-            readback.fail(where, f"key 'log[{k}].gen'", f"generation {k}", row["gen"])
     npz = npz_path(run_dir)
     if not npz.exists() or data["npz_sha256"] != _digest(npz):
         raise EvoError(f"{npz}: missing or does not match {where} (a corrupt checkpoint)")
     arrays = readback.read_npz(npz)
+    rows = _log_v1(where, data["log"]) if fmt == 1 else _log(npz, arrays)
+    _check_log(where if fmt == 1 else npz, rows, generation, _log_keys(scenario))
     p = e.population
     g = agents.genome_length(scenario.agent.kind, len(scenario.features))
     genomes = readback.check_array(npz, "genomes", arrays.get("genomes"), "float", (p, g),
@@ -197,6 +191,46 @@ def restore(run_dir: Path, streams: Streams, store: LineageStore | None, scenari
         raise EvoError(f"{where}: key 'streams': expected the state of every random stream, got a corrupt "
                        f"one ({type(exc).__name__}: {str(exc)[:100]})") from None
     return EvolutionState(generation, genomes, ids, parents, next_id), rows, store
+
+
+def _log_v1(where: Path, rows: list[dict[str, Any]]) -> Log:
+    try:
+        return Log(rows)
+    except ValueError as exc:
+        raise EvoError(f"{where}: key 'log': expected rows with the columns of key 'log[0]' ({exc})") from None
+
+
+def _log(npz: Path, arrays: dict[str, Any]) -> Log:
+    header = readback.check_array(npz, "log_columns", arrays.get("log_columns"), "str", (None,))
+    ints = readback.check_array(npz, "log_int_columns", arrays.get("log_int_columns"), "bool",
+                                (len(header),), what="(one per member 'log_columns')")
+    values = readback.check_array(npz, "log", arrays.get("log"), "float", (None, len(header)),
+                                  what="(rows × member 'log_columns')")
+    if len(set(header.tolist())) != len(header):
+        readback.fail(npz, "member 'log_columns'", "distinct column names", readback.Said("a name twice"))
+    at = np.flatnonzero(ints & (values != np.round(values)).any(axis=0))
+    if at.size:
+        readback.fail(npz, "member 'log'", f"integers in column {str(header[at[0]])!r} (member "
+                      "'log_int_columns' says so)", readback.Said("a fraction"))
+    return Log.from_array(header.tolist(), ints.tolist(), values)
+
+
+def _check_log(where: Path, rows: Log, generation: int, keys: list[str]) -> None:
+    """One row per generation before ``generation``, numbered from 0, with every column ``keys`` names."""
+    if len(rows) != generation:
+        readback.fail(where, "the log", f"{generation} rows (one per generation before key 'generation' of "
+                      f"{JSON})", readback.Said(f"{len(rows)} rows"))
+    if not generation:
+        return
+    missing = [c for c in keys if c not in rows.header]
+    if missing:
+        readback.fail(where, f"log column {missing[0]!r}", "a number in every row (every log row has it)",
+                      readback.Said("nothing (it is missing)"))
+    gens = rows.column("gen")
+    wrong = np.flatnonzero(gens != np.arange(generation))
+    if wrong.size:
+        k = int(wrong[0])
+        readback.fail(where, f"log row {k}, column 'gen'", f"generation {k}", int(gens[k]))
 
 
 def remove(run_dir: Path) -> None:

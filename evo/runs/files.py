@@ -8,7 +8,6 @@ stops half-way never leaves a half-written file under a final name. Readers neve
 from __future__ import annotations
 
 import csv
-import io
 import json
 import os
 import secrets
@@ -108,12 +107,13 @@ def read_json(path: str | Path) -> Any:
 
 
 def write_csv(path: str | Path, rows: Iterable[Mapping[str, Any]], header: list[str]) -> None:
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=header, lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({k: _csv_value(row.get(k, "")) for k in header})
-    write_text(path, buf.getvalue())
+    """A CSV written by the ``csv`` module row by row into the atomic file: ``rows`` may be a generator,
+    so a long run's log is never held as text in memory."""
+    with atomic_file(path) as fh:
+        writer = csv.DictWriter(fh, fieldnames=header, lineterminator="\n")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({k: _csv_value(row.get(k, "")) for k in header})
 
 
 def _csv_value(v: Any) -> Any:

@@ -32,6 +32,7 @@ from evo.core.state import Assessment, EvolutionState, Generation
 from evo.core.worlds import WorldBatch
 from evo.errors import EvoError
 from evo.evolution.loop import Checkpoint, EachGeneration, Observer, Stopped, StopWhen, evolve
+from evo.evolution.log import Log
 from evo.evolution.streams import Streams
 from evo.lineage import formats, phylogeny
 from evo.lineage.store import FOUNDER_COLUMNS, LineageStore, new_store
@@ -168,9 +169,9 @@ def evolve_scenario(scenario: str | Path | Scenario, seed: int = 0, *,
     _check_seed(seed)
     problem = Problem.from_scenario(s)
     streams = Streams.from_seed(seed)
-    state, logbook = evolve(problem, streams, [] if progress is None else [EachGeneration(progress)])
+    state, log = evolve(problem, streams, [] if progress is None else [EachGeneration(progress)])
     _, _, _, a, champ = _assess_final(problem, streams, state)
-    return Evolved(s, seed, state, list(logbook), a, champ)
+    return Evolved(s, seed, state, list(log), a, champ)
 
 
 def evolve_and_evaluate(scenario: str | Path | Scenario, seed: int
@@ -387,7 +388,7 @@ def _execute(s: Scenario, seed: int, path: Path, meta: dict[str, Any], resuming:
             state0, rows0, store = checkpoint.restore(path, streams, store, scenario_text, s)
             start = (state0, rows0)
 
-        def save(state: EvolutionState, rows: list[dict[str, float]]) -> None:
+        def save(state: EvolutionState, rows: Log) -> None:
             checkpoint.save(path, state, rows, streams, store, scenario_text)
 
         # the order matters: a stop request is seen by the checkpoint, which saves the store's position
@@ -399,7 +400,7 @@ def _execute(s: Scenario, seed: int, path: Path, meta: dict[str, Any], resuming:
             observers.append(store)
         if progress is not None:
             observers.append(EachGeneration(progress))
-        state, logbook = evolve(problem, streams, observers, start=start)
+        state, log = evolve(problem, streams, observers, start=start)
         train_batch, shift_batches, final, a, champ = _assess_final(problem, streams, state)
         champion_reached = {}
         champion_learned = {}
@@ -410,7 +411,7 @@ def _execute(s: Scenario, seed: int, path: Path, meta: dict[str, Any], resuming:
                                           strict=True)}
             if ep.learned is not None:
                 champion_learned[name] = ep.learned[0]
-        results.write_csv(path / "log.csv", list(logbook), logbook.header)
+        results.write_csv(path / "log.csv", log, log.header)
         _write_population(path, problem, state, a)
         _write_champion_episodes(path, problem, state.genomes[champ], train_batch, shift_batches)
         wall = time.perf_counter() - started
@@ -504,10 +505,9 @@ def _write_lineage(path: Path, store: LineageStore | None, state: Any, a: Assess
     results.write_text(path / "lineage.graphml", formats.graphml_text(phy))
     results.write_text(path / "lineage_tree.csv", formats.tree_csv_text(phy))
     results.write_text(path / "lineage.nwk", formats.newick_text(phy))
-    rows = store.founder_rows()
-    results.write_csv(path / "lineage_founders.csv", rows, list(FOUNDER_COLUMNS))
-    return phylogeny.summarize(phy, rows, int(state.ids[champ]), state.ids.tolist(), store.spec,
-                                 mode=store.mode, records_peak=store.peak, births=store.births)
+    results.write_csv(path / "lineage_founders.csv", store.founder_rows(), list(FOUNDER_COLUMNS))
+    return phylogeny.summarize(phy, store.lineage_counts(), int(state.ids[champ]), state.ids.tolist(),
+                               store.spec, mode=store.mode, records_peak=store.peak, births=store.births)
 
 
 __all__ = ["BEHAVIOUR_CLASSES", "LINEAGE_FILES", "RUN_FILES", "Evolved", "default_out", "evolve_and_evaluate",

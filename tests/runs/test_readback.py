@@ -458,23 +458,81 @@ def test_crafted_checkpoint_arrays_are_refused(defect: str, interrupted: Path, t
     assert "\n" not in str(info.value) and "checkpoint-g" in str(info.value)
 
 
-def _log_without(key: str) -> Callable[[dict[str, Any]], None]:
-    def edit(d: dict[str, Any]) -> None:
-        del d["log"][2][key]
+def _log_col(a: dict[str, np.ndarray], name: str) -> int:
+    return a["log_columns"].tolist().index(name)
+
+
+def _log_without(key: str) -> Callable[[dict[str, np.ndarray]], None]:
+    def edit(a: dict[str, np.ndarray]) -> None:
+        j = _log_col(a, key)
+        a["log"] = np.delete(a["log"], j, axis=1)
+        a["log_columns"] = np.delete(a["log_columns"], j)
+        a["log_int_columns"] = np.delete(a["log_int_columns"], j)
     return edit
 
 
+def _log_set(row: int, key: str, value: float) -> Callable[[dict[str, np.ndarray]], None]:
+    def edit(a: dict[str, np.ndarray]) -> None:
+        v = a["log"].copy()
+        v[row, _log_col(a, key)] = value
+        a["log"] = v
+    return edit
+
+
+LOG_DEFECTS = {
+    "a log row missing": (lambda a: a.update(log=a["log"][:-1]),
+                          r"the log: expected 4 rows \(one per generation before key 'generation'"),
+    "a log column missing": (_log_without("train_mean"),
+                             r"log column 'train_mean': expected a number in every row"),
+    "a log row out of order": (_log_set(1, "gen", 3), r"log row 1, column 'gen': expected generation 1, got 3"),
+    "a fraction of a generation": (_log_set(1, "gen", 1.5),
+                                   r"member 'log': expected integers in column 'gen'"),
+    "a NaN in the log": (_log_set(1, "train_mean", math.nan),
+                         r"member 'log': expected finite numbers, got nan at index \(1, \d+\)"),
+    "log columns twice": (lambda a: a.update(log_columns=np.array(["gen"] * len(a["log_columns"]))),
+                          r"member 'log_columns': expected distinct column names"),
+    "log without its columns": (lambda a: a.pop("log_columns"),
+                                r"member 'log_columns': expected an array of strs, got nothing"),
+}
+
+
+@pytest.mark.parametrize("defect", list(LOG_DEFECTS))
+def test_crafted_checkpoint_log_is_refused(defect: str, interrupted: Path, tmp_path: Path) -> None:
+    edit, message = LOG_DEFECTS[defect]
+    out = _craft(interrupted, tmp_path, arrays_edit=edit)
+    with pytest.raises(EvoError, match=message) as info:
+        api.resume(out, figures=False)
+    assert "\n" not in str(info.value) and "checkpoint-g" in str(info.value)
+
+
+def _as_format_1(a: dict[str, np.ndarray], d: dict[str, Any]) -> None:
+    """The checkpoint as evo wrote it before format 2: the log rows in the JSON."""
+    header, ints = a.pop("log_columns").tolist(), a.pop("log_int_columns").tolist()
+    d["log"] = [{k: int(v) if i else float(v) for k, v, i in zip(header, row, ints, strict=True)}
+                for row in a.pop("log").tolist()]
+    d["format"] = 1
+
+
+def test_a_format_1_checkpoint_still_resumes_to_the_same_run(interrupted: Path, tmp_path: Path) -> None:
+    held: dict[str, np.ndarray] = {}
+    out = _craft(interrupted, tmp_path, arrays_edit=lambda a: held.update(a) or [a.pop(k) for k in
+                                                                                 ("log", "log_columns",
+                                                                                  "log_int_columns")],
+                 json_edit=lambda d: _as_format_1(dict(held), d))
+    assert "log" in json.loads((out / checkpoint.JSON).read_text())
+    api.resume(out, figures=False)
+    plain = tmp_path / "plain"
+    shutil.copytree(interrupted, plain)
+    api.resume(plain, figures=False)
+    assert (out / "log.csv").read_bytes() == (plain / "log.csv").read_bytes()
+    assert (out / "final_population.npz").read_bytes() == (plain / "final_population.npz").read_bytes()
+
+
 JSON_DEFECTS = {
-    "generation past the end": (lambda d: d.update(generation=12, log=d["log"] + [d["log"][-1]] * 8),
+    "generation past the end": (lambda d: d.update(generation=12),
                                 r"key 'generation': expected a generation from 0 to 11"),
     "generation as text": (lambda d: d.update(generation="4"),
                            r"key 'generation': expected an integer ≥ 0, got '4'"),
-    "a log row missing": (lambda d: d["log"].pop(), r"key 'log': expected 4 rows \(one per generation"),
-    "a log column missing": (_log_without("train_mean"), r"key 'log\[2\].train_mean': expected a number"),
-    "a log row out of order": (lambda d: d["log"][1].update(gen=3),
-                               r"key 'log\[1\].gen': expected generation 1, got 3"),
-    "a NaN in the log": (lambda d: d["log"][1].update(train_mean=math.nan),
-                         r"key 'log\[1\].train_mean': expected a finite number, got nan"),
     "next_id as text": (lambda d: d.update(next_id="x"), r"key 'next_id': expected an integer ≥ 0, got 'x'"),
     "next_id too small": (lambda d: d.update(next_id=5), r"member 'ids': expected values from 0 to 4"),
     "lineage mode": (lambda d: d.update(lineage_mode="full"),
@@ -483,8 +541,9 @@ JSON_DEFECTS = {
                 r"key 'streams': expected the state of every random stream"),
     "a stream missing": (lambda d: d["streams"].pop("variation"),
                          r"key 'streams.variation': expected an object, got nothing"),
-    "format": (lambda d: d.update(format=2), r"key 'format': expected 1, got 2"),
-    "a list for the log": (lambda d: d.update(log={"0": 1}), r"key 'log': expected a list"),
+    "format": (lambda d: d.update(format=3), r"key 'format': expected 1 or 2, got 3"),
+    "a format-1 log that is not a list": (lambda d: d.update(format=1, log={"0": 1}),
+                                          r"key 'log': expected a list"),
 }
 
 

@@ -1,0 +1,125 @@
+"""The run's log: one row per generation (the loop's records, docs/results.md ``log.csv``), held compactly.
+
+A generation's record is a flat mapping of column name to number (``gen`` an ``int``, the rest floats).
+Kept as a list of dicts, a long run's log grew by about 2 KB per generation (the dict, its keys, one boxed
+float per value, DEAP ``Logbook``'s copy of each row); :class:`Log` keeps the header once and the values in
+one contiguous float64 buffer, 8 bytes per value, so a 5 000-generation run's log stays a few hundred KB.
+Rows read back are the dicts that were appended (same keys in the same order, ``int`` columns as ``int``),
+and the values are exact: a Python float is a float64, and the integer columns stay below 2⁵³.
+
+DEAP users get DEAP's own ``Logbook`` with :meth:`Log.logbook`.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+from deap import tools
+from numpy.typing import NDArray
+
+Row = dict[str, Any]
+
+#: integers a float64 holds exactly
+_EXACT_INT = 2**53
+
+
+class Log:
+    """Append-only table of generation records with a fixed set of columns (those of the first row)."""
+
+    __slots__ = ("_header", "_index", "_ints", "_values")
+
+    def __init__(self, rows: Iterable[Mapping[str, Any]] = ()) -> None:
+        self._header: tuple[str, ...] = ()
+        self._index: dict[str, int] = {}
+        self._ints: tuple[bool, ...] = ()
+        self._values = array("d")
+        for row in rows:
+            self.append(row)
+
+    @classmethod
+    def from_array(cls, header: Sequence[str], ints: Sequence[bool], values: NDArray[np.float64]) -> Log:
+        """A log from :meth:`to_array`'s parts (a checkpoint): ``values`` is (rows, columns)."""
+        log = cls()
+        values = np.asarray(values, dtype=np.float64)
+        if values.ndim != 2 or values.shape[1] != len(header) or len(ints) != len(header):
+            raise ValueError(f"a log of {len(header)} columns needs a (rows, {len(header)}) array, "
+                             f"got {values.shape}")
+        if len(set(header)) != len(header):
+            raise ValueError("a log's column names must be distinct")
+        if values.shape[0]:
+            log._header, log._ints = tuple(header), tuple(bool(i) for i in ints)
+            log._index = {k: j for j, k in enumerate(log._header)}
+            log._values.frombytes(np.ascontiguousarray(values).tobytes())
+        return log
+
+    def append(self, row: Mapping[str, Any]) -> None:
+        """Add a generation's record. The first row fixes the columns (and which hold integers); every
+        later row must have exactly those columns."""
+        if not self._header:
+            self._header = tuple(row)
+            self._index = {k: j for j, k in enumerate(self._header)}
+            self._ints = tuple(isinstance(v, int | np.integer) and not isinstance(v, bool)
+                               for v in row.values())
+        elif len(row) != len(self._header) or any(k not in self._index for k in row):
+            raise ValueError(f"log row {len(self)}: columns {sorted(row)} differ from the first row's "
+                             f"{sorted(self._header)}")
+        values = [row[k] for k in self._header]
+        for k, v, is_int in zip(self._header, values, self._ints, strict=True):
+            if is_int and not (isinstance(v, int | np.integer) and abs(int(v)) < _EXACT_INT):
+                raise ValueError(f"log row {len(self)}, column {k!r}: expected an integer, got {v!r}")
+        self._values.extend(float(v) for v in values)
+
+    @property
+    def header(self) -> list[str]:
+        """The column names, in the order of the first row."""
+        return list(self._header)
+
+    @property
+    def int_columns(self) -> list[bool]:
+        """Per column: whether it holds integers (``gen``)."""
+        return list(self._ints)
+
+    def __len__(self) -> int:
+        return len(self._values) // len(self._header) if self._header else 0
+
+    def _row(self, i: int) -> Row:
+        n = len(self._header)
+        vals = self._values[i * n:(i + 1) * n]
+        return {k: int(v) if is_int else v for k, v, is_int in zip(self._header, vals, self._ints, strict=True)}
+
+    def __getitem__(self, i: int) -> Row:
+        n = len(self)
+        if not -n <= i < n:
+            raise IndexError(f"log row {i} of {n}")
+        return self._row(i % n)
+
+    def __iter__(self) -> Iterator[Row]:
+        for i in range(len(self)):
+            yield self._row(i)
+
+    def to_array(self) -> NDArray[np.float64]:
+        """(rows, columns) float64 copy of the values."""
+        return np.frombuffer(self._values, dtype=np.float64).reshape(len(self), len(self._header)).copy()
+
+    def column(self, name: str) -> NDArray[np.float64]:
+        """One column over all generations."""
+        if name not in self._index:
+            raise KeyError(f"no log column {name!r} (columns: {', '.join(self._header)})")
+        return self.to_array()[:, self._index[name]]
+
+    def copy(self) -> Log:
+        out = Log()
+        out._header, out._index, out._ints = self._header, dict(self._index), self._ints
+        out._values = array("d", self._values)
+        return out
+
+    def logbook(self) -> tools.Logbook:
+        """The same rows as DEAP's ``Logbook`` (``select``, ``stream`` and the rest work as usual)."""
+        book = tools.Logbook()
+        for row in self:
+            book.record(**row)
+        book.header = self.header
+        return book
