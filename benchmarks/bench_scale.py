@@ -14,10 +14,12 @@ Two checks (issue 15, item 6):
    (``--small-population`` agents, ``--small-worlds`` worlds per generation, ``eval_worlds`` the same,
    pruned lineage, checkpoints as configured) within 10 % of a ``--short``-generation run of the same.
 
-Each run is ``evo.run`` (the run directory written to a temporary folder, figures off) in a fresh Python
-process; its peak resident set is that process's ``ru_maxrss`` from ``os.wait4`` (Linux: KiB), so imports
-count too and the runs do not see each other's memory. Wall times are printed for orientation only (the
-machine is shared).
+Each run is what ``evo run SCENARIO --no-figures`` does (``evo.runs.run``: the run directory written to a
+temporary folder) in a fresh Python process; its peak resident set is that process's ``ru_maxrss`` from
+``os.wait4`` (Linux: KiB), so imports count too and the runs do not see each other's memory. ``--load``
+also reads the finished run back (``evo.load_run``, what ``evo.run`` returns in Python), whose tables grow
+with the log, as any in-memory copy of a 5000-row log must. Wall times are printed for orientation only
+(the machine is shared).
 """
 
 from __future__ import annotations
@@ -34,16 +36,20 @@ from pathlib import Path
 MiB = 1024 * 1024
 
 
-def child(scenario: str, overrides: dict[str, object], out: Path) -> None:
+def child(scenario: str, overrides: dict[str, object], out: Path, load: bool) -> None:
     import evo
+    from evo.runs import run as runs
 
-    evo.run(scenario, 0, out, figures=False, overrides=overrides)
+    runs.run(scenario, 0, out, overrides=overrides)
+    if load:
+        evo.load_run(out)
 
 
-def measure(scenario: str, overrides: dict[str, object]) -> tuple[int, float]:
+def measure(scenario: str, overrides: dict[str, object], load: bool = False) -> tuple[int, float]:
     """(peak RSS in bytes, wall seconds) of one run in a child process."""
     with tempfile.TemporaryDirectory() as tmp:
-        cmd = [sys.executable, __file__, "--child", scenario, json.dumps(overrides), str(Path(tmp) / "run")]
+        cmd = [sys.executable, __file__, "--child", scenario, json.dumps(overrides), str(Path(tmp) / "run"),
+               str(int(load))]
         t0 = time.perf_counter()
         proc = subprocess.Popen(cmd)
         _, status, usage = os.wait4(proc.pid, 0)
@@ -57,7 +63,7 @@ def measure(scenario: str, overrides: dict[str, object]) -> tuple[int, float]:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["--child"]:
-        child(argv[1], json.loads(argv[2]), Path(argv[3]))
+        child(argv[1], json.loads(argv[2]), Path(argv[3]), argv[4] == "1")
         return 0
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--population", type=int, default=100_000)
@@ -67,12 +73,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--long", type=int, default=5000)
     parser.add_argument("--skip-large", action="store_true")
     parser.add_argument("--skip-long", action="store_true")
+    parser.add_argument("--load", action="store_true", help="also read each finished run back")
     args = parser.parse_args(argv)
     ok = True
     if not args.skip_large:
         over = {"evolution.population": args.population, "evolution.generations": 1,
                 "evolution.eval_worlds": 16}
-        rss, wall = measure("red_door", over)
+        rss, wall = measure("red_door", over, args.load)
         good = rss <= 2000 * MiB
         ok &= good
         print(f"red_door, P = {args.population}, 1 generation, 16 worlds: peak RSS {rss / MiB:.0f} MiB "
@@ -83,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
                  "evolution.eval_worlds": args.small_worlds}
         rows = []
         for g in (args.short, args.long):
-            rss, wall = measure("red_door", {**small, "evolution.generations": g})
+            rss, wall = measure("red_door", {**small, "evolution.generations": g}, args.load)
             rows.append((g, rss, wall))
             print(f"red_door, P = {args.small_population}, {args.small_worlds} worlds, {g} generations: "
                   f"peak RSS {rss / MiB:.1f} MiB ({wall:.1f} s wall)")

@@ -88,7 +88,8 @@ class Log:
     def _row(self, i: int) -> Row:
         n = len(self._header)
         vals = self._values[i * n:(i + 1) * n]
-        return {k: int(v) if is_int else v for k, v, is_int in zip(self._header, vals, self._ints, strict=True)}
+        return {k: int(v) if is_int else v
+                for k, v, is_int in zip(self._header, vals, self._ints, strict=True)}
 
     def __getitem__(self, i: int) -> Row:
         n = len(self)

@@ -29,6 +29,7 @@ several generations. ``origin_time`` is the generation in which an individual wa
 from __future__ import annotations
 
 import math
+from array import array
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, cast
 
@@ -207,9 +208,7 @@ class _StoreArrays:
                 bad(name, f"values following the pruning rule ({rule}; row {int(broken[0])})",
                     Said("a record that breaks it"))
 
-    def _history(self, get: Any, bad: Any, generation: int) -> list[tuple[int, NDArray[np.int64],
-                                                                         NDArray[np.int64], NDArray[np.int64],
-                                                                         NDArray[np.float64]]]:
+    def _history(self, get: Any, bad: Any, generation: int) -> FounderHistory:
         gens = get("hist.generation", "int", (generation + 1,), what="(one per observed generation)")
         if not np.array_equal(gens, np.arange(generation + 1)):
             bad("hist.generation", f"the generations 0 to {generation}", gens.tolist())
@@ -222,13 +221,57 @@ class _StoreArrays:
         means = get("hist.means", "float", (total,), what=what, finite=False)
         if not np.array_equal(per_class.sum(axis=1), counts):
             bad("hist.counts", "the row sums of 'hist.per_class'", counts.tolist())
-        out = []
+        out = FounderHistory()
         at = 0
         for g, n in zip(gens.tolist(), lengths.tolist(), strict=True):
             sl = slice(at, at + n)
-            out.append((g, founders[sl], counts[sl], per_class[sl], means[sl]))
+            out.append(g, founders[sl], counts[sl], per_class[sl], means[sl])
             at += n
         return out
+
+
+class FounderHistory:
+    """Per observed generation: the founders with living members, their member counts, the counts per
+    inner-goal class and the mean tracked trait, appended to flat buffers (a few dozen bytes per founder
+    and generation; as a list of small arrays a long run's history cost about 0.6 KB per generation)."""
+
+    __slots__ = ("_counts", "_founders", "_gens", "_lengths", "_means", "_per_class")
+
+    def __init__(self) -> None:
+        self._gens, self._lengths = array("q"), array("q")
+        self._founders, self._counts, self._per_class = array("q"), array("q"), array("q")
+        self._means = array("d")
+
+    def append(self, generation: int, founders: NDArray[np.int64], counts: NDArray[np.int64],
+               per_class: NDArray[np.int64], means: NDArray[np.float64]) -> None:
+        self._gens.append(int(generation))
+        self._lengths.append(len(founders))
+        self._founders.extend(np.asarray(founders, dtype=np.int64).tolist())
+        self._counts.extend(np.asarray(counts, dtype=np.int64).tolist())
+        self._per_class.extend(np.asarray(per_class, dtype=np.int64).reshape(-1).tolist())
+        self._means.extend(np.asarray(means, dtype=np.float64).tolist())
+
+    def __len__(self) -> int:
+        return len(self._gens)
+
+    def arrays(self) -> dict[str, NDArray[Any]]:
+        """The ``hist.*`` members of :meth:`LineageStore.to_arrays` (copies)."""
+        return {"hist.generation": np.array(self._gens, dtype=np.int64),
+                "hist.length": np.array(self._lengths, dtype=np.int64),
+                "hist.founders": np.array(self._founders, dtype=np.int64),
+                "hist.counts": np.array(self._counts, dtype=np.int64),
+                "hist.per_class": np.array(self._per_class, dtype=np.int64).reshape(-1, len(GOAL_CLASSES)),
+                "hist.means": np.array(self._means, dtype=np.float64)}
+
+    def __iter__(self) -> Iterator[tuple[int, NDArray[np.int64], NDArray[np.int64], NDArray[np.int64],
+                                         NDArray[np.float64]]]:
+        a = self.arrays()
+        at = 0
+        for g, n in zip(self._gens, self._lengths, strict=True):
+            sl = slice(at, at + n)
+            yield (g, a["hist.founders"][sl], a["hist.counts"][sl], a["hist.per_class"][sl],
+                   a["hist.means"][sl])
+            at += n
 
 
 class LineageStore:
@@ -250,8 +293,7 @@ class LineageStore:
         self.peak = 0
         # per generation: founders with living members, their member counts, counts per inner-goal class,
         # mean inner-goal trait
-        self._history: list[tuple[int, NDArray[np.int64], NDArray[np.int64], NDArray[np.int64],
-                                  NDArray[np.float64]]] = []
+        self._history = FounderHistory()
 
     def __len__(self) -> int:
         return len(self._records)
@@ -320,7 +362,7 @@ class LineageStore:
         counts = per_class.sum(axis=1)
         means = (np.bincount(inverse, weights=trait, minlength=len(founders)) / counts if trait is not None
                  else np.full(len(founders), math.nan))
-        self._history.append((g, founders, counts, per_class, means))
+        self._history.append(g, founders, counts, per_class, means)
         self.peak = max(self.peak, len(records))
 
     def finalize(self, ids: NDArray[np.int64], assessment: Any) -> None:
@@ -400,16 +442,7 @@ class LineageStore:
             out[f"rec.shift.{name}"] = np.array([r.shift.get(name, math.nan) for r in recs])
         out["alive"] = np.array(sorted(self._alive), dtype=np.int64)
         out["counters"] = np.array([self.generation, self.births, self.peak], dtype=np.int64)
-        hist = self._history
-        out["hist.generation"] = np.array([h[0] for h in hist], dtype=np.int64)
-        out["hist.length"] = np.array([len(h[1]) for h in hist], dtype=np.int64)
-        out["hist.founders"] = (np.concatenate([h[1] for h in hist]).astype(np.int64) if hist
-                                else np.zeros(0, np.int64))
-        out["hist.counts"] = (np.concatenate([h[2] for h in hist]).astype(np.int64) if hist
-                              else np.zeros(0, np.int64))
-        out["hist.per_class"] = (np.concatenate([h[3] for h in hist]).astype(np.int64) if hist
-                                 else np.zeros((0, len(GOAL_CLASSES)), np.int64))
-        out["hist.means"] = np.concatenate([h[4] for h in hist]).astype(np.float64) if hist else np.zeros(0)
+        out.update(self._history.arrays())
         return out
 
     @classmethod
@@ -491,8 +524,8 @@ class LineageStore:
     def lineage_counts(self) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
         """(generations, number of founder lineages with living members in each): what
         :func:`evo.lineage.phylogeny.founder_lineages` reads from ``lineage_founders.csv``."""
-        gens = np.array([h[0] for h in self._history], dtype=np.int64)
-        return gens, np.array([len(h[1]) for h in self._history], dtype=np.int64)
+        a = self._history.arrays()
+        return a["hist.generation"], a["hist.length"]
 
     def phylogeny(self) -> Phylogeny:
         """A column snapshot of every record held (sorted by id)."""

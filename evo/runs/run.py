@@ -31,8 +31,8 @@ from evo.core.simulate import Episodes
 from evo.core.state import Assessment, EvolutionState, Generation
 from evo.core.worlds import WorldBatch
 from evo.errors import EvoError
-from evo.evolution.loop import Checkpoint, EachGeneration, Observer, Stopped, StopWhen, evolve
 from evo.evolution.log import Log
+from evo.evolution.loop import Checkpoint, EachGeneration, Observer, Stopped, StopWhen, evolve
 from evo.evolution.streams import Streams
 from evo.lineage import formats, phylogeny
 from evo.lineage.store import FOUNDER_COLUMNS, LineageStore, new_store
@@ -169,9 +169,9 @@ def evolve_scenario(scenario: str | Path | Scenario, seed: int = 0, *,
     _check_seed(seed)
     problem = Problem.from_scenario(s)
     streams = Streams.from_seed(seed)
-    state, log = evolve(problem, streams, [] if progress is None else [EachGeneration(progress)])
+    state, rows = evolve(problem, streams, [] if progress is None else [EachGeneration(progress)])
     _, _, _, a, champ = _assess_final(problem, streams, state)
-    return Evolved(s, seed, state, list(log), a, champ)
+    return Evolved(s, seed, state, list(rows), a, champ)
 
 
 def evolve_and_evaluate(scenario: str | Path | Scenario, seed: int
@@ -400,7 +400,7 @@ def _execute(s: Scenario, seed: int, path: Path, meta: dict[str, Any], resuming:
             observers.append(store)
         if progress is not None:
             observers.append(EachGeneration(progress))
-        state, log = evolve(problem, streams, observers, start=start)
+        state, rows = evolve(problem, streams, observers, start=start)
         train_batch, shift_batches, final, a, champ = _assess_final(problem, streams, state)
         champion_reached = {}
         champion_learned = {}
@@ -411,7 +411,7 @@ def _execute(s: Scenario, seed: int, path: Path, meta: dict[str, Any], resuming:
                                           strict=True)}
             if ep.learned is not None:
                 champion_learned[name] = ep.learned[0]
-        results.write_csv(path / "log.csv", log, log.header)
+        results.write_csv(path / "log.csv", rows, rows.header)
         _write_population(path, problem, state, a)
         _write_champion_episodes(path, problem, state.genomes[champ], train_batch, shift_batches)
         wall = time.perf_counter() - started

@@ -198,7 +198,8 @@ def _check_reachable(f: str, key: str, w: WorldConfig) -> None:
 # P = 100 000 (lineage off): 1568 / 1364; 20 objects: 804 / 719; a generation dominating (B = 64): 316 / 242;
 # reflex, 12 features: 2965 / 2732; reflex, 20 objects: 1569 / 1424; hybrid planning_emerges P = 20 000:
 # 1140 / 729 (counted as if every pair fell back on its reflexes); a 64 × 64 grid with 100 objects, 40
-# eval worlds: 2017 / 1972; full lineage, 80 000 records: 537 / 469; 4000 generations of log: 25 / 24.
+# eval worlds: 2017 / 1972; full lineage, 80 000 records: 537 / 469. The log (evo.evolution.log.Log) is
+# 8 bytes per value, twice more while a checkpoint copies and compresses it.
 _BATCH_PER_CELL = 49  # walls, neighbors (5 × int64), obj_at
 _BATCH_PER_OBJECT_CELL = 24  # dist, next_move, manhattan (int64)
 _BUILD_PER_OBJECT_CELL = 80  # the shortest-path wave (move table, gathers), or the tables of an evaluation
@@ -209,7 +210,7 @@ _KEPT_PER_OBJECT = 1  # reached (bool)
 # what each kind's moves add per pair is the kind's (evo.core.agents.AgentKind.pair_bytes: planning in
 # evo.core.agents.mesa, a reflex step in evo.core.agents.reflex)
 _GENE = 56  # a genome value: the population matrix, its next generation, the Python lists of variation
-_LOG_VALUE = 180  # one value of one generation's log row (the row dict, the Logbook's copy, log.csv)
+_LOG_VALUE = 24  # one value of one generation's log row (the Log, a checkpoint's copy of it)
 _LINEAGE_RECORD = 1400  # one lineage record besides its genome (a slotted object, its dict entries)
 _LINEAGE_EXPORT = 5500  # one record's lines of lineage.csv and lineage.graphml (built in memory), its arrays
 
