@@ -107,10 +107,21 @@ def probe(scenario_arg: str, seed: int, generations: int | None, out: Path) -> d
 
     original_assess = loop.assess
     loop.assess = clock.wrap("eval shift sample", assess)
-    loop.Model.draw = clock.wrap("draw worlds", loop.Model.draw)  # type: ignore[method-assign]
-    loop.Model.evaluate = clock.wrap(  # type: ignore[method-assign]
-        lambda: "eval shift sample" if in_assess[0] else "evaluate train", loop.Model.evaluate)
-    loop._breed = clock.wrap("breed", loop._breed)
+    # the model class: ``loop.Model`` at the baseline, ``evo.core.problem.Problem`` since
+    model: Any = getattr(loop, "Model", None)
+    if model is None:
+        from evo.core.problem import Problem as model
+    model.draw = clock.wrap("draw worlds", model.draw)
+    model.evaluate = clock.wrap(lambda: "eval shift sample" if in_assess[0] else "evaluate train",
+                                model.evaluate)
+    if hasattr(loop, "_breed"):  # the baseline breeds in the loop; since, each replacement scheme does
+        loop._breed = clock.wrap("breed", loop._breed)
+    else:
+        from dataclasses import replace as _replace
+
+        from evo.evolution import replacement
+        for key, scheme in list(replacement.REPLACEMENTS.items()):
+            replacement.REPLACEMENTS[key] = _replace(scheme, breed=clock.wrap("breed", scheme.breed))
     loop._record = clock.wrap("log/checkpoint", loop._record)
     checkpoint.save = clock.wrap("log/checkpoint", checkpoint.save)
     for method in ("at_boundary", "after_generation"):
@@ -129,7 +140,10 @@ def probe(scenario_arg: str, seed: int, generations: int | None, out: Path) -> d
 
     runner.evolve = evolve
     wall, cpu = time.perf_counter(), time.process_time()
-    runner.run(s, seed=seed, out=out, figures=False)
+    import inspect
+
+    no_figures = {"figures": False} if "figures" in inspect.signature(runner.run).parameters else {}
+    runner.run(s, seed=seed, out=out, **no_figures)  # the baseline's run drew figures unless told not to
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     pieces = dict(clock.total)
     pieces["other"] = evolve_seconds[0] - sum(pieces.values())
