@@ -26,6 +26,7 @@ from numpy.typing import NDArray
 
 from evo.config.schema import Objective
 from evo.core.agents import Policy, Tables, discount_table, object_utility, plan_moves, reflex_moves
+from evo.core.agents.mesa import reach_table
 from evo.core.worlds import WorldBatch, parents
 from evo.errors import EvoError
 
@@ -228,8 +229,8 @@ def _episodes(policy: Policy, worlds: WorldBatch, objective: Payoffs, costs: Cos
     remaining = np.ascontiguousarray(~worlds.hidden.T[:, world]) if spawns else np.ones((k, n), dtype=bool)
     spawn = worlds.spawn.reshape(-1)  # (B·K,) object index released, or -1
     payoff = np.zeros(n)
-    steps = np.zeros(n, dtype=np.int64)
-    utility = gamma = horizon = None
+    every = np.arange(n)  # every[:m]: the positions of the m live pairs
+    utility = gamma = horizon = reach = None
     life = policy.life if life_of is not None else None
     if policy.plans:
         if life is None:
@@ -237,12 +238,13 @@ def _episodes(policy: Policy, worlds: WorldBatch, objective: Payoffs, costs: Cos
             utility = np.ascontiguousarray(object_utility(policy.w, tables.obj_feat).reshape(n, k).T)
         gamma = discount_table(policy.discount, int(worlds.dist.max()))
         horizon = policy.horizon[agent]
+        reach = reach_table(tables, gamma, policy.horizon)
     if paths is not None:
         paths[:, 0] = row - world * c
 
     def finish(rows: NDArray[np.int64], t_done: int) -> None:
         out_payoff[pair[rows]] = payoff[rows]
-        out_steps[pair[rows]] = steps[rows]
+        out_steps[pair[rows]] = t_done  # every live pair moves once per step
         out_remaining[pair[rows]] = remaining[:, rows].T
         if has_true:
             out_true[pair[rows]] = true_pay[rows]
@@ -253,12 +255,12 @@ def _episodes(policy: Policy, worlds: WorldBatch, objective: Payoffs, costs: Cos
         if life is not None and life_of is not None:  # plans on what its life makes objects worth now
             assert horizon is not None and gamma is not None
             move, _ = plan_moves(horizon, life.utility(policy, life_of[0], life_of[1], pair, agent, world),
-                                 gamma, tables, row, remaining)
+                                 gamma, tables, row, remaining, reach)
         elif policy.moves is not None:  # the kind's own batched moves, for every live pair at once
             move = policy.moves(policy, tables, agent, world, row, remaining)
         elif policy.plans:
             assert horizon is not None and utility is not None and gamma is not None  # set when policy.plans
-            move, has_target = plan_moves(horizon, utility, gamma, tables, row, remaining)
+            move, has_target = plan_moves(horizon, utility, gamma, tables, row, remaining, reach)
             if policy.reacts:
                 lost = np.flatnonzero(~has_target)
                 move[lost] = reflex_moves(policy, tables, agent[lost], world[lost], row[lost],
@@ -268,10 +270,9 @@ def _episodes(policy: Policy, worlds: WorldBatch, objective: Payoffs, costs: Cos
         m = row.shape[0]
         row = tables.neighbors.take(row * 5 + move)
         payoff = payoff - objective.step_cost
-        steps = steps + 1
         obj = tables.obj_at.take(row)
         safe = np.maximum(obj, 0)
-        hit = (obj >= 0) & remaining.reshape(-1).take(safe * m + np.arange(m))
+        hit = (obj >= 0) & remaining.reshape(-1).take(safe * m + every[:m])
         got = np.flatnonzero(hit)
         remaining[safe[got], got] = False
         object_row = world[got] * k + safe[got]
@@ -299,7 +300,7 @@ def _episodes(policy: Policy, worlds: WorldBatch, objective: Payoffs, costs: Cos
             keep[ended] = False
             idx = np.flatnonzero(keep)  # integer gathers: much faster than boolean masks on axis 1
             pair, agent, world, row = pair.take(idx), agent.take(idx), world.take(idx), row.take(idx)
-            remaining, payoff, steps = remaining.take(idx, axis=1), payoff.take(idx), steps.take(idx)
+            remaining, payoff = remaining.take(idx, axis=1), payoff.take(idx)
             if has_true:
                 true_pay, true_live = true_pay.take(idx), true_live.take(idx)
             if utility is not None:

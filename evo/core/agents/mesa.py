@@ -30,18 +30,35 @@ def plan_pair_bytes(n_objects: int, n_features: int) -> int:
     return PLAN_PER_OBJECT * n_objects
 
 
+def reach_table(tables: Tables, gamma: NDArray[np.float64], horizon: NDArray[np.int64]
+                ) -> NDArray[np.float64] | None:
+    """(K, B·C) ``γ^d`` where the distance ``d ≤ h`` and 0.0 beyond, when every agent has the same horizon
+    ``h`` (else None): one gather per object and step instead of three. An object out of reach then scores
+    ``u·0``, which never beats the best so far (a value must be positive), as the horizon test says."""
+    if not horizon.size or (horizon != horizon[0]).any():
+        return None
+    return np.where(tables.dist <= horizon[0], gamma.take(tables.dist), 0.0)
+
+
 def plan_moves(horizon: NDArray[np.int64], utility: NDArray[np.float64], gamma: NDArray[np.float64],
-               tables: Tables, row: NDArray[np.int64], remaining: NDArray[np.bool_]
-               ) -> tuple[NDArray[np.int64], NDArray[np.bool_]]:
+               tables: Tables, row: NDArray[np.int64], remaining: NDArray[np.bool_],
+               reach: NDArray[np.float64] | None = None) -> tuple[NDArray[np.int64], NDArray[np.bool_]]:
     """Mesa planning for ``n`` (agent, world) pairs standing on table rows ``row`` (n,): the move toward the
     best positive object within the horizon, and whether one exists. ``horizon`` (n,); ``utility`` and
     ``remaining`` (K, n); ``gamma[d]`` must exist for every distance in the tables. Objects are scanned in
     index order and only a strictly better value replaces the best so far, so ties go to the lowest index,
-    as the rules say."""
+    as the rules say. ``reach`` (:func:`reach_table` of these tables) replaces the distance and horizon
+    lookups when the horizon is the same for all."""
     n = row.shape[0]
     best = np.full(n, -1)
     best_value = np.zeros(n)  # a value must be positive and strictly beat every earlier object
     for k in range(tables.n_objects):
+        if reach is not None:
+            value = utility[k] * reach[k].take(row)
+            better = remaining[k] & (value > best_value)
+            np.copyto(best_value, value, where=better)
+            np.copyto(best, k, where=better)
+            continue
         d = tables.dist[k].take(row)
         value = utility[k] * gamma.take(d)  # gamma covers every distance in the tables, unreachable included
         better = remaining[k] & (d <= horizon) & (value > best_value)
