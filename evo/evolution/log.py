@@ -1,4 +1,5 @@
-"""The run's log: one row per generation (the loop's records, docs/results.md ``log.csv``), held compactly.
+"""The run's log, held compactly: one row per generation (the loop's records; ``log.csv``, README "Results
+format").
 
 A generation's record is a flat mapping of column name to number (``gen`` an ``int``, the rest floats).
 Kept as a list of dicts, a long run's log grew by about 2 KB per generation (the dict, its keys, one boxed
