@@ -15,6 +15,7 @@ group varies per world.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -36,10 +37,29 @@ def resolve(cfg: WorldConfig, level: str, rng: np.random.Generator) -> WorldConf
         return cfg
     p = np.array([v.p for v in shared[0].variants])
     j = int(rng.choice(len(p), p=p / p.sum()))
+    return _variant(cfg, level, j)
+
+
+#: resolved configs of the last few distributions, so that drawing the same variant again returns the same
+#: object and :func:`evo.core.worlds.generate` finds its plan instead of building it anew (key: the
+#: config's id, the level, the variant; an entry holds the config and a copy it must still equal, as
+#: evo.core.worlds keeps its plans)
+_VARIANTS: dict[tuple[int, str, int], tuple[WorldConfig, WorldConfig, WorldConfig]] = {}
+
+
+def _variant(cfg: WorldConfig, level: str, j: int) -> WorldConfig:
+    key = (id(cfg), level, j)
+    hit = _VARIANTS.get(key)
+    if hit is not None and hit[0] is cfg and hit[1] == cfg:
+        return hit[2]
     objects = tuple(dataclasses.replace(g, variants=(dataclasses.replace(g.variants[j], p=1.0),),
                                         variant_per="object") if g.variant_per == level else g
                     for g in cfg.objects)
-    return dataclasses.replace(cfg, objects=objects)
+    out = dataclasses.replace(cfg, objects=objects)
+    if len(_VARIANTS) >= 64:
+        _VARIANTS.clear()
+    _VARIANTS[key] = (cfg, copy.deepcopy(cfg), out)
+    return out
 
 
 def concatenate(batches: Sequence[worlds.WorldBatch]) -> worlds.WorldBatch:

@@ -45,8 +45,10 @@ class WorldBatch:
     ``obj_feat`` (B, K, F) 0/1 features; ``neighbors`` (B, C, 5) cell reached by N, E, S, W, stay (the same
     cell when blocked); ``dist`` (B, K, C) shortest-path steps from each cell to each object (``unreachable``
     when none); ``next_move`` (B, K, C) first move of a shortest path (ties: N before E before S before W;
-    STAY at the object or when unreachable); ``manhattan`` (B, K, C); ``obj_at`` (B, C) object index at a
-    cell or -1; ``spawn`` (B, K) index of the hidden object that object ``k`` releases when consumed, or -1.
+    STAY at the object or when unreachable); ``obj_at`` (B, C) object index at a cell or -1; ``spawn``
+    (B, K) index of the hidden object that object ``k`` releases when consumed, or -1. ``manhattan``
+    (B, K, C), the grid distance from each cell to each object, is computed when asked for (only reflexes
+    smell; an agent that plans never reads it).
     """
 
     height: int
@@ -59,13 +61,17 @@ class WorldBatch:
     neighbors: NDArray[np.int64]
     dist: NDArray[np.int64]
     next_move: NDArray[np.int64]
-    manhattan: NDArray[np.int64]
     obj_at: NDArray[np.int64]
     spawn: NDArray[np.int64]
 
     @property
     def size(self) -> int:
         return int(self.walls.shape[0])
+
+    @property
+    def manhattan(self) -> NDArray[np.int64]:
+        """(B, K, C) ``|row − row_k| + |col − col_k|`` from each cell to each object."""
+        return _manhattan(self.obj_cell, self.height, self.width)
 
     @property
     def n_objects(self) -> int:
@@ -90,8 +96,8 @@ class WorldBatch:
         idx = np.asarray(index)
         return WorldBatch(self.height, self.width, self.steps,
                           *(getattr(self, n)[idx] for n in ("walls", "start", "obj_cell", "obj_feat",
-                                                           "neighbors", "dist", "next_move", "manhattan",
-                                                           "obj_at", "spawn")))
+                                                           "neighbors", "dist", "next_move", "obj_at",
+                                                           "spawn")))
 
 
 def parents(spawn: NDArray[np.int64]) -> NDArray[np.int64]:
@@ -316,7 +322,7 @@ def _build(walls: NDArray[np.bool_], start: NDArray[np.int64], obj_cell: NDArray
     if ((obj_at >= 0).sum(axis=1) != k).any() or (obj_cell == start[:, None]).any():
         raise EvoError("objects must occupy distinct cells other than the start")
     return WorldBatch(height, width, steps, walls, start, obj_cell, np.asarray(obj_feat, dtype=np.float64),
-                      neighbors, dist, next_move, _manhattan(obj_cell, height, width), obj_at, spawn)
+                      neighbors, dist, next_move, obj_at, spawn)
 
 
 def _check_spawn(spawn: NDArray[np.int64], k: int) -> None:

@@ -191,5 +191,8 @@ def build_batch(walls: NDArray[np.bool_], start: NDArray[np.int64], obj_cell: ND
     manhattan = np.abs(r - orow[..., None]) + np.abs(c - ocol[..., None])
     obj_at = np.full((b, height * width), -1, dtype=np.int64)
     np.put_along_axis(obj_at, obj_cell, np.arange(k)[None, :].repeat(b, 0), axis=1)
-    return WorldBatch(height, width, steps, walls, start, obj_cell, np.asarray(obj_feat, dtype=np.float64),
-                      nb, dist, next_move, manhattan, obj_at, spawn)
+    batch = WorldBatch(height, width, steps, walls, start, obj_cell, np.asarray(obj_feat, dtype=np.float64),
+                       nb, dist, next_move, obj_at, spawn)
+    # the batch computes its grid distances when asked: they must be the ones computed here
+    assert np.array_equal(batch.manhattan, manhattan)
+    return batch
