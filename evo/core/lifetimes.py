@@ -56,7 +56,7 @@ def _variant(cfg: WorldConfig, level: str, j: int) -> WorldConfig:
                                         variant_per="object") if g.variant_per == level else g
                     for g in cfg.objects)
     out = dataclasses.replace(cfg, objects=objects)
-    if len(_VARIANTS) >= 64:
+    if len(_VARIANTS) >= 256:
         _VARIANTS.clear()
     _VARIANTS[key] = (cfg, copy.deepcopy(cfg), out)
     return out

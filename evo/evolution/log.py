@@ -27,6 +27,10 @@ Row = dict[str, Any]
 _EXACT_INT = 2**53
 
 
+class LogColumnsError(ValueError):
+    """A row whose columns (or integer columns) are not those of the log's first row."""
+
+
 class Log:
     """Append-only table of generation records with a fixed set of columns (those of the first row)."""
 
@@ -57,21 +61,28 @@ class Log:
         return log
 
     def append(self, row: Mapping[str, Any]) -> None:
-        """Add a generation's record. The first row fixes the columns (and which hold integers); every
-        later row must have exactly those columns."""
-        if not self._header:
-            self._header = tuple(row)
-            self._index = {k: j for j, k in enumerate(self._header)}
-            self._ints = tuple(isinstance(v, int | np.integer) and not isinstance(v, bool)
-                               for v in row.values())
-        elif len(row) != len(self._header) or any(k not in self._index for k in row):
-            raise ValueError(f"log row {len(self)}: columns {sorted(row)} differ from the first row's "
-                             f"{sorted(self._header)}")
-        values = [row[k] for k in self._header]
-        for k, v, is_int in zip(self._header, values, self._ints, strict=True):
+        """Add a generation's record. The first row fixes the columns, their order and which hold
+        integers; every later row must have exactly those columns in that order (the loop's records
+        always do), or :class:`LogColumnsError` is raised and nothing is added."""
+        header = self._header or tuple(row)
+        ints = self._ints or tuple(isinstance(v, int | np.integer) and not isinstance(v, bool)
+                                   for v in row.values())
+        if tuple(row) != header:
+            raise LogColumnsError(f"log row {len(self)}: columns {list(row)} differ from the first row's "
+                                  f"{list(header)}")
+        values = []
+        for k, is_int in zip(header, ints, strict=True):
+            v = row[k]
             if is_int and not (isinstance(v, int | np.integer) and abs(int(v)) < _EXACT_INT):
-                raise ValueError(f"log row {len(self)}, column {k!r}: expected an integer, got {v!r}")
-        self._values.extend(float(v) for v in values)
+                raise LogColumnsError(f"log row {len(self)}, column {k!r}: expected an integer, got {v!r}")
+            try:
+                values.append(float(v))
+            except (TypeError, ValueError):
+                raise ValueError(f"log row {len(self)}, column {k!r}: expected a number, got {v!r}") from None
+        if not self._header:
+            self._header, self._ints = header, ints
+            self._index = {k: j for j, k in enumerate(header)}
+        self._values.extend(values)
 
     @property
     def header(self) -> list[str]:

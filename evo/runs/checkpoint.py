@@ -6,7 +6,7 @@ every random stream's state), the name and SHA-256 of its NPZ and the SHA-256 of
 are written atomically (temp file, fsync, rename), the new NPZ under a new name first: the JSON is the commit
 point, so a kill between the two leaves the previous JSON and the NPZ it names intact. Older NPZs are removed
 after the commit. A JSON whose digests do not match is refused, and so is one whose digests match but whose
-content does not fit the run's scenario (:func:`load` checks population, genomes, ids, parents, generation,
+content does not fit the run's scenario (:func:`restore` checks population, genomes, ids, parents, generation,
 log and lineage store). Loading restores the streams and the store so that the run continues exactly as if it
 had never stopped.
 """
@@ -62,8 +62,13 @@ def scenario_digest(text: str) -> str:
 def save(run_dir: Path, state: EvolutionState, rows: Log, streams: Streams,
          store: LineageStore | None, scenario_text: str) -> None:
     """Write the checkpoint of the position *before* evaluating ``state.generation``."""
+    log = rows.to_array()
+    if not np.isfinite(log).all():  # as JSON did for format 1: a checkpoint holds what it can restore
+        g, j = (int(x) for x in np.argwhere(~np.isfinite(log))[0])
+        raise EvoError(f"{run_dir}: cannot checkpoint generation {state.generation}: log column "
+                       f"{rows.header[j]!r} of generation {g} is {log[g, j]!r}, not a finite number")
     arrays: dict[str, Any] = {"genomes": state.genomes, "ids": state.ids, "parents": state.parents,
-                              "log": rows.to_array(), "log_columns": np.array(rows.header, dtype=str),
+                              "log": log, "log_columns": np.array(rows.header, dtype=str),
                               "log_int_columns": np.array(rows.int_columns, dtype=bool)}
     if store is not None:
         arrays.update({f"lineage.{k}": v for k, v in store.to_arrays().items()})
@@ -209,6 +214,9 @@ def _log(npz: Path, arrays: dict[str, Any]) -> Log:
                                   what="(rows × member 'log_columns')")
     if len(set(header.tolist())) != len(header):
         readback.fail(npz, "member 'log_columns'", "distinct column names", readback.Said("a name twice"))
+    if ints.tolist() != [c == "gen" for c in header.tolist()]:
+        readback.fail(npz, "member 'log_int_columns'", "true for column 'gen' only (the one integer column)",
+                      readback.Said(f"true for {[str(c) for c in header[ints]]}"))
     at = np.flatnonzero(ints & (values != np.round(values)).any(axis=0))
     if at.size:
         readback.fail(npz, "member 'log'", f"integers in column {str(header[at[0]])!r} (member "

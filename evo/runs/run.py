@@ -31,7 +31,7 @@ from evo.core.simulate import Episodes
 from evo.core.state import Assessment, EvolutionState, Generation
 from evo.core.worlds import WorldBatch
 from evo.errors import EvoError
-from evo.evolution.log import Log
+from evo.evolution.log import Log, LogColumnsError
 from evo.evolution.loop import Checkpoint, EachGeneration, Observer, Stopped, StopWhen, evolve
 from evo.evolution.streams import Streams
 from evo.lineage import formats, phylogeny
@@ -400,7 +400,13 @@ def _execute(s: Scenario, seed: int, path: Path, meta: dict[str, Any], resuming:
             observers.append(store)
         if progress is not None:
             observers.append(EachGeneration(progress))
-        state, rows = evolve(problem, streams, observers, start=start)
+        try:
+            state, rows = evolve(problem, streams, observers, start=start)
+        except LogColumnsError as exc:
+            if start is None:
+                raise
+            raise EvoError(f"{path / checkpoint.JSON}: the log it holds does not have the columns this run "
+                           f"records ({exc}); the checkpoint was edited") from None
         train_batch, shift_batches, final, a, champ = _assess_final(problem, streams, state)
         champion_reached = {}
         champion_learned = {}

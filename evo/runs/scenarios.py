@@ -201,7 +201,7 @@ def _check_reachable(f: str, key: str, w: WorldConfig) -> None:
 # eval worlds: 2017 / 1972; full lineage, 80 000 records: 537 / 469. The log (evo.evolution.log.Log) is
 # 8 bytes per value, twice more while a checkpoint copies and compresses it.
 _BATCH_PER_CELL = 49  # walls, neighbors (5 × int64), obj_at
-_BATCH_PER_OBJECT_CELL = 24  # dist, next_move, manhattan (int64)
+_BATCH_PER_OBJECT_CELL = 24  # dist, next_move (int64); an evaluation's γ^d table (reach_table, float64)
 _BUILD_PER_OBJECT_CELL = 80  # the shortest-path wave (move table, gathers), or the tables of an evaluation
 _PAIR = 160  # per pair: ids, rows, payoffs, steps, the true-objective accounts, one step's temporaries
 _PAIR_PER_OBJECT = 2  # remaining, out_remaining (bool)

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from evo.evolution.log import Log
+from evo.evolution.log import Log, LogColumnsError
 
 _floats = st.floats(allow_nan=True, allow_infinity=True, width=64)
 
@@ -29,20 +29,26 @@ def test_rows_come_back_as_they_were_appended(values: list[tuple[float, float]])
     assert [repr(r) for r in again] == [repr(r) for r in back]
 
 
-def test_a_row_with_other_columns_is_refused() -> None:
-    log = Log([{"gen": 0, "a": 1.0}])
-    with pytest.raises(ValueError, match="log row 1: columns"):
-        log.append({"gen": 1, "b": 1.0})
-    with pytest.raises(ValueError, match="log row 1: columns"):
-        log.append({"gen": 1, "a": 1.0, "b": 2.0})
-    with pytest.raises(ValueError, match="column 'gen': expected an integer"):
-        log.append({"gen": 1.5, "a": 1.0})
-    assert len(log) == 1  # nothing half-appended
-
-
-def test_column_order_of_later_rows_does_not_matter_and_columns_read_whole() -> None:
+def test_a_row_with_other_columns_is_refused_and_nothing_is_half_appended() -> None:
     log = Log([{"gen": 0, "a": 1.0, "b": 2.0}])
-    log.append({"b": 4.0, "a": 3.0, "gen": 1})
+    for bad in ({"gen": 1, "b": 1.0}, {"gen": 1, "a": 1.0, "b": 2.0, "c": 3.0},
+                {"b": 4.0, "a": 3.0, "gen": 1}):  # other columns, or the same in another order
+        with pytest.raises(LogColumnsError, match="log row 1: columns"):
+            log.append(bad)
+    with pytest.raises(LogColumnsError, match="column 'gen': expected an integer"):
+        log.append({"gen": 1.5, "a": 1.0, "b": 2.0})
+    with pytest.raises(ValueError, match="column 'b': expected a number, got None"):
+        log.append({"gen": 1, "a": 1.0, "b": None})
+    assert len(log) == 1 and log.to_array().tolist() == [[0.0, 1.0, 2.0]]
+    first = Log()
+    with pytest.raises(ValueError):
+        first.append({"gen": 0, "a": "x"})
+    assert len(first) == 0 and first.header == []  # a refused first row fixes no columns
+
+
+def test_rows_and_columns_read_back() -> None:
+    log = Log([{"gen": 0, "a": 1.0, "b": 2.0}])
+    log.append({"gen": 1, "a": 3.0, "b": 4.0})
     assert log[1] == {"gen": 1, "a": 3.0, "b": 4.0}
     assert log.column("b").tolist() == [2.0, 4.0]
     with pytest.raises(KeyError, match="no log column 'c'"):

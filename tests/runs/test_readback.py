@@ -494,6 +494,19 @@ LOG_DEFECTS = {
                           r"member 'log_columns': expected distinct column names"),
     "log without its columns": (lambda a: a.pop("log_columns"),
                                 r"member 'log_columns': expected an array of strs, got nothing"),
+    "gen not an integer column": (_set("log_int_columns", 0, False),
+                                  r"member 'log_int_columns': expected true for column 'gen' only"),
+    "a float column called integer": (_set("log_int_columns", 3, True),
+                                      r"member 'log_int_columns': expected true for column 'gen' only"),
+    # caught when the resumed run records its first row, before any file is written
+    "an extra log column": (lambda a: a.update(
+        log=np.concatenate([a["log"], np.zeros((len(a["log"]), 1))], axis=1),
+        log_columns=np.append(a["log_columns"], "extra"), log_int_columns=np.append(a["log_int_columns"],
+                                                                                   False)),
+                            r"checkpoint.json: the log it holds does not have the columns this run records"),
+    "log columns reordered": (lambda a: a.update(log=a["log"][:, ::-1], log_columns=a["log_columns"][::-1],
+                                                 log_int_columns=a["log_int_columns"][::-1]),
+                              r"checkpoint.json: the log it holds does not have the columns"),
 }
 
 
@@ -503,7 +516,47 @@ def test_crafted_checkpoint_log_is_refused(defect: str, interrupted: Path, tmp_p
     out = _craft(interrupted, tmp_path, arrays_edit=edit)
     with pytest.raises(EvoError, match=message) as info:
         api.resume(out, figures=False)
-    assert "\n" not in str(info.value) and "checkpoint-g" in str(info.value)
+    assert "\n" not in str(info.value) and "checkpoint" in str(info.value)
+    assert not (out / "log.csv").exists() and json.loads((out / "meta.json").read_text())["status"] != "done"
+
+
+def _format_1(edit: Callable[[list[dict[str, Any]]], None]) -> Callable[[dict[str, Any]], None]:
+    """A format-1 checkpoint (see :func:`_as_format_1`) whose JSON log rows ``edit`` changes."""
+    def json_edit(d: dict[str, Any]) -> None:
+        _as_format_1(dict(_HELD), d)
+        edit(d["log"])
+    return json_edit
+
+
+_HELD: dict[str, np.ndarray] = {}
+
+
+def _hold_log(a: dict[str, np.ndarray]) -> None:
+    _HELD.clear()
+    _HELD.update(a)
+    for k in ("log", "log_columns", "log_int_columns"):
+        a.pop(k)
+
+
+FORMAT_1_DEFECTS = {
+    "a ragged row": (lambda rows: rows[2].pop("train_mean"), r"key 'log': expected rows with the columns"),
+    "a row missing": (lambda rows: rows.pop(), r"the log: expected 4 rows"),
+    "a wrong generation": (lambda rows: rows[1].update(gen=3),
+                           r"log row 1, column 'gen': expected generation 1"),
+    "a fraction of a generation": (lambda rows: rows[1].update(gen=1.0),
+                                   r"key 'log': expected rows with the columns .*expected an integer"),
+    "an extra column everywhere": (lambda rows: [r.update(extra=0.0) for r in rows],
+                                   r"checkpoint.json: the log it holds does not have the columns"),
+}
+
+
+@pytest.mark.parametrize("defect", list(FORMAT_1_DEFECTS))
+def test_crafted_format_1_checkpoint_log_is_refused(defect: str, interrupted: Path, tmp_path: Path) -> None:
+    edit, message = FORMAT_1_DEFECTS[defect]
+    out = _craft(interrupted, tmp_path, arrays_edit=_hold_log, json_edit=_format_1(edit))
+    with pytest.raises(EvoError, match=message) as info:
+        api.resume(out, figures=False)
+    assert "\n" not in str(info.value)
 
 
 def _as_format_1(a: dict[str, np.ndarray], d: dict[str, Any]) -> None:

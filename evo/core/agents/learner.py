@@ -93,7 +93,9 @@ class LearnerLife:
             "v": np.repeat(policy.params["v0"], lives, axis=0),  # (units, F)
             "consumed": np.repeat(consumed, lives, axis=0),  # (units, U)
             "cache_age": -1,
-            "u": np.zeros((p * lives, k)),  # (units, K) the utility of each object, kept up to date
+            # (K, units) the utility of each object, kept up to date; objects first, so that a step's
+            # (K, n) utilities are one gather
+            "u": np.zeros((k, p * lives)),
         }
 
     def _refresh(self, policy: Policy, state: State, age: int, unit: NDArray[np.int64]) -> None:
@@ -102,14 +104,14 @@ class LearnerLife:
         x = state["seen"][age][life]  # (n, K, shown)
         u = _dot(state["v"][unit][:, None, state["shown"]], x)
         novel = (~state["consumed"][unit[:, None], state["combo"][age][life]]).astype(np.float64)
-        state["u"][unit] = u + policy.params["curiosity"][agent][:, None] * novel
+        state["u"][:, unit] = (u + policy.params["curiosity"][agent][:, None] * novel).T
 
     def utility(self, policy: Policy, state: State, age: int, unit: NDArray[np.int64],
                 agent: NDArray[np.int64], life: NDArray[np.int64]) -> NDArray[np.float64]:
         if state["cache_age"] != age:  # a new episode: every unit's objects are new
-            self._refresh(policy, state, age, np.arange(state["u"].shape[0]))
+            self._refresh(policy, state, age, np.arange(state["u"].shape[1]))
             state["cache_age"] = age
-        return np.ascontiguousarray(state["u"][unit].T)
+        return state["u"].take(unit, axis=1)
 
     def consumed(self, policy: Policy, state: State, age: int, unit: NDArray[np.int64],
                  agent: NDArray[np.int64], life: NDArray[np.int64], obj: NDArray[np.int64]) -> None:

@@ -33,11 +33,14 @@ def plan_pair_bytes(n_objects: int, n_features: int) -> int:
 def reach_table(tables: Tables, gamma: NDArray[np.float64], horizon: NDArray[np.int64]
                 ) -> NDArray[np.float64] | None:
     """(K, B·C) ``γ^d`` where the distance ``d ≤ h`` and 0.0 beyond, when every agent has the same horizon
-    ``h`` (else None): one gather per object and step instead of three. An object out of reach then scores
-    ``u·0``, which never beats the best so far (a value must be positive), as the horizon test says."""
+    ``h`` (else None): one gather per object and step instead of two gathers and a comparison. An object
+    out of reach then scores ``u·0``, which never beats the best so far (a value must be positive), as the
+    horizon test says."""
     if not horizon.size or (horizon != horizon[0]).any():
         return None
-    return np.where(tables.dist <= horizon[0], gamma.take(tables.dist), 0.0)
+    within = gamma.copy()
+    within[max(int(horizon[0]), -1) + 1:] = 0.0
+    return within.take(tables.dist)
 
 
 def plan_moves(horizon: NDArray[np.int64], utility: NDArray[np.float64], gamma: NDArray[np.float64],
