@@ -63,8 +63,9 @@ def print_summary(summary: dict[str, Any], path: Path) -> None:
                   + " ".join(f"{x:+.2f}" for x in v["base_fitness_by_age"]))
         print(", ".join(f"{g} mean {v['mean']:.2f} (champion {v['champion']:.2f})"
                         for g, v in life["genes"].items()))
-    if (path / "figures").is_dir():
-        print(f"figures: {path / 'figures'}")
+    drawn = sorted((path / "figures").glob("*.png")) if (path / "figures").is_dir() else []
+    if drawn:  # a run made with --no-figures has an empty figures/ (evo.api.save_figures draws them later)
+        print(f"figures: {path / 'figures'} ({len(drawn)} PNG)")
 
 
 def main(args: argparse.Namespace) -> int:

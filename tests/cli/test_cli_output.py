@@ -83,3 +83,13 @@ def test_list_finds_the_shipped_scenarios_from_another_directory(tmp_path: Path,
     assert cli.main(["list"]) == 0
     shown = capsys.readouterr().out
     assert "red_door" in shown and "sweet_tooth" in shown
+
+
+def test_figures_are_announced_only_when_drawn(tmp_path: Path, tiny_text: str, capsys) -> None:
+    shown = _show_edited(tmp_path, tiny_text, capsys, lambda s: {})
+    assert "figures:" not in shown  # --no-figures: figures/ is empty, so nothing to point at
+    from evo.api import save_figures
+
+    made = save_figures(tmp_path / "run")
+    assert cli.main(["show", str(tmp_path / "run")]) == 0
+    assert f"figures: {tmp_path / 'run' / 'figures'} ({len(made)} PNG)" in capsys.readouterr().out
