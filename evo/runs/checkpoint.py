@@ -66,7 +66,7 @@ def save(run_dir: Path, state: EvolutionState, rows: Log, streams: Streams,
     if not np.isfinite(log).all():  # as JSON did for format 1: a checkpoint holds what it can restore
         g, j = (int(x) for x in np.argwhere(~np.isfinite(log))[0])
         raise EvoError(f"{run_dir}: cannot checkpoint generation {state.generation}: log column "
-                       f"{rows.header[j]!r} of generation {g} is {log[g, j]!r}, not a finite number")
+                       f"{rows.header[j]!r} of generation {g} is {float(log[g, j])!r}, not a finite number")
     arrays: dict[str, Any] = {"genomes": state.genomes, "ids": state.ids, "parents": state.parents,
                               "log": log, "log_columns": np.array(rows.header, dtype=str),
                               "log_int_columns": np.array(rows.int_columns, dtype=bool)}

@@ -273,3 +273,17 @@ def test_sigkill_at_many_points_then_resume_is_byte_identical(tmp_path: Path) ->
         assert resumed.wait(300) == 0, (point, value, resumed.stderr.read() if resumed.stderr else "")
         _same_results(whole, out)
     assert len(seen) >= 4, f"kills fell at too few distinct checkpoints: {sorted(seen)}"
+
+
+def test_a_log_value_that_is_not_finite_is_refused_at_checkpoint_time(tmp_path: Path) -> None:
+    """What a checkpoint holds it must be able to restore (restore refuses non-finite log values), so the
+    save says so, naming the column and generation, and writes nothing."""
+    from evo.core.state import EvolutionState
+    from evo.evolution.log import Log
+    from evo.evolution.streams import Streams
+
+    state = EvolutionState(2, np.zeros((3, 4)), np.arange(3), np.full((3, 2), -1), 3)
+    rows = Log([{"gen": 0, "train_mean": 0.5}, {"gen": 1, "train_mean": float("inf")}])
+    with pytest.raises(EvoError, match=r"log column 'train_mean' of generation 1 is inf"):
+        checkpoint.save(tmp_path, state, rows, Streams.from_seed(0), None, "")
+    assert list(tmp_path.iterdir()) == []
