@@ -2,7 +2,7 @@
 format").
 
 A generation's record is a flat mapping of column name to number (``gen`` an ``int``, the rest floats).
-Kept as a list of dicts, a long run's log grew by about 2 KB per generation (the dict, its keys, one boxed
+Kept as a list of dicts, a long run's log grew by 1-2 KB per generation (the dict, its keys, one boxed
 float per value, DEAP ``Logbook``'s copy of each row); :class:`Log` keeps the header once and the values in
 one contiguous float64 buffer, 8 bytes per value, so a 5 000-generation run's log stays a few hundred KB.
 Rows read back are the dicts that were appended (same keys in the same order, ``int`` columns as ``int``),
