@@ -9,7 +9,6 @@ recent common ancestor (MRCA) of a population, surviving founder lineages, phylo
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -178,13 +177,6 @@ def phylogenetic_diversity(phy: Phylogeny, ids: Iterable[int]) -> float:
     return float(total)
 
 
-def founder_lineages(rows: Sequence[Mapping[str, Any]]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-    """(generations, number of founder lineages with living members) from ``lineage_founders.csv`` rows."""
-    counts: Counter[int] = Counter(int(r["generation"]) for r in rows)
-    gens = np.array(sorted(counts), dtype=np.int64)
-    return gens, np.array([counts[g] for g in gens.tolist()], dtype=np.int64)
-
-
 @dataclass(frozen=True)
 class CollapsedTree:
     """The first-parent tree joining some individuals with unbranched chains removed. ``parent[i]`` is the
@@ -235,7 +227,7 @@ def summarize(phy: Phylogeny, lineages: tuple[NDArray[np.int64], NDArray[np.int6
               final_ids: Sequence[int], spec: TraitSpec, *, mode: str, records_peak: int, births: int
               ) -> dict[str, Any]:
     """The ``"lineage"`` section of ``summary.json``; ``lineages`` is (generations, founder lineages
-    with living members in each), as :func:`founder_lineages` reads them from ``lineage_founders.csv``."""
+    with living members in each: the rows per generation of ``lineage_founders.csv``)."""
     lod = line_of_descent(phy, champion)
     onset = pseudo_onset(phy, lod)
     root = mrca(phy, final_ids)

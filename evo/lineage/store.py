@@ -222,11 +222,7 @@ class _StoreArrays:
         if not np.array_equal(per_class.sum(axis=1), counts):
             bad("hist.counts", "the row sums of 'hist.per_class'", counts.tolist())
         out = FounderHistory()
-        at = 0
-        for g, n in zip(gens.tolist(), lengths.tolist(), strict=True):
-            sl = slice(at, at + n)
-            out.append(g, founders[sl], counts[sl], per_class[sl], means[sl])
-            at += n
+        out.extend(gens, lengths, founders, counts, per_class, means)
         return out
 
 
@@ -244,8 +240,15 @@ class FounderHistory:
 
     def append(self, generation: int, founders: NDArray[np.int64], counts: NDArray[np.int64],
                per_class: NDArray[np.int64], means: NDArray[np.float64]) -> None:
-        self._gens.append(int(generation))
-        self._lengths.append(len(founders))
+        """One generation's rows."""
+        self.extend(np.array([generation]), np.array([len(founders)]), founders, counts, per_class, means)
+
+    def extend(self, gens: NDArray[np.int64], lengths: NDArray[np.int64], founders: NDArray[np.int64],
+               counts: NDArray[np.int64], per_class: NDArray[np.int64], means: NDArray[np.float64]) -> None:
+        """Generations ``gens``, generation ``i`` holding the next ``lengths[i]`` founder rows (the
+        ``hist.*`` members of :meth:`arrays`)."""
+        self._gens.extend(np.asarray(gens, dtype=np.int64).tolist())
+        self._lengths.extend(np.asarray(lengths, dtype=np.int64).tolist())
         self._founders.extend(np.asarray(founders, dtype=np.int64).tolist())
         self._counts.extend(np.asarray(counts, dtype=np.int64).tolist())
         self._per_class.extend(np.asarray(per_class, dtype=np.int64).reshape(-1).tolist())
@@ -522,8 +525,8 @@ class LineageStore:
                        "trait_mean": float(means[k])}
 
     def lineage_counts(self) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-        """(generations, number of founder lineages with living members in each): what
-        :func:`evo.lineage.phylogeny.founder_lineages` reads from ``lineage_founders.csv``."""
+        """(generations, number of founder lineages with living members in each: the rows per generation
+        of ``lineage_founders.csv``)."""
         a = self._history.arrays()
         return a["hist.generation"], a["hist.length"]
 

@@ -59,12 +59,10 @@ def plan_moves(horizon: NDArray[np.int64], utility: NDArray[np.float64], gamma: 
         if reach is not None:
             value = utility[k] * reach[k].take(row)
             better = remaining[k] & (value > best_value)
-            np.copyto(best_value, value, where=better)
-            np.copyto(best, k, where=better)
-            continue
-        d = tables.dist[k].take(row)
-        value = utility[k] * gamma.take(d)  # gamma covers every distance in the tables, unreachable included
-        better = remaining[k] & (d <= horizon) & (value > best_value)
+        else:
+            d = tables.dist[k].take(row)
+            value = utility[k] * gamma.take(d)  # gamma covers every distance in the tables, unreachable too
+            better = remaining[k] & (d <= horizon) & (value > best_value)
         np.copyto(best_value, value, where=better)
         np.copyto(best, k, where=better)
     has_target = best >= 0
