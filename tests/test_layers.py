@@ -1,7 +1,8 @@
 """The layers of the package, checked (docs/architecture.md): zero import cycles (imports inside functions
 and under TYPE_CHECKING count); every import points down the layers; and what importing each layer may
 load: the standard-library layer (``evo.errors``, ``evo.config``) loads no third-party module but tomli-w;
-``evo.core`` loads numpy only (no DEAP, matplotlib, networkx or sqlite3); only ``evo.evolution`` (and what
+``evo.core`` loads numpy only (no DEAP, matplotlib, networkx or sqlite3), except ``evo.core.kernels``, the
+compiled engine, which loads numba (and nothing imports it at module level); only ``evo.evolution`` (and what
 builds on it) loads DEAP; nothing below ``evo.plots`` loads matplotlib."""
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "evo"
-HEAVY = ("numpy", "deap", "matplotlib", "networkx", "sqlite3", "tomli_w", "tqdm", "dask")
+HEAVY = ("numpy", "deap", "matplotlib", "networkx", "sqlite3", "tomli_w", "tqdm", "dask", "numba")
 
 #: layer → its rank (an import may only point to a lower rank, or inside its own layer) and what
 #: importing any of its modules may load
@@ -31,8 +32,8 @@ LAYERS: dict[str, tuple[int, tuple[str, ...]]] = {
     "evo.cli": (7, HEAVY),
     "evo.__main__": (8, HEAVY),  # `python -m evo`: the command line
 }
-#: stricter than the layer: importing these loads less
-NARROWER = {"evo.config.names": (), "evo.config.schema": ()}
+#: other than the layer: importing these loads less (or, for the compiled engine, numba too)
+NARROWER = {"evo.config.names": (), "evo.config.schema": (), "evo.core.kernels": ("numpy", "numba")}
 
 
 def _modules() -> dict[str, Path]:
@@ -69,7 +70,8 @@ def test_importing_a_module_loads_only_what_its_layer_may(module: str) -> None:
 
 def test_importing_evo_core_or_evo_config_loads_no_heavy_module() -> None:
     code = ("import sys, evo.core, evo.config, evo.core.simulate, evo.core.agents, evo.config.toml\n"
-            "print(','.join(m for m in ('deap', 'matplotlib', 'networkx', 'sqlite3') if m in sys.modules))")
+            "print(','.join(m for m in ('deap', 'matplotlib', 'networkx', 'sqlite3', 'numba')"
+            " if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
 

@@ -25,6 +25,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from evo.config.schema import Objective
+from evo.core import engines
 from evo.core.agents import Policy, Tables, discount_table, object_utility, plan_moves, reflex_moves
 from evo.core.agents.mesa import reach_table
 from evo.core.worlds import WorldBatch, parents
@@ -154,7 +155,8 @@ class Episodes:
 
 
 def run_episodes(policy: Policy, worlds: WorldBatch, objective: Payoffs, costs: Costs,
-                 record_paths: bool = False, true_objective: Payoffs | None = None) -> Episodes:
+                 record_paths: bool = False, true_objective: Payoffs | None = None,
+                 engine: str | None = None) -> Episodes:
     """Run every agent of ``policy`` in every world of ``worlds``.
 
     The ``P·B`` (agent, world) pairs are flattened into rows; only pairs whose episode is still running are
@@ -162,10 +164,32 @@ def run_episodes(policy: Policy, worlds: WorldBatch, objective: Payoffs, costs: 
     adds ``true_payoff``: the same trajectories, accounted under the true objective. Agents perceive the
     seen features of ``policy.senses`` only. A policy with a life (``policy.life``, a kind that learns) lives
     the batch as ``B / lifetime`` lives (:class:`evo.core.agents.Life`): the ages one after another, every
-    (agent, life) pair of an age at once."""
+    (agent, life) pair of an age at once. ``engine`` (:mod:`evo.core.engines`: ``numpy``, ``compiled`` or
+    ``auto``; None: the ``EVO_ENGINE`` environment variable) picks the code that runs the rules; every
+    engine gives the same episodes, bit for bit."""
+    if policy.life is not None and worlds.size % policy.lifetime:
+        raise EvoError(f"a batch of {worlds.size} worlds is not a whole number of lives of "
+                       f"{policy.lifetime} episodes")
+    if engines.resolve(engine) == "compiled" and engines.supports(policy):
+        return _compiled(policy, worlds, objective, costs, record_paths, true_objective)
     if policy.life is None:
         return _episodes(policy, worlds, objective, costs, record_paths, true_objective)
     return _lives(policy, worlds, objective, costs, record_paths, true_objective)
+
+
+def _compiled(policy: Policy, worlds: WorldBatch, objective: Payoffs, costs: Costs, record_paths: bool,
+              true_objective: Payoffs | None) -> Episodes:
+    """The episodes on the compiled engine (:func:`evo.core.engines.episode_arrays`)."""
+    true = None
+    if true_objective is not None:
+        feat = worlds.obj_feat
+        true = (true_objective.object_values(feat), true_objective.object_terminal(feat), true_objective.step_cost)
+    out = engines.episode_arrays(policy, worlds, objective.object_values(worlds.obj_feat),
+                                 objective.object_terminal(worlds.obj_feat), objective.step_cost, true,
+                                 record_paths)
+    return Episodes(out["payoff"], out["reached"], out["steps"], out["paths"], costs.of(policy),
+                    out["true_payoff"], policy.lifetime if policy.life is not None else 1, out.get("learned"),
+                    out.get("life_state"))
 
 
 def _lives(policy: Policy, worlds: WorldBatch, objective: Payoffs, costs: Costs, record_paths: bool,
@@ -174,8 +198,6 @@ def _lives(policy: Policy, worlds: WorldBatch, objective: Payoffs, costs: Costs,
     life, lifetime = policy.life, policy.lifetime
     assert life is not None
     p, b, k, f = policy.horizon.shape[0], worlds.size, worlds.n_objects, worlds.obj_feat.shape[-1]
-    if b % lifetime:
-        raise EvoError(f"a batch of {b} worlds is not a whole number of lives of {lifetime} episodes")
     lives = b // lifetime
     state = life.born(policy, Tables.of(worlds, None, policy.senses), lifetime)
     payoff, steps = np.zeros((p, b)), np.zeros((p, b), dtype=np.int64)

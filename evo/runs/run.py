@@ -25,6 +25,7 @@ from numpy.typing import NDArray
 from evo.config import toml
 from evo.config.names import path_component, percent
 from evo.config.schema import Scenario
+from evo.core import engines
 from evo.core.metrics import BEHAVIOUR_CLASSES, class_fractions, spawn_counts
 from evo.core.problem import Problem, assess
 from evo.core.simulate import Episodes
@@ -77,8 +78,13 @@ def _versions() -> dict[str, str]:
 
     from evo import __version__
 
-    return {"evo": __version__, "python": platform.python_version(), "numpy": np.__version__,
-            "deap": deap.__version__, "matplotlib": matplotlib.__version__}
+    out = {"evo": __version__, "python": platform.python_version(), "numpy": np.__version__,
+           "deap": deap.__version__, "matplotlib": matplotlib.__version__}
+    if engines.resolve(None) == "compiled":  # the episodes ran on numba's kernels (the same results)
+        from importlib.metadata import version
+
+        out["numba"] = version("numba")
+    return out
 
 
 def final_worlds(problem: Problem, streams: Streams) -> tuple[WorldBatch, dict[str, WorldBatch]]:
@@ -342,7 +348,8 @@ def _start(s: Scenario, seed: int, path: Path, progress: Callable[[Generation], 
     meta: dict[str, Any] = {
         "results_format": RESULTS_FORMAT, "scenario": s.name, "scenario_source": s.source, "seed": seed,
         "seed_entropy": int(np.random.SeedSequence(seed).entropy),  # type: ignore[arg-type]
-        "streams": list(Streams.__dataclass_fields__)[1:], "versions": _versions(),
+        "streams": list(Streams.__dataclass_fields__)[1:], "engine": engines.resolve(None),
+        "versions": _versions(),
         "git_revision": _git_revision(), "started": datetime.now(UTC).isoformat(timespec="seconds"),
         "status": "running",
     }

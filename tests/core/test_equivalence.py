@@ -1,7 +1,8 @@
 """The batched evaluator (:func:`evo.core.simulate.run_episodes`) against the per-agent reference in
 ``tests/core/reference.py``: on random small worlds, random agents of every kind and random objectives,
-payoffs, objects reached, steps, paths and fitness must be *equal*, not close. Also the shared world
-tables against plain breadth-first search, and the solvability of generated worlds."""
+payoffs, objects reached, steps, paths and fitness must be *equal*, not close, on every engine (numpy and the
+compiled kernels). Also the shared world tables against plain breadth-first search, and the solvability of
+generated worlds."""
 
 from __future__ import annotations
 
@@ -14,9 +15,9 @@ from hypothesis import given, reject, settings
 from hypothesis import strategies as st
 
 from evo.config.schema import AgentConfig, ObjectGroup, Variant, WorldConfig
-from evo.core import agents, worlds
+from evo.core import agents, engines, worlds
 from evo.core.agents import base as agents_base
-from evo.core.simulate import Costs, Payoffs, run_episodes
+from evo.core.simulate import Costs, Episodes, Payoffs, run_episodes
 from evo.errors import EvoError
 from evo.runs import scenarios as scenario
 
@@ -186,33 +187,40 @@ def assert_same(batch: worlds.WorldBatch, genomes: np.ndarray, cfg: AgentConfig,
                 costs: Costs, true_objective: Payoffs | None = None,
                 sense: agents.Senses | None = None) -> None:
     """Batched and reference evaluation agree exactly on every output (a learner's learned values after
-    every episode included)."""
+    every episode included), on every engine (evo.core.engines: numpy and compiled)."""
     n_features = batch.obj_feat.shape[-1]
     policy = agents.decode(genomes, cfg, n_features, sense)
     masks = None if sense is None else ([bool(x) for x in sense.seen], [bool(x) for x in sense.felt])
     # decoding: the reference reads the genome layout itself
     assert ref.agents_from_policy(policy) == ref.agents_from_genomes(genomes, cfg, n_features, masks)
-    got = run_episodes(policy, batch, objective, costs, record_paths=True, true_objective=true_objective)
     want = ref.reference_episodes(batch.walls, batch.start, batch.obj_cell, batch.obj_feat, batch.height,
                                   batch.width, batch.steps,
                                   ref.agents_from_genomes(genomes, cfg, n_features, masks),
                                   objective, costs, true_objective, batch.spawn, masks)
+    for engine in engines.ENGINES:
+        got = run_episodes(policy, batch, objective, costs, record_paths=True, true_objective=true_objective,
+                           engine=engine)
+        assert_equal_episodes(got, want, policy, true_objective is not None, engine)
+
+
+def assert_equal_episodes(got: Episodes, want: ref.ReferenceEpisodes, policy: agents.Policy, has_true: bool,
+                          engine: str) -> None:
     assert got.paths is not None
     # paths first: the first diverging step says most about a disagreement
-    np.testing.assert_array_equal(got.paths, want.paths, err_msg="paths")
-    np.testing.assert_array_equal(got.steps, want.steps, err_msg="steps")
-    np.testing.assert_array_equal(got.reached, want.reached, err_msg="reached")
-    np.testing.assert_array_equal(got.payoff, want.payoff, err_msg="payoff")
-    np.testing.assert_array_equal(got.cost, want.cost, err_msg="cost")
-    np.testing.assert_array_equal(got.fitness, want.fitness, err_msg="fitness")
-    if true_objective is None:
+    np.testing.assert_array_equal(got.paths, want.paths, err_msg=f"paths ({engine})")
+    np.testing.assert_array_equal(got.steps, want.steps, err_msg=f"steps ({engine})")
+    np.testing.assert_array_equal(got.reached, want.reached, err_msg=f"reached ({engine})")
+    np.testing.assert_array_equal(got.payoff, want.payoff, err_msg=f"payoff ({engine})")
+    np.testing.assert_array_equal(got.cost, want.cost, err_msg=f"cost ({engine})")
+    np.testing.assert_array_equal(got.fitness, want.fitness, err_msg=f"fitness ({engine})")
+    if not has_true:
         assert got.true_payoff is None and got.true_fitness is None
     else:
-        np.testing.assert_array_equal(got.true_payoff, want.true_payoff, err_msg="true_payoff")
+        np.testing.assert_array_equal(got.true_payoff, want.true_payoff, err_msg=f"true_payoff ({engine})")
     if policy.life is None:
         assert got.learned is None
     else:
-        np.testing.assert_array_equal(got.learned, want.learned, err_msg="learned values")
+        np.testing.assert_array_equal(got.learned, want.learned, err_msg=f"learned values ({engine})")
 
 
 def generate(cfg: WorldConfig, n_features: int, n: int, seed: int) -> worlds.WorldBatch:
@@ -271,19 +279,22 @@ def test_a_grown_learner_starts_where_its_life_ended(lifetime: int, data: st.Dat
     sense = data.draw(senses(n_features))
     objective, costs = data.draw(objectives(n_features)), data.draw(cost_sets(n_features))
     policy = agents.decode(data.draw(genome_arrays(cfg, n_features)), cfg, n_features, sense)
-    lived = run_episodes(policy, batch, objective, costs)
-    assert policy.life is not None and lived.life_state is not None and lived.learned is not None
-    grown = policy.life.grown(policy, lived.life_state, 0)
-    assert grown.lifetime == 1
-    np.testing.assert_array_equal(grown.params["v0"], lived.learned[:, -1])
     other = data.draw(world_batches(2, n_features))
     masks = None if sense is None else ([bool(x) for x in sense.seen], [bool(x) for x in sense.felt])
-    got = run_episodes(grown, other, objective, costs, record_paths=True)
-    want = ref.reference_episodes(other.walls, other.start, other.obj_cell, other.obj_feat, other.height,
-                                  other.width, other.steps, grown, objective, costs, None, other.spawn, masks)
-    np.testing.assert_array_equal(got.paths, want.paths, err_msg="paths")
-    np.testing.assert_array_equal(got.payoff, want.payoff, err_msg="payoff")
-    np.testing.assert_array_equal(got.learned, want.learned, err_msg="learned values")
+    for engine in engines.ENGINES:  # the state a life ends in is the same on every engine
+        lived = run_episodes(policy, batch, objective, costs, engine=engine)
+        assert policy.life is not None and lived.life_state is not None and lived.learned is not None
+        grown = policy.life.grown(policy, lived.life_state, 0)
+        assert grown.lifetime == 1
+        np.testing.assert_array_equal(grown.params["v0"], lived.learned[:, -1])
+        want = ref.reference_episodes(other.walls, other.start, other.obj_cell, other.obj_feat, other.height,
+                                      other.width, other.steps, grown, objective, costs, None, other.spawn,
+                                      masks)
+        for second in engines.ENGINES:
+            got = run_episodes(grown, other, objective, costs, record_paths=True, engine=second)
+            np.testing.assert_array_equal(got.paths, want.paths, err_msg=f"paths ({engine}, {second})")
+            np.testing.assert_array_equal(got.payoff, want.payoff, err_msg=f"payoff ({engine}, {second})")
+            np.testing.assert_array_equal(got.learned, want.learned, err_msg=f"learned ({engine}, {second})")
 
 
 @settings(deadline=None, max_examples=100)
