@@ -183,7 +183,8 @@ def _compiled(policy: Policy, worlds: WorldBatch, objective: Payoffs, costs: Cos
     true = None
     if true_objective is not None:
         feat = worlds.obj_feat
-        true = (true_objective.object_values(feat), true_objective.object_terminal(feat), true_objective.step_cost)
+        true = (true_objective.object_values(feat), true_objective.object_terminal(feat),
+                true_objective.step_cost)
     out = engines.episode_arrays(policy, worlds, objective.object_values(worlds.obj_feat),
                                  objective.object_terminal(worlds.obj_feat), objective.step_cost, true,
                                  record_paths)
