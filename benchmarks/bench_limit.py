@@ -3,26 +3,29 @@ a compiled per-agent loop of the same episode rules, for every registered agent 
 
     python benchmarks/bench_limit.py [--scenario scenarios/red_door.toml] [--population 500] [--worlds 16]
                                      [--repeat 5] [--seed 2024] [--kinds mesa reflex hybrid learner]
-                                     [--no-reflex-tables]
+                                     [--engines numpy compiled] [--no-reflex-tables]
 
-Needs numba, a benchmark-only dependency (``pip install -e ".[bench]"``); the package itself never imports it.
-The compiled loop is a yardstick, not a second evaluator: one agent in one world at a time, one step after
-another, written from the rules (docs/concepts.md §2-3, the kinds' docstrings, ``tests/core/reference.py``)
-and sharing nothing with the evaluator but the inputs — it computes its own breadth-first distances from the
-walls. Moves are chosen structurally from the decoded Policy, as the evaluator does: ``w`` is planned for
-(within the horizon, ``γ^d`` from the same table of Python powers), reflex genes are reacted on, and a plan
-that finds nothing falls back on the reflexes when there are any; a kind with its own batched ``moves`` has no
-compiled loop here and is reported as such. The learner has a loop of its own, from the rules in the module
-docstring of ``evo/core/agents/learner.py``: each agent lives the batch's lives one after another (world ``b``
-is episode ``b % L`` of life ``b // L``), its values ``v`` and the seen combinations it has consumed carried
-from step to step and episode to episode; its learned values after each episode are checked equal too.
+Needs numba (``pip install -e ".[bench]"``). Each of the evaluator's engines (evo/core/engines.py: ``numpy``,
+the batched array code, and ``compiled``, its numba kernels in evo/core/kernels.py) is measured against the
+same yardstick. The compiled loop here is a yardstick, not a third engine: one agent in one world at a time,
+one step after another, written from the rules (docs/concepts.md §2-3, the kinds' docstrings,
+``tests/core/reference.py``) and sharing nothing with the evaluator but the inputs — it computes its own
+breadth-first distances from the walls. Moves are chosen structurally from the decoded Policy, as the
+evaluator does: ``w`` is planned for (within the horizon, ``γ^d`` from the same table of Python powers),
+reflex genes are reacted on, and a plan that finds nothing falls back on the reflexes when there are any; a
+kind with its own batched ``moves`` has no compiled loop here and is reported as such. The learner has a loop
+of its own, from the rules in the module docstring of ``evo/core/agents/learner.py``: each agent lives the
+batch's lives one after another (world ``b`` is episode ``b % L`` of life ``b // L``), its values ``v`` and
+the seen combinations it has consumed carried from step to step and episode to episode; its learned values
+after each episode are checked equal too.
 
 Both evaluate the scenario's training worlds (``lifetimes.generate`` with a fixed seed, as lives of the
 learner's lifetime, so ``--worlds`` must be a whole number of them; agents perceive the scenario's senses) and
 the kind's random initial genomes; the compiled loop's payoffs, objects reached, steps and paths must equal
-the evaluator's exactly (the exit status is 1 if not). Speed is in agent-steps per second (the sum of
-``Episodes.steps``), each side's fastest of ``--repeat`` timed runs, the two sides alternating; numba's
-compile time (first call) is reported apart.
+each engine's exactly (the exit status is 1 if not). Speed is in agent-steps per second (the sum of
+``Episodes.steps``), each side's fastest of ``--repeat`` timed runs, the sides alternating; numba's
+compile time (first call) is reported apart. An engine's time is the whole of ``run_episodes`` (its tables,
+utilities and the kernel call), the yardstick's the kernel call on inputs prepared beforehand.
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ from pathlib import Path
 
 import numpy as np
 
-from evo.core import agents, lifetimes, worlds
+from evo.core import agents, engines, lifetimes, worlds
 from evo.core.agents import base as agents_base
 from evo.core.simulate import Costs, Episodes, Payoffs, run_episodes
 from evo.runs import scenarios as scenario
@@ -374,6 +377,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--seed", type=int, default=2024)
     parser.add_argument("--kinds", nargs="+", default=list(agents.agent_kinds()))
+    parser.add_argument("--engines", nargs="+", default=list(engines.ENGINES), choices=engines.ENGINES)
     parser.add_argument("--no-reflex-tables", action="store_true",
                         help="step reflexes from the proximity table, as before the per-remaining-set tables")
     args = parser.parse_args(argv)
@@ -410,39 +414,46 @@ def main(argv: list[str] | None = None) -> int:
         genomes = agents.initial_genomes(cfg, len(features), args.population, genome_rng)
         policy = agents.decode(genomes, cfg, len(features), senses)
         if policy.moves is not None:
-            rows.append((kind, None, None, None, "own batched moves: no compiled loop"))
+            rows.append((kind, "-", None, None, None, "own batched moves: no compiled loop"))
             continue
-        def batched(policy: agents.Policy = policy, paths: bool = False) -> Episodes:
-            return run_episodes(policy, batch, objective, Costs(), record_paths=paths)
-
-        want = batched(paths=True)
         t0 = time.perf_counter()
         got = compiled_episodes(kernels, policy, batch, objective, dist)  # first call compiles
         first = time.perf_counter() - t0
-        equal = (np.array_equal(got[0], want.payoff) and np.array_equal(got[1], want.reached)
-                 and np.array_equal(got[2], want.steps) and np.array_equal(got[3], want.paths))
-        if len(got) > 4:  # a learner: what it had learned after each episode, too
-            equal &= want.learned is not None and np.array_equal(got[4], want.learned)
-        ok &= equal
+
         def compiled(policy: agents.Policy = policy) -> tuple[np.ndarray, ...]:
             return compiled_episodes(kernels, policy, batch, objective, dist)
 
-        t_batched = t_compiled = float("inf")
-        for _ in range(max(args.repeat, 1)):  # side by side, alternating: both see the same machine load
-            episodes, t = best_of(batched, 1)
-            t_batched = min(t_batched, t)
-            _, t = best_of(compiled, 1)
-            t_compiled = min(t_compiled, t)
-        agent_steps = int(episodes.steps.sum())  # type: ignore[attr-defined]
-        rows.append((kind, agent_steps / t_batched / 1e6, agent_steps / t_compiled / 1e6,
-                     t_compiled / t_batched, f"results equal: {equal}; first compiled call {first:.2f} s"))
+        for engine in args.engines:
+            def batched(policy: agents.Policy = policy, paths: bool = False,
+                        engine: str = engine) -> Episodes:
+                return run_episodes(policy, batch, objective, Costs(), record_paths=paths, engine=engine)
+
+            t0 = time.perf_counter()
+            want = batched(paths=True)  # the compiled engine's first call compiles (or loads its cache)
+            first_engine = time.perf_counter() - t0
+            equal = (np.array_equal(got[0], want.payoff) and np.array_equal(got[1], want.reached)
+                     and np.array_equal(got[2], want.steps) and np.array_equal(got[3], want.paths))
+            if len(got) > 4:  # a learner: what it had learned after each episode, too
+                equal &= want.learned is not None and np.array_equal(got[4], want.learned)
+            ok &= equal
+            t_batched = t_compiled = float("inf")
+            for _ in range(max(args.repeat, 1)):  # side by side, alternating: both see the same machine load
+                episodes, t = best_of(batched, 1)
+                t_batched = min(t_batched, t)
+                _, t = best_of(compiled, 1)
+                t_compiled = min(t_compiled, t)
+            agent_steps = int(episodes.steps.sum())  # type: ignore[attr-defined]
+            rows.append((kind, engine, agent_steps / t_batched / 1e6, agent_steps / t_compiled / 1e6,
+                         t_compiled / t_batched,
+                         f"results equal: {equal}; first calls: yardstick {first:.2f} s, "
+                         f"engine {first_engine:.2f} s"))
     print(f"(compile of the search kernels {compile_s:.2f} s)")
-    print(f"{'kind':<8} {'evaluator M/s':>14} {'compiled M/s':>13} {'ratio':>7}   check")
-    for kind, ev, comp, ratio, note in rows:
+    print(f"{'kind':<8} {'engine':<9} {'evaluator M/s':>14} {'compiled M/s':>13} {'ratio':>7}   check")
+    for kind, engine, ev, comp, ratio, note in rows:
         if ev is None:
-            print(f"{kind:<8} {'-':>14} {'-':>13} {'-':>7}   {note}")
+            print(f"{kind:<8} {engine:<9} {'-':>14} {'-':>13} {'-':>7}   {note}")
         else:
-            print(f"{kind:<8} {ev:>14.2f} {comp:>13.2f} {ratio:>7.3f}   {note}")
+            print(f"{kind:<8} {engine:<9} {ev:>14.2f} {comp:>13.2f} {ratio:>7.3f}   {note}")
     return 0 if ok else 1
 
 

@@ -8,7 +8,7 @@ give bit-identical episodes; ``tests/core/test_equivalence.py`` checks both agai
 reference. What the kernels do not recompute, they are given: utilities, object values, proximities and
 the discount table come from the numpy helpers the numpy engine uses. Compiled functions are cached on disk
 (numba's ``cache=True``: next to this file, or in the user's cache directory when that is not writable), so
-only the first run on a machine pays the compile (measured in docs/performance.md).
+only the first run on a machine pays the compile (measured in README.md, "Performance").
 """
 
 from __future__ import annotations

@@ -335,6 +335,7 @@ def run(scenario: str | Path | Scenario, seed: int = 0, out: str | Path | None =
     :func:`resume`)."""
     s = _as_scenario(scenario, overrides)
     _check_seed(seed)
+    engines.resolve(None)  # a bad EVO_ENGINE stops the run before it touches the disk
     path = prepare_out(s, seed, out, force)
     with rundir.claimed(path):
         rundir.check_target(path, force=force)  # again: now no other process can be writing it
