@@ -37,7 +37,7 @@ def _plan(h: int, utility_row: np.ndarray, gamma: np.ndarray, dist: np.ndarray, 
     return next_move[b, best, cell]
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _reflex(a: int, b: int, cell: int, remaining: np.ndarray, theta_wall: np.ndarray, theta_adj: np.ndarray,
             theta_scent: np.ndarray, bias: np.ndarray, neighbors: np.ndarray, obj_at: np.ndarray,
             seen: np.ndarray, proximity: np.ndarray, scent: np.ndarray) -> int:
