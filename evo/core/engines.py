@@ -12,8 +12,6 @@ numba. Pure numpy.
 
 from __future__ import annotations
 
-import importlib.util
-import os
 from typing import Any
 
 import numpy as np
@@ -21,32 +19,10 @@ from numpy.typing import NDArray
 
 from evo.core.agents import Policy, Tables, discount_table, object_utility
 from evo.core.agents.learner import LearnerLife
+from evo.core.choice import ENGINES, ENV, available, resolve  # the choice, re-exported
 from evo.core.worlds import WorldBatch
-from evo.errors import EvoError
 
-ENGINES = ("numpy", "compiled")
-ENV = "EVO_ENGINE"
-
-
-def available() -> bool:
-    """Whether the compiled engine can run here (numba is installed)."""
-    return importlib.util.find_spec("numba") is not None
-
-
-def resolve(engine: str | None) -> str:
-    """The engine a call runs on: ``engine`` if given, else what ``EVO_ENGINE`` says (``auto`` when unset).
-    Raises :class:`EvoError` for an unknown name, or ``compiled`` without numba."""
-    source = "engine"
-    if engine is None:
-        engine, source = os.environ.get(ENV, "auto").strip() or "auto", f"the environment variable {ENV}"
-    if engine == "auto":
-        return "compiled" if available() else "numpy"
-    if engine not in ENGINES:
-        raise EvoError(f"{source}: expected one of auto, {', '.join(ENGINES)}, got {engine!r}")
-    if engine == "compiled" and not available():
-        raise EvoError(f"{source} asks for the compiled engine, which needs numba: "
-                       "pip install \"evo[fast]\" (or numba>=0.59)")
-    return engine
+__all__ = ["ENGINES", "ENV", "available", "episode_arrays", "resolve", "supports"]
 
 
 def supports(policy: Policy) -> bool:

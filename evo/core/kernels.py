@@ -217,3 +217,66 @@ def lives(horizon: np.ndarray, r: np.ndarray, alpha: np.ndarray, kappa: np.ndarr
                 out_true[a, b] = true_pay
                 for f in range(n_features):
                     out_learned[a, b, f] = v[unit, f]
+
+
+@njit(cache=True, nogil=True)
+def grid_search(walls: np.ndarray, sources: np.ndarray, h: int, w: int, out_dist: np.ndarray,
+                out_first: np.ndarray) -> None:
+    """Breadth-first search from every source of every world (evo/core/worlds.py ``_grid_search``):
+    ``walls`` (B, C), ``sources`` (B, S); writes the steps from each source (B, S, C), ``C + 1`` where
+    unreachable, and the first move of a shortest path to it: the first of N, E, S, W whose cell is one
+    step nearer, STAY at the source and where unreachable. A source on a wall reaches nothing."""
+    b_all, s_all = sources.shape
+    c = h * w
+    queue = np.empty(c, dtype=np.int64)
+    for b in range(b_all):
+        for s in range(s_all):
+            dist = out_dist[b, s]
+            first = out_first[b, s]
+            for x in range(c):
+                dist[x] = c + 1
+                first[x] = STAY
+            src = sources[b, s]
+            if walls[b, src]:
+                continue
+            dist[src] = 0
+            queue[0] = src
+            head, tail = 0, 1
+            while head < tail:
+                x = queue[head]
+                head += 1
+                r, col = x // w, x % w
+                for m in range(4):
+                    if m == 0:
+                        if r == 0:
+                            continue
+                        y = x - w
+                    elif m == 1:
+                        if col == w - 1:
+                            continue
+                        y = x + 1
+                    elif m == 2:
+                        if r == h - 1:
+                            continue
+                        y = x + w
+                    else:
+                        if col == 0:
+                            continue
+                        y = x - 1
+                    if not walls[b, y] and dist[y] == c + 1:
+                        dist[y] = dist[x] + 1
+                        queue[tail] = y
+                        tail += 1
+            for x in range(c):  # the first move one step nearer, N, E, S, W in that order
+                d = dist[x]
+                if d == 0 or d == c + 1:
+                    continue
+                r, col = x // w, x % w
+                if r > 0 and dist[x - w] == d - 1:
+                    first[x] = 0
+                elif col < w - 1 and dist[x + 1] == d - 1:
+                    first[x] = 1
+                elif r < h - 1 and dist[x + w] == d - 1:
+                    first[x] = 2
+                elif col > 0 and dist[x - 1] == d - 1:
+                    first[x] = 3

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
+from evo.core import choice
 from evo.errors import EvoError
 
 if TYPE_CHECKING:
@@ -182,6 +183,16 @@ def _grid_search(walls: NDArray[np.bool_], sources: NDArray[np.int64], h: int, w
     (N 0, E 1, S 2, W 3, STAY 4)."""
     b, s = sources.shape
     c = h * w
+    if choice.resolve(None) == "compiled":  # the same tables from numba's kernel (evo/core/kernels.py)
+        from evo.core import kernels
+
+        dist = np.empty((b, s, c), dtype=np.int64)
+        first = np.empty((b, s, c), dtype=np.int64)
+        kernels.grid_search(np.ascontiguousarray(walls, dtype=bool),
+                            np.ascontiguousarray(sources, dtype=np.int64), h, w, dist, first)
+        if not distances:
+            return dist <= c
+        return (dist, first) if moves else dist
     grids = b * s
     wp = w + 1
     n_bits = grids * (h + 1) * wp
