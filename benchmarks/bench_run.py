@@ -20,6 +20,10 @@ in each, exclusively (time in a nested piece counts only for the inner one):
     log/checkpoint     loop._record (the log row) and checkpoint.save
     other              the rest of the generation loop (evolve's time minus the above)
 
+Before the run, a tree whose episodes run on the compiled engine (evo/core/engines.py) starts it (numba's
+import and the load of every cached kernel, once per process) on tiny inputs: reported as ``start-up s``,
+inside the end-to-end time, outside the generation's pieces.
+
 Reported per scenario and revision: milliseconds per generation and share of the generation for each
 piece (medians over the repeats), generations per second of the loop (``evolve``) and end to end (the whole
 run, final assessment and files included), and the speed-up against the baseline (the ratio of the
@@ -77,6 +81,33 @@ class _Clock:
                     self._inner[-1] += spent
 
         return timed
+
+
+def _start_engine() -> float:
+    """Seconds to start the compiled engine (import numba, load every cached kernel: a once-per-process
+    cost), spent here on tiny inputs so that the generation's pieces do not carry it; 0 for a tree without
+    engines or one that runs on numpy."""
+    try:
+        from evo.core import engines
+    except ImportError:
+        return 0.0
+    if engines.resolve(None) != "compiled":
+        return 0.0
+    import numpy as np
+
+    from evo.config.schema import AgentConfig
+    from evo.core import agents, worlds
+    from evo.core.simulate import Costs, Payoffs, run_episodes
+
+    t = time.perf_counter()
+    batch = worlds.build_batch(np.zeros((2, 9), dtype=bool), np.array([4, 4]), np.array([[5], [5]]),
+                               np.ones((2, 1, 2)), 3, 3, 3)
+    objective = Payoffs(np.ones(2), np.zeros(2, dtype=bool), 0.0)
+    for kind in ("mesa", "reflex", "learner"):
+        cfg = AgentConfig(kind=kind, horizon=2, lifetime=2)
+        genomes = agents.initial_genomes(cfg, 2, 2, np.random.default_rng(0))
+        run_episodes(agents.decode(genomes, cfg, 2), batch, objective, Costs())
+    return time.perf_counter() - t
 
 
 def probe(scenario_arg: str, seed: int, generations: int | None, out: Path) -> dict[str, Any]:
@@ -140,6 +171,7 @@ def probe(scenario_arg: str, seed: int, generations: int | None, out: Path) -> d
 
     runner.evolve = evolve
     wall, cpu = time.perf_counter(), time.process_time()
+    start_up = _start_engine()  # inside the end-to-end time, outside the generation's pieces
     import inspect
 
     no_figures = {"figures": False} if "figures" in inspect.signature(runner.run).parameters else {}
@@ -148,7 +180,7 @@ def probe(scenario_arg: str, seed: int, generations: int | None, out: Path) -> d
     pieces = dict(clock.total)
     pieces["other"] = evolve_seconds[0] - sum(pieces.values())
     return {"evo": str(Path(evo.__file__).resolve().parent), "generations": s.evolution.generations,
-            "pieces": pieces, "evolve": evolve_seconds[0], "wall": wall, "cpu": cpu}
+            "pieces": pieces, "evolve": evolve_seconds[0], "wall": wall, "cpu": cpu, "start_up": start_up}
 
 
 # ------------------------------------------------------------------------------------------------------
@@ -190,13 +222,13 @@ def summarize(runs: list[dict[str, Any]]) -> dict[str, Any]:
     wall = statistics.median(r["wall"] for r in runs)
     cpu = statistics.median(r["cpu"] for r in runs)
     return {"per_gen": per_gen, "evolve_gps": g / evolve, "wall_gps": g / wall, "cpu_gps": g / cpu,
-            "gen_ms": 1e3 * evolve / g}
+            "gen_ms": 1e3 * evolve / g, "start_up": statistics.median(r.get("start_up", 0.0) for r in runs)}
 
 
 def table(results: dict[str, dict[str, dict[str, Any]]], labels: tuple[str, str]) -> str:
     lines = []
     head = f"{'scenario':<22}{'revision':<12}" + "".join(f"{p:>19}" for p in PIECES)
-    head += f"{'gen ms':>9}{'loop gen/s':>12}{'e2e gen/s':>11}{'e2e CPU gen/s':>15}"
+    head += f"{'gen ms':>9}{'loop gen/s':>12}{'e2e gen/s':>11}{'e2e CPU gen/s':>15}{'start-up s':>12}"
     lines += [head, "-" * len(head)]
     for scen, by_rev in results.items():
         for label in labels:
@@ -204,7 +236,7 @@ def table(results: dict[str, dict[str, dict[str, Any]]], labels: tuple[str, str]
             total = sum(r["per_gen"].values())
             cells = "".join(f"{1e3 * v:>9.2f} ms {100 * v / total:>4.0f}%" for v in r["per_gen"].values())
             lines.append(f"{scen:<22}{label:<12}{cells}{r['gen_ms']:>9.2f}{r['evolve_gps']:>12.1f}"
-                         f"{r['wall_gps']:>11.1f}{r['cpu_gps']:>15.1f}")
+                         f"{r['wall_gps']:>11.1f}{r['cpu_gps']:>15.1f}{r['start_up']:>12.2f}")
         b, n = by_rev[labels[0]], by_rev[labels[1]]
         lines.append(f"{'':<22}{'speed-up':<12}{'':>{19 * len(PIECES)}}"
                      f"{b['gen_ms'] / n['gen_ms']:>8.2f}×{n['evolve_gps'] / b['evolve_gps']:>11.2f}×"
