@@ -220,22 +220,20 @@ def lives(horizon: np.ndarray, r: np.ndarray, alpha: np.ndarray, kappa: np.ndarr
 
 
 @njit(cache=True, nogil=True)
-def grid_search(walls: np.ndarray, sources: np.ndarray, h: int, w: int, out_dist: np.ndarray,
+def grid_search(walls: np.ndarray, sources: np.ndarray, h: int, w: int, moves: bool, out_dist: np.ndarray,
                 out_first: np.ndarray) -> None:
     """Breadth-first search from every source of every world (evo/core/worlds.py ``_grid_search``):
     ``walls`` (B, C), ``sources`` (B, S); writes the steps from each source (B, S, C), ``C + 1`` where
-    unreachable, and the first move of a shortest path to it: the first of N, E, S, W whose cell is one
-    step nearer, STAY at the source and where unreachable. A source on a wall reaches nothing."""
+    unreachable, and (``moves``) the first move of a shortest path to it: the first of N, E, S, W whose cell
+    is one step nearer, STAY at the source and where unreachable. A source on a wall reaches nothing."""
     b_all, s_all = sources.shape
     c = h * w
     queue = np.empty(c, dtype=np.int64)
     for b in range(b_all):
         for s in range(s_all):
             dist = out_dist[b, s]
-            first = out_first[b, s]
             for x in range(c):
                 dist[x] = c + 1
-                first[x] = STAY
             src = sources[b, s]
             if walls[b, src]:
                 continue
@@ -267,7 +265,11 @@ def grid_search(walls: np.ndarray, sources: np.ndarray, h: int, w: int, out_dist
                         dist[y] = dist[x] + 1
                         queue[tail] = y
                         tail += 1
+            if not moves:
+                continue
+            first = out_first[b, s]
             for x in range(c):  # the first move one step nearer, N, E, S, W in that order
+                first[x] = STAY
                 d = dist[x]
                 if d == 0 or d == c + 1:
                     continue
@@ -280,3 +282,17 @@ def grid_search(walls: np.ndarray, sources: np.ndarray, h: int, w: int, out_dist
                     first[x] = 2
                 elif col > 0 and dist[x - 1] == d - 1:
                     first[x] = 3
+
+
+@njit(cache=True, nogil=True)
+def neighbors(walls: np.ndarray, h: int, w: int, out: np.ndarray) -> None:
+    """(B, C, 5) the cell reached by N, E, S, W and stay from each cell of each world (evo/core/worlds.py
+    ``_neighbors``): the cell itself when the move leaves the grid or enters a wall."""
+    for b in range(walls.shape[0]):
+        for x in range(h * w):
+            r, col = x // w, x % w
+            out[b, x, 0] = x - w if r > 0 and not walls[b, x - w] else x
+            out[b, x, 1] = x + 1 if col < w - 1 and not walls[b, x + 1] else x
+            out[b, x, 2] = x + w if r < h - 1 and not walls[b, x + w] else x
+            out[b, x, 3] = x - 1 if col > 0 and not walls[b, x - 1] else x
+            out[b, x, 4] = x

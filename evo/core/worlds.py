@@ -158,6 +158,12 @@ def _padded(a: NDArray[Any], h: int, w: int, fill: Any) -> NDArray[Any]:
 
 def _neighbors(walls: NDArray[np.bool_], h: int, w: int) -> NDArray[np.int64]:
     """(…, C, 5) cell reached by each move (N, E, S, W, stay) from each cell; blocked moves stay put."""
+    if walls.ndim == 2 and choice.resolve(None) == "compiled":  # the same table from numba's kernel
+        from evo.core import kernels
+
+        table = np.empty((walls.shape[0], h * w, 5), dtype=np.int64)
+        kernels.neighbors(np.ascontiguousarray(walls, dtype=bool), h, w, table)
+        return table
     cells = np.arange(h * w, dtype=np.int64).reshape(h, w)
     blocked_by = _padded(walls, h, w, True)
     out = np.empty((*walls.shape[:-1], h, w, 5), dtype=np.int64)
@@ -187,9 +193,9 @@ def _grid_search(walls: NDArray[np.bool_], sources: NDArray[np.int64], h: int, w
         from evo.core import kernels
 
         dist = np.empty((b, s, c), dtype=np.int64)
-        first = np.empty((b, s, c), dtype=np.int64)
+        first = np.empty((b, s, c) if moves else (1, 1, 1), dtype=np.int64)
         kernels.grid_search(np.ascontiguousarray(walls, dtype=bool),
-                            np.ascontiguousarray(sources, dtype=np.int64), h, w, dist, first)
+                            np.ascontiguousarray(sources, dtype=np.int64), h, w, moves, dist, first)
         if not distances:
             return dist <= c
         return (dist, first) if moves else dist

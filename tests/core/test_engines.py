@@ -110,9 +110,9 @@ def test_a_bad_engine_stops_a_run_before_it_writes(tmp_path: Path, monkeypatch: 
 @given(h=st.integers(1, 7), w=st.integers(1, 7), b=st.integers(1, 3), s=st.integers(1, 3), data=st.data())
 def test_the_world_tables_are_the_same_on_either_engine(h: int, w: int, b: int, s: int,
                                                         data: st.DataObject) -> None:
-    """The breadth-first search behind every world table (reach, distances, first moves), bit-parallel on
-    numpy and a queue per source in numba: equal on any grid, sources on walls included (they reach
-    nothing)."""
+    """The move table and the breadth-first search behind every world table (reach, distances, first
+    moves), bit-parallel on numpy and a queue per source in numba: equal on any grid, sources on walls
+    included (they reach nothing)."""
     cells = b * h * w
     walls = np.array(data.draw(st.lists(st.booleans(), min_size=cells, max_size=cells))).reshape(b, h * w)
     sources = np.array(data.draw(st.lists(st.integers(0, h * w - 1), min_size=b * s, max_size=b * s)),
@@ -121,7 +121,8 @@ def test_the_world_tables_are_the_same_on_either_engine(h: int, w: int, b: int, 
     for engine in engines.ENGINES:
         with pytest.MonkeyPatch.context() as mp:
             mp.setenv(engines.ENV, engine)
-            results[engine] = (worlds._grid_search(walls, sources, h, w, False),
+            results[engine] = (worlds._neighbors(walls, h, w),
+                               worlds._grid_search(walls, sources, h, w, False),
                                worlds._grid_search(walls, sources, h, w, True),
                                *worlds._grid_search(walls, sources, h, w, True, moves=True))
     for got, want in zip(results["compiled"], results["numpy"], strict=True):
