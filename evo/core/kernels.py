@@ -234,6 +234,9 @@ def grid_search(walls: np.ndarray, sources: np.ndarray, h: int, w: int, moves: b
             dist = out_dist[b, s]
             for x in range(c):
                 dist[x] = c + 1
+            if moves:
+                for x in range(c):
+                    out_first[b, s, x] = STAY
             src = sources[b, s]
             if walls[b, src]:
                 continue
@@ -269,7 +272,6 @@ def grid_search(walls: np.ndarray, sources: np.ndarray, h: int, w: int, moves: b
                 continue
             first = out_first[b, s]
             for x in range(c):  # the first move one step nearer, N, E, S, W in that order
-                first[x] = STAY
                 d = dist[x]
                 if d == 0 or d == c + 1:
                     continue
