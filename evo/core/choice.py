@@ -1,7 +1,8 @@
 """The choice of engine (docs/architecture.md, "Engines"): ``numpy`` or ``compiled`` (numba), from the
 ``engine`` argument or the ``EVO_ENGINE`` environment variable. Its own module, importing nothing of evo but
 the errors, so that :mod:`evo.core.worlds` (the world tables) and :mod:`evo.core.engines` (the episodes) can
-both ask. Importing it does not import numba. Pure Python.
+both ask. Importing it does not import numba; asking whether numba is available imports it (once, and only
+where it is installed). Pure Python.
 """
 
 from __future__ import annotations
@@ -18,7 +19,14 @@ ENV = "EVO_ENGINE"
 
 @functools.cache
 def _numba_found() -> bool:
-    return importlib.util.find_spec("numba") is not None
+    """numba is installed and imports (a broken install falls back to numpy rather than failing later)."""
+    if importlib.util.find_spec("numba") is None:
+        return False
+    try:
+        import numba  # noqa: F401
+    except Exception:  # any failure to import means: not available
+        return False
+    return True
 
 
 def available() -> bool:

@@ -25,12 +25,18 @@ from evo.core.worlds import WorldBatch
 __all__ = ["ENGINES", "ENV", "available", "episode_arrays", "resolve", "supports"]
 
 
-def supports(policy: Policy) -> bool:
-    """Whether the compiled kernels implement what ``policy`` does."""
-    if policy.moves is not None:
+def supports(policy: Policy, worlds: WorldBatch | None = None) -> bool:
+    """Whether the compiled kernels implement what ``policy`` does (in ``worlds``, when given: a batch
+    without objects stays on numpy, which says what is wrong with it). A subclass of the learner's life may
+    change its rules, so only :class:`LearnerLife` itself runs compiled; reflexes need every reflex gene
+    (numpy raises without one)."""
+    if policy.moves is not None or (worlds is not None and worlds.n_objects == 0):
         return False
     if policy.life is not None:
-        return isinstance(policy.life, LearnerLife) and policy.learning_rate is not None
+        return type(policy.life) is LearnerLife and policy.learning_rate is not None
+    genes = (policy.theta_wall, policy.theta_adj, policy.theta_scent, policy.bias)
+    if policy.reacts and any(g is None for g in genes):
+        return False
     return policy.plans or policy.reacts
 
 

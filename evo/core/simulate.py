@@ -170,7 +170,7 @@ def run_episodes(policy: Policy, worlds: WorldBatch, objective: Payoffs, costs: 
     if policy.life is not None and worlds.size % policy.lifetime:
         raise EvoError(f"a batch of {worlds.size} worlds is not a whole number of lives of "
                        f"{policy.lifetime} episodes")
-    if engines.resolve(engine) == "compiled" and engines.supports(policy):
+    if engines.resolve(engine) == "compiled" and engines.supports(policy, worlds):
         return _compiled(policy, worlds, objective, costs, record_paths, true_objective)
     if policy.life is None:
         return _episodes(policy, worlds, objective, costs, record_paths, true_objective)

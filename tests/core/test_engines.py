@@ -146,3 +146,43 @@ def test_generated_worlds_are_the_same_on_either_engine(name: str, monkeypatch: 
         for field in ("walls", "start", "obj_cell", "obj_feat", "neighbors", "dist", "next_move", "obj_at",
                       "spawn"):
             np.testing.assert_array_equal(getattr(got, field), getattr(want, field), err_msg=field)
+
+
+@pytest.mark.parametrize("kind", agents.BUILTIN_KINDS)
+def test_every_shipped_kind_runs_on_the_kernels(kind: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Asked for the compiled engine, a shipped kind's episodes run in a kernel (so the equivalence tests'
+    compiled half does not quietly fall back to numpy)."""
+    from evo.core import kernels
+
+    calls: list[str] = []
+    for name in ("episodes", "lives"):
+        kernel = getattr(kernels, name)
+        monkeypatch.setattr(kernels, name,
+                            lambda *a, _k=kernel, _n=name, **kw: (calls.append(_n), _k(*a, **kw))[1])
+    cfg = AgentConfig(kind=kind, horizon=2, discount=0.9, view_radius=1, lifetime=1)
+    policy = agents.decode(agents.initial_genomes(cfg, 2, 3, np.random.default_rng(0)), cfg, 2)
+    objective = Payoffs(np.array([1.0, 0.0]), np.zeros(2, dtype=bool), 0.0)
+    run_episodes(policy, _batch(), objective, Costs(), engine="compiled")
+    assert calls == ["lives" if kind == "learner" else "episodes"]
+    calls.clear()
+    run_episodes(policy, _batch(), objective, Costs(), engine="numpy")
+    assert calls == []
+
+
+def test_what_the_kernels_do_not_know_stays_on_numpy() -> None:
+    """A subclass of the learner's life may change its rules; a reacting policy without every reflex gene
+    is an error numpy reports; a batch without objects too."""
+    from dataclasses import replace
+
+    from evo.core.agents.learner import LearnerLife
+
+    class Contrary(LearnerLife):
+        pass
+
+    learner = agents.decode(np.zeros((1, 6)), AgentConfig(kind="learner", horizon=2), 2)
+    assert engines.supports(learner) and not engines.supports(replace(learner, life=Contrary()))
+    reflex = agents.decode(np.zeros((1, 10)), AgentConfig(kind="reflex", horizon=0), 2)
+    assert engines.supports(reflex) and not engines.supports(replace(reflex, theta_scent=None))
+    empty = worlds.build_batch(np.zeros((1, 9), dtype=bool), np.array([4]), np.zeros((1, 0), dtype=np.int64),
+                               np.ones((1, 0, 2)), 3, 3, 3)
+    assert not engines.supports(reflex, empty)

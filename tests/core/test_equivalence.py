@@ -312,15 +312,14 @@ def test_batched_equals_reference_on_generated_worlds(n_features: int, cfg: Agen
 @settings(deadline=None, max_examples=150)
 @given(batch=world_batches(), data=st.data())
 def test_world_tables_equal_breadth_first_search(batch: worlds.WorldBatch, data: st.DataObject) -> None:
-    for b, world in enumerate(reference_worlds(batch)):
-        moves = [[world.move(cell, m) for m in range(5)] for cell in range(world.n_cells)]
-        assert batch.neighbors[b].tolist() == moves
-        for k, cell in enumerate(world.obj_cell):
-            dist = ref.bfs_distances(world, cell)
-            assert batch.dist[b, k].tolist() == dist
-            every_cell = range(world.n_cells)
-            assert batch.next_move[b, k].tolist() == [ref.next_move(world, dist, c) for c in every_cell]
-            assert batch.manhattan[b, k].tolist() == [world.manhattan(c, cell) for c in every_cell]
+    """The tables of a built batch (on the default engine) and of the same batch rebuilt on numpy: moves,
+    distances, first moves and grid distances equal plain breadth-first search's."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv(engines.ENV, "numpy")
+        on_numpy = worlds.build_batch(batch.walls, batch.start, batch.obj_cell, batch.obj_feat, batch.height,
+                                      batch.width, batch.steps, batch.spawn)
+    for table in (batch, on_numpy):
+        check_tables(table)
     # shortest_paths on its own, with objects anywhere free, reachable from the start or not
     free = [np.flatnonzero(~batch.walls[b]).tolist() for b in range(batch.size)]
     k = data.draw(st.integers(1, min(len(f) for f in free)))
@@ -332,6 +331,18 @@ def test_world_tables_equal_breadth_first_search(batch: worlds.WorldBatch, data:
             want = ref.bfs_distances(world, int(cells[b, j]))
             assert dist[b, j].tolist() == want
             assert next_move[b, j].tolist() == [ref.next_move(world, want, c) for c in range(world.n_cells)]
+
+
+def check_tables(batch: worlds.WorldBatch) -> None:
+    for b, world in enumerate(reference_worlds(batch)):
+        moves = [[world.move(cell, m) for m in range(5)] for cell in range(world.n_cells)]
+        assert batch.neighbors[b].tolist() == moves
+        for k, cell in enumerate(world.obj_cell):
+            dist = ref.bfs_distances(world, cell)
+            assert batch.dist[b, k].tolist() == dist
+            every_cell = range(world.n_cells)
+            assert batch.next_move[b, k].tolist() == [ref.next_move(world, dist, c) for c in every_cell]
+            assert batch.manhattan[b, k].tolist() == [world.manhattan(c, cell) for c in every_cell]
 
 
 @settings(deadline=None, max_examples=100)
