@@ -5,9 +5,9 @@ against the per-agent reference), so the engine changes speed only, never a resu
 
 The engine is chosen per call (``run_episodes(..., engine=...)``) or, by default, by the environment
 variable ``EVO_ENGINE``: ``auto`` (unset: compiled when numba can be imported, else numpy), ``numpy`` or
-``compiled`` (an error without numba). Kinds the kernels do not know — a kind with its own batched
-``moves``, or a life other than the learner's — always run on numpy. Importing this module does not import
-numba. Pure numpy.
+``compiled`` (an error without numba). What the kernels do not know always runs on numpy
+(:func:`supports`): a kind with its own batched ``moves``, a life other than the learner's own class.
+Importing this module does not import numba. Pure numpy.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from evo.core.agents import Policy, Tables, discount_table, object_utility
+from evo.core.agents.base import perceived, proximity_of
 from evo.core.agents.learner import LearnerLife
 from evo.core.choice import ENGINES, ENV, available, resolve  # the choice, re-exported
 from evo.core.worlds import WorldBatch
@@ -98,14 +99,10 @@ def episode_arrays(policy: Policy, worlds: WorldBatch, values: NDArray[np.float6
         state["cache_age"] = -1  # its utility cache is stale: whoever reads the state next refreshes it
         out["learned"], out["life_state"] = learned, state
         return out
-    seen = worlds.obj_feat if policy.senses is None else np.where(policy.senses.seen, worlds.obj_feat, 0.0)
+    seen = perceived(worlds.obj_feat, policy.senses)[0]
     utility = (np.ascontiguousarray(object_utility(policy.w, seen)) if policy.plans and policy.w is not None
                else np.zeros((1, 1, 1)))
-    if policy.reacts:
-        r = policy.view_radius
-        proximity = np.ascontiguousarray((np.maximum(0, r - worlds.manhattan) / r).transpose(0, 2, 1))
-    else:
-        proximity = np.zeros((1, 1, 1))
+    proximity = proximity_of(worlds, policy.view_radius) if policy.reacts else np.zeros((1, 1, 1))
     kernels.episodes(plans=policy.plans, reacts=policy.reacts, utility=utility,
                      theta_wall=_f64(policy.theta_wall, (p,)), theta_adj=_f64(policy.theta_adj, (p, f)),
                      theta_scent=_f64(policy.theta_scent, (p, f)), bias=_f64(policy.bias, (p, 5)),

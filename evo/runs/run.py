@@ -72,7 +72,7 @@ def _git_revision() -> str | None:
     return out.stdout.strip() or None if out.returncode == 0 else None
 
 
-def _versions() -> dict[str, str]:
+def _versions(engine: str) -> dict[str, str]:
     import deap
     import matplotlib
 
@@ -80,7 +80,7 @@ def _versions() -> dict[str, str]:
 
     out = {"evo": __version__, "python": platform.python_version(), "numpy": np.__version__,
            "deap": deap.__version__, "matplotlib": matplotlib.__version__}
-    if engines.resolve(None) == "compiled":  # the episodes ran on numba's kernels (the same results)
+    if engine == "compiled":  # the episodes ran on numba's kernels (the same results)
         from importlib.metadata import version
 
         out["numba"] = version("numba")
@@ -346,11 +346,12 @@ def run(scenario: str | Path | Scenario, seed: int = 0, out: str | Path | None =
 
 def _start(s: Scenario, seed: int, path: Path, progress: Callable[[Generation], None] | None,
            should_stop: Callable[[], bool] | None) -> Path:
+    engine = engines.resolve(None)
     meta: dict[str, Any] = {
         "results_format": RESULTS_FORMAT, "scenario": s.name, "scenario_source": s.source, "seed": seed,
         "seed_entropy": int(np.random.SeedSequence(seed).entropy),  # type: ignore[arg-type]
-        "streams": list(Streams.__dataclass_fields__)[1:], "engine": engines.resolve(None),
-        "versions": _versions(),
+        "streams": list(Streams.__dataclass_fields__)[1:], "engine": engine,
+        "versions": _versions(engine),
         "git_revision": _git_revision(), "started": datetime.now(UTC).isoformat(timespec="seconds"),
         "status": "running",
     }

@@ -410,16 +410,11 @@ class Tables:
         """The tables of ``worlds``; with ``senses``, ``obj_feat`` holds the seen features only (the others
         0) and ``felt`` the felt ones (without, both are the worlds' features)."""
         b, c, k = worlds.size, worlds.height * worlds.width, worlds.n_objects
-        seen = felt = worlds.obj_feat
-        if senses is not None:
-            seen = np.where(senses.seen, worlds.obj_feat, 0.0)
-            felt = np.where(senses.felt, worlds.obj_feat, 0.0)
+        seen, felt = perceived(worlds.obj_feat, senses)
         offset = (np.arange(b) * c)[:, None, None]
         proximity = None
         if view_radius is not None:
-            r = view_radius
-            proximity = np.ascontiguousarray(
-                (np.maximum(0, r - worlds.manhattan) / r).transpose(0, 2, 1)).reshape(b * c, k)
+            proximity = proximity_of(worlds, view_radius).reshape(b * c, k)
         neighbors = (worlds.neighbors + offset).reshape(b * c, 5)
         obj_at = worlds.obj_at.reshape(b * c)
         adj = grad = None
@@ -429,6 +424,22 @@ class Tables:
                    np.ascontiguousarray(worlds.dist.transpose(1, 0, 2)).reshape(k, b * c),
                    np.ascontiguousarray(worlds.next_move.transpose(1, 0, 2)).reshape(k * b * c),
                    obj_at, seen, proximity, felt, adj, grad)
+
+
+def perceived(obj_feat: NDArray[np.float64], senses: Senses | None
+              ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """(seen, felt) features of ``obj_feat`` (…, F): the seen features from a distance and the felt ones
+    when consumed (the others 0); without senses, both are ``obj_feat``."""
+    if senses is None:
+        return obj_feat, obj_feat
+    return np.where(senses.seen, obj_feat, 0.0), np.where(senses.felt, obj_feat, 0.0)
+
+
+def proximity_of(worlds: WorldBatch, view_radius: int) -> NDArray[np.float64]:
+    """(B, C, K) ``max(0, R − |c − o|₁)/R`` of each cell to each object, what reflexes smell (R the view
+    radius); C-contiguous, so that it also reads as (B·C, K)."""
+    r = view_radius
+    return np.ascontiguousarray((np.maximum(0, r - worlds.manhattan) / r).transpose(0, 2, 1))
 
 
 #: the most values one reflex table (:func:`reflex_tables`) may hold: 2**K·B·C·4·F (16 MB of float64);
