@@ -36,6 +36,9 @@ ACTIONS = ("N", "E", "S", "W", "stay")
 STAY = 4
 _DELTAS = ((-1, 0), (0, 1), (1, 0), (0, -1))
 _MAX_ATTEMPTS = 200
+#: numpy's choice(pop, m, replace=False) samples by Floyd's algorithm up to this population (beyond it, when
+#: m > pop / 50, by a partial shuffle, which the compiled draw does not reproduce)
+_FLOYD_ONLY = 10_000
 
 
 @dataclass(frozen=True, eq=False)
@@ -514,6 +517,30 @@ class _Plan:
         out: tuple[NDArray[Any], ...] = self._cache["layout"]
         return out
 
+    def kernel_args(self) -> tuple[Any, ...]:
+        """The distribution as :func:`evo.core.kernels.draw_worlds` takes it: border, wall density, the
+        fixed layout (empty: random walls) and start, the visible objects, the choice calls (objects
+        per call, what each draws from, the pools), feature doubles per world, parents, spill radius."""
+        if "kernel" not in self._cache:
+            if self.fixed_walls is None:
+                calls = [(tuple(range(self.k_visible)), 0, np.zeros(0, dtype=np.int64))]
+            else:
+                calls = [(objs, 2 if pool is None else 1, np.zeros(0, dtype=np.int64) if pool is None else pool)
+                         for objs, pool, _, _ in self.calls]
+            at = np.cumsum([0] + [len(o) for o, _, _ in calls]).astype(np.int64)
+            objs = np.array([j for o, _, _ in calls for j in o], dtype=np.int64)
+            pool_at = np.cumsum([0] + [p.size for _, _, p in calls]).astype(np.int64)
+            pools = np.concatenate([p for _, _, p in calls]).astype(np.int64)
+            fixed = (np.zeros(0, dtype=bool) if self.fixed_walls is None
+                     else np.ascontiguousarray(self.fixed_walls, dtype=bool))
+            self._cache["kernel"] = (
+                np.ascontiguousarray(self.border), float(self.cfg.wall_density), fixed,
+                int(self.fixed_start), self.k_visible, at, objs,
+                np.array([kind for _, kind, _ in calls], dtype=np.int64), pool_at, pools, self.n_doubles,
+                np.array(self.parents, dtype=np.int64), SPILL_RADIUS)
+        out: tuple[Any, ...] = self._cache["kernel"]
+        return out
+
     def _template(self) -> tuple[NDArray[np.bool_], dict[str, slice]]:
         parts: list[tuple[str, bool, int]] = []
         if self.fixed_walls is None:
@@ -725,8 +752,7 @@ def _attempts(plan: _Plan, stream: _Stream, pos: tuple[int, bool, int], n: int
         failed[lo] += 1
         if failed[lo] >= _MAX_ATTEMPTS:
             if lo == 0:  # the window's first world stands where the stream says: it cannot be drawn
-                raise EvoError(f"could not draw a world with {k} reachable cells for the objects in "
-                               f"{_MAX_ATTEMPTS} attempts: lower wall_density or the object count")
+                raise _no_world(k)
             # a later world's position is only as sure as the worlds before it (one of them may take
             # the exact path): stop the window here; the next round draws it again from its first attempt
             return (p, has, kept), walls, start, comp, -lo, failed
@@ -803,18 +829,7 @@ def _round(plan: _Plan, stream: _Stream, pos: tuple[int, bool, int], n: int) -> 
             obj_cell[:, list(objs)] = chosen
             taken[rows[:, None], chosen] = True
 
-    obj_feat = np.zeros((n, k, plan.n_features))
-    col = part["features"].start
-    for first, count, matrix, values, cols, _ in plan.groups:
-        span = slice(first, first + count)
-        if matrix is not None:
-            variant = values.searchsorted(dbl[:, col:col + count], side="right")
-            obj_feat[:, span] = matrix[variant]
-            col += count
-        else:
-            u = dbl[:, col:col + count * cols.size].reshape(n, count, cols.size)
-            obj_feat[:, span, cols] = (u < values).astype(np.float64)
-            col += count * cols.size
+    obj_feat = _features(plan, dbl[:, part["features"]])
 
     if plan.parents:
         parent_cells = obj_cell[:, list(plan.parents)]
@@ -832,7 +847,6 @@ def _round(plan: _Plan, stream: _Stream, pos: tuple[int, bool, int], n: int) -> 
             cell = _nth(near, np.minimum(pick, np.maximum(count - 1, 0)))
             left[rows, cell] = False
             obj_cell[:, kv + j] = cell
-        obj_feat[:, kv:] = plan.child_feat
     done = int(np.argmax(exact)) if exact.any() else n
     if done < p.size and not (done == n and restart):
         # world ``done`` takes the exact path (a rejected draw, or phase A stopped there)
@@ -845,6 +859,33 @@ def _round(plan: _Plan, stream: _Stream, pos: tuple[int, bool, int], n: int) -> 
     nxt = (end, bool((has[last] + n_u) % 2),
            int(stream.raw[p[last] + held_last] >> _SHIFT) if held_last >= 0 else int(kept[last]))
     return _Round(walls, start, obj_cell, obj_feat, n, False, nxt, 0)
+
+
+def _no_world(k: int) -> EvoError:
+    return EvoError(f"could not draw a world with {k} reachable cells for the objects in {_MAX_ATTEMPTS} "
+                    "attempts: lower wall_density or the object count")
+
+
+def _features(plan: _Plan, dbl: NDArray[np.float64]) -> NDArray[np.float64]:
+    """The objects' features (n, K, F) from each world's feature doubles (n, plan.n_doubles), in stream
+    order: one per object of a variant group (the variant whose cdf it passes, as choice(p=...) picks),
+    one per feature of each object otherwise (the feature is on below its probability); spawned objects
+    get their fixed features."""
+    n = dbl.shape[0]
+    obj_feat = np.zeros((n, plan.k, plan.n_features))
+    col = 0
+    for first, count, matrix, values, cols, _ in plan.groups:
+        span = slice(first, first + count)
+        if matrix is not None:
+            variant = values.searchsorted(dbl[:, col:col + count], side="right")
+            obj_feat[:, span] = matrix[variant]
+            col += count
+        else:
+            u = dbl[:, col:col + count * cols.size].reshape(n, count, cols.size)
+            obj_feat[:, span, cols] = (u < values).astype(np.float64)
+            col += count * cols.size
+    obj_feat[:, plan.k_visible:] = plan.child_feat
+    return obj_feat
 
 
 def _draw_exact(plan: _Plan, rng: np.random.Generator, attempts: int
@@ -866,8 +907,7 @@ def _draw_exact(plan: _Plan, rng: np.random.Generator, attempts: int
         if cells.size >= k:
             break
     else:
-        raise EvoError(f"could not draw a world with {k} reachable cells for the objects in "
-                       f"{_MAX_ATTEMPTS} attempts: lower wall_density or the object count")
+        raise _no_world(k)
     obj_cell = np.empty(k, dtype=np.int64)
     if any(plan.zone_of):
         taken: set[int] = set()
@@ -901,6 +941,39 @@ def _draw_exact(plan: _Plan, rng: np.random.Generator, attempts: int
     return wl, s, obj_cell, obj_feat
 
 
+def _draw_compiled(plan: _Plan, rng: np.random.Generator, n: int
+                   ) -> tuple[NDArray[np.bool_], NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]]:
+    """``n`` worlds by the per-world procedure, world after world in a numba kernel on the raw PCG64
+    stream (:func:`evo.core.kernels.draw_worlds`): the same draws as :func:`_draw_exact` would take, no
+    assumption about where they lie; the bit generator is left where the last world ends."""
+    from evo.core import kernels
+
+    c, k = plan.h * plan.w, plan.k
+    walls = np.empty((n, c), dtype=bool)
+    start = np.empty(n, dtype=np.int64)
+    obj_cell = np.empty((n, k), dtype=np.int64)
+    feat_at = np.empty(n, dtype=np.int64)
+    stream = _Stream(rng)
+    _, has, held = stream.origin
+    st = np.array([0, int(has), held, 0], dtype=np.int64)
+    # about what one attempt per world takes (more is read when it runs out: failed attempts, rejections)
+    per_world = (c if plan.fixed_walls is None else 0) + 2 * k + plan.n_doubles + 2
+    stream.need(n * per_world + per_world // 4 * n + 64)
+    args = plan.kernel_args()
+    done = 0
+    while done < n:
+        got, why = kernels.draw_worlds(stream.raw, st, n - done, _MAX_ATTEMPTS, plan.h, plan.w, *args,
+                                       done, walls, start, obj_cell, feat_at)
+        done += got
+        if why == 2:
+            raise _no_world(k)
+        if why == 1:
+            stream.need(2 * stream.raw.size)
+    dbl = (stream.raw[feat_at[:, None] + np.arange(plan.n_doubles)] >> np.uint64(11)) * _TWO_53
+    stream.seek((int(st[0]), bool(st[1]), int(st[2])))
+    return walls, start, obj_cell, _features(plan, dbl)
+
+
 #: A spawned object appears on a free cell at most this many path steps from its parent, drawn uniformly
 #: (farther only when no such cell is left: then among the nearest free cells).
 SPILL_RADIUS = 2
@@ -919,8 +992,10 @@ def generate(cfg: WorldConfig, features: Sequence[str], n: int, rng: np.random.G
     start = np.empty(n, dtype=np.int64)
     obj_cell = np.empty((n, k), dtype=np.int64)
     obj_feat = np.empty((n, k, len(features)))
-    done = 0
     batched = type(rng.bit_generator) is np.random.PCG64 and not plan.exact_only
+    if batched and c <= _FLOYD_ONLY and choice.resolve(None) == "compiled":
+        return _build(*_draw_compiled(plan, rng, n), plan.h, plan.w, cfg.steps, np.tile(plan.spawn_row, (n, 1)))
+    done = 0
     stream = _Stream(rng) if batched else None
     pos = stream.origin if stream is not None else (0, False, 0)
     while done < n:

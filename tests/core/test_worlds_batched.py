@@ -3,7 +3,9 @@ replaced (``tests/core/world_reference.py``, the code of revision 4579b6d): over
 random grids from empty to dense, fixed layouts with zones, variants, spawned objects — the same worlds,
 the same tables, bit for bit, and the random stream left in the same state (the same draws in the same
 order). Also with a high half waiting in the stream, with other bit generators (the exact per-world path),
-and with the exact path forced on random worlds (as when numpy rejects a bounded draw)."""
+and with the exact path forced on random worlds (as when numpy rejects a bounded draw). Every comparison
+runs on both engines: the numpy engine's rounds (whole batches laid out on the stream) and the compiled
+engine's kernel (the per-world procedure, world after world, on the raw stream)."""
 
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from evo.config.schema import ObjectGroup, Variant, WorldConfig
-from evo.core import worlds
+from evo.core import choice, kernels, worlds
 from evo.errors import EvoError
 from evo.runs import scenarios as scenario
 
@@ -90,9 +92,18 @@ def fixed_layouts(draw: st.DrawFn) -> WorldConfig:
     return WorldConfig(layout=layout, steps=draw(st.integers(1, 20)), objects=objects)
 
 
-def assert_same(cfg: WorldConfig, n: int, make: object, prime: bool = False) -> None:
-    """generate and the reference, each from its own copy of the same stream, give equal batches (values,
-    shapes and dtypes) and leave the streams in the same state; both fail alike if either fails."""
+def assert_same(cfg: WorldConfig, n: int, make: object, prime: bool = False,
+                engines: tuple[str, ...] = choice.ENGINES) -> None:
+    """generate on each of ``engines`` and the reference, each from its own copy of the same stream, give
+    equal batches (values, shapes and dtypes) and leave the streams in the same state; both fail alike if
+    either fails."""
+    for engine in engines:
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setenv(choice.ENV, engine)
+            _assert_same(cfg, n, make, prime)
+
+
+def _assert_same(cfg: WorldConfig, n: int, make: object, prime: bool) -> None:
     rngs = [make(), make()]  # type: ignore[operator]
     if prime:  # a 32-bit draw first: a high half waits in the state
         for r in rngs:
@@ -156,22 +167,25 @@ def test_forced_exact_worlds_keep_the_stream(cfg: WorldConfig, n: int, seed: int
         val, rejected = lemire(u, bound)  # type: ignore[arg-type]
         return val, rejected | (flip.random(rejected.shape) < odds)
 
-    with pytest.MonkeyPatch.context() as m:
+    with pytest.MonkeyPatch.context() as m:  # the rounds' Lemire draws: only the numpy engine has them
         m.setattr(worlds, "_lemire", rejecting)
-        assert_same(cfg, n, lambda: np.random.default_rng(seed))
+        assert_same(cfg, n, lambda: np.random.default_rng(seed), engines=("numpy",))
 
 
 @pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
 def test_scenario_distributions_equal_the_per_world_generator(path: Path) -> None:
     s = scenario.load(path)
-    for cfg in (s.worlds.train, *s.worlds.shift.values()):
-        rngs = [np.random.default_rng(3), np.random.default_rng(3)]
-        for n in (1, 16, 40):
-            want = ref.generate(cfg, s.features, n, rngs[0])
-            got = worlds.generate(cfg, s.features, n, rngs[1])
-            for name in FIELDS:
-                np.testing.assert_array_equal(getattr(got, name), getattr(want, name), err_msg=name)
-            assert rngs[1].bit_generator.state == rngs[0].bit_generator.state
+    for engine in choice.ENGINES:
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setenv(choice.ENV, engine)
+            for cfg in (s.worlds.train, *s.worlds.shift.values()):
+                rngs = [np.random.default_rng(3), np.random.default_rng(3)]
+                for n in (1, 16, 40):
+                    want = ref.generate(cfg, s.features, n, rngs[0])
+                    got = worlds.generate(cfg, s.features, n, rngs[1])
+                    for name in FIELDS:
+                        np.testing.assert_array_equal(getattr(got, name), getattr(want, name), err_msg=name)
+                    assert rngs[1].bit_generator.state == rngs[0].bit_generator.state
 
 
 def test_sampling_equals_numpy_choice() -> None:
@@ -199,3 +213,24 @@ def test_a_dense_grid_whose_worlds_all_take_the_exact_path() -> None:
         ObjectGroup(count=1),
         ObjectGroup(count=3, variants=(Variant(p=1.0, features=()),), spawns=("a",))))
     assert_same(cfg, 17, lambda: np.random.default_rng(242))
+
+
+@pytest.mark.parametrize("layout", [False, True], ids=["random walls", "fixed layout"])
+def test_the_compiled_engine_draws_in_its_kernel(layout: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Asked for the compiled engine, a PCG64 batch is drawn by the kernel (so the comparisons above test
+    it, and do not quietly fall back to the rounds), and reading more of the stream when the first read
+    runs out (a dense grid: many failed attempts) still gives the reference's worlds."""
+    calls: list[int] = []
+    kernel = kernels.draw_worlds
+    monkeypatch.setattr(kernels, "draw_worlds", lambda *a: (calls.append(1), kernel(*a))[1])
+    monkeypatch.setattr(worlds, "_round", None)  # the numpy engine's path would fail here
+    monkeypatch.setenv(choice.ENV, "compiled")
+    if layout:
+        cfg = WorldConfig(layout=("#####", "#S.a#", "#.#.#", "#..a#", "#####"), steps=9,
+                          objects=(ObjectGroup(count=2, zone="a", features={"a": 1.0}),
+                                   ObjectGroup(count=1, spawns=("b",))))
+    else:
+        cfg = WorldConfig(size=(8, 8), wall_density=0.55, steps=9,
+                          objects=(ObjectGroup(count=3, features={"a": 0.5}, spawns=("b",)),))
+    _assert_same(cfg, 12, lambda: np.random.default_rng(5), False)
+    assert len(calls) >= (1 if layout else 2)  # random walls: the first read ran out at least once
