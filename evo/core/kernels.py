@@ -1,6 +1,7 @@
-"""The compiled engine of the evaluator: the episode rules of :mod:`evo.core.simulate` as numba kernels, one
-(agent, world) pair after another (docs/architecture.md, "Engines"). Importing this module imports numba;
-nothing else in :mod:`evo.core` does (:mod:`evo.core.engines` imports it only when the compiled engine runs).
+"""The compiled engine: the episode rules of :mod:`evo.core.simulate` as numba kernels, one (agent, world)
+pair after another, and the drawing of worlds and their tables (:mod:`evo.core.worlds`) (docs/architecture.md,
+"Engines"). Importing this module imports numba; nothing else in :mod:`evo.core` does (:mod:`evo.core.engines`
+and :mod:`evo.core.worlds` import it only when the compiled engine runs).
 
 Every value is computed by the same floating-point operations, in the same order, as the numpy engine
 computes it (no fast-math, no fused multiply-add: numba leaves both off unless asked), so the two engines
@@ -219,6 +220,44 @@ def lives(horizon: np.ndarray, r: np.ndarray, alpha: np.ndarray, kappa: np.ndarr
                     out_learned[a, b, f] = v[unit, f]
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _bfs(walls: np.ndarray, src: int, h: int, w: int, dist: np.ndarray, queue: np.ndarray) -> int:
+    """Steps from ``src`` to every cell over the free cells of ``walls`` (C,) into ``dist``, C + 1 where
+    unreachable; the reached cells in ``queue``, in the order reached. Returns how many were reached."""
+    c = h * w
+    for x in range(c):
+        dist[x] = c + 1
+    dist[src] = 0
+    queue[0] = src
+    head, tail = 0, 1
+    while head < tail:
+        x = queue[head]
+        head += 1
+        r, col = x // w, x % w
+        for m in range(4):
+            if m == 0:
+                if r == 0:
+                    continue
+                y = x - w
+            elif m == 1:
+                if col == w - 1:
+                    continue
+                y = x + 1
+            elif m == 2:
+                if r == h - 1:
+                    continue
+                y = x + w
+            else:
+                if col == 0:
+                    continue
+                y = x - 1
+            if not walls[y] and dist[y] == c + 1:
+                dist[y] = dist[x] + 1
+                queue[tail] = y
+                tail += 1
+    return tail
+
+
 @njit(cache=True, nogil=True)
 def grid_search(walls: np.ndarray, sources: np.ndarray, h: int, w: int, moves: bool, out_dist: np.ndarray,
                 out_first: np.ndarray) -> None:
@@ -232,42 +271,15 @@ def grid_search(walls: np.ndarray, sources: np.ndarray, h: int, w: int, moves: b
     for b in range(b_all):
         for s in range(s_all):
             dist = out_dist[b, s]
-            for x in range(c):
-                dist[x] = c + 1
             if moves:
                 for x in range(c):
                     out_first[b, s, x] = STAY
             src = sources[b, s]
             if walls[b, src]:
+                for x in range(c):
+                    dist[x] = c + 1
                 continue
-            dist[src] = 0
-            queue[0] = src
-            head, tail = 0, 1
-            while head < tail:
-                x = queue[head]
-                head += 1
-                r, col = x // w, x % w
-                for m in range(4):
-                    if m == 0:
-                        if r == 0:
-                            continue
-                        y = x - w
-                    elif m == 1:
-                        if col == w - 1:
-                            continue
-                        y = x + 1
-                    elif m == 2:
-                        if r == h - 1:
-                            continue
-                        y = x + w
-                    else:
-                        if col == 0:
-                            continue
-                        y = x - 1
-                    if not walls[b, y] and dist[y] == c + 1:
-                        dist[y] = dist[x] + 1
-                        queue[tail] = y
-                        tail += 1
+            _bfs(walls[b], src, h, w, dist, queue)
             if not moves:
                 continue
             first = out_first[b, s]
@@ -361,44 +373,6 @@ def _sample(raw: np.ndarray, st: np.ndarray, pop: int, m: int, out: np.ndarray) 
     for i in range(m - 1, 0, -1):
         jj = _bounded(raw, st, i)
         out[i], out[jj] = out[jj], out[i]
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _bfs(walls: np.ndarray, src: int, h: int, w: int, dist: np.ndarray, queue: np.ndarray) -> int:
-    """Steps from ``src`` to every cell over the free cells of ``walls`` (C,) into ``dist``, C + 1 where
-    unreachable; the reached cells in ``queue``, in the order reached. Returns how many were reached."""
-    c = h * w
-    for x in range(c):
-        dist[x] = c + 1
-    dist[src] = 0
-    queue[0] = src
-    head, tail = 0, 1
-    while head < tail:
-        x = queue[head]
-        head += 1
-        r, col = x // w, x % w
-        for m in range(4):
-            if m == 0:
-                if r == 0:
-                    continue
-                y = x - w
-            elif m == 1:
-                if col == w - 1:
-                    continue
-                y = x + 1
-            elif m == 2:
-                if r == h - 1:
-                    continue
-                y = x + w
-            else:
-                if col == 0:
-                    continue
-                y = x - 1
-            if not walls[y] and dist[y] == c + 1:
-                dist[y] = dist[x] + 1
-                queue[tail] = y
-                tail += 1
-    return tail
 
 
 @njit(cache=True, nogil=True)

@@ -385,7 +385,9 @@ def _check_spawn(spawn: NDArray[np.int64], k: int) -> None:
 # lays out every draw of all of them at once, computes all those worlds by array operations, and keeps
 # them up to the first world where the assumption fails. That world's attempt is then retried from its
 # true position (a failed attempt) or drawn on the exact path (a rejected Lemire draw, a bound of 1 where
-# a draw was assumed: rare), and the next round starts after it.
+# a draw was assumed: rare), and the next round starts after it. On the compiled engine
+# (:func:`_draw_compiled`) a numba kernel runs the per-world procedure itself on the raw stream instead,
+# world after world: no assumption, nothing to retry.
 
 _Group = tuple[int, int, NDArray[np.float64] | None, NDArray[np.float64], NDArray[np.int64],
                NDArray[np.float64] | None]
@@ -985,7 +987,7 @@ def generate(cfg: WorldConfig, features: Sequence[str], n: int, rng: np.random.G
 
     The worlds and the draws taken from ``rng`` are those of the per-world procedure described above
     :class:`_Plan`, world after world; with a PCG64 bit generator (numpy's default) they are computed for
-    the whole batch at once."""
+    the whole batch at once (numpy engine) or by a kernel on the raw stream (compiled engine)."""
     plan = _plan(cfg, tuple(features))
     c, k = plan.h * plan.w, plan.k
     walls = np.empty((n, c), dtype=bool)
