@@ -487,6 +487,8 @@ def draw_worlds(raw: np.ndarray, st: np.ndarray, n: int, attempts: int, h: int, 
                     if dist[free[t]] <= limit:
                         pick[n_near] = t
                         n_near += 1
+                if n_near == 0:  # no free cell left (the component's size rules it out): never index
+                    return i, 2
                 at = pick[_bounded(raw, st, n_near - 1)]
                 out_cell[first + i, k_visible + j] = free[at]
                 for t in range(at, n_left - 1):
