@@ -220,7 +220,7 @@ def lives(horizon: np.ndarray, r: np.ndarray, alpha: np.ndarray, kappa: np.ndarr
                     out_learned[a, b, f] = v[unit, f]
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True)
 def _bfs(walls: np.ndarray, src: int, h: int, w: int, dist: np.ndarray, queue: np.ndarray) -> int:
     """Steps from ``src`` to every cell over the free cells of ``walls`` (C,) into ``dist``, C + 1 where
     unreachable; the reached cells in ``queue``, in the order reached. Returns how many were reached."""
@@ -321,7 +321,7 @@ _MANTISSA = np.uint64(11)
 _TWO_53 = 1.0 / 9007199254740992.0
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True)
 def _next32(raw: np.ndarray, st: np.ndarray) -> np.uint64:
     """The bit generator's next 32-bit draw: the waiting high half if there is one, else the low half of
     the next output (its high half then waits). ``st``: (next output, a half waiting, the half, ran out);
@@ -340,7 +340,7 @@ def _next32(raw: np.ndarray, st: np.ndarray) -> np.uint64:
     return x & _LOW32
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True)
 def _bounded(raw: np.ndarray, st: np.ndarray, top: int) -> int:
     """numpy's bounded integer in [0, top] for top < 2³² − 1 (random_bounded_uint64: Lemire's method on
     32-bit draws, drawing again on rejection); nothing is drawn for top = 0."""
@@ -357,7 +357,7 @@ def _bounded(raw: np.ndarray, st: np.ndarray, top: int) -> int:
     return np.int64(m >> _HIGH)
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True)
 def _sample(raw: np.ndarray, st: np.ndarray, pop: int, m: int, out: np.ndarray) -> None:
     """Generator.choice(pop, m, replace=False) into ``out[:m]``: Floyd's algorithm (for j in pop − m …
     pop − 1: v uniform in [0, j], v if not yet picked, else j), then the shuffle of the picks (for i in
