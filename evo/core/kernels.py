@@ -341,11 +341,11 @@ def _next32(raw: np.ndarray, st: np.ndarray) -> np.uint64:
 
 
 @njit(cache=True, nogil=True)
-def _bounded(raw: np.ndarray, st: np.ndarray, top: int) -> int:
+def _bounded(raw: np.ndarray, st: np.ndarray, top: int) -> np.int64:
     """numpy's bounded integer in [0, top] for top < 2³² − 1 (random_bounded_uint64: Lemire's method on
     32-bit draws, drawing again on rejection); nothing is drawn for top = 0."""
     if top == 0:
-        return 0
+        return np.int64(0)
     n = np.uint64(top + 1)
     m = _next32(raw, st) * n
     left = m & _LOW32
@@ -367,7 +367,7 @@ def _sample(raw: np.ndarray, st: np.ndarray, pop: int, m: int, out: np.ndarray) 
         v = _bounded(raw, st, j)
         for u in range(t):
             if out[u] == v:
-                v = j
+                v = np.int64(j)
                 break
         out[t] = v
     for i in range(m - 1, 0, -1):

@@ -527,7 +527,8 @@ class _Plan:
             if self.fixed_walls is None:
                 calls = [(tuple(range(self.k_visible)), 0, np.zeros(0, dtype=np.int64))]
             else:
-                calls = [(objs, 2 if pool is None else 1, np.zeros(0, dtype=np.int64) if pool is None else pool)
+                none = np.zeros(0, dtype=np.int64)
+                calls = [(objs, 2, none) if pool is None else (objs, 1, pool)
                          for objs, pool, _, _ in self.calls]
             at = np.cumsum([0] + [len(o) for o, _, _ in calls]).astype(np.int64)
             objs = np.array([j for o, _, _ in calls for j in o], dtype=np.int64)
@@ -964,8 +965,9 @@ def _draw_compiled(plan: _Plan, rng: np.random.Generator, n: int
     args = plan.kernel_args()
     done = 0
     while done < n:
-        got, why = kernels.draw_worlds(stream.raw, st, n - done, _MAX_ATTEMPTS, plan.h, plan.w, *args,
-                                       done, walls, start, obj_cell, feat_at)
+        call = (stream.raw, st, n - done, _MAX_ATTEMPTS, plan.h, plan.w, *args, done, walls, start, obj_cell,
+                feat_at)
+        got, why = kernels.draw_worlds(*call)
         done += got
         if why == 2:
             raise _no_world(k)
@@ -996,7 +998,8 @@ def generate(cfg: WorldConfig, features: Sequence[str], n: int, rng: np.random.G
     obj_feat = np.empty((n, k, len(features)))
     batched = type(rng.bit_generator) is np.random.PCG64 and not plan.exact_only
     if batched and c <= _FLOYD_ONLY and choice.resolve(None) == "compiled":
-        return _build(*_draw_compiled(plan, rng, n), plan.h, plan.w, cfg.steps, np.tile(plan.spawn_row, (n, 1)))
+        drawn = _draw_compiled(plan, rng, n)
+        return _build(*drawn, plan.h, plan.w, cfg.steps, np.tile(plan.spawn_row, (n, 1)))
     done = 0
     stream = _Stream(rng) if batched else None
     pos = stream.origin if stream is not None else (0, False, 0)
