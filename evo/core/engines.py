@@ -41,6 +41,12 @@ def supports(policy: Policy, worlds: WorldBatch | None = None) -> bool:
     return policy.plans or policy.reacts
 
 
+#: the compiled reflex step's scent tables (evo/core/kernels.py ``episodes``): at most this many remaining
+#: sets per world get one (the first met), and all of a world's tables at most SCENT_FLOATS floats
+SCENT_SETS = 64
+SCENT_FLOATS = 1 << 21
+
+
 def _f64(x: NDArray[Any] | None, shape: tuple[int, ...]) -> NDArray[np.float64]:
     return np.zeros(shape) if x is None else np.ascontiguousarray(x, dtype=np.float64)
 
@@ -103,7 +109,8 @@ def episode_arrays(policy: Policy, worlds: WorldBatch, values: NDArray[np.float6
     utility = (np.ascontiguousarray(object_utility(policy.w, seen)) if policy.plans and policy.w is not None
                else np.zeros((1, 1, 1)))
     proximity = proximity_of(worlds, policy.view_radius) if policy.reacts else np.zeros((1, 1, 1))
-    kernels.episodes(plans=policy.plans, reacts=policy.reacts, utility=utility,
+    n_sets = min(SCENT_SETS, SCENT_FLOATS // max(worlds.height * worlds.width * 5 * f, 1))
+    kernels.episodes(plans=policy.plans, reacts=policy.reacts, utility=utility, n_sets=n_sets,
                      theta_wall=_f64(policy.theta_wall, (p,)), theta_adj=_f64(policy.theta_adj, (p, f)),
                      theta_scent=_f64(policy.theta_scent, (p, f)), bias=_f64(policy.bias, (p, 5)),
                      seen=np.ascontiguousarray(seen, dtype=np.float64), proximity=proximity, **args)

@@ -39,13 +39,13 @@ def _plan(h: int, utility_row: np.ndarray, gamma: np.ndarray, dist: np.ndarray, 
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _reflex(a: int, b: int, cell: int, remaining: np.ndarray, theta_wall: np.ndarray, theta_adj: np.ndarray,
-            theta_scent: np.ndarray, bias: np.ndarray, neighbors: np.ndarray, obj_at: np.ndarray,
-            seen: np.ndarray, proximity: np.ndarray, scent: np.ndarray) -> int:
-    """The reflex rule (evo/core/agents/reflex.py) for agent ``a`` on ``cell`` of world ``b``; ``scent``
-    (5, F) is scratch space."""
+def _scent(b: int, cell: int, remaining: np.ndarray, neighbors: np.ndarray, seen: np.ndarray,
+           proximity: np.ndarray, scent: np.ndarray) -> None:
+    """What the reflex rule smells on ``cell`` of world ``b`` and its four neighbours, into ``scent``
+    (5, F): per feature, the max over objects of proximity·remains·feature, from object 0. It depends on
+    the world, the cell and the remaining objects only, not on the agent."""
     k_all, n_features = seen.shape[1], seen.shape[2]
-    for j in range(5):  # here, N, E, S, W: the max over objects of proximity·remains·feature, from object 0
+    for j in range(5):  # here, N, E, S, W
         there = cell if j == 0 else neighbors[b, cell, j - 1]
         for f in range(n_features):
             s = (proximity[b, there, 0] * (1.0 if remaining[0] else 0.0)) * seen[b, 0, f]
@@ -54,6 +54,15 @@ def _reflex(a: int, b: int, cell: int, remaining: np.ndarray, theta_wall: np.nda
                 if x > s:
                     s = x
             scent[j, f] = s
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _reflex(a: int, b: int, cell: int, remaining: np.ndarray, theta_wall: np.ndarray, theta_adj: np.ndarray,
+            theta_scent: np.ndarray, bias: np.ndarray, neighbors: np.ndarray, obj_at: np.ndarray,
+            seen: np.ndarray, scent: np.ndarray) -> int:
+    """The reflex rule (evo/core/agents/reflex.py) for agent ``a`` on ``cell`` of world ``b``, given what
+    it smells there (:func:`_scent`)."""
+    n_features = seen.shape[2]
     move, best_score = 0, 0.0
     for m in range(4):
         there = neighbors[b, cell, m]
@@ -80,19 +89,34 @@ def episodes(plans: bool, reacts: bool, horizon: np.ndarray, utility: np.ndarray
              spawn: np.ndarray,
              values: np.ndarray, terminal: np.ndarray, step_cost: float, steps: int, has_true: bool,
              true_values: np.ndarray, true_terminal: np.ndarray, true_step: float, record_paths: bool,
-             out_payoff: np.ndarray, out_reached: np.ndarray, out_steps: np.ndarray, out_paths: np.ndarray,
-             out_true: np.ndarray) -> None:
+             n_sets: int, out_payoff: np.ndarray, out_reached: np.ndarray, out_steps: np.ndarray,
+             out_paths: np.ndarray, out_true: np.ndarray) -> None:
     """Every agent in every world, written into the ``out_`` arrays (P, B[, K | T + 1]). An agent that
     plans plans on ``utility`` (P, B, K); one that reacts falls back on its reflexes when planning finds
-    nothing (or always, when it does not plan)."""
+    nothing (or always, when it does not plan). World after world, every agent in it: what reflexes smell
+    on a cell depends on the remaining objects, not on the agent, so it is computed once per (cell,
+    remaining set) for the first ``n_sets`` remaining sets met in a world (bit masks: K ≤ 62) and looked
+    up after that; other sets are computed at each step (0: no tables)."""
     p, b_all = horizon.shape[0], start.shape[0]
-    k_all = hidden.shape[1]
+    k_all, c, n_features = hidden.shape[1], neighbors.shape[1], seen.shape[2]
     remaining = np.empty(k_all, dtype=np.bool_)
-    scent = np.empty((5, seen.shape[2]))
-    for a in range(p):
-        for b in range(b_all):
+    scratch = np.empty((5, n_features))
+    if not reacts or k_all > 62:
+        n_sets = 0
+    table = np.empty((max(n_sets, 1), c, 5, n_features))  # what _scent computes, per set and cell
+    known = np.zeros((max(n_sets, 1), c), dtype=np.bool_)
+    keys = np.full(2 * max(n_sets, 1), -1, dtype=np.int64)  # open addressing: mask → set number
+    number = np.zeros(2 * max(n_sets, 1), dtype=np.int64)
+    for b in range(b_all):
+        used = 0
+        for x in range(keys.shape[0]):
+            keys[x] = -1
+        for a in range(p):
+            mask = 0
             for k in range(k_all):
                 remaining[k] = not hidden[b, k]
+                if remaining[k]:
+                    mask |= 1 << k
             cell = start[b]
             pay, true_pay, true_live, taken = 0.0, 0.0, True, 0
             if record_paths:
@@ -103,8 +127,29 @@ def episodes(plans: bool, reacts: bool, horizon: np.ndarray, utility: np.ndarray
                     move = _plan(horizon[a], utility[a, b], gamma, dist, next_move, b, cell, remaining)
                 if move < 0:
                     if reacts:
-                        move = _reflex(a, b, cell, remaining, theta_wall, theta_adj, theta_scent, bias,
-                                       neighbors, obj_at, seen, proximity, scent)
+                        slot = -1
+                        if n_sets > 0:
+                            at = mask % keys.shape[0]
+                            while keys[at] != -1 and keys[at] != mask:
+                                at = (at + 1) % keys.shape[0]
+                            if keys[at] == mask:
+                                slot = number[at]
+                            elif used < n_sets:
+                                keys[at], number[at] = mask, used
+                                for x in range(c):
+                                    known[used, x] = False
+                                slot = used
+                                used += 1
+                        if slot >= 0:
+                            if not known[slot, cell]:
+                                _scent(b, cell, remaining, neighbors, seen, proximity, table[slot, cell])
+                                known[slot, cell] = True
+                            move = _reflex(a, b, cell, remaining, theta_wall, theta_adj, theta_scent, bias,
+                                           neighbors, obj_at, seen, table[slot, cell])
+                        else:
+                            _scent(b, cell, remaining, neighbors, seen, proximity, scratch)
+                            move = _reflex(a, b, cell, remaining, theta_wall, theta_adj, theta_scent, bias,
+                                           neighbors, obj_at, seen, scratch)
                     else:
                         move = STAY
                 cell = neighbors[b, cell, move]
@@ -116,11 +161,13 @@ def episodes(plans: bool, reacts: bool, horizon: np.ndarray, utility: np.ndarray
                 ended = False
                 if k >= 0 and remaining[k]:
                     remaining[k] = False
+                    mask &= ~(1 << k)
                     out_reached[a, b, k] = True
                     pay = pay + values[b, k]
                     child = spawn[b, k]
                     if child >= 0:
                         remaining[child] = True
+                        mask |= 1 << child
                     if has_true and true_live:
                         true_pay = true_pay + true_values[b, k]
                         if true_terminal[b, k]:
