@@ -215,12 +215,15 @@ def lives(horizon: np.ndarray, r: np.ndarray, alpha: np.ndarray, kappa: np.ndarr
                 pay, true_pay, true_live, taken = 0.0, 0.0, True, 0
                 if record_paths:
                     out_paths[a, b, 0] = cell
+                stale = True  # the utilities change only when something is consumed
                 for _ in range(steps):
-                    for k in range(k_all):  # u_k = Σ_f v_f·x_kf + κ·novel_k
-                        x = 0.0
-                        for j in range(shown.shape[0]):
-                            x = x + v[unit, shown[j]] * seen[b, k, shown[j]]
-                        u[k] = x + kappa[a] * (0.0 if consumed[unit, combo[b, k]] else 1.0)
+                    if stale:
+                        for k in range(k_all):  # u_k = Σ_f v_f·x_kf + κ·novel_k
+                            x = 0.0
+                            for j in range(shown.shape[0]):
+                                x = x + v[unit, shown[j]] * seen[b, k, shown[j]]
+                            u[k] = x + kappa[a] * (0.0 if consumed[unit, combo[b, k]] else 1.0)
+                        stale = False
                     move = _plan(horizon[a], u, gamma, dist, next_move, b, cell, remaining)
                     if move < 0:
                         move = STAY
@@ -245,6 +248,7 @@ def lives(horizon: np.ndarray, r: np.ndarray, alpha: np.ndarray, kappa: np.ndarr
                         for j in range(shown.shape[0]):
                             v[unit, shown[j]] = v[unit, shown[j]] + s * seen[b, k, shown[j]]
                         consumed[unit, combo[b, k]] = True
+                        stale = True
                         child = spawn[b, k]
                         if child >= 0:
                             remaining[child] = True
