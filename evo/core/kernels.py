@@ -103,8 +103,9 @@ def episodes(plans: bool, reacts: bool, horizon: np.ndarray, utility: np.ndarray
     scratch = np.empty((5, n_features))
     if not reacts or k_all > 62:
         n_sets = 0
-    table = np.empty((max(n_sets, 1), c, 5, n_features))  # what _scent computes, per set and cell
-    known = np.zeros((max(n_sets, 1), c), dtype=np.bool_)
+    rows, cells = (n_sets, c) if n_sets > 0 else (1, 1)  # no tables: nothing of their size
+    table = np.empty((rows, cells, 5, n_features))  # what _scent computes, per set and cell
+    known = np.zeros((rows, cells), dtype=np.bool_)
     keys = np.full(2 * max(n_sets, 1), -1, dtype=np.int64)  # open addressing: mask → set number
     number = np.zeros(2 * max(n_sets, 1), dtype=np.int64)
     for b in range(b_all):
