@@ -141,16 +141,14 @@ def episodes(plans: bool, reacts: bool, horizon: np.ndarray, utility: np.ndarray
                                     known[used, x] = False
                                 slot = used
                                 used += 1
+                        scent, fresh = scratch, True
                         if slot >= 0:
-                            if not known[slot, cell]:
-                                _scent(b, cell, remaining, neighbors, seen, proximity, table[slot, cell])
-                                known[slot, cell] = True
-                            move = _reflex(a, b, cell, remaining, theta_wall, theta_adj, theta_scent, bias,
-                                           neighbors, obj_at, seen, table[slot, cell])
-                        else:
-                            _scent(b, cell, remaining, neighbors, seen, proximity, scratch)
-                            move = _reflex(a, b, cell, remaining, theta_wall, theta_adj, theta_scent, bias,
-                                           neighbors, obj_at, seen, scratch)
+                            scent, fresh = table[slot, cell], not known[slot, cell]
+                            known[slot, cell] = True
+                        if fresh:
+                            _scent(b, cell, remaining, neighbors, seen, proximity, scent)
+                        move = _reflex(a, b, cell, remaining, theta_wall, theta_adj, theta_scent, bias,
+                                       neighbors, obj_at, seen, scent)
                     else:
                         move = STAY
                 cell = neighbors[b, cell, move]
@@ -428,6 +426,17 @@ def _sample(raw: np.ndarray, st: np.ndarray, pop: int, m: int, out: np.ndarray) 
 
 
 @njit(cache=True, nogil=True)
+def _untaken(cells: np.ndarray, n_cells: int, taken: np.ndarray, out: np.ndarray) -> int:
+    """The first ``n_cells`` of ``cells`` that are not ``taken``, in order, into ``out``; how many."""
+    n = 0
+    for t in range(n_cells):
+        if not taken[cells[t]]:
+            out[n] = cells[t]
+            n += 1
+    return n
+
+
+@njit(cache=True, nogil=True)
 def draw_worlds(raw: np.ndarray, st: np.ndarray, n: int, attempts: int, h: int, w: int,
                 border: np.ndarray, density: float, fixed_walls: np.ndarray, fixed_start: int,
                 k_visible: int, call_at: np.ndarray, call_objs: np.ndarray, call_kind: np.ndarray,
@@ -509,11 +518,7 @@ def draw_worlds(raw: np.ndarray, st: np.ndarray, n: int, attempts: int, h: int, 
                 for t in range(pop):
                     pool[t] = pools[pool_at[q] + t]
             else:
-                pop = 0
-                for t in range(n_cells):
-                    if not taken[cells[t]]:
-                        pool[pop] = cells[t]
-                        pop += 1
+                pop = _untaken(cells, n_cells, taken, pool)
             m = call_at[q + 1] - call_at[q]
             _sample(raw, st, pop, m, pick)
             for t in range(m):
@@ -523,11 +528,7 @@ def draw_worlds(raw: np.ndarray, st: np.ndarray, n: int, attempts: int, h: int, 
         out_feat_at[first + i] = st[0]
         st[0] += n_doubles
         if parents.shape[0] > 0:  # spawned objects: uniform among the free cells near the parent
-            n_left = 0
-            for t in range(n_cells):
-                if not taken[cells[t]]:
-                    free[n_left] = cells[t]
-                    n_left += 1
+            n_left = _untaken(cells, n_cells, taken, free)
             for j in range(parents.shape[0]):
                 _bfs(wl, out_cell[first + i, parents[j]], h, w, dist, queue)
                 nearest = c + 1
