@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import numpy as np
 import pytest
@@ -74,6 +77,39 @@ def interrupted_run(scenario: object, seed: int, out: object, *, stop_at_questio
     with pytest.raises(Stopped) as info:
         run(scenario, seed=seed, out=out, figures=False, should_stop=stop)  # type: ignore[arg-type]
     return info.value.generation
+
+
+@contextmanager
+def held_elsewhere(path: object, layout: object = None) -> Iterator[None]:
+    """Hold the lock of the owned directory ``path`` (a run directory unless ``layout``) from another thread
+    while the body runs, as another process writing it would (a thread's claim is its own: the body's claims
+    of the same directory are refused)."""
+    from pathlib import Path
+
+    from evo.runs import owned
+
+    taken, release = threading.Event(), threading.Event()
+    failed: list[BaseException] = []
+
+    def hold() -> None:
+        try:
+            with owned.lock(Path(str(path)), layout or owned.RUN, "busy"):  # type: ignore[arg-type]
+                taken.set()
+                release.wait()
+        except BaseException as exc:
+            failed.append(exc)
+            taken.set()
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    taken.wait()
+    try:
+        if failed:
+            raise failed[0]
+        yield
+    finally:
+        release.set()
+        thread.join()
 
 
 @pytest.fixture

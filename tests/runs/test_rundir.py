@@ -9,7 +9,7 @@ import stat
 from pathlib import Path
 
 import pytest
-from conftest import interrupted_run
+from conftest import held_elsewhere, interrupted_run
 
 from evo import cli
 from evo.runs import rundir
@@ -87,7 +87,7 @@ def test_rerun_into_an_interrupted_run_offers_resume_and_keeps_its_checkpoint(ti
 def test_a_locked_run_directory_is_refused(tiny_file: Path, tmp_path: Path, capsys) -> None:
     out = tmp_path / "busy"
     out.mkdir()
-    with rundir.claimed(out):  # as another process writing it would hold it
+    with held_elsewhere(out):  # as another process writing it would hold it
         assert _run(tiny_file, out) == 2
         assert "another evo process is writing" in capsys.readouterr().err
         assert not (out / "meta.json").exists()
@@ -100,7 +100,7 @@ def test_a_running_runs_resume_is_refused_while_it_is_locked(tiny_file: Path, tm
     meta = json.loads((out / "meta.json").read_text())
     meta["status"] = "running"
     (out / "meta.json").write_text(json.dumps(meta))
-    with rundir.claimed(out):
+    with held_elsewhere(out):
         assert cli.main(["run", "--resume", str(out), "--quiet", "--no-figures"]) == 2
     assert "another evo process is writing" in capsys.readouterr().err
 
