@@ -195,7 +195,7 @@ class RunResult:
         return run_plots.champion_paths_figure(self.path)
 
     def plot_probe(self) -> Figure:
-        """The behavioural objective measured by :func:`probe` (recorded in summary.json), against the
+        """The behavioural objective measured by :func:`probe` (recorded in probe.json), against the
         champion's mesa-objective."""
         return probe_plots.probe_figure(self.path)
 
@@ -293,7 +293,7 @@ def sweep(spec: str | Path | sweeps.Sweep, out: str | Path | None = None, *,
 def probe(run_dir: str | Path, agents: AgentChoice = "champion", world: str = "train", *, seed: int = 0,
           sample: int = 32, n_layouts: int = 4, figure: bool = True) -> dict[str, Any]:
     """Probe a finished run's behavioural objective (:func:`evo.runs.probe.probe_run`), record it in its
-    ``summary.json`` and, unless ``figure=False``, draw ``figures/probe.png``; returns the probe's numbers."""
+    ``probe.json`` and, unless ``figure=False``, draw ``figures/probe.png``; returns the probe's numbers."""
     out = probe_run(run_dir, agents, world, seed=seed, sample=sample, n_layouts=n_layouts)
     if figure:
         probe_plots.save_probe_figure(run_dir)

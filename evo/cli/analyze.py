@@ -10,6 +10,8 @@ from typing import Any
 
 from evo.cli.common import add_json, add_plugin, load_plugins, print_json
 from evo.cli.table import MISSING, interval, number, render
+from evo.runs import owned
+from evo.runs.owned import Owned
 
 NAME = "analyze"
 EXAMPLES = ["evo analyze diversity results/diversity_dial",
@@ -66,7 +68,7 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
 Analysis = tuple[dict[str, Any], list[str], list[Path]]  # the data (--json), the lines printed, files written
 
 
-def _goodhart(args: argparse.Namespace, target: Path, out: Path) -> Analysis:
+def _goodhart(args: argparse.Namespace, target: Path, out: Owned) -> Analysis:
     from evo.plots import analysis as analysis_plots
     from evo.plots import goodhart as goodhart_plots
     from evo.runs import files as results
@@ -75,17 +77,17 @@ def _goodhart(args: argparse.Namespace, target: Path, out: Path) -> Analysis:
     nums = numbers(target)
     r = report(nums)
     stem = "goodhart_" + args.analysis.replace("-", "_")
-    results.write_csv(out / f"{stem}.csv", r["rows"], list(r["rows"][0]))
-    written = [out / f"{stem}.csv"]
+    results.write_csv(out.file(f"{stem}.csv"), r["rows"], list(r["rows"][0]))
+    written = [out.file(f"{stem}.csv")]
     if not args.no_figures:
-        written.append(analysis_plots.save(draw(nums), out / f"{stem}.png"))
+        written.append(analysis_plots.save(draw(nums), out.file(f"{stem}.png")))
     columns = GOODHART_COLUMNS[args.analysis]
     table = render([h for h, _, _ in columns], [[number(row[k], spec) for _, k, spec in columns]
                                                 for row in r["rows"]], ">" * len(columns))
     return r, [r["title"], table, *r["notes"]], written
 
 
-def _diversity(args: argparse.Namespace, target: Path, out: Path) -> Analysis:
+def _diversity(args: argparse.Namespace, target: Path, out: Owned) -> Analysis:
     from evo.plots import analysis as analysis_plots
     from evo.runs import files as results
     from evo.runs import studies
@@ -98,12 +100,12 @@ def _diversity(args: argparse.Namespace, target: Path, out: Path) -> Analysis:
     table = studies.diversity_table(rows)
     flat = [{k: v for k, v in r.items() if k != "champion_objective"} for r in rows]
     header = list(dict.fromkeys(k for r in flat for k in r))  # every column, in order of first use
-    results.write_csv(out / "diversity_runs.csv", flat, header)
-    results.write_csv(out / "diversity.csv", table, list(table[0]))
-    written = [out / "diversity_runs.csv", out / "diversity.csv"]
+    results.write_csv(out.file("diversity_runs.csv"), flat, header)
+    results.write_csv(out.file("diversity.csv"), table, list(table[0]))
+    written = [out.file("diversity_runs.csv"), out.file("diversity.csv")]
     if not args.no_figures:
         written.append(analysis_plots.save(analysis_plots.diversity_figure(rows, table),
-                                           out / "diversity.png"))
+                                           out.file("diversity.png")))
     head = ["q", "decoys", "runs", "robust champions", "population robust", "population pseudo",
             "champion shift fitness", "train fitness"]
     grid = [[number(t["q"], "{:g}"), number(t["decoys"], "{:g}"), str(t["runs"]),
@@ -132,7 +134,7 @@ def _correlation(t: dict[str, Any]) -> str:
     return text
 
 
-def _preference(args: argparse.Namespace, target: Path, out: Path) -> Analysis:
+def _preference(args: argparse.Namespace, target: Path, out: Owned) -> Analysis:
     from evo.plots import analysis as analysis_plots
     from evo.runs import files as results
     from evo.runs import studies
@@ -142,11 +144,11 @@ def _preference(args: argparse.Namespace, target: Path, out: Path) -> Analysis:
     rows = studies.preference_rows(target, agents=args.agents, shift=args.shift, worlds=args.worlds,
                                    seed=args.seed, proxy=args.proxy, usage=usage)
     table = studies.preference_table(rows)
-    results.write_csv(out / f"preference_{args.agents}.csv", rows, list(rows[0]))
-    written = [out / f"preference_{args.agents}.csv"]
+    results.write_csv(out.file(f"preference_{args.agents}.csv"), rows, list(rows[0]))
+    written = [out.file(f"preference_{args.agents}.csv")]
     if not args.no_figures:
         written.append(analysis_plots.save(analysis_plots.preference_figure(rows),
-                                           out / f"preference_{args.agents}.png"))
+                                           out.file(f"preference_{args.agents}.png")))
     used = sum(t["agents"] for t in table)
     dropped = len(rows) - used
     lines = [f"preference vs capability: {target}; {usage.line()}; {len(rows)} agents ({args.agents}), "
@@ -189,14 +191,13 @@ def main(args: argparse.Namespace) -> int:
 
     load_plugins(args)
     target = Path(args.dir)
-    out = Path(args.out) if args.out else target / "analysis"
-    out.mkdir(parents=True, exist_ok=True)
-    if args.analysis in goodhart_plots.ANALYSES:
-        data, lines, written = _goodhart(args, target, out)
-    elif args.analysis == "diversity":
-        data, lines, written = _diversity(args, target, out)
-    else:
-        data, lines, written = _preference(args, target, out)
+    with owned.claim_new(Path(args.out) if args.out else target / "analysis", owned.ANALYSIS) as out:
+        if args.analysis in goodhart_plots.ANALYSES:
+            data, lines, written = _goodhart(args, target, out)
+        elif args.analysis == "diversity":
+            data, lines, written = _diversity(args, target, out)
+        else:
+            data, lines, written = _preference(args, target, out)
     code = 0 if written else 1  # nothing written: no finished run to analyse yet
     if args.json:
         print_json({"analysis": args.analysis, "dir": target, **data, "written": written})

@@ -19,12 +19,13 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["gif", "mp4"], default="gif", help="gif (default) or mp4")
     p.add_argument("--out", metavar="FILE",
                    help="where to write it (default RUN_DIR/figures/champion.FORMAT)")
+    p.add_argument("--force", action="store_true", help="replace an existing --out FILE")
     return p
 
 
 def main(args: argparse.Namespace) -> int:
     from evo.plots import animate
 
-    path, frames = animate.write_animation(args.run, args.format, args.out)
+    path, frames = animate.write_animation(args.run, args.format, args.out, force=args.force)
     print(f"animation: {path} ({frames} frames, {path.stat().st_size / 1e6:.2f} MB)")
     return 0

@@ -34,6 +34,7 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
 def main(args: argparse.Namespace) -> int:
     from evo.lineage import phylogeny
     from evo.plots import lineage as lineage_plots
+    from evo.plots.run import write_figures
 
     phy, summary = lineage_plots.read_lineage(args.run)
     info = summary["lineage"]
@@ -63,12 +64,9 @@ def main(args: argparse.Namespace) -> int:
     if not args.no_figures:
         made = lineage_plots.make_all(args.run, overwrite=False)
         if args.individual is not None:
-            from evo.runs import files as results
-
-            fig = lineage_plots.descent_figure(args.run, individual=args.individual)
-            path = Path(args.run) / "figures" / f"lineage_individual-{args.individual}.png"
-            results.save_figure(fig, path)
-            made[path.name] = path
+            name = f"lineage_individual-{args.individual}.png"
+            made.update(write_figures(args.run, {
+                name: lambda run: lineage_plots.descent_figure(run, individual=args.individual)}))
     mrca = info.get("mrca")
     if args.json:
         print_json({"run": args.run, "individual": target, "champion": args.individual is None,

@@ -1,5 +1,5 @@
 """``evo probe RUN_DIR``: fit the behavioural objective of a run's agents from their choices in choice
-worlds (:mod:`evo.analysis.probe`), store it in summary.json and draw figures/probe.png."""
+worlds (:mod:`evo.analysis.probe`), store it in probe.json and draw figures/probe.png."""
 
 from __future__ import annotations
 
@@ -23,9 +23,10 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
                        "equal path distance from the start, differing in their features; many layouts), "
                        "record what each goes to first, and fit per-feature preference weights with a "
                        "conditional-logit (Bradley-Terry) model. Prints base objective, mesa-objective and "
-                       "behavioural objective per feature; stores them in summary.json under "
-                       "probe.WORLD and draws figures/probe.png. Works for every agent kind: for reflex "
-                       "agents it reveals an objective their genome does not contain.")
+                       "behavioural objective per feature; stores them in probe.json (beside "
+                       "summary.json, which stays as the run wrote it) under WORLD and draws "
+                       "figures/probe.png. Works for every agent kind: for reflex agents it reveals an "
+                       "objective their genome does not contain.")
     p.add_argument("run", help="a run directory")
     p.add_argument("--agents", choices=("champion", "sample", "all"), default="champion",
                    help="whom to probe: the champion (default), a random --sample of the final population, "
@@ -41,7 +42,7 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0, help="seed of the choice worlds and the sample (default 0)")
     add_plugin(p)
     p.add_argument("--no-figures", action="store_true", help="do not redraw figures/probe.png")
-    add_json(p, "the probe's numbers (as stored in summary.json)")
+    add_json(p, "the probe's numbers (as stored in probe.json)")
     return p
 
 
@@ -89,10 +90,10 @@ def main(args: argparse.Namespace) -> int:
                     n_layouts=args.layouts)
     if not args.no_figures:
         probe_plots.save_probe_figure(args.run)
-    stored = Path(args.run) / "summary.json"
+    stored = Path(args.run) / "probe.json"
     figure = Path(args.run) / "figures" / "probe.png"
     if args.json:
-        print_json({**out, "stored_in": f"{stored} probe.{out['world']}",
+        print_json({**out, "stored_in": f"{stored} {out['world']}",
                            "figure": None if args.no_figures else figure})
         return 0
     who = {"champion": "the champion", "sample": f"a sample of {out['n_agents']} agents",
@@ -118,7 +119,7 @@ def main(args: argparse.Namespace) -> int:
     if "ranking_recovered" in out:
         line += f"   ranking of the mesa-objective recovered: {percent(out['ranking_recovered'])}"
     print(line)
-    print(f"stored in {stored} under probe.{out['world']}")
+    print(f"stored in {stored} under {out['world']}")
     if not args.no_figures:
         print(f"figure: {figure}")
     return 0

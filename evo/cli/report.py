@@ -25,6 +25,7 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
                        "linked to its runs' pages) and figures.")
     p.add_argument("run", metavar="DIR", help="a run directory, or a sweep directory (holds index.sqlite)")
     p.add_argument("--out", metavar="FILE", help="where to write the page (default RUN_DIR/report.html)")
+    p.add_argument("--force", action="store_true", help="replace an existing --out FILE")
     return p
 
 
@@ -35,7 +36,7 @@ def main(args: argparse.Namespace) -> int:
         raise EvoError("--out: only for a run directory (a sweep's page links to its runs' pages)")
     runs: list[Path] = []
     if args.out is not None:
-        path = report.write_report(args.run, args.out)
+        path = report.write_report(args.run, args.out, force=args.force)
     else:
         path, runs = report.write_any(args.run)
     if runs:

@@ -124,6 +124,5 @@ def preference_figure(rows: Sequence[Mapping[str, Any]], title: str = "") -> Fig
 
 def save(fig: Figure, path: str | Path) -> Path:
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     results.save_figure(fig, path)  # atomic: a temporary file, then a rename
     return path

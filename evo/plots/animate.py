@@ -24,7 +24,7 @@ from evo.errors import EvoError
 from evo.plots import replay
 from evo.plots.figure import EvoFigure, subplots
 from evo.plots.run import CLASS_LABELS, SHAPE_MARKERS, object_style
-from evo.runs import files
+from evo.runs import files, owned
 
 Format = Literal["gif", "mp4"]
 FPS = 4
@@ -127,17 +127,25 @@ def champion_animation(run: str | Path) -> tuple[EvoFigure, FuncAnimation, int]:
 
 
 def write_animation(run: str | Path, fmt: Format = "gif", out: str | Path | None = None,
-                    dpi: int = 80) -> tuple[Path, int]:
-    """Write the champion's animation (``RUN/figures/champion.gif`` or ``.mp4`` unless ``out``), atomically;
-    returns the path and the number of frames."""
+                    dpi: int = 80, force: bool = False) -> tuple[Path, int]:
+    """Write the champion's animation (``RUN/figures/champion.gif`` or ``.mp4``, holding the run's lock;
+    or ``out``: a new file, or an existing one with ``force``), atomically; returns the path and the number
+    of frames."""
     if fmt not in ("gif", "mp4"):
         raise EvoError(f"--format: expected gif or mp4, got {fmt!r}")
     if fmt == "mp4" and shutil.which("ffmpeg") is None:
         raise EvoError("--format mp4: needs ffmpeg on the PATH (not found); use --format gif")
-    _fig, anim, n_frames = champion_animation(run)
-    path = Path(out) if out is not None else Path(run) / "figures" / f"champion.{fmt}"
-    path.parent.mkdir(parents=True, exist_ok=True)
     writer = PillowWriter(fps=FPS) if fmt == "gif" else FFMpegWriter(fps=FPS)
+    if out is not None:
+        with owned.user_file(out, force) as path:
+            return path, _save(run, path, writer, dpi)
+    with owned.claim(run, owned.RUN) as d:
+        path = d.file(f"figures/champion.{fmt}")
+        return path, _save(run, path, writer, dpi)
+
+
+def _save(run: str | Path, path: Path, writer: Any, dpi: int) -> int:
+    _fig, anim, n_frames = champion_animation(run)
     with files.atomic_path(path) as tmp:
         anim.save(str(tmp), writer=writer, dpi=dpi)
-    return path, n_frames
+    return n_frames

@@ -1,4 +1,4 @@
-"""The probe's figure, ``figures/probe.png``, drawn from ``summary.json → probe`` (which
+"""The probe's figure, ``figures/probe.png``, drawn from ``probe.json`` (which
 :func:`evo.runs.probe.probe_run` writes).
 
 ``probe.png`` has one panel per probed world distribution (two for agents that learn within a life: at birth
@@ -19,17 +19,17 @@ from evo.config.names import percent
 from evo.errors import EvoError
 from evo.plots.figure import subplots
 from evo.runs import files as results
-from evo.runs import readback
+from evo.runs import owned, readback
 
 COLOURS = {"base": "#868e96", "mesa": "#1971c2", "behavioural": "#e8590c"}
 
 
 def probe_figure(run: str | Path) -> Figure:
-    """Base, mesa- and behavioural objective per feature, one panel per probed world (from summary.json)."""
+    """Base, mesa- and behavioural objective per feature, one panel per probed world (from probe.json)."""
     summary = readback.read_summary(run)
-    probes = summary.get("probe") or {}
+    probes = readback.read_probes(run, summary)
     if not probes:
-        raise EvoError(f"{run}: summary.json holds no probe yet; run `evo probe {run}` first")
+        raise EvoError(f"{run}: no probe yet (probe.json); run `evo probe {run}` first")
     # agents that learn within a life were probed at birth and at the end of a life: one panel each
     panels: list[tuple[str, dict[str, Any], str]] = []
     for world, p in probes.items():
@@ -101,9 +101,8 @@ def _panel(ax: Any, world: str, p: dict[str, Any], when: str = "") -> None:
 
 def save_probe_figure(run: str | Path) -> Path:
     """Draw ``figures/probe.png`` of a probed run; returns its path."""
-    run = Path(run)
-    (run / "figures").mkdir(exist_ok=True)
-    fig = probe_figure(run)
-    path = run / "figures" / "probe.png"
-    results.save_figure(fig, path)
+    with owned.claim(run, owned.RUN) as d:
+        fig = probe_figure(run)
+        path = d.file("figures/probe.png")
+        results.save_figure(fig, path)
     return path

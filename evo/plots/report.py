@@ -36,7 +36,7 @@ from evo.lineage import phylogeny
 from evo.plots import replay
 from evo.plots.lineage import GOAL_LABELS, _layout, read_lineage
 from evo.plots.run import CLASS_COLOURS, CLASS_LABELS, NAMED_COLOURS, object_style
-from evo.runs import files, readback
+from evo.runs import files, owned, readback
 
 #: at most this many members of the final population are in the page (the champion besides), chosen to
 #: cover every behaviour class present (docs/report.md): each episode is a few hundred bytes, so the page
@@ -233,16 +233,20 @@ def report_html(run: str | Path) -> str:
             f"<script>\n{_asset('report.js')}</script>\n</body>\n</html>\n")
 
 
-def write_report(run: str | Path, out: str | Path | None = None) -> Path:
-    """Write ``RUN/report.html`` (or ``out``) atomically: everything is built before the file is opened,
-    so bad input leaves no file behind; returns its path."""
+def write_report(run: str | Path, out: str | Path | None = None, force: bool = False) -> Path:
+    """Write ``RUN/report.html`` (or ``out``: a new file, or an existing one with ``force``) atomically,
+    holding the run's lock: everything is built before the file is opened, so bad input leaves no file
+    behind; returns its path."""
     run = Path(run)
     if not run.is_dir():
         raise EvoError(f"{run}: not a directory (expected a run directory made by `evo run`)")
-    text = report_html(run)
-    path = Path(out) if out is not None else run / "report.html"
-    files.write_text(path, text)
-    return path
+    if out is not None:
+        with owned.user_file(out, force) as path:
+            files.write_text(path, report_html(run))
+        return path
+    with owned.claim(run, owned.RUN) as d:
+        files.write_text(d.file("report.html"), report_html(run))
+    return run / "report.html"
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -322,15 +326,17 @@ def write_sweep_report(sweep_dir: str | Path) -> tuple[Path, list[Path]]:
     from evo.runs import sweep
 
     sweep_dir = Path(sweep_dir)
-    _, rows = sweep.read_index(sweep_dir)
-    pages = {str(r["run_id"]): (sweep_dir / r["path"]) for r in rows if r["status"] == "done"}
-    texts = {rid: report_html(run) for rid, run in pages.items()}
-    page = sweep_html(sweep_dir, {rid: run / "report.html" for rid, run in pages.items()})
-    written = []
-    for rid, run in pages.items():
-        files.write_text(run / "report.html", texts[rid])
-        written.append(run / "report.html")
-    files.write_text(sweep_dir / "report.html", page)
+    with owned.claim(sweep_dir, owned.SWEEP) as top:
+        _, rows = sweep.read_index(sweep_dir)
+        pages = {str(r["run_id"]): (sweep_dir / r["path"]) for r in rows if r["status"] == "done"}
+        texts = {rid: report_html(run) for rid, run in pages.items()}
+        page = sweep_html(sweep_dir, {rid: run / "report.html" for rid, run in pages.items()})
+        written = []
+        for rid, run in pages.items():
+            with owned.claim(run, owned.RUN) as d:
+                files.write_text(d.file("report.html"), texts[rid])
+            written.append(run / "report.html")
+        files.write_text(top.file("report.html"), page)
     return sweep_dir / "report.html", written
 
 

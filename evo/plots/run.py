@@ -23,7 +23,7 @@ from evo.core.metrics import BEHAVIOUR_CLASSES
 from evo.core.worlds import parents
 from evo.plots.figure import subplots
 from evo.runs import files as results
-from evo.runs import readback
+from evo.runs import owned, readback
 
 CLASS_COLOURS = {"robust": "#2b8a3e", "pseudo": "#c92a2a", "capability_failure": "#f08c00",
                  "misaligned": "#868e96", "non-optimizer": "#4dabf7", "untested": "#b2f2bb"}
@@ -255,19 +255,18 @@ FIGURES = {"fitness.png": fitness_figure, "objective.png": objective_figure, "cl
 def write_figures(run: str | Path, figures: dict[str, Any], overwrite: bool = True) -> dict[str, Path]:
     """Write each ``figures[name](run)`` (a Figure, or None when it does not apply) under ``figures/``;
     returns the paths written or kept."""
-    out = Path(run) / "figures"
-    out.mkdir(exist_ok=True)
     made = {}
-    for name, make in figures.items():
-        path = out / name
-        if path.exists() and not overwrite:
+    with owned.claim(run, owned.RUN) as d:
+        for name, make in figures.items():
+            path = d.file(f"figures/{name}")
+            if path.exists() and not overwrite:
+                made[name] = path
+                continue
+            fig = make(run)
+            if fig is None:
+                continue
+            results.save_figure(fig, path)
             made[name] = path
-            continue
-        fig = make(run)
-        if fig is None:
-            continue
-        results.save_figure(fig, path)
-        made[name] = path
     return made
 
 

@@ -35,6 +35,7 @@ from evo.config.names import path_component
 from evo.errors import EvoError
 from evo.plots.figure import subplots
 from evo.runs import files as results
+from evo.runs import owned
 from evo.runs.sweep import metric_bounds, read_index
 
 FRACTIONS = {"pseudo_fraction", "robust_fraction"}
@@ -256,20 +257,18 @@ def make_all(sweep_dir: str | Path) -> dict[str, Path]:
     """Write ``figures/summary.png`` and one ``figures/<metric>.png`` per headline metric; returns the paths.
     Nothing is drawn while no run is done."""
     sweep_dir = Path(sweep_dir)
-    meta, rows = read_index(sweep_dir)
-    if not any(r["status"] == "done" for r in rows):
-        return {}
-    out = sweep_dir / "figures"
-    out.mkdir(exist_ok=True)
     made: dict[str, Path] = {}
-    fig = summary_figure(sweep_dir)
-    results.save_figure(fig, out / "summary.png")
-    made["summary"] = out / "summary.png"
-    for metric in headline_metrics(meta, rows):
-        path = out / f"{path_component(metric['column'], 'metric column')}.png"
-        if path.parent != out:  # path_component never makes a separator; this keeps it so
-            raise EvoError(f"{sweep_dir}: metric column {metric['column']!r} is not a file name")
-        fig = metric_figure(sweep_dir, metric["column"])
-        results.save_figure(fig, path)
-        made[metric["column"]] = path
+    with owned.claim(sweep_dir, owned.SWEEP) as d:
+        meta, rows = read_index(sweep_dir)
+        if not any(r["status"] == "done" for r in rows):
+            return {}
+        made["summary"] = d.file("figures/summary.png")
+        results.save_figure(summary_figure(sweep_dir), made["summary"])
+        for metric in headline_metrics(meta, rows):
+            name = path_component(metric["column"], "metric column")
+            if "/" in name:  # path_component never makes a separator; this keeps it so
+                raise EvoError(f"{sweep_dir}: metric column {metric['column']!r} is not a file name")
+            path = d.file(f"figures/{name}.png")
+            results.save_figure(metric_figure(sweep_dir, metric["column"]), path)
+            made[metric["column"]] = path
     return made

@@ -139,29 +139,6 @@ def save_figure(fig: Any, path: str | Path, dpi: int = 120) -> None:
         fig.savefig(fh, format="png", dpi=dpi, bbox_inches="tight")
 
 
-@contextmanager
-def exclusive_lock(lock_file: Path, busy: str) -> Iterator[None]:
-    """Hold an advisory lock (``flock``) on ``lock_file`` while the body runs; the operating system releases
-    it if the process dies. If another process holds it, raise :class:`EvoError` with message ``busy``.
-    The file (created with the umask's permissions) records the holder's pid. Not POSIX: no lock."""
-    try:
-        import fcntl
-    except ImportError:
-        yield
-        return
-    fd = os.open(lock_file, os.O_RDWR | os.O_CREAT, 0o666)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise EvoError(busy) from None
-        os.ftruncate(fd, 0)
-        os.write(fd, f"{os.getpid()}\n".encode())
-        yield
-    finally:
-        os.close(fd)
-
-
 def ensure_writable_dir(path: Path) -> None:
     """Create ``path`` (and parents) or raise a clear error."""
     try:

@@ -27,13 +27,15 @@ MAX_ENTRIES = 200_000
 @dataclass(frozen=True)
 class Layout:
     """The names evo writes in one kind of directory: ``files`` (patterns of file names), ``dirs``
-    (subdirectory name pattern → its layout) and, for a directory that is claimed on its own, its ``lock``.
-    An ``opaque`` layout's subdirectories are owned by their own writers: listed, not entered."""
+    (subdirectory name pattern → its layout) and, for a directory that is claimed on its own, its ``lock``
+    and the ``markers`` (any one) that show evo made it. An ``opaque`` layout's subdirectories are owned by
+    their own writers: listed, not entered."""
 
     name: str
     files: tuple[str, ...] = ()
     dirs: Mapping[str, Layout] = field(default_factory=dict)
     lock: str | None = None
+    markers: tuple[str, ...] = ()
     opaque: bool = False
 
     def owns_file(self, name: str) -> bool:
@@ -55,12 +57,13 @@ RUN = Layout("run directory", ("scenario.toml", "meta.json", "log.csv", "final_p
                                "champion_episodes.npz", "summary.json", "probe.json", "lineage.csv",
                                "lineage.graphml", "lineage_tree.csv", "lineage.nwk", "lineage_founders.csv",
                                "checkpoint.json", "checkpoint-g*.npz", "report.html"),
-             {"figures": FIGURES, "analysis": ANALYSIS}, lock=".evo.lock")
+             {"figures": FIGURES, "analysis": ANALYSIS}, lock=".evo.lock", markers=("meta.json",))
 #: `evo sweep` (evo/runs/sweep.py), its figures, `evo report` and `evo analyze`
 SWEEP = Layout("sweep directory", ("sweep.toml", "index.sqlite", "index.sqlite-wal", "index.sqlite-shm",
                                    "index.sqlite-journal", "report.html"),
-               {"figures": FIGURES, "analysis": ANALYSIS, "runs": Layout("runs", dirs={"*": RUN}, opaque=True)},
-               lock=".lock")
+               {"figures": FIGURES, "analysis": ANALYSIS,
+                "runs": Layout("runs", dirs={"*": RUN}, opaque=True)},
+               lock=".lock", markers=("sweep.toml", "index.sqlite"))
 
 
 def _lstat(path: Path) -> os.stat_result | None:
@@ -260,11 +263,7 @@ class Owned:
 
 def is_evos(path: Path, layout: Layout) -> bool:
     """Whether ``path`` holds something evo wrote as this layout's directory (its marker file)."""
-    marker = {"run directory": "meta.json", "sweep directory": "sweep.toml"}.get(layout.name)
-    if marker is None:
-        return False
-    st = _lstat(path / marker)
-    return st is not None and stat.S_ISREG(st.st_mode)
+    return any((st := _lstat(path / m)) is not None and stat.S_ISREG(st.st_mode) for m in layout.markers)
 
 
 @contextmanager
@@ -274,7 +273,7 @@ def claim(path: str | Path, layout: Layout) -> Iterator[Owned]:
     while another process writes it."""
     root = Path(path)
     if not real_dir(root, layout.name) or not is_evos(root, layout):
-        raise EvoError(f"{root}: not a {layout.name} (expected one made by evo)")
+        raise EvoError(f"{root}: not a {layout.name} made by evo (it holds no {' or '.join(layout.markers)})")
     busy = f"{root}: another evo process is writing this {layout.name}; wait for it to finish"
     with lock(root, layout, busy):
         yield Owned(root, layout)
@@ -318,7 +317,8 @@ def user_file(path: str | Path, force: bool) -> Iterator[Path]:
             raise EvoError(f"--out {path}: expected a new file, got {kind}; evo writes nothing through a "
                            "symlink: choose another --out")
         if not force:
-            raise EvoError(f"--out {path}: the file exists; pass --force to replace it or choose another --out")
+            raise EvoError(f"--out {path}: the file exists; pass --force to replace it or choose another "
+                           "--out")
     if not real_dir(path.parent, "directory for --out"):
         path.parent.mkdir(parents=True, exist_ok=True)
     yield path

@@ -2,8 +2,9 @@
 
 :func:`probe_run` is the run-directory side of :mod:`evo.analysis.probe` (which is pure numpy): it reads
 ``scenario.toml``, ``summary.json`` and ``final_population.npz``, probes the chosen agents in choice worlds
-built from the train distribution or a named shift, and stores the numbers in ``summary.json → probe →
-WORLD`` (rewritten atomically, every other key kept). :func:`evo.plots.probe.save_probe_figure` draws them.
+built from the train distribution or a named shift, and stores the numbers in ``probe.json → WORLD`` beside
+summary.json (rewritten atomically under the run's lock, other worlds kept; the run's own files stay as
+they were). :func:`evo.plots.probe.save_probe_figure` draws them.
 Agents of a kind that learns within a life are probed twice: at birth (``at = "birth"``) and at the end of a
 life (``end_of_life``: after one life of the scenario's ``lifetime`` episodes in worlds of the probed
 distribution, their learned values frozen into the choice worlds' first episode).
@@ -23,7 +24,7 @@ from evo.core.problem import Problem
 from evo.core.simulate import Payoffs
 from evo.errors import EvoError
 from evo.runs import files as results
-from evo.runs import readback
+from evo.runs import owned, readback
 from evo.runs import scenarios as scenario_mod
 
 AgentChoice = Literal["champion", "sample", "all"]
@@ -35,7 +36,16 @@ def probe_run(run: str | Path, agents_choice: AgentChoice = "champion", world: s
     world``. ``agents_choice``: the champion, a random ``sample`` of the final population, or all of it;
     ``n_layouts`` in [1, :data:`evo.analysis.probe.MAX_LAYOUTS`]."""
     n_layouts = probe.check_layouts(n_layouts)
-    run = Path(run)
+    with owned.claim(run, owned.RUN) as d:
+        out = _probe(Path(run), agents_choice, world, seed, sample, n_layouts)
+        probes = readback.read_probes(run, {})
+        probes[world] = out
+        results.write_json(d.file("probe.json"), probes)
+    return out
+
+
+def _probe(run: Path, agents_choice: AgentChoice, world: str, seed: int, sample: int,
+           n_layouts: int) -> dict[str, Any]:
     summary = readback.read_summary(run)
     s = scenario_mod.load(run / "scenario.toml")
     pop = readback.read_population(run, summary)
@@ -89,6 +99,4 @@ def probe_run(run: str | Path, agents_choice: AgentChoice = "champion", world: s
         out["at"] = "birth"
         out["end_of_life"] = {"at": f"after a life of {problem.lifetime} episodes in '{world}' worlds",
                               "lifetime": problem.lifetime, **end}
-    summary["probe"] = {**summary.get("probe", {}), world: out}
-    results.write_json(run / "summary.json", summary)
     return out

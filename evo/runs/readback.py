@@ -423,6 +423,20 @@ def read_summary(run: str | Path) -> dict[str, Any]:
     return validate_summary(read_json_object(path), path)
 
 
+def read_probes(run: str | Path, summary: Mapping[str, Any]) -> dict[str, Any]:
+    """What `evo probe` measured, by world: ``RUN/probe.json`` (validated), over the ``probe`` section that
+    runs probed before probe.json existed kept in summary.json; empty if never probed."""
+    path = Path(run) / "probe.json"
+    probes = dict(summary.get("probe") or {})
+    if path.is_file():
+        data = read_json_object(path)
+        for world, p in data.items():
+            _PROBE.check(p, path, world)
+            _check_probe(path, world, p)
+        probes.update(data)
+    return probes
+
+
 META = Obj({"seed": Int(0), "status": Str(STATUSES)},
            optional={"results_format": Int(1), "scenario": Str(), "wall_time_s": Num(0),
                      "streams": List(Str()),

@@ -43,11 +43,12 @@ def check_target(path: Path, *, force: bool) -> None:
     foreign = foreign_entries(path)
     if meta is None and foreign:
         raise EvoError(f"{path} is not empty and is not an evo run (it holds "
-                       f"{owned.listing(entries, path)}); evo writes only into a new or empty directory or an "
-                       "earlier run: choose another --out")
+                       f"{owned.listing(entries, path)}); evo writes only into a new or empty directory or "
+                       "an earlier run: choose another --out")
     if foreign:
-        raise EvoError(f"{path} holds an evo run and files evo did not write ({owned.listing(foreign, path)}); "
-                       "evo will not replace it: move them or choose another --out")
+        raise EvoError(f"{path} holds an evo run and files evo did not write "
+                       f"({owned.listing(foreign, path)}); evo will not replace it: move them or choose "
+                       "another --out")
     if meta is None:
         if not force:
             raise EvoError(f"{path} holds the start of a run stopped before its meta.json was written; "

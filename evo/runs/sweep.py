@@ -87,7 +87,7 @@ from evo.config.overrides import Override, apply, culprit
 from evo.config.schema import Scenario
 from evo.errors import EvoError, ScenarioError
 from evo.runs import files as results
-from evo.runs import plugins, readback
+from evo.runs import owned, plugins, readback
 from evo.runs import scenarios as scenario_mod
 
 log = logging.getLogger(__name__)
@@ -1058,12 +1058,10 @@ def run_sweep(sweep: Sweep | str | Path, out: str | Path | None = None, *, backe
     if scheduler and backend != "dask":
         raise EvoError("--scheduler needs --backend dask")
     started = time.perf_counter()
-    path = Path(out) if out is not None else default_out(sweep)
-    results.ensure_writable_dir(path)
-    path = path.resolve()
-    with results.exclusive_lock(path / ".lock", f"{path}: another evo sweep is writing this directory"):
-        results.write_text(path / "sweep.toml", _sweep_record(sweep))
-        index = Index(path / "index.sqlite", sweep)
+    with owned.claim_new(Path(out) if out is not None else default_out(sweep), owned.SWEEP) as d:
+        path = d.root.resolve()
+        results.write_text(d.file("sweep.toml"), _sweep_record(sweep))
+        index = Index(d.file("index.sqlite"), sweep)
         try:
             outcome = _run_plan(sweep, path, index, backend, workers, scheduler, after_run, progress)
         finally:

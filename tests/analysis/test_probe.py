@@ -348,7 +348,9 @@ def tiny_run(tmp_path: Path, tiny_text: str) -> Path:
     return out
 
 
-def test_cli_probe_writes_the_figure_and_the_summary_key(tiny_run: Path, capsys) -> None:
+def test_cli_probe_writes_the_figure_and_probe_json_and_leaves_the_runs_files_as_they_were(
+        tiny_run: Path, capsys) -> None:
+    own = {p: p.read_bytes() for p in tiny_run.iterdir() if p.is_file() and p.name != ".evo.lock"}
     before = json.loads((tiny_run / "summary.json").read_text())
     capsys.readouterr()
     assert cli.main(["probe", str(tiny_run)]) == 0
@@ -356,9 +358,8 @@ def test_cli_probe_writes_the_figure_and_the_summary_key(tiny_run: Path, capsys)
     assert "behavioural" in out and "door" in out
     assert cli.main(["probe", str(tiny_run), "--world", "blue_doors", "--agents", "sample", "--sample", "5",
                      "--layouts", "2"]) == 0
-    after = json.loads((tiny_run / "summary.json").read_text())
-    probes = after.pop("probe")
-    assert after == before  # every other key kept as it was
+    assert {p: p.read_bytes() for p in own} == own  # summary.json included, byte for byte
+    probes = json.loads((tiny_run / "probe.json").read_text())
     assert set(probes) == {"train", "blue_doors"}
     assert probes["train"]["agents"] == "champion" and probes["train"]["agent_indices"] == [
         before["champion"]["index"]]

@@ -96,9 +96,9 @@ def test_json_output_is_strict_json_and_nothing_else(tmp_path: Path, tiny_text: 
     assert cli.main(["probe", str(run), "--json", "--no-figures", "--layouts", "1"]) == 0
     printed = capsys.readouterr().out
     probe = json.loads(printed, parse_constant=lambda c: pytest.fail(f"not strict JSON: {c}"))
-    stored = json.loads((run / "summary.json").read_text())["probe"]["train"]
+    stored = json.loads((run / "probe.json").read_text())["train"]
     assert probe["behavioural_objective"] == stored["behavioural_objective"]
-    assert probe["figure"] is None and probe["stored_in"].endswith("summary.json probe.train")
+    assert probe["figure"] is None and probe["stored_in"].endswith("probe.json train")
     assert cli.main(["list", "--json"]) == 0
     listed = json.loads(capsys.readouterr().out)
     assert "red_door" in [s["name"] for s in listed["scenarios"]]

@@ -155,8 +155,8 @@ def test_not_a_run_directory_is_one_error_and_no_file(command: str, tmp_path: Pa
     assert "nowhere" in _one_error(capsys)
     (tmp_path / "empty").mkdir()
     assert cli.main([command, str(tmp_path / "empty")]) == 2
-    assert "summary.json" in _one_error(capsys)
-    assert list((tmp_path / "empty").iterdir()) == []
+    assert "meta.json" in _one_error(capsys)
+    assert list((tmp_path / "empty").iterdir()) == []  # no lock file left in a directory that is not evo's
 
 
 @pytest.mark.parametrize("missing", ["champion_episodes.npz", "log.csv", "scenario.toml",

@@ -309,7 +309,7 @@ def test_a_learner_run_records_its_life_and_the_probe_sees_it_at_birth_and_at_th
     assert cli.main(["probe", str(out), "--no-figures", "--layouts", "1"]) == 0
     printed = capsys.readouterr().out
     assert "that was at birth; after a life of 2 episodes in 'train' worlds" in printed
-    probe = readback.read_summary(out)["probe"]["train"]
+    probe = readback.read_probes(out, readback.read_summary(out))["train"]
     assert probe["at"] == "birth" and probe["end_of_life"]["lifetime"] == 2
 
 
@@ -659,4 +659,4 @@ def test_shift_names_with_dots_and_unicode_draw_every_figure(shift: str, tmp_pat
     assert cli.main(["lineage", str(out), "--no-figures"]) == 0
     assert cli.main(["probe", str(out), "--world", shift, "--no-figures", "--layouts", "1"]) == 0
     assert shift in capsys.readouterr().out
-    assert readback.read_summary(out)["probe"][shift]["features"][0] == feature
+    assert readback.read_probes(out, readback.read_summary(out))[shift]["features"][0] == feature
