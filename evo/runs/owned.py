@@ -28,14 +28,14 @@ MAX_ENTRIES = 200_000
 class Layout:
     """The names evo writes in one kind of directory: ``files`` (patterns of file names), ``dirs``
     (subdirectory name pattern → its layout) and, for a directory that is claimed on its own, its ``lock``
-    and the ``markers`` (any one) that show evo made it. An ``opaque`` layout's subdirectories are owned by
+    and its ``markers``: (name, how the file begins), any one of which shows that evo made it. An ``opaque`` layout's subdirectories are owned by
     their own writers: listed, not entered."""
 
     name: str
     files: tuple[str, ...] = ()
     dirs: Mapping[str, Layout] = field(default_factory=dict)
     lock: str | None = None
-    markers: tuple[str, ...] = ()
+    markers: tuple[tuple[str, bytes], ...] = ()
     opaque: bool = False
 
     def owns_file(self, name: str) -> bool:
@@ -50,20 +50,25 @@ FIGURES = Layout("figures directory", ("*.png", "*.gif", "*.mp4"))
 #: `evo analyze`: rows and figures (evo/cli/analyze.py)
 ANALYSIS = Layout("analysis directory", ("goodhart_*.csv", "goodhart_*.png", "diversity.csv",
                                          "diversity_runs.csv", "diversity.png", "preference_*.csv",
-                                         "preference_*.png"), lock=".evo.lock")
+                                         "preference_*.png"), lock=".evo.lock",
+                  markers=((".evo.lock", b""),))
 #: `evo run` (evo/runs/run.py, checkpoint.py), then `evo report` (report.html), `evo probe` (probe.json),
 #: the figures, `evo animate` (figures/champion.gif) and `evo analyze` (analysis/)
 RUN = Layout("run directory", ("scenario.toml", "meta.json", "log.csv", "final_population.npz",
                                "champion_episodes.npz", "summary.json", "probe.json", "lineage.csv",
                                "lineage.graphml", "lineage_tree.csv", "lineage.nwk", "lineage_founders.csv",
                                "checkpoint.json", "checkpoint-g*.npz", "report.html"),
-             {"figures": FIGURES, "analysis": ANALYSIS}, lock=".evo.lock", markers=("meta.json",))
+             {"figures": FIGURES, "analysis": ANALYSIS}, lock=".evo.lock",
+             markers=(("meta.json", b"{"),))
+#: a sweep's runs/CELL/seed-N: each run directory is its own writer's (listed here, entered by no one else)
+CELL = Layout("sweep cell", dirs={"seed-*": RUN}, opaque=True)
 #: `evo sweep` (evo/runs/sweep.py), its figures, `evo report` and `evo analyze`
 SWEEP = Layout("sweep directory", ("sweep.toml", "index.sqlite", "index.sqlite-wal", "index.sqlite-shm",
                                    "index.sqlite-journal", "report.html"),
                {"figures": FIGURES, "analysis": ANALYSIS,
-                "runs": Layout("runs", dirs={"*": RUN}, opaque=True)},
-               lock=".lock", markers=("sweep.toml", "index.sqlite"))
+                "runs": Layout("runs", dirs={"*": CELL})},
+               lock=".lock", markers=(("sweep.toml", b"# written by evo sweep"),
+                                      ("index.sqlite", b"SQLite format 3\x00")))
 
 
 def _lstat(path: Path) -> os.stat_result | None:
@@ -263,7 +268,18 @@ class Owned:
 
 def is_evos(path: Path, layout: Layout) -> bool:
     """Whether ``path`` holds something evo wrote as this layout's directory (its marker file)."""
-    return any((st := _lstat(path / m)) is not None and stat.S_ISREG(st.st_mode) for m in layout.markers)
+    return any(_begins(path / name, prefix) for name, prefix in layout.markers)
+
+
+def _begins(path: Path, prefix: bytes) -> bool:
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return False
+    try:
+        return stat.S_ISREG(os.fstat(fd).st_mode) and os.read(fd, len(prefix)) == prefix
+    finally:
+        os.close(fd)
 
 
 @contextmanager
@@ -273,7 +289,8 @@ def claim(path: str | Path, layout: Layout) -> Iterator[Owned]:
     while another process writes it."""
     root = Path(path)
     if not real_dir(root, layout.name) or not is_evos(root, layout):
-        raise EvoError(f"{root}: not a {layout.name} made by evo (it holds no {' or '.join(layout.markers)})")
+        names = " or ".join(name for name, _ in layout.markers)
+        raise EvoError(f"{root}: not a {layout.name} made by evo (it holds no {names} that evo wrote)")
     busy = f"{root}: another evo process is writing this {layout.name}; wait for it to finish"
     with lock(root, layout, busy):
         yield Owned(root, layout)
@@ -299,10 +316,16 @@ def claim_new(path: str | Path, layout: Layout, flag: str = "--out") -> Iterator
 
 def _check_foreign(root: Path, layout: Layout, flag: str) -> None:
     other = foreign(root, layout)
+    if not other and not is_evos(root, layout):  # evo's names, but not evo's files: all of them are the user's
+        other = [Path(e.path) for e in _entries(root) if not _transient(layout, e.name)]
     if other:
         raise EvoError(f"{root}: holds files evo did not write there ({listing(other, root)}); evo writes "
                        f"only into a new or empty directory or one of its own: move them or choose another "
                        f"{flag}")
+
+
+def _transient(layout: Layout, name: str) -> bool:
+    return name == layout.lock or TEMPORARY.fullmatch(name) is not None
 
 
 @contextmanager
