@@ -288,3 +288,17 @@ def test_every_layout_names_its_lock_and_owns_it() -> None:
     for layout in (owned.RUN, owned.SWEEP, owned.ANALYSIS):
         assert layout.lock is not None and layout.owns_file(layout.lock) and layout.markers
         assert owned.TEMPORARY.fullmatch(".x.0123456789ab.tmp") and layout.owns_file(".x.0123456789ab.tmp.png")
+
+
+def test_every_file_a_run_and_its_post_hoc_commands_write_is_a_name_of_the_run_layout(
+        tiny_file: Path, tmp_path: Path) -> None:
+    from conftest import interrupted_run
+
+    out = tmp_path / "run"
+    interrupted_run(tiny_file, 0, out, stop_at_question=2)  # a checkpoint and its NPZ on disk
+    assert (out / "checkpoint.json").exists() and owned.foreign(out, owned.RUN) == []
+    assert cli.main(["run", "--resume", str(out), "--quiet"]) == 0  # figures too
+    for argv in (["report", str(out)], ["animate", str(out)], ["probe", str(out), "--layouts", "1"],
+                 ["lineage", str(out), "--individual", "0"]):
+        assert cli.main(argv) == 0, argv
+    assert len(_tree(out)) > 15 and owned.foreign(out, owned.RUN) == []
