@@ -27,9 +27,9 @@ MAX_ENTRIES = 200_000
 @dataclass(frozen=True)
 class Layout:
     """The names evo writes in one kind of directory: ``files`` (patterns of file names), ``dirs``
-    (subdirectory name pattern → its layout) and, for a directory that is claimed on its own, its ``lock``
-    and its ``markers``: (name, how the file begins), any one of which shows that evo made it. An ``opaque`` layout's subdirectories are owned by
-    their own writers: listed, not entered."""
+    (subdirectory name pattern → its layout); for a directory claimed on its own, its ``lock`` and its
+    ``markers`` ((name, how the file begins): any one shows that evo made it). An ``opaque`` layout's
+    subdirectories are owned by their own writers: listed, not entered."""
 
     name: str
     files: tuple[str, ...] = ()
@@ -316,7 +316,7 @@ def claim_new(path: str | Path, layout: Layout, flag: str = "--out") -> Iterator
 
 def _check_foreign(root: Path, layout: Layout, flag: str) -> None:
     other = foreign(root, layout)
-    if not other and not is_evos(root, layout):  # evo's names, but not evo's files: all of them are the user's
+    if not other and not is_evos(root, layout):  # evo's names but not evo's files: the user's
         other = [Path(e.path) for e in _entries(root) if not _transient(layout, e.name)]
     if other:
         raise EvoError(f"{root}: holds files evo did not write there ({listing(other, root)}); evo writes "

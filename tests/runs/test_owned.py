@@ -182,7 +182,8 @@ def test_report_animate_probe_then_force_replaces_exactly_evos_files(tiny_file: 
     assert "summary.json" in left
 
 
-def test_analyze_writes_only_into_its_own_directory(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_analyze_writes_only_into_its_own_directory(tmp_path: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "mine"
     out.mkdir()
     (out / "diversity.csv").write_text("my own table\n")
@@ -237,8 +238,8 @@ def test_out_file_is_new_or_replaced_only_with_force_and_never_a_symlink(
     assert page.stat().st_size > 1000
 
 
-def test_a_symlinked_run_directory_is_refused_for_post_hoc_commands(tiny_file: Path, tmp_path: Path,
-                                                                    capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_symlinked_run_directory_is_refused_for_post_hoc_commands(
+        tiny_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "run"
     assert _run(tiny_file, out) == 0
     link = tmp_path / "link"
@@ -287,7 +288,8 @@ def test_a_sweep_can_redo_a_run_that_post_hoc_commands_wrote_into(sweep_file: Pa
 def test_every_layout_names_its_lock_and_owns_it() -> None:
     for layout in (owned.RUN, owned.SWEEP, owned.ANALYSIS):
         assert layout.lock is not None and layout.owns_file(layout.lock) and layout.markers
-        assert owned.TEMPORARY.fullmatch(".x.0123456789ab.tmp") and layout.owns_file(".x.0123456789ab.tmp.png")
+        assert owned.TEMPORARY.fullmatch(".x.0123456789ab.tmp")
+        assert layout.owns_file(".x.0123456789ab.tmp.png")
 
 
 def test_every_file_a_run_and_its_post_hoc_commands_write_is_a_name_of_the_run_layout(
