@@ -65,6 +65,12 @@ def zip_size(path: Path, member: str, value: int) -> None:
         for name, a in arrays.items():
             with zf.open(f"{name}.npy", "w") as fh:
                 np.lib.format.write_array(fh, a, allow_pickle=False)
+    patch_size(path, member, value)
+
+
+def patch_size(path: Path, member: str, value: int) -> None:
+    """The central directory's uncompressed size of ``member`` (a 4-byte field: a member under 4 GB) set to
+    ``value`` in place; the member's data is not touched."""
     data = bytearray(path.read_bytes())
     at = 0
     target = f"{member}.npy".encode()
