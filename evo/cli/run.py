@@ -65,7 +65,7 @@ def main(args: argparse.Namespace) -> int:
     load_plugins(args)
     if args.resume is not None:
         s = scenario.load(Path(args.resume) / "scenario.toml")
-        meta = results.read_json(Path(args.resume) / "meta.json")
+        meta = results.read_json(Path(args.resume) / "meta.json", "meta_bytes")
         seed_label = meta.get("seed", "?") if isinstance(meta, dict) else "?"  # for the progress bar only
     else:
         s = scenario.load(args.scenario, set_overrides(args))

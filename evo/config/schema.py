@@ -30,6 +30,21 @@ from typing import Literal
 #: - ``nesting``: tables and arrays nested deeper than this are refused before anything walks them (a
 #:   scenario needs 9 levels).
 #: - ``memory_bytes``: the cap on :func:`memory_estimate`, 8 GiB.
+#:
+#: Files read (scenario and sweep files, and every file read back from a run directory) are bounded too, so
+#: that no file, however crafted, makes a command parse unbounded input or allocate more than it should:
+#:
+#: - ``toml_bytes``: a scenario or sweep file, 1 MiB, checked before parsing (the largest legitimate
+#:   scenario, 101 worlds each with a 64 × 64 layout, is about 0.5 MB; a sweep's ``[[cells]]`` list holds
+#:   some 20 000 cells in 1 MiB, a grid any number).
+#: - ``string_chars``: every string of a scenario or sweep file (description, names, labels, layout rows,
+#:   keys), 10 000 characters (a description of a few paragraphs; names are shorter anyway).
+#: - ``json_bytes``: summary.json and checkpoint.json, 256 MiB (a learner's summary with a life of 10 000
+#:   episodes holds a learned value per age and feature); ``meta_bytes``: meta.json, 1 MiB (a few keys).
+#: - ``csv_bytes``: log.csv, lineage.csv, lineage_founders.csv, 1 GiB (a log of 10^6 generations).
+#: - ``npz_members``: members of one NPZ, 4096 (champion_episodes.npz holds 13 per world, 101 worlds).
+#: - ``npz_bytes``: array data an NPZ may hold beyond what its reader expects from summary.json or the
+#:   scenario (population × genome length, worlds × cells, …), 64 MiB.
 LIMITS: dict[str, int | float] = {
     "population": 1_000_000,
     "generations": 1_000_000,
@@ -53,6 +68,13 @@ LIMITS: dict[str, int | float] = {
     "int64": 2**63 - 1,
     "nesting": 16,
     "memory_bytes": 8 * 2**30,
+    "toml_bytes": 2**20,
+    "string_chars": 10_000,
+    "json_bytes": 256 * 2**20,
+    "meta_bytes": 2**20,
+    "csv_bytes": 2**30,
+    "npz_members": 4_096,
+    "npz_bytes": 64 * 2**20,
 }
 
 #: the smallest grid side (a walled border around one free cell)

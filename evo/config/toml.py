@@ -244,12 +244,22 @@ def one_line(exc: ScenarioError) -> ScenarioError:
 
 
 def read_text(path: str | Path, what: str = "scenario file") -> str:
-    """The text of a scenario-like file, or a :class:`ScenarioError` naming it."""
+    """The text of a scenario-like file of at most ``LIMITS["toml_bytes"]`` bytes (nothing past the cap is
+    read, so an oversize file is refused before it is decoded or parsed), or a :class:`ScenarioError`."""
+    cap = int(LIMITS["toml_bytes"])
     try:
-        return Path(path).read_text(encoding="utf-8")
+        with open(path, "rb") as fh:
+            data = fh.read(cap + 1)
     except FileNotFoundError:
         raise one_line(ScenarioError(str(path), "", f"an existing {what}", "no such file")) from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except OSError as exc:
+        raise one_line(ScenarioError(str(path), "", "a readable UTF-8 text file", str(exc))) from None
+    if len(data) > cap:
+        raise one_line(ScenarioError(str(path), "", f"a {what} of at most {cap} bytes (LIMITS['toml_bytes'])",
+                                     f"more than {cap} bytes"))
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
         raise one_line(ScenarioError(str(path), "", "a readable UTF-8 text file", str(exc))) from None
 
 
@@ -258,11 +268,41 @@ def parse_toml(text: str, source: str = "<string>") -> dict[str, Any]:
     malformed TOML, an integer of more than 4300 digits (a ValueError), nesting deep enough to exhaust
     the stack (a RecursionError). For every TOML file a user gives (scenarios, sweeps)."""
     try:
-        return tomllib.loads(text)
+        raw = tomllib.loads(text)
     except ValueError as exc:  # TOMLDecodeError, or an integer of more than 4300 digits
         raise one_line(ScenarioError(source, "", "valid TOML", str(exc))) from None
     except RecursionError:  # tomllib parses nested arrays and inline tables recursively
         raise one_line(_nested_too_deeply(source)) from None
+    except MemoryError:
+        raise one_line(ScenarioError(source, "", "valid TOML", "more than memory holds")) from None
+    try:
+        _check_strings(raw, source)
+    except ScenarioError as exc:
+        raise one_line(exc) from None
+    return raw
+
+
+def _check_strings(raw: Mapping[str, Any], file: str) -> None:
+    """Every key and string value holds at most ``LIMITS["string_chars"]`` characters. Iterative, so no
+    depth exhausts the stack (tomllib makes no cycles; :func:`_check_shape` refuses them in a dict)."""
+    cap = int(LIMITS["string_chars"])
+    stack: list[tuple[Any, int, str]] = [(raw, 1, "")]
+    while stack:
+        node, depth, key = stack.pop()
+        if isinstance(node, str) and len(node) > cap:
+            raise ScenarioError(file, key, f"a string of at most {cap} characters (LIMITS['string_chars'])",
+                                f"{len(node)} characters")
+        if isinstance(node, Mapping):
+            for k in node:
+                if isinstance(k, str) and len(k) > cap:
+                    raise ScenarioError(file, key, f"keys of at most {cap} characters "
+                                        "(LIMITS['string_chars'])", f"a key of {len(k)} characters")
+            items: Any = ((_join(key, str(k)), v) for k, v in node.items())
+        elif isinstance(node, list | tuple):
+            items = ((f"{key}[{i}]", v) for i, v in enumerate(node))
+        else:
+            continue
+        stack.extend((child, depth + 1, k) for k, child in items)
 
 
 def parse(raw: Mapping[str, Any], source: str = "<dict>") -> Scenario:
@@ -280,6 +320,7 @@ def _from_dict(raw: Mapping[str, Any], source: str) -> Scenario:
     if not isinstance(raw, Mapping):
         raise ScenarioError(source, "", "a table of sections", raw)
     _check_shape(raw, source)
+    _check_strings(raw, source)
     known = {"scenario", "base_objective", "true_objective", "agent", "worlds", "evolution", "metrics"}
     for k in raw:
         if k not in known:

@@ -27,7 +27,7 @@ from evo.evolution.log import Log
 from evo.evolution.streams import STREAMS, Streams
 from evo.lineage.store import LineageStore
 from evo.runs import files as results
-from evo.runs import readback
+from evo.runs import readback, scenarios
 
 if TYPE_CHECKING:
     from evo.config.schema import Scenario
@@ -52,7 +52,8 @@ def npz_path(run_dir: Path) -> Path:
 
 
 def _digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    with open(path, "rb") as fh:  # streamed: a checkpoint of any size is hashed in a small buffer
+        return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
 def scenario_digest(text: str) -> str:
@@ -161,7 +162,8 @@ def restore(run_dir: Path, streams: Streams, store: LineageStore | None, scenari
     npz = npz_path(run_dir)
     if not npz.exists() or data["npz_sha256"] != _digest(npz):
         raise EvoError(f"{npz}: missing or does not match {where} (a corrupt checkpoint)")
-    arrays = readback.read_npz(npz)
+    # a resumed run is allowed the memory its scenario's runs need anyway, a crafted NPZ no more
+    arrays = readback.read_npz(npz, scenarios.peak_memory(scenarios.memory_estimate(scenario)))
     rows = _log_v1(where, data["log"]) if fmt == 1 else _log(npz, arrays)
     _check_log(where if fmt == 1 else npz, rows, generation, _log_keys(scenario))
     p = e.population

@@ -21,6 +21,7 @@ from typing import IO, Any
 import numpy as np
 from numpy.typing import NDArray
 
+from evo.config.schema import LIMITS
 from evo.errors import EvoError
 
 
@@ -97,13 +98,36 @@ def write_json(path: str | Path, data: Any) -> None:
     write_text(path, text + "\n")
 
 
-def read_json(path: str | Path) -> Any:
+def read_capped(path: str | Path, limit: str) -> bytes:
+    """The bytes of ``path``, reading at most ``LIMITS[limit]`` + 1 of them: a larger file is one
+    :class:`EvoError` naming it and the cap (nothing past the cap is read). A missing or unreadable file
+    is an :class:`EvoError` too (``FileNotFoundError`` stays recognisable as one)."""
+    cap = int(LIMITS[limit])
     try:
-        return json.loads(Path(path).read_text(encoding="utf-8"))
+        with open(path, "rb") as fh:
+            data = fh.read(cap + 1)
     except FileNotFoundError:
         raise EvoError(f"{path}: no such file") from None
+    except MemoryError:
+        raise EvoError(f"{path}: cannot be read (out of memory)") from None
+    except OSError as exc:
+        raise EvoError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    if len(data) > cap:
+        raise EvoError(f"{path}: the file: expected at most {cap} bytes (LIMITS['{limit}']), "
+                       "got a larger file")
+    return data
+
+
+def read_json(path: str | Path, limit: str = "json_bytes") -> Any:
+    """Parsed JSON of at most ``LIMITS[limit]`` bytes; malformed, too deep or too large is one EvoError."""
+    data = read_capped(path, limit)
+    try:
+        return json.loads(data.decode("utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise EvoError(f"{path}: not valid JSON ({exc})") from None
+    except (RecursionError, MemoryError, ValueError) as exc:  # absurd nesting; 4300-digit integers
+        raise EvoError(f"{path}: not valid JSON ({type(exc).__name__}: {str(exc)[:80] or 'too large'})"
+                       ) from None
 
 
 def write_csv(path: str | Path, rows: Iterable[Mapping[str, Any]], header: list[str]) -> None:

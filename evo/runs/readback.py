@@ -21,8 +21,6 @@ from __future__ import annotations
 
 import json
 import math
-import zipfile
-import zlib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -31,11 +29,13 @@ import numpy as np
 from numpy.typing import NDArray
 
 from evo.config.names import terminal
+from evo.config.schema import LIMITS
 from evo.core.agents import agent_kind, agent_kinds
 from evo.core.checks import MISSING, Said, Table, check_array, describe, fail, range_text
 from evo.core.metrics import BEHAVIOUR_CLASSES
 from evo.errors import EvoError
 from evo.lineage.store import FOUNDER_COLUMNS, MODES
+from evo.runs import files, npz
 
 STATUSES = ("running", "interrupted", "done", "failed")
 #: The version of the run-directory files (``results_format`` in summary.json and meta.json). 2: the two
@@ -66,16 +66,18 @@ def key_name(*parts: object) -> str:
 # JSON
 
 
-def read_json_object(path: str | Path) -> dict[str, Any]:
-    """A JSON file whose top level is an object (NaN and Infinity parse, so the schema names their key)."""
+def read_json_object(path: str | Path, limit: str = "json_bytes") -> dict[str, Any]:
+    """A JSON file of at most ``LIMITS[limit]`` bytes whose top level is an object (NaN and Infinity
+    parse, so the schema names their key)."""
     path = Path(path)
-    text = read_text(path, kind="JSON")
+    text = read_text(path, kind="JSON", limit=limit)
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise EvoError(f"{path}: not valid JSON ({exc.msg}: line {exc.lineno} column {exc.colno})") from None
-    except (RecursionError, ValueError) as exc:  # absurd nesting; integers beyond Python's digit limit
-        raise EvoError(f"{path}: not valid JSON ({type(exc).__name__}: {str(exc)[:80]})") from None
+    except (RecursionError, MemoryError, ValueError) as exc:  # absurd nesting; 4300-digit integers
+        raise EvoError(f"{path}: not valid JSON ({type(exc).__name__}: {str(exc)[:80] or 'too large'})"
+                       ) from None
     if not isinstance(data, dict):
         fail(path, "the file", "a JSON object", data)
     return data
@@ -447,7 +449,7 @@ META = Obj({"seed": Int(0), "status": Str(STATUSES)},
 def read_meta(run: str | Path, summary: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """``RUN/meta.json``, validated; with ``summary``, its seed must be the summary's."""
     path = Path(run) / "meta.json"
-    meta = META.check(read_json_object(path), path, "")
+    meta = META.check(read_json_object(path, "meta_bytes"), path, "")
     if summary is not None and meta["seed"] != summary["seed"]:
         fail(path, "key 'seed'", f"the seed of summary.json ({summary['seed']})", meta["seed"])
     return meta
@@ -456,18 +458,18 @@ def read_meta(run: str | Path, summary: Mapping[str, Any] | None = None) -> dict
 # --------------------------------------------------------------------------------------------------------
 # CSV
 
-def read_text(path: str | Path, kind: str = "") -> str:
-    """The UTF-8 text of ``path``, or one EvoError; ``kind`` (e.g. "JSON") names the format expected."""
+def read_text(path: str | Path, kind: str = "", limit: str = "csv_bytes") -> str:
+    """The UTF-8 text of ``path`` (at most ``LIMITS[limit]`` bytes, nothing past them read), or one
+    EvoError; ``kind`` (e.g. "JSON") names the format expected."""
     path = Path(path)
+    data = files.read_capped(path, limit)
     try:
-        return path.read_bytes().decode("utf-8")
-    except FileNotFoundError:
-        raise EvoError(f"{path}: no such file") from None
+        return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         what = f"not valid {kind} (not UTF-8 text: " if kind else "not UTF-8 text ("
         raise EvoError(f"{path}: {what}{exc.reason} at byte {exc.start})") from None
-    except OSError as exc:
-        raise EvoError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    except MemoryError:
+        raise EvoError(f"{path}: cannot be read (out of memory)") from None
 
 
 def log_columns(summary: Mapping[str, Any]) -> list[str]:
@@ -538,49 +540,16 @@ def read_founders(run: str | Path, summary: Mapping[str, Any]) -> dict[str, NDAr
     return out
 
 
-def read_npz(path: str | Path) -> dict[str, NDArray[Any]]:
-    """The arrays of an NPZ file, never unpickling: a member that is not a plain ``.npy`` array, claims
-    another size than it holds, or holds objects is refused before its data is read."""
-    path = Path(path)
-    prefix = f"{path}: not a readable NPZ of plain arrays"
-    try:
-        with zipfile.ZipFile(path) as zf:
-            out: dict[str, NDArray[Any]] = {}
-            for info in zf.infolist():
-                name = info.filename.removesuffix(".npy")
-                if not info.filename.endswith(".npy") or name in out:
-                    raise EvoError(f"{prefix} (member {info.filename!r} is not a distinct .npy array)")
-                with zf.open(info) as fh:
-                    out[name] = _read_member(fh, info, prefix)
-            return out
-    except FileNotFoundError:
-        raise EvoError(f"{path}: no such file") from None
-    except EvoError:
-        raise
-    except (zipfile.BadZipFile, zlib.error, EOFError, ValueError, OSError, OverflowError, MemoryError,
-            NotImplementedError, RuntimeError) as exc:
-        raise EvoError(f"{prefix} ({type(exc).__name__}: {str(exc)[:100]})") from None
+def read_npz(path: str | Path, expected_bytes: int = 0) -> dict[str, NDArray[Any]]:
+    """The arrays of an NPZ file, bounded and never unpickled (:func:`evo.runs.npz.read_npz`)."""
+    return npz.read_npz(path, expected_bytes)
 
 
-def _read_member(fh: Any, info: zipfile.ZipInfo, prefix: str) -> NDArray[Any]:
-    fmt = np.lib.format
-    version = fmt.read_magic(fh)
-    if version == (1, 0):
-        shape, fortran, dtype = fmt.read_array_header_1_0(fh)
-    elif version in ((2, 0), (3, 0)):
-        shape, fortran, dtype = fmt.read_array_header_2_0(fh)
-    else:
-        raise EvoError(f"{prefix} (member {info.filename!r}: unknown .npy version {version})")
-    if dtype.hasobject:
-        raise EvoError(f"{prefix} (member {info.filename!r} is an object array, which would need pickle)")
-    nbytes = math.prod(shape) * dtype.itemsize
-    if nbytes > info.file_size:
-        raise EvoError(f"{prefix} (member {info.filename!r} declares shape {shape}, more data than it holds)")
-    data = fh.read(nbytes + 1)
-    if len(data) != nbytes:
-        raise EvoError(f"{prefix} (member {info.filename!r}: {len(data)} bytes of data for shape {shape})")
-    array = np.frombuffer(data, dtype=dtype).copy() if nbytes else np.zeros(0, dtype=dtype)
-    return array.reshape(shape, order="F" if fortran else "C")
+def episode_bytes(n_features: int) -> int:
+    """The most bytes one world's episode takes in champion_episodes.npz: a grid of at most ``side``²
+    cells (walls, and as many objects with their features), a path of at most ``steps`` + 1 cells."""
+    cells = int(LIMITS["side"]) ** 2
+    return cells * (1 + 8 * (n_features + 3)) + 8 * (int(LIMITS["steps"]) + 1)
 
 
 def genome_length(summary: Mapping[str, Any]) -> int:
@@ -590,9 +559,10 @@ def genome_length(summary: Mapping[str, Any]) -> int:
 def read_population(run: str | Path, summary: Mapping[str, Any]) -> dict[str, NDArray[Any]]:
     """``RUN/final_population.npz``, checked against ``summary`` (a validated ``summary.json``)."""
     path = Path(run) / "final_population.npz"
-    a = read_npz(path)
     p, g = summary["population"], genome_length(summary)
     feats, shifts = summary["features"], list(summary["shift"])
+    # per individual: its genome, two parents, the shifts' two numbers, six more (a class name: 64 bytes)
+    a = read_npz(path, p * (8 * (g + 2 + 2 * len(shifts) + 6) + 64))
     per = "(key 'population' of summary.json)"
     out: dict[str, NDArray[Any]] = dict(a)
     out["genomes"] = check_array(path, "genomes", a.get("genomes"), "float", (p, g),
@@ -649,8 +619,8 @@ def _names(file: str | Path, member: str, a: Any, expected: Sequence[str]) -> ND
 def read_episodes(run: str | Path, summary: Mapping[str, Any]) -> dict[str, NDArray[Any]]:
     """``RUN/champion_episodes.npz``: the champion's path in a train world and a world of each shift."""
     path = Path(run) / "champion_episodes.npz"
-    a = read_npz(path)
     feats = summary["features"]
+    a = read_npz(path, (1 + len(summary["shift"])) * episode_bytes(len(feats)))
     out: dict[str, NDArray[Any]] = dict(a)
     names = _names(path, "names", a.get("names"), ["train", *summary["shift"]])
     out["names"] = names

@@ -369,7 +369,7 @@ def resume(run_dir: str | Path, *, progress: Callable[[Generation], None] | None
     if not (path / "meta.json").exists() or not (path / "scenario.toml").exists():
         raise EvoError(f"{path}: not a run directory (needs meta.json and scenario.toml)")
     with rundir.claimed(path):
-        meta = results.read_json(path / "meta.json")
+        meta = results.read_json(path / "meta.json", "meta_bytes")
         seed = meta.get("seed") if isinstance(meta, dict) else None
         if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
             raise EvoError(f"{path / 'meta.json'}: key 'seed': expected a non-negative integer, got {seed!r}")
@@ -391,7 +391,7 @@ def _execute(s: Scenario, seed: int, path: Path, meta: dict[str, Any], resuming:
         problem = Problem.from_scenario(s)
         streams = Streams.from_seed(seed)
         store = new_store(s)
-        scenario_text = (path / "scenario.toml").read_text(encoding="utf-8")
+        scenario_text = toml.read_text(path / "scenario.toml")  # at most LIMITS["toml_bytes"]
         start = None
         if resuming and checkpoint.exists(path):
             state0, rows0, store = checkpoint.restore(path, streams, store, scenario_text, s)

@@ -5,22 +5,23 @@ names a run directory holds), the lock and the writing rules are :mod:`evo.runs.
 
 from __future__ import annotations
 
-import json
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
 from evo.errors import EvoError
-from evo.runs import owned
+from evo.runs import files, owned
 
 LOCK = owned.RUN.lock
 
 
 def read_meta(path: Path) -> dict[str, Any] | None:
-    """The ``meta.json`` of an evo run in ``path``, or None if there is none or it is not evo's."""
+    """The ``meta.json`` of an evo run in ``path``, or None if there is none or it is not evo's: one that
+    is not valid JSON, nests absurdly deep or is larger than ``LIMITS["meta_bytes"]`` counts as not evo's
+    (it is only ever read here to decide whether the directory may be written)."""
     try:
-        meta = json.loads((path / "meta.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        meta = files.read_json(path / "meta.json", "meta_bytes")
+    except EvoError:
         return None
     if isinstance(meta, dict) and {"scenario", "seed", "status"} <= set(meta):
         return meta

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import crafted
 import numpy as np
 import pytest
 from conftest import interrupted_run
@@ -138,6 +139,9 @@ def _prepare(case: Path, base: Path, tmp_path: Path) -> Path:
     edits = json.loads((case / "edit.json").read_text()) if (case / "edit.json").exists() else []
     for op in edits:
         path = run / op["file"]
+        if "generate" in op:
+            crafted.generate(path, op)
+            continue
         editors = {".json": lambda p, o: _edit_json(p, o, run), ".csv": _edit_csv, ".npz": _edit_npz}
         editors[path.suffix](path, op)
     return run
