@@ -246,12 +246,9 @@ def from_dict(raw: Mapping[str, Any], source: str = "<dict>", base_dir: str | Pa
             raise ScenarioError(f"{f} ({o.origin})", o.key, "a key the sweep does not vary (it varies "
                                 + ", ".join(keys) + ")", o.value)
 
-    try:
-        base_text = base_path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ScenarioError(f, "sweep.base", "an existing scenario file", str(base_path)) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(f, "sweep.base", "a readable scenario file", f"{base_path}: {exc}") from None
+    if not base_path.is_file():
+        raise ScenarioError(f, "sweep.base", "an existing scenario file", str(base_path))
+    base_text = toml.read_text(base_path)  # capped: LIMITS["toml_bytes"]
     base_table = toml.parse_toml(base_text, str(base_path))
     base_scenario = scenario_mod.from_dict(base_table, str(base_path))  # errors name the base file
     defaults = toml.to_dict(base_scenario)
@@ -888,8 +885,8 @@ def _same_scenario(path: Path, text: str) -> bool:
     """Whether the resolved scenario written at ``path`` is the one ``text`` resolves to. Compared as
     scenarios, not as text, so a run written by an older TOML writer still counts as the same."""
     try:
-        written = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
+        written = toml.read_text(path)
+    except EvoError:
         return False
     if written == text:
         return True

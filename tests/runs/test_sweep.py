@@ -588,8 +588,9 @@ def test_sweep_into_a_directory_holding_a_foreign_index_is_one_error(tmp_path: P
     (tmp_path / "s.toml").write_text('[sweep]\nname = "s"\nbase = "tiny.toml"\nseeds = 1\n' + ONE_RUN)
     assert cli.main(["sweep", str(tmp_path / "s.toml"), "--out", str(out), "--backend", "serial", "--quiet"]
                     ) == 2
-    err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "index.sqlite: not a sweep index this sweep can use" in err
+    err = capsys.readouterr().err  # not evo's: refused before SQLite opens it, and left as it was
+    assert err.count("\n") == 1 and "holds files evo did not write there (index.sqlite)" in err
+    assert (out / "index.sqlite").read_bytes() == b"not a database" * 100
 
 
 BAD_RESULTS = Path(__file__).parents[1] / "data" / "bad_results" / "sweeps"
