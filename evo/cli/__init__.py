@@ -95,7 +95,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     except OSError as exc:  # disk full, permissions, …: one message, no traceback
         where = f"{exc.filename}: " if exc.filename else ""
-        print(f"evo: error: {terminal(where)}{terminal(exc.strerror or exc)}", file=sys.stderr)
+        notes = "".join(f" ({note})" for note in getattr(exc, "__notes__", ()))  # what to do next
+        print(f"evo: error: {terminal(where)}{terminal(exc.strerror or exc)}{terminal(notes)}",
+              file=sys.stderr)
         return 1
     finally:
         sys.stdout = stdout

@@ -19,6 +19,7 @@ from evo.cli.common import (
     show_progress,
 )
 from evo.cli.show import print_summary
+from evo.config.names import terminal
 from evo.errors import EvoError
 
 NAME = "run"
@@ -84,10 +85,9 @@ def main(args: argparse.Namespace) -> int:
     try:
         with StopRequest() as stop:
             if args.resume is not None:
-                result = api.resume(args.resume, figures=not args.no_figures, progress=progress,
-                                    should_stop=stop)
+                result = api.resume(args.resume, figures=False, progress=progress, should_stop=stop)
             else:
-                result = api.run(s, seed=args.seed, out=out, force=args.force, figures=not args.no_figures,
+                result = api.run(s, seed=args.seed, out=out, force=args.force, figures=False,
                                  progress=progress, should_stop=stop)
     except Stopped as exc:
         bar.close()
@@ -96,8 +96,29 @@ def main(args: argparse.Namespace) -> int:
         return 130
     finally:
         bar.close()
+    failed = None if args.no_figures else _draw_figures(result.path)
     if args.json:
         print_json(result.summary)
     else:
         print_summary(result.summary, result.path)
+    if failed is not None:
+        print(f"evo: error: {terminal(failed)}", file=sys.stderr)
+        return 1
     return 0
+
+
+def _draw_figures(path: Path) -> str | None:
+    """Draw the finished run's figures; None when they are drawn, else the one line that says why not. The
+    run's data are complete by then (meta.json says done): a figure that fails changes none of them."""
+    from evo import api
+
+    try:
+        api.save_figures(path)
+    except Exception as exc:  # a full disk or any drawing error: the data stay, the failure is one line
+        if isinstance(exc, OSError) and exc.strerror:
+            what = f"{exc.filename}: {exc.strerror}" if exc.filename else exc.strerror
+        else:
+            what = f"{type(exc).__name__}: {' '.join(str(exc).split())}"
+        return (f"{what} (drawing the figures of {path} failed; the run itself is finished and its data "
+                "are complete: meta.json says done)")
+    return None

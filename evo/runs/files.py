@@ -16,7 +16,7 @@ import zipfile
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, NoReturn
 
 import numpy as np
 from numpy.typing import NDArray
@@ -40,10 +40,18 @@ def atomic_file(path: str | Path, mode: str = "w") -> Iterator[IO[Any]]:
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         tmp.unlink(missing_ok=True)
-        raise
+        _name_the_file(exc, path)
     fsync_dir(path.parent)
+
+
+def _name_the_file(exc: BaseException, path: Path) -> NoReturn:
+    """Re-raise ``exc``; an OSError that names no file (a full disk on ``write`` or ``fsync``) as the same
+    error naming ``path``, so that its one-line message says which file could not be written."""
+    if isinstance(exc, OSError) and exc.filename is None and exc.errno is not None:
+        raise OSError(exc.errno, exc.strerror or os.strerror(exc.errno), str(path)) from exc
+    raise exc
 
 
 @contextmanager
@@ -61,9 +69,9 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
         finally:
             os.close(fd)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         tmp.unlink(missing_ok=True)
-        raise
+        _name_the_file(exc, path)
     fsync_dir(path.parent)
 
 

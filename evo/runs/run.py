@@ -356,8 +356,13 @@ def _start(s: Scenario, seed: int, path: Path, progress: Callable[[Generation], 
         "status": "running",
     }
     # scenario.toml first: a directory with a meta.json can always be resumed
-    results.write_text(path / "scenario.toml", toml.dumps(s))
-    results.write_json(path / "meta.json", meta)
+    try:
+        results.write_text(path / "scenario.toml", toml.dumps(s))
+        results.write_json(path / "meta.json", meta)
+    except OSError as exc:  # nothing has run and nothing can be resumed: say how to start again
+        exc.add_note("the run did not start: once the cause is fixed, run the same command again "
+                     "with --force")
+        raise
     return _execute(s, seed, path, meta, False, progress, should_stop)
 
 
@@ -451,17 +456,27 @@ def _execute(s: Scenario, seed: int, path: Path, meta: dict[str, Any], resuming:
         checkpoint.remove(path)
     except Stopped as exc:
         meta.update(status="interrupted", stopped_before_generation=exc.generation)
-        results.write_json(path / "meta.json", meta)
+        results.write_json(path / "meta.json", meta)  # if this fails, its OSError is the one message
         raise
     except BaseException as exc:
         meta.update(status="interrupted" if isinstance(exc, KeyboardInterrupt) else "failed",
                     error=f"{type(exc).__name__}: {exc}")
-        try:
-            results.write_json(path / "meta.json", meta)
-        except OSError:
-            log.exception("could not record the failure in %s", path / "meta.json")
+        _record(path, meta, exc)
         raise
     return path
+
+
+def _record(path: Path, meta: dict[str, Any], exc: BaseException) -> None:
+    """Write ``meta`` (a failure) to meta.json. On an OSError (a full disk) a note on ``exc``, shown on its
+    one line, says how to continue and whether meta.json could record it (else it says what it said)."""
+    try:
+        results.write_json(path / "meta.json", meta)
+        recorded = f"{path / 'meta.json'} says {meta['status']}"
+    except OSError as err:
+        recorded = f"{path / 'meta.json'} could not record it either ({err.strerror or err})"
+        log.debug("could not record the %s run in %s", meta["status"], path / "meta.json", exc_info=True)
+    if isinstance(exc, OSError):
+        exc.add_note(f"{recorded}; once the cause is fixed, continue with `evo run --resume {path}`")
 
 
 def _write_population(path: Path, problem: Problem, state: Any, a: Assessment) -> None:

@@ -36,7 +36,8 @@ or the number of workers. Interrupted sweeps resume: a run counts as done only w
 ``"status": "done"`` (written last, atomically) for the same resolved scenario; a run cut short continues
 from its last checkpoint (:mod:`evo.runs.checkpoint`), anything else is run again.
 
-**Index** (``<out>/index.sqlite``, WAL mode, written by the coordinating process only): table ``runs`` has
+**Index** (``<out>/index.sqlite``, WAL mode while a sweep writes it, one file when it ends, written by
+the coordinating process only): table ``runs`` has
 one row per planned run — its parameters as columns named by their dotted keys, ``seed``, ``status``
 (``pending``, ``done``, ``failed``), the headline numbers of ``summary.json`` (:data:`METRICS`), wall time —
 and table ``meta`` the plan (name, swept keys, cells, seeds) as JSON. :func:`report` gives the means with
@@ -602,12 +603,20 @@ def _sql_errors(path: Path) -> Iterator[None]:
 
 class Index:
     """``index.sqlite`` of a sweep directory. Only the coordinating process writes it; readers may open it
-    at any time (WAL mode)."""
+    at any time while the sweep runs (WAL mode). :meth:`close` leaves WAL mode, so that the finished index
+    is one file: a read-only reader of a WAL database (:func:`read_index`) creates ``-wal`` and ``-shm``
+    and, read-only, cannot remove them. The file gets the permissions the user's umask gives a new file
+    (SQLite's own would be 0644 whatever the umask; its ``-wal`` and ``-shm`` take the database's)."""
 
     def __init__(self, path: Path, sweep: Sweep) -> None:
         self.path = path
         self.metrics = metrics_for(sweep.shift_names)
         self.params = sweep.keys
+        try:
+            os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY | getattr(os, "O_NOFOLLOW", 0),
+                             0o666))  # an empty file is an empty database
+        except FileExistsError:
+            pass
         with _sql_errors(path):
             self.db = sqlite3.connect(path, timeout=30, isolation_level=None)
             try:
@@ -619,7 +628,18 @@ class Index:
                 raise
 
     def close(self) -> None:
-        self.db.close()
+        """Fold the WAL into the database, leave WAL mode (``-wal`` and ``-shm`` go) and close. A reader
+        still holding the index open keeps it in WAL mode; the next sweep's close folds it then."""
+        try:
+            self.db.execute("PRAGMA busy_timeout = 2000")  # a reader in the way: the rows are committed
+            self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            mode = self.db.execute("PRAGMA journal_mode=DELETE").fetchone()[0]
+        except sqlite3.Error as exc:
+            mode = f"WAL ({exc})"
+        finally:
+            self.db.close()
+        if mode != "delete":
+            log.debug("%s stays in %s mode: another connection has it open", self.path, mode)
 
     def _schema(self, sweep: Sweep) -> None:
         db = self.db

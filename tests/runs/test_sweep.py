@@ -209,6 +209,28 @@ def test_a_run_written_by_an_older_toml_writer_still_counts_as_done(sweep_file: 
     assert all((t.parent / "summary.json").stat().st_mtime_ns == ns for t, ns in stamps.items())
 
 
+def test_a_sweep_leaves_files_with_the_umasks_permissions_and_no_wal(tmp_path: Path, tiny_text: str
+                                                                     ) -> None:
+    """Under umask 002 every file a sweep leaves (runs, index, figures, lock) is 0664 and every directory
+    0775, index.sqlite included (SQLite alone makes it 0644), and no index.sqlite-wal or -shm stays: not
+    after the sweep (process-pool workers, its figures), nor after readers (`evo sweep-report`,
+    `evo report`), nor after a second sweep into the same directory."""
+    (tmp_path / "tiny.toml").write_text(tiny_text)
+    (tmp_path / "s.toml").write_text(SWEEP.replace("seeds = 2", "seeds = 1"))
+    out = tmp_path / "out"
+    evo = f"{sys.executable} -m evo.cli"
+    script = (f"umask 002 && {evo} sweep s.toml --out out --workers 2 --quiet && {evo} sweep-report out && "
+              f"{evo} report out --quiet && {evo} sweep s.toml --out out --quiet --backend serial")
+    proc = subprocess.run(["sh", "-c", script], cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    modes = {str(p.relative_to(out)): oct(p.stat().st_mode & 0o777) for p in [out, *out.rglob("*")]}
+    assert "index.sqlite" in modes and "report.html" in modes and "runs/size=4/seed-0/log.csv" in modes
+    wrong = {name: mode for name, mode in modes.items()
+             if mode != oct(0o775 if (out / name).is_dir() else 0o664)}
+    assert not wrong
+    assert not [name for name in modes if name.endswith(("-wal", "-shm", "-journal"))]
+
+
 def test_serial_sweep_writes_normal_runs_an_index_a_report_and_figures(sweep_file: Path, tmp_path: Path
                                                                       ) -> None:
     out = tmp_path / "out"
@@ -231,8 +253,8 @@ def test_serial_sweep_writes_normal_runs_an_index_a_report_and_figures(sweep_fil
     swept = json.loads((out / "runs/size=4/seed-1/summary.json").read_text())
     assert {k: v for k, v in swept.items() if k != "wall_time_s"} == \
         {k: v for k, v in direct.summary.items() if k != "wall_time_s"}
-    with sqlite3.connect(out / "index.sqlite") as db:
-        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    with sqlite3.connect(out / "index.sqlite") as db:  # WAL while the sweep ran; one file once it ended
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
     report = sweep.report(out)
     assert report["runs"] == {"planned": 4, "done": 4, "pending": 0, "failed": 0}
     assert [(c["label"], c["runs"]) for c in report["cells"]] == [("size=1", 2), ("size=4", 2)]
