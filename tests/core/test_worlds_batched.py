@@ -152,7 +152,7 @@ def test_scenario_distributions_are_their_worlds_drawn_alone(path: Path) -> None
                                                                      ObjectGroup(count=2))),
 ], ids=["no room", "all walls", "small zone", "no room to spill"])
 def test_a_distribution_with_no_fitting_world_is_one_error(cfg: WorldConfig) -> None:
-    with pytest.raises(EvoError, match="^could not draw a world with .* in 200 attempts"):
+    with pytest.raises(EvoError, match=r"^could not draw a world with .* in 200 attempts"):
         worlds.generate(cfg, FEATURES, 3, np.random.default_rng(0))
     with pytest.raises(EvoError, match="could not draw a world"):
         ref.draw(cfg, FEATURES, 1, range(3))

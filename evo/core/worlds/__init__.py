@@ -18,8 +18,13 @@ import numpy as np
 from numpy.typing import NDArray
 
 from evo.core.worlds.batch import ACTIONS, STAY, WorldBatch, assemble, build_batch, parents
-from evo.core.worlds.layout import (distances_from, layout_zones, parse_layout, reachable_cells,
-                                    reachable_zone_cells)
+from evo.core.worlds.layout import (
+    distances_from,
+    layout_zones,
+    parse_layout,
+    reachable_cells,
+    reachable_zone_cells,
+)
 from evo.core.worlds.plan import SPILL_RADIUS, plan
 from evo.errors import EvoError
 

@@ -145,6 +145,7 @@ def draw(plan: Plan, key: int, index: NDArray[np.int64]
     start = np.empty(n, dtype=np.int64)
     obj_cell = np.empty((n, plan.k), dtype=np.int64)
     dbl = np.empty((n, plan.n_doubles))
-    failed = draw_worlds(np.uint64(key), np.ascontiguousarray(index, dtype=np.int64), ATTEMPTS, plan.h,
-                         plan.w, *plan.kernel_args(), walls, start, obj_cell, dbl)
+    args = (np.uint64(key), np.ascontiguousarray(index, dtype=np.int64), ATTEMPTS, plan.h, plan.w,
+            *plan.kernel_args(), walls, start, obj_cell, dbl)
+    failed = draw_worlds(*args)
     return walls, start, obj_cell, plan.features(dbl), int(failed)

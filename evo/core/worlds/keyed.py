@@ -28,7 +28,8 @@ def mix(z: np.uint64) -> np.uint64:
 
 @njit(cache=True, nogil=True)
 def seed(key: np.uint64, i: np.uint64, state: np.ndarray) -> None:
-    """The state of world ``i``'s stream under ``key`` into ``state`` (1,) uint64: ``mix(key ⊕ mix(i + φ))``."""
+    """The state of world ``i``'s stream under ``key`` into ``state`` (1,) uint64:
+    ``mix(key ⊕ mix(i + φ))``."""
     state[0] = mix(np.uint64(key) ^ mix(np.uint64(i) + GOLDEN))
 
 
@@ -46,7 +47,7 @@ def uniform(state: np.ndarray) -> float:
 
 
 @njit(cache=True, nogil=True)
-def bounded(state: np.ndarray, n: int) -> int:
+def bounded(state: np.ndarray, n: int) -> np.int64:
     """An integer uniform in [0, n) for 1 ≤ n < 2³², from the output's top 32 bits x (Lemire's method):
     ``(x·n) >> 32``, drawn again while the low word ``(x·n) mod 2³²`` is below ``2³² mod n`` (the values
     that would favour some results). Every call takes at least one output, ``n = 1`` included."""
