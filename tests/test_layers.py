@@ -1,9 +1,10 @@
 """The layers of the package, checked (docs/architecture.md): zero import cycles (imports inside functions
 and under TYPE_CHECKING count); every import points down the layers; and what importing each layer may
 load: the standard-library layer (``evo.errors``, ``evo.config``) loads no third-party module but tomli-w;
-``evo.core`` loads numpy only (no DEAP, matplotlib, networkx or sqlite3), except ``evo.core.kernels``, the
-compiled engine, which loads numba (and nothing imports it at module level); only ``evo.evolution`` (and what
-builds on it) loads DEAP; nothing below ``evo.plots`` loads matplotlib."""
+``evo.core`` loads numpy only (no DEAP, matplotlib, networkx or sqlite3), except the numba kernels:
+``evo.core.kernels`` (the compiled episodes) and the worlds' ``keyed``, ``paths`` and ``draw`` (evo's keyed
+stream, the one search, the draw), which load numba (and are imported at module level only by each other);
+only ``evo.evolution`` (and what builds on it) loads DEAP; nothing below ``evo.plots`` loads matplotlib."""
 
 from __future__ import annotations
 
@@ -32,8 +33,11 @@ LAYERS: dict[str, tuple[int, tuple[str, ...]]] = {
     "evo.cli": (7, HEAVY),
     "evo.__main__": (8, HEAVY),  # `python -m evo`: the command line
 }
-#: other than the layer: importing these loads less (or, for the compiled engine, numba too)
-NARROWER = {"evo.config.names": (), "evo.config.schema": (), "evo.core.kernels": ("numpy", "numba")}
+#: other than the layer: importing these loads less (or, for the numba kernels, numba too: a required
+#: dependency, kept out of every other module's import so that importing evo stays quick)
+NARROWER = {"evo.config.names": (), "evo.config.schema": (), "evo.core.kernels": ("numpy", "numba"),
+            **dict.fromkeys(("evo.core.worlds.keyed", "evo.core.worlds.paths", "evo.core.worlds.draw"),
+                            ("numpy", "numba"))}
 
 
 def _modules() -> dict[str, Path]:

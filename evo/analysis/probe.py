@@ -55,7 +55,7 @@ from evo.analysis import stats
 from evo.core import objects
 from evo.core.agents import Policy, policy_rows
 from evo.core.simulate import Costs, Payoffs, run_episodes
-from evo.core.worlds import WorldBatch, build_batch, parse_layout
+from evo.core.worlds import WorldBatch, build_batch, distances_from, parse_layout
 from evo.errors import EvoError
 
 if TYPE_CHECKING:
@@ -144,26 +144,6 @@ class ChoiceWorlds:
     distance: NDArray[np.int64]
 
 
-def _distances_from(walls: NDArray[np.bool_], start: NDArray[np.int64], h: int, w: int) -> NDArray[np.int64]:
-    """(B, C) shortest-path steps from each world's start to every cell; -1 where unreachable."""
-    b = walls.shape[0]
-    free = ~walls.reshape(b, h, w)
-    dist = np.full((b, h, w), -1, dtype=np.int64)
-    frontier = np.zeros((b, h, w), dtype=bool)
-    frontier.reshape(b, -1)[np.arange(b), start] = True
-    d = 0
-    while frontier.any():
-        dist[frontier] = d
-        grown = np.zeros_like(frontier)
-        grown[:, 1:, :] |= frontier[:, :-1, :]
-        grown[:, :-1, :] |= frontier[:, 1:, :]
-        grown[:, :, 1:] |= frontier[:, :, :-1]
-        grown[:, :, :-1] |= frontier[:, :, 1:]
-        frontier = grown & free & (dist < 0)
-        d += 1
-    return dist.reshape(b, -1)
-
-
 def _layouts(cfg: WorldConfig, n: int, rng: np.random.Generator
              ) -> tuple[NDArray[np.bool_], NDArray[np.int64], int, int]:
     """``n`` wall grids and starts drawn like ``cfg``'s (its fixed layout, or random walls of its density)."""
@@ -217,7 +197,7 @@ def _geometries(cfg: WorldConfig, k: int, n: int, max_distance: int, rng: np.ran
     dist_used = np.empty(n, dtype=np.int64)
     todo = np.arange(n)
     for _ in range(200):
-        dist = _distances_from(walls[todo], start[todo], h, w)
+        dist = distances_from(walls[todo], start[todo], h, w)
         failed = []
         for row, i in enumerate(todo):
             options = [d for d in range(1, max_distance + 1) if np.count_nonzero(dist[row] == d) >= k]

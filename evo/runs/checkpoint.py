@@ -32,9 +32,12 @@ from evo.runs import readback, scenarios
 if TYPE_CHECKING:
     from evo.config.schema import Scenario
 
-#: 2: the log rows moved from the JSON (one object per row, its keys repeated) into the NPZ (one table);
-#: a format-1 checkpoint (evo before the change) is still read
-FORMAT = 2
+#: 2: the log rows moved from the JSON (one object per row, its keys repeated) into the NPZ (one table).
+#: 3: worlds are drawn from per-world keyed streams (results format 5): the random streams a checkpoint
+#: of format 1 or 2 holds would go on drawing worlds another way, so those are refused, not continued
+FORMAT = 3
+#: formats written by an evo whose worlds were drawn otherwise
+_REFUSED = (1, 2)
 JSON = "checkpoint.json"
 
 
@@ -119,8 +122,7 @@ _COMMON = {
     "lineage_mode": readback.Opt(readback.Str(("pruned", "full"))),
     "npz": readback.Str(nonempty=True), "npz_sha256": readback.Str(), "scenario_sha256": readback.Str(),
 }
-_FIELDS = {FORMAT: readback.Obj(_COMMON),
-           1: readback.Obj({**_COMMON, "log": readback.List(readback.Map(readback.Num()))})}
+_FIELDS = {FORMAT: readback.Obj(_COMMON)}
 
 
 def restore(run_dir: Path, streams: Streams, store: LineageStore | None, scenario_text: str,
@@ -144,6 +146,10 @@ def restore(run_dir: Path, streams: Streams, store: LineageStore | None, scenari
     if not digest_ok:
         raise EvoError(f"{where}: edited or corrupt (its content does not match its digest)")
     fmt = data.get("format")
+    if fmt in _REFUSED:
+        raise EvoError(f"{where}: key 'format': checkpoint format {fmt} was written by an evo that drew "
+                       f"worlds another way (this evo writes format {FORMAT}); it cannot be continued: run "
+                       "the scenario again")
     if not isinstance(fmt, int) or isinstance(fmt, bool) or fmt not in _FIELDS:
         readback.fail(where, "key 'format'", " or ".join(map(str, sorted(_FIELDS))),
                       data.get("format", readback.Said("nothing")))
@@ -164,8 +170,8 @@ def restore(run_dir: Path, streams: Streams, store: LineageStore | None, scenari
         raise EvoError(f"{npz}: missing or does not match {where} (a corrupt checkpoint)")
     # a resumed run is allowed the memory its scenario's runs need anyway, a crafted NPZ no more
     arrays = readback.read_npz(npz, scenarios.peak_memory(scenarios.memory_estimate(scenario)))
-    rows = _log_v1(where, data["log"]) if fmt == 1 else _log(npz, arrays)
-    _check_log(where if fmt == 1 else npz, rows, generation, _log_keys(scenario))
+    rows = _log(npz, arrays)
+    _check_log(npz, rows, generation, _log_keys(scenario))
     p = e.population
     g = agents.genome_length(scenario.agent.kind, len(scenario.features))
     genomes = readback.check_array(npz, "genomes", arrays.get("genomes"), "float", (p, g),
@@ -198,14 +204,6 @@ def restore(run_dir: Path, streams: Streams, store: LineageStore | None, scenari
         raise EvoError(f"{where}: key 'streams': expected the state of every random stream, got a corrupt "
                        f"one ({type(exc).__name__}: {str(exc)[:100]})") from None
     return EvolutionState(generation, genomes, ids, parents, next_id), rows, store
-
-
-def _log_v1(where: Path, rows: list[dict[str, Any]]) -> Log:
-    try:
-        return Log(rows)
-    except ValueError as exc:
-        raise EvoError(f"{where}: key 'log': expected rows with the columns of key 'log[0]' ({exc})"
-                       ) from None
 
 
 def _log(npz: Path, arrays: dict[str, Any]) -> Log:

@@ -10,8 +10,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from evo.config.schema import AgentConfig
 from evo.core import agents, choice, engines, worlds
@@ -104,48 +102,6 @@ def test_a_bad_engine_stops_a_run_before_it_writes(tmp_path: Path, monkeypatch: 
     with pytest.raises(EvoError, match="EVO_ENGINE"):
         runs.run(ROOT / "scenarios" / "red_door.toml", 0, tmp_path / "run")
     assert not (tmp_path / "run").exists()
-
-
-@settings(deadline=None, max_examples=200)
-@given(h=st.integers(1, 7), w=st.integers(1, 7), b=st.integers(1, 3), s=st.integers(1, 3), data=st.data())
-def test_the_world_tables_are_the_same_on_either_engine(h: int, w: int, b: int, s: int,
-                                                        data: st.DataObject) -> None:
-    """The move table and the breadth-first search behind every world table (reach, distances, first
-    moves), bit-parallel on numpy and a queue per source in numba: equal on any grid, sources on walls
-    included (they reach nothing)."""
-    cells = b * h * w
-    walls = np.array(data.draw(st.lists(st.booleans(), min_size=cells, max_size=cells))).reshape(b, h * w)
-    sources = np.array(data.draw(st.lists(st.integers(0, h * w - 1), min_size=b * s, max_size=b * s)),
-                       dtype=np.int64).reshape(b, s)
-    results = {}
-    for engine in engines.ENGINES:
-        with pytest.MonkeyPatch.context() as mp:
-            mp.setenv(engines.ENV, engine)
-            results[engine] = (worlds._neighbors(walls, h, w),
-                               worlds._grid_search(walls, sources, h, w, False),
-                               worlds._grid_search(walls, sources, h, w, True),
-                               *worlds._grid_search(walls, sources, h, w, True, moves=True))
-    for got, want in zip(results["compiled"], results["numpy"], strict=True):
-        assert got.dtype == want.dtype and got.shape == want.shape
-        np.testing.assert_array_equal(got, want)
-
-
-@pytest.mark.parametrize("name", ["red_door", "goodhart_cleaning", "sweet_tooth_learned"])
-def test_generated_worlds_are_the_same_on_either_engine(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    """World generation asks the search for reach while it draws, so the engine could change which draws
-    are kept: it does not (every array of the batch equal)."""
-    from evo.runs import scenarios as scenario
-
-    s = scenario.load(ROOT / "scenarios" / f"{name}.toml")
-    batches = {}
-    for engine in engines.ENGINES:
-        monkeypatch.setenv(engines.ENV, engine)
-        batches[engine] = [worlds.generate(cfg, s.features, 24, np.random.default_rng(7))
-                           for cfg in (s.worlds.train, *s.worlds.shift.values())]
-    for got, want in zip(batches["compiled"], batches["numpy"], strict=True):
-        for field in ("walls", "start", "obj_cell", "obj_feat", "neighbors", "dist", "next_move", "obj_at",
-                      "spawn"):
-            np.testing.assert_array_equal(getattr(got, field), getattr(want, field), err_msg=field)
 
 
 @pytest.mark.parametrize("kind", agents.BUILTIN_KINDS)

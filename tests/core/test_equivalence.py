@@ -18,6 +18,7 @@ from evo.config.schema import AgentConfig, ObjectGroup, Variant, WorldConfig
 from evo.core import agents, engines, worlds
 from evo.core.agents import base as agents_base
 from evo.core.simulate import Costs, Episodes, Payoffs, run_episodes
+from evo.core.worlds import paths
 from evo.errors import EvoError
 from evo.runs import scenarios as scenario
 
@@ -312,20 +313,15 @@ def test_batched_equals_reference_on_generated_worlds(n_features: int, cfg: Agen
 @settings(deadline=None, max_examples=150)
 @given(batch=world_batches(), data=st.data())
 def test_world_tables_equal_breadth_first_search(batch: worlds.WorldBatch, data: st.DataObject) -> None:
-    """The tables of a built batch (on the default engine) and of the same batch rebuilt on numpy: moves,
-    distances, first moves and grid distances equal plain breadth-first search's."""
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv(engines.ENV, "numpy")
-        on_numpy = worlds.build_batch(batch.walls, batch.start, batch.obj_cell, batch.obj_feat, batch.height,
-                                      batch.width, batch.steps, batch.spawn)
-    for table in (batch, on_numpy):
-        check_tables(table)
-    # shortest_paths on its own, with objects anywhere free, reachable from the start or not
+    """The tables of a built batch: moves, distances, first moves and grid distances equal plain
+    breadth-first search's."""
+    check_tables(batch)
+    # the search on its own, with objects anywhere free, reachable from the start or not
     free = [np.flatnonzero(~batch.walls[b]).tolist() for b in range(batch.size)]
     k = data.draw(st.integers(1, min(len(f) for f in free)))
     cells = np.array([data.draw(st.lists(st.sampled_from(f), min_size=k, max_size=k, unique=True))
                       for f in free])
-    dist, next_move = worlds.shortest_paths(batch.neighbors, batch.walls, cells)
+    dist, next_move = paths.search(batch.walls, cells, batch.height, batch.width, moves=True)
     for b, world in enumerate(reference_worlds(batch)):
         for j in range(k):
             want = ref.bfs_distances(world, int(cells[b, j]))

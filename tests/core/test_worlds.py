@@ -8,6 +8,7 @@ import numpy as np
 
 from evo.config import schema
 from evo.core import worlds
+from evo.core.worlds import paths
 from evo.runs import scenarios as scenario_mod
 
 
@@ -45,5 +46,5 @@ def test_fixed_layout_keeps_walls_and_start(tiny_scenario: schema.Scenario) -> N
 def test_blocked_moves_stay_put() -> None:
     layout = ("###", "#S#", "###")
     walls, start, h, w = worlds.parse_layout(layout)
-    nb = worlds._neighbors(walls[None], h, w)[0]
+    nb = paths.neighbors(walls[None], h, w)[0]
     assert (nb[start] == start).all()

@@ -1,15 +1,17 @@
-"""The batched world generator (:func:`evo.core.worlds.generate`) against the per-world generator it
-replaced (``tests/core/world_reference.py``, the code of revision 4579b6d): over random world distributions —
-random grids from empty to dense, fixed layouts with zones, variants, spawned objects — the same worlds,
-the same tables, bit for bit, and the random stream left in the same state (the same draws in the same
-order). Also with a high half waiting in the stream, with other bit generators (the exact per-world path),
-and with the exact path forced on random worlds (as when numpy rejects a bounded draw). Every comparison
-runs on both engines: the numpy engine's rounds (whole batches laid out on the stream) and the compiled
-engine's kernel (the per-world procedure, world after world, on the raw stream)."""
+"""Worlds drawn from per-world keyed streams (:mod:`evo.core.worlds`): a batch of n worlds equals its
+members drawn one at a time from their keys; every world equals the independent per-world procedure of
+``tests/core/world_reference.py`` (its own SplitMix64, its own search) and satisfies the procedure's
+invariants, over every shipped scenario and random distributions (random grids from empty to dense, fixed
+layouts with zones, variant groups, spawned objects); a distribution with no fitting world gives the one
+"could not draw a world" error; the same key gives the same worlds on any thread count and call after
+call; and the keyed stream's bounded integers are uniform."""
 
 from __future__ import annotations
 
+import os
 import string
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +20,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from evo.config.schema import ObjectGroup, Variant, WorldConfig
-from evo.core import choice, kernels, worlds
+from evo.core import worlds
+from evo.core.worlds import keyed, paths
 from evo.errors import EvoError
 from evo.runs import scenarios as scenario
 
@@ -32,6 +35,7 @@ assert SCENARIOS, "no shipped scenarios found"
 FEATURES = ("a", "b", "c", "d")
 FIELDS = ("walls", "start", "obj_cell", "obj_feat", "neighbors", "dist", "next_move", "manhattan", "obj_at",
           "spawn")
+KEYS = st.integers(0, 2**64 - 1)
 
 
 @st.composite
@@ -92,145 +96,176 @@ def fixed_layouts(draw: st.DrawFn) -> WorldConfig:
     return WorldConfig(layout=layout, steps=draw(st.integers(1, 20)), objects=objects)
 
 
-def assert_same(cfg: WorldConfig, n: int, make: object, prime: bool = False,
-                engines: tuple[str, ...] = choice.ENGINES) -> None:
-    """generate on each of ``engines`` and the reference, each from its own copy of the same stream, give
-    equal batches (values, shapes and dtypes) and leave the streams in the same state; both fail alike if
-    either fails."""
-    for engine in engines:
-        with pytest.MonkeyPatch.context() as mp:
-            mp.setenv(choice.ENV, engine)
-            _assert_same(cfg, n, make, prime)
-
-
-def _assert_same(cfg: WorldConfig, n: int, make: object, prime: bool) -> None:
-    rngs = [make(), make()]  # type: ignore[operator]
-    if prime:  # a 32-bit draw first: a high half waits in the state
-        for r in rngs:
-            r.integers(0, 7)
-    try:
-        want = ref.generate(cfg, FEATURES, n, rngs[0])
-    except EvoError as exc:
-        with pytest.raises(EvoError, match="could not draw a world"):
-            worlds.generate(cfg, FEATURES, n, rngs[1])
-        assert "could not draw a world" in str(exc)
-        return
-    got = worlds.generate(cfg, FEATURES, n, rngs[1])
+def equal(got: worlds.WorldBatch, want: worlds.WorldBatch) -> None:
     for name in FIELDS:
         a, b = getattr(got, name), getattr(want, name)
         assert a.dtype == b.dtype and a.shape == b.shape, name
         np.testing.assert_array_equal(a, b, err_msg=name)
     assert (got.height, got.width, got.steps) == (want.height, want.width, want.steps)
-    assert same_state(rngs[1].bit_generator.state, rngs[0].bit_generator.state)
-    assert rngs[1].random() == rngs[0].random()
 
 
-def same_state(a: object, b: object) -> bool:
-    """Bit generator states equal (dicts of ints, strings and, for MT19937, arrays)."""
-    if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(same_state(a[k], b[k]) for k in a)
-    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
-        return bool(np.array_equal(a, b))  # type: ignore[arg-type]
-    return a == b
+def assert_draws(cfg: WorldConfig, features: tuple[str, ...], key: int, n: int) -> None:
+    """The batch of worlds 0 … n − 1 of ``key``: equal to each world drawn alone from its key, to the
+    reference procedure, and within the invariants; or, when the reference finds no fitting world, the
+    batch and every lone world that the reference cannot draw fail with the one error."""
+    try:
+        want = ref.draw(cfg, features, key, range(n))
+    except EvoError as exc:
+        assert "could not draw a world" in str(exc)
+        with pytest.raises(EvoError, match="could not draw a world"):
+            worlds.from_key(cfg, features, key, np.arange(n))
+        return
+    got = worlds.from_key(cfg, features, key, np.arange(n))
+    equal(got, want)
+    ref.check_invariants(cfg, features, got)
+    for i in range(n):
+        equal(worlds.from_key(cfg, features, key, [i]), got.subset([i]))
+    backwards = worlds.from_key(cfg, features, key, np.arange(n)[::-1])  # any order, any subset
+    equal(backwards, got.subset(np.arange(n)[::-1]))
 
 
 @settings(deadline=None, max_examples=150)
-@given(cfg=random_grids(), n=st.integers(1, 24), seed=st.integers(0, 2**32 - 1), prime=st.booleans())
-def test_random_grids_equal_the_per_world_generator(cfg: WorldConfig, n: int, seed: int, prime: bool) -> None:
-    assert_same(cfg, n, lambda: np.random.default_rng(seed), prime)
+@given(cfg=random_grids(), n=st.integers(1, 12), key=KEYS)
+def test_random_grids_are_their_worlds_drawn_alone(cfg: WorldConfig, n: int, key: int) -> None:
+    assert_draws(cfg, FEATURES, key, n)
 
 
 @settings(deadline=None, max_examples=100)
-@given(cfg=fixed_layouts(), n=st.integers(1, 12), seed=st.integers(0, 2**32 - 1), prime=st.booleans())
-def test_fixed_layouts_equal_the_per_world_generator(cfg: WorldConfig, n: int, seed: int,
-                                                      prime: bool) -> None:
-    assert_same(cfg, n, lambda: np.random.default_rng(seed), prime)
-
-
-@settings(deadline=None, max_examples=30)
-@given(cfg=st.one_of(random_grids(), fixed_layouts()), n=st.integers(1, 8), seed=st.integers(0, 2**32 - 1),
-       kind=st.sampled_from([np.random.MT19937, np.random.Philox, np.random.SFC64]))
-def test_other_bit_generators_take_the_exact_path(cfg: WorldConfig, n: int, seed: int, kind: type) -> None:
-    assert_same(cfg, n, lambda: np.random.Generator(kind(seed)))
-
-
-@settings(deadline=None, max_examples=60)
-@given(cfg=st.one_of(random_grids(), fixed_layouts()), n=st.integers(1, 16), seed=st.integers(0, 2**32 - 1),
-       odds=st.sampled_from([0.02, 0.2, 0.7]))
-def test_forced_exact_worlds_keep_the_stream(cfg: WorldConfig, n: int, seed: int, odds: float) -> None:
-    """Pretend numpy rejected bounded draws at random: those worlds are drawn on the exact path, from the
-    stream's true position, and every world after them still equals the reference."""
-    lemire = worlds._lemire
-    flip = np.random.default_rng(seed ^ 0x5EED)
-
-    def rejecting(u: np.ndarray, bound: object) -> tuple[np.ndarray, np.ndarray]:
-        val, rejected = lemire(u, bound)  # type: ignore[arg-type]
-        return val, rejected | (flip.random(rejected.shape) < odds)
-
-    with pytest.MonkeyPatch.context() as m:  # the rounds' Lemire draws: only the numpy engine has them
-        m.setattr(worlds, "_lemire", rejecting)
-        assert_same(cfg, n, lambda: np.random.default_rng(seed), engines=("numpy",))
+@given(cfg=fixed_layouts(), n=st.integers(1, 8), key=KEYS)
+def test_fixed_layouts_are_their_worlds_drawn_alone(cfg: WorldConfig, n: int, key: int) -> None:
+    assert_draws(cfg, FEATURES, key, n)
 
 
 @pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
-def test_scenario_distributions_equal_the_per_world_generator(path: Path) -> None:
+def test_scenario_distributions_are_their_worlds_drawn_alone(path: Path) -> None:
     s = scenario.load(path)
-    for engine in choice.ENGINES:
-        with pytest.MonkeyPatch.context() as mp:
-            mp.setenv(choice.ENV, engine)
-            for cfg in (s.worlds.train, *s.worlds.shift.values()):
-                rngs = [np.random.default_rng(3), np.random.default_rng(3)]
-                for n in (1, 16, 40):
-                    want = ref.generate(cfg, s.features, n, rngs[0])
-                    got = worlds.generate(cfg, s.features, n, rngs[1])
-                    for name in FIELDS:
-                        np.testing.assert_array_equal(getattr(got, name), getattr(want, name), err_msg=name)
-                    assert rngs[1].bit_generator.state == rngs[0].bit_generator.state
+    for cfg in (s.worlds.train, *s.worlds.shift.values()):
+        assert_draws(cfg, s.features, 0x5EED_0000_0000_0001 + len(path.stem), 24)
 
 
-def test_sampling_equals_numpy_choice() -> None:
-    """The batched Floyd's sampling and shuffle against Generator.choice(pop, m, replace=False) itself."""
-    for pop, m in [(1, 1), (2, 2), (5, 1), (5, 5), (40, 7), (4096, 33), (300, 40)]:
-        for seed in range(20):
-            rng = np.random.default_rng(seed)
-            bg = np.random.PCG64()
-            bg.state = rng.bit_generator.state
-            raw = bg.random_raw(m)
-            u = np.stack([raw & np.uint64(0xFFFFFFFF), raw >> np.uint64(32)], axis=1).reshape(1, -1)
-            draws = worlds._floyd_draws(pop, m) + m - 1
-            idx, rejected = worlds._sample(u[:, :draws], pop, m, pop)
-            assert not rejected.any()
-            assert idx[0].tolist() == rng.choice(pop, size=m, replace=False).tolist()
+@pytest.mark.parametrize("cfg", [
+    WorldConfig(size=(3, 3), steps=5, objects=(ObjectGroup(count=2),)),  # one inner cell
+    WorldConfig(size=(6, 6), wall_density=1.0, steps=5, objects=(ObjectGroup(count=1),)),
+    WorldConfig(layout=("#####", "#S.a#", "#####"), steps=5,
+                objects=(ObjectGroup(count=2, zone="a"),)),  # one cell of zone a
+    WorldConfig(layout=("#####", "#S..#", "#####"), steps=5, objects=(ObjectGroup(count=1, spawns=("a",)),
+                                                                     ObjectGroup(count=2))),
+], ids=["no room", "all walls", "small zone", "no room to spill"])
+def test_a_distribution_with_no_fitting_world_is_one_error(cfg: WorldConfig) -> None:
+    with pytest.raises(EvoError, match=r"^could not draw a world with .* in 200 attempts"):
+        worlds.generate(cfg, FEATURES, 3, np.random.default_rng(0))
+    with pytest.raises(EvoError, match="could not draw a world"):
+        ref.draw(cfg, FEATURES, 1, range(3))
 
 
-def test_a_dense_grid_whose_worlds_all_take_the_exact_path() -> None:
-    """Found by hypothesis: every world needs ~100 attempts and then the exact path (a spill with one
-    free cell near it); a world after them in the window is at a speculative position until they are
-    drawn, so running out of attempts there must not raise (the reference draws all 17 worlds)."""
+def test_a_dense_grid_draws_many_attempts() -> None:
+    """A dense grid where most attempts fail: every world still equals the reference's."""
     cfg = WorldConfig(size=(9, 5), wall_density=0.6, steps=14, objects=(
         ObjectGroup(count=4, variants=(Variant(p=1 / 3, features=("a", "b")), Variant(p=1 / 3, features=()),
                                        Variant(p=1 / 3, features=()))),
         ObjectGroup(count=1),
         ObjectGroup(count=3, variants=(Variant(p=1.0, features=()),), spawns=("a",))))
-    assert_same(cfg, 17, lambda: np.random.default_rng(242))
+    assert_draws(cfg, FEATURES, 242, 17)
 
 
-@pytest.mark.parametrize("layout", [False, True], ids=["random walls", "fixed layout"])
-def test_the_compiled_engine_draws_in_its_kernel(layout: bool, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Asked for the compiled engine, a PCG64 batch is drawn by the kernel (so the comparisons above test
-    it, and do not quietly fall back to the rounds), and reading more of the stream when the first read
-    runs out (a dense grid: many failed attempts) still gives the reference's worlds."""
-    calls: list[int] = []
-    kernel = kernels.draw_worlds
-    monkeypatch.setattr(kernels, "draw_worlds", lambda *a: (calls.append(1), kernel(*a))[1])
-    monkeypatch.setattr(worlds, "_round", None)  # the numpy engine's path would fail here
-    monkeypatch.setenv(choice.ENV, "compiled")
-    if layout:
-        cfg = WorldConfig(layout=("#####", "#S.a#", "#.#.#", "#..a#", "#####"), steps=9,
-                          objects=(ObjectGroup(count=2, zone="a", features={"a": 1.0}),
-                                   ObjectGroup(count=1, spawns=("b",))))
-    else:
-        cfg = WorldConfig(size=(8, 8), wall_density=0.55, steps=9,
-                          objects=(ObjectGroup(count=3, features={"a": 0.5}, spawns=("b",)),))
-    _assert_same(cfg, 12, lambda: np.random.default_rng(5), False)
-    assert len(calls) >= (1 if layout else 2)  # random walls: the first read ran out at least once
+def test_generate_takes_one_raw_output_as_its_key() -> None:
+    """generate is worlds 0 … n − 1 of the next raw output of the caller's bit generator, and uses nothing
+    else of the caller's stream."""
+    s = scenario.load(SCENARIOS[0])
+    rng, twin = np.random.default_rng(11), np.random.default_rng(11)
+    got = worlds.generate(s.worlds.train, s.features, 5, rng)
+    key = int(twin.bit_generator.random_raw())
+    equal(got, worlds.from_key(s.worlds.train, s.features, key, range(5)))
+    assert rng.bit_generator.state == twin.bit_generator.state
+
+
+_THREADS = """
+import hashlib, sys
+import numpy as np
+from evo.core import worlds
+from evo.runs import scenarios
+digest = hashlib.sha256()
+for path in sys.argv[1:]:
+    s = scenarios.load(path)
+    for cfg in (s.worlds.train, *s.worlds.shift.values()):
+        for _ in range(2):  # call after call
+            b = worlds.generate(cfg, s.features, 16, np.random.default_rng(3))
+            for name in ("walls", "start", "obj_cell", "obj_feat", "dist", "next_move"):
+                digest.update(np.ascontiguousarray(getattr(b, name)).tobytes())
+print(digest.hexdigest())
+"""
+
+
+def test_the_same_key_gives_the_same_worlds_on_any_thread_count() -> None:
+    names = [str(p) for p in SCENARIOS if p.stem in ("red_door", "goodhart_cleaning", "sweet_tooth_learned")]
+    out = {}
+    for threads in ("1", "2"):
+        env = dict(os.environ, NUMBA_NUM_THREADS=threads)
+        done = subprocess.run([sys.executable, "-c", _THREADS, *names], env=env, capture_output=True,
+                              text=True, check=True)
+        out[threads] = done.stdout.strip()
+    assert len(out["1"]) == 64 and out["1"] == out["2"]
+    s = scenario.load(SCENARIOS[0])
+    a, b = (worlds.generate(s.worlds.train, s.features, 8, np.random.default_rng(3)) for _ in range(2))
+    equal(a, b)
+
+
+def test_the_keyed_stream_is_reference_splitmix64() -> None:
+    """evo's numba stream and the reference's Python one: the same outputs, doubles and bounded integers."""
+    state = np.empty(1, dtype=np.uint64)
+    for key, i in [(0, 0), (1, 0), (0, 1), (2**64 - 1, 2**40), (0x123456789, 7)]:
+        keyed.seed(np.uint64(key), np.uint64(i), state)
+        mine = ref.Stream(key, i)
+        for n in (1, 2, 3, 7, 100, 4096, 2**31 + 1, 2**32 - 1):
+            assert keyed.bounded(state, n) == mine.bounded(n)
+            assert keyed.uniform(state) == mine.uniform()
+
+
+def test_bounded_integers_are_uniform() -> None:
+    """Chi-square of 10⁵ draws in [0, n) for a few n (seeded, so derandomized): below the 0.1 % critical
+    value of its degrees of freedom (the bound at n − 1 = 6: 22.46; 36: 67.99; 99: 148.2)."""
+    critical = {7: 22.46, 37: 67.99, 100: 148.2}
+    state = np.empty(1, dtype=np.uint64)
+    for n, limit in critical.items():
+        keyed.seed(np.uint64(20260101), np.uint64(n), state)
+        counts = np.bincount([keyed.bounded(state, n) for _ in range(100_000)], minlength=n)
+        assert counts.size == n
+        expected = 100_000 / n
+        assert ((counts - expected) ** 2 / expected).sum() < limit, n
+
+
+def test_a_sample_without_replacement_is_uniform_over_ordered_picks() -> None:
+    """2 of 4 in order: the 12 ordered pairs equally often (chi-square, 11 degrees of freedom, 0.1 %:
+    31.26), never one item twice."""
+    state = np.empty(1, dtype=np.uint64)
+    keyed.seed(np.uint64(99), np.uint64(0), state)
+    counts: dict[tuple[int, int], int] = {}
+    pool = np.arange(4, dtype=np.int64)
+    for _ in range(60_000):
+        keyed.sample(state, pool, 4, 2)
+        pair = (int(pool[0]), int(pool[1]))
+        assert pair[0] != pair[1]
+        counts[pair] = counts.get(pair, 0) + 1
+    assert len(counts) == 12
+    expected = 60_000 / 12
+    assert sum((c - expected) ** 2 / expected for c in counts.values()) < 31.26
+
+
+@settings(deadline=None, max_examples=200)
+@given(h=st.integers(1, 7), w=st.integers(1, 7), b=st.integers(1, 3), s=st.integers(1, 3), data=st.data())
+def test_the_search_equals_the_references(h: int, w: int, b: int, s: int, data: st.DataObject) -> None:
+    """The move table and the one breadth-first search (distances, first moves, reach) against the
+    reference's relaxation, on any grid, sources on walls included (they reach nothing)."""
+    cells = b * h * w
+    walls = np.array(data.draw(st.lists(st.booleans(), min_size=cells, max_size=cells))).reshape(b, h * w)
+    sources = np.array(data.draw(st.lists(st.integers(0, h * w - 1), min_size=b * s, max_size=b * s)),
+                       dtype=np.int64).reshape(b, s)
+    nb = ref.neighbors(walls, h, w)
+    np.testing.assert_array_equal(paths.neighbors(walls, h, w), nb)
+    dist, first = paths.search(walls, sources, h, w, moves=True)
+    want_dist, want_first = ref.shortest_paths(nb, walls, sources)
+    np.testing.assert_array_equal(dist, want_dist)
+    np.testing.assert_array_equal(first, want_first)
+    np.testing.assert_array_equal(paths.reach(walls, sources[:, 0], h, w), want_dist[:, 0] <= h * w)
+    np.testing.assert_array_equal(worlds.distances_from(walls, sources[:, 0], h, w),
+                                  np.where(want_dist[:, 0] > h * w, -1, want_dist[:, 0]))

@@ -1,11 +1,11 @@
-"""The world generator as it was before it was batched (git revision 4579b6d, ``evo/core/worlds.py``):
-one world at a time, in Python, with numpy's ``Generator`` called directly, and the shared tables by a
-relaxation over the whole (B, K, C) distance tensor until it stops changing. Kept here, outside ``evo/``,
-as the reference that :func:`evo.core.worlds.generate` must equal bit for bit: the same worlds, the same
-tables and the same random draws in the same order (so the stream is left in the same state).
+"""The per-world procedure of :mod:`evo.core.worlds.draw`, written again independently: one world at a
+time in plain Python, from its own implementation of evo's keyed stream (SplitMix64 on Python integers,
+docs/architecture.md "Drawing worlds"), with the tables by a relaxation over the whole (B, K, C) distance
+tensor until it stops changing. The reference that :func:`evo.core.worlds.from_key` must equal bit for bit,
+and :func:`check_invariants`, what every drawn world of a distribution must satisfy whatever its draws.
 
 It reuses nothing of :mod:`evo.core.worlds` but the :class:`WorldBatch` container and ``parse_layout`` /
-``layout_zones`` (the layout text → arrays, unchanged).
+``layout_zones`` (the layout text → arrays).
 """
 
 from __future__ import annotations
@@ -23,7 +23,8 @@ STAY = 4
 _DELTAS = ((-1, 0), (0, 1), (1, 0), (0, -1))
 _MAX_ATTEMPTS = 200
 SPILL_RADIUS = 2
-
+_MASK = (1 << 64) - 1
+_PHI = 0x9E3779B97F4A7C15
 
 def neighbors(walls: NDArray[np.bool_], h: int, w: int) -> NDArray[np.int64]:
     cells = np.arange(h * w)
@@ -72,70 +73,120 @@ def shortest_paths(nb: NDArray[np.int64], walls: NDArray[np.bool_], obj_cell: ND
     return dist, next_move
 
 
-def _draw_features(cfg: WorldConfig, features: Sequence[str],
-                   rng: np.random.Generator) -> NDArray[np.float64]:
+def _mix(z: int) -> int:
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK
+    return z ^ (z >> 31)
+
+
+class Stream:
+    """World ``i``'s stream under ``key``: SplitMix64 from ``mix(key xor mix(i + phi))``."""
+
+    def __init__(self, key: int, i: int) -> None:
+        self.state = _mix(key ^ _mix((i + _PHI) & _MASK))
+
+    def next64(self) -> int:
+        self.state = (self.state + _PHI) & _MASK
+        return _mix(self.state)
+
+    def uniform(self) -> float:
+        return (self.next64() >> 11) / 2.0**53
+
+    def bounded(self, n: int) -> int:
+        """Uniform in [0, n): top 32 bits times n, rejecting the low words below 2^32 mod n."""
+        while True:
+            m = (self.next64() >> 32) * n
+            if m & 0xFFFFFFFF >= (1 << 32) % n:
+                return m >> 32
+
+    def sample(self, pool: list[int], m: int) -> list[int]:
+        """m of ``pool`` without replacement, in the order drawn (partial Fisher-Yates)."""
+        pool = list(pool)
+        for t in range(m):
+            j = t + self.bounded(len(pool) - t)
+            pool[t], pool[j] = pool[j], pool[t]
+        return pool[:m]
+
+
+def _draw_features(cfg: WorldConfig, features: Sequence[str], rs: Stream) -> NDArray[np.float64]:
     index = {f: i for i, f in enumerate(features)}
     rows = []
     for group in cfg.objects:
         for _ in range(group.count):
             row = np.zeros(len(features))
             if group.variants:
-                p = np.array([v.p for v in group.variants])
-                chosen = group.variants[int(rng.choice(len(p), p=p / p.sum()))]
+                total = 0.0
+                cdf = []
+                for v in group.variants:
+                    total += v.p
+                    cdf.append(total)
+                u = rs.uniform()
+                chosen = next(v for v, c in zip(group.variants, cdf, strict=True) if c / total > u)
                 for f in chosen.features:
                     row[index[f]] = 1.0
             else:
-                draws = rng.random(len(group.features))
-                for (f, prob), u in zip(group.features.items(), draws, strict=True):
-                    if u < prob:
+                for f, prob in group.features.items():
+                    if rs.uniform() < prob:
                         row[index[f]] = 1.0
             rows.append(row)
-    return np.array(rows)
+    return np.array(rows).reshape(-1, len(features))
 
 
-def _place_spawned(nb: NDArray[np.int64], walls: NDArray[np.bool_], free: NDArray[np.int64],
-                   parent_cells: NDArray[np.int64], rng: np.random.Generator) -> NDArray[np.int64]:
+def _place_spawned(nb: NDArray[np.int64], walls: NDArray[np.bool_], free: list[int],
+                   parent_cells: NDArray[np.int64], rs: Stream) -> NDArray[np.int64]:
     dist, _ = shortest_paths(nb[None], walls[None], parent_cells[None])
-    left = free.copy()
+    left = list(free)
     out = np.empty(parent_cells.size, dtype=np.int64)
     for j in range(parent_cells.size):
-        d = dist[0, j, left]
-        near = np.flatnonzero(d <= max(SPILL_RADIUS, int(d.min())))
-        pick = int(near[rng.integers(near.size)])
-        out[j] = left[pick]
-        left = np.delete(left, pick)
+        d = [int(dist[0, j, x]) for x in left]
+        near = [t for t, dx in enumerate(d) if dx <= max(SPILL_RADIUS, min(d))]
+        out[j] = left.pop(near[rs.bounded(len(near))])
     return out
 
 
-def _place_in_zones(zone_of: Sequence[str], zones: dict[str, NDArray[np.int64]], cells: NDArray[np.int64],
-                    rng: np.random.Generator) -> NDArray[np.int64]:
-    out = np.full(len(zone_of), -1, dtype=np.int64)
+def _place(zone_of: Sequence[str], zones: dict[str, NDArray[np.int64]], cells: list[int],
+           rs: Stream) -> list[int] | None:
+    """The visible objects' cells (None: a pool smaller than its objects)."""
+    out = [-1] * len(zone_of)
     taken: set[int] = set()
     for z in dict.fromkeys(x for x in zone_of if x):
         idx = [j for j, x in enumerate(zone_of) if x == z]
-        pool = np.intersect1d(zones[z], cells)
-        out[idx] = rng.choice(pool, size=len(idx), replace=False)
-        taken.update(out[idx].tolist())
+        pool = [c for c in cells if c in set(zones.get(z, np.zeros(0)).tolist())]
+        if len(pool) < len(idx):
+            return None
+        for j, c in zip(idx, rs.sample(pool, len(idx)), strict=True):
+            out[j] = c
+            taken.add(c)
     rest = [j for j, x in enumerate(zone_of) if not x]
-    if rest:
-        pool = np.array([c for c in cells.tolist() if c not in taken], dtype=np.int64)
-        out[rest] = rng.choice(pool, size=len(rest), replace=False)
+    pool = [c for c in cells if c not in taken]
+    if len(pool) < len(rest):
+        return None
+    for j, c in zip(rest, rs.sample(pool, len(rest)), strict=True):
+        out[j] = c
     return out
 
 
-def generate(cfg: WorldConfig, features: Sequence[str], n: int, rng: np.random.Generator) -> WorldBatch:
-    """The old ``evo.core.worlds.generate``, one world after another."""
-    index = {f: i for i, f in enumerate(features)}
+def _no_world(k: int) -> EvoError:
+    return EvoError(f"could not draw a world with {k} reachable cells for the objects in {_MAX_ATTEMPTS} "
+                    "attempts: lower wall_density or the object count")
+
+
+def draw(cfg: WorldConfig, features: Sequence[str], key: int, index: Sequence[int]) -> WorldBatch:
+    """Worlds ``index`` of the draw keyed ``key``, one after another."""
+    index = [int(i) for i in index]
+    n = len(index)
     spawns = [g.spawns for g in cfg.objects for _ in range(g.count)]
     k_visible = len(spawns)
     parents_ = [i for i, sp in enumerate(spawns) if sp]
     k = k_visible + len(parents_)
     spawn_row = np.full(k, -1, dtype=np.int64)
     spawn_row[parents_] = np.arange(k_visible, k)
+    feat_at = {f: i for i, f in enumerate(features)}
     child_feat = np.zeros((len(parents_), len(features)))
     for j, i in enumerate(parents_):
-        child_feat[j, [index[f] for f in spawns[i]]] = 1.0
+        child_feat[j, [feat_at[f] for f in spawns[i]]] = 1.0
     zone_of = [g.zone for g in cfg.objects for _ in range(g.count)]
+    zones: dict[str, NDArray[np.int64]] = {}
     if cfg.layout:
         fixed_walls, fixed_start, h, w = parse_layout(cfg.layout)
         zones = layout_zones(cfg.layout)
@@ -148,35 +199,90 @@ def generate(cfg: WorldConfig, features: Sequence[str], n: int, rng: np.random.G
     border: NDArray[np.bool_] = np.zeros((h, w), dtype=bool)
     border[[0, -1], :] = border[:, [0, -1]] = True
     border = border.reshape(-1)
-    for i in range(n):
-        for _ in range(_MAX_ATTEMPTS):
+    for row, i in enumerate(index):
+        rs = Stream(key, i)
+        for _ in range(1 if cfg.layout else _MAX_ATTEMPTS):
             if cfg.layout:
                 wl, s = fixed_walls, fixed_start
             else:
-                wl = border | (rng.random(h * w) < cfg.wall_density)
-                if wl.all():
+                wl = np.array([bool(border[x]) or rs.uniform() < cfg.wall_density for x in range(h * w)])
+                free = np.flatnonzero(~wl).tolist()
+                if not free:
                     continue
-                s = int(rng.choice(np.flatnonzero(~wl)))
+                s = free[rs.bounded(len(free))]
             nb = neighbors(wl[None], h, w)[0]
             comp = component(nb, wl, s)
             comp[s] = False
-            cells = np.flatnonzero(comp)
-            if cells.size >= k:
+            cells = np.flatnonzero(comp).tolist()
+            if len(cells) >= k:
                 break
         else:
-            raise EvoError(f"could not draw a world with {k} reachable cells for the objects in "
-                           f"{_MAX_ATTEMPTS} attempts: lower wall_density or the object count")
-        walls[i], start[i] = wl, s
-        if any(zone_of):
-            obj_cell[i, :k_visible] = _place_in_zones(zone_of, zones, cells, rng)
-        else:
-            obj_cell[i, :k_visible] = rng.choice(cells, size=k_visible, replace=False)
-        obj_feat[i, :k_visible] = _draw_features(cfg, features, rng)
+            raise _no_world(k)
+        if len(cells) < k:
+            raise _no_world(k)
+        placed = _place(zone_of, zones, cells, rs)
+        if placed is None:
+            raise _no_world(k)
+        walls[row], start[row] = wl, s
+        obj_cell[row, :k_visible] = placed
+        obj_feat[row, :k_visible] = _draw_features(cfg, features, rs)
         if parents_:
-            free = np.setdiff1d(cells, obj_cell[i, :k_visible])
-            obj_cell[i, k_visible:] = _place_spawned(nb, wl, free, obj_cell[i, parents_], rng)
-            obj_feat[i, k_visible:] = child_feat
+            free = [c for c in cells if c not in set(placed)]
+            obj_cell[row, k_visible:] = _place_spawned(nb, wl, free, obj_cell[row, parents_], rs)
+            obj_feat[row, k_visible:] = child_feat
     return build_batch(walls, start, obj_cell, obj_feat, h, w, cfg.steps, np.tile(spawn_row, (n, 1)))
+
+
+def check_invariants(cfg: WorldConfig, features: Sequence[str], batch: WorldBatch) -> None:
+    """What every world drawn from ``cfg`` satisfies, whatever was drawn: the grid (a fixed layout's
+    walls and start, or walls on the border), objects on distinct free cells the start reaches, other
+    than the start; each zone's objects on its letters; a variant group's objects showing one of its
+    variants, the other groups' only their features; each spawned object hidden, with its features, on a
+    free cell at most SPILL_RADIUS steps from its parent unless no free cell was that near."""
+    h, w = (len(cfg.layout), len(cfg.layout[0])) if cfg.layout else cfg.size
+    spawns = [g.spawns for g in cfg.objects for _ in range(g.count)]
+    kv = len(spawns)
+    parents_ = [i for i, sp in enumerate(spawns) if sp]
+    assert batch.obj_cell.shape == (batch.size, kv + len(parents_))
+    assert (batch.height, batch.width, batch.steps) == (h, w, cfg.steps)
+    zones = layout_zones(cfg.layout) if cfg.layout else {}
+    at = {f: i for i, f in enumerate(features)}
+    for b in range(batch.size):
+        wl, s = batch.walls[b], int(batch.start[b])
+        if cfg.layout:
+            fixed, fs, _, _ = parse_layout(cfg.layout)
+            assert (wl == fixed).all() and s == fs
+        else:
+            grid = wl.reshape(h, w)
+            assert grid[[0, -1], :].all() and grid[:, [0, -1]].all()
+        nb = neighbors(wl[None], h, w)[0]
+        comp = component(nb, wl, s)
+        cells = batch.obj_cell[b].tolist()
+        assert len(set(cells)) == len(cells) and s not in cells
+        assert all(comp[c] for c in cells)
+        obj = 0
+        for g in cfg.objects:
+            for _ in range(g.count):
+                if g.zone:
+                    assert cells[obj] in zones[g.zone].tolist()
+                row = batch.obj_feat[b, obj]
+                if g.variants:
+                    assert any(row.tolist() == [float(f in v.features) for f in features] for v in g.variants)
+                else:
+                    assert all(row[at[f]] == 0.0 for f in features if f not in g.features)
+                    assert all(row[at[f]] == 1.0 for f, p in g.features.items() if p >= 1.0)
+                    assert all(row[at[f]] == 0.0 for f, p in g.features.items() if p <= 0.0)
+                obj += 1
+        dist, _ = shortest_paths(nb[None], wl[None], batch.obj_cell[b:b + 1])
+        for j, parent in enumerate(parents_):
+            child = kv + j
+            assert batch.spawn[b, parent] == child
+            assert batch.obj_feat[b, child].tolist() == [float(f in spawns[parent]) for f in features]
+            d = int(dist[0, parent, cells[child]])
+            if d > SPILL_RADIUS:  # only when no cell free at the time was as near
+                free = [c for c in np.flatnonzero(comp).tolist() if c != s and c not in cells[:child]]
+                assert min(int(dist[0, parent, c]) for c in free) == d
+    assert (batch.spawn[:, [i for i in range(kv) if i not in parents_]] == -1).all()
 
 
 def build_batch(walls: NDArray[np.bool_], start: NDArray[np.int64], obj_cell: NDArray[np.int64],
