@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_run import export  # noqa: E402
+from bench_run import export
 
 ROOT = Path(__file__).resolve().parents[1]
 

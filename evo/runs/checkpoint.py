@@ -32,9 +32,13 @@ from evo.runs import readback, scenarios
 if TYPE_CHECKING:
     from evo.config.schema import Scenario
 
-#: 2: the log rows moved from the JSON (one object per row, its keys repeated) into the NPZ (one table);
-#: a format-1 checkpoint (evo before the change) is still read
-FORMAT = 2
+#: 2: the log rows moved from the JSON (one object per row, its keys repeated) into the NPZ (one table).
+#: 3: the selection and variation streams are numpy generators (were ``random.Random``): a checkpoint of
+#: format 1 or 2 holds states this evo cannot continue, and is refused (:data:`_OLD`)
+FORMAT = 3
+#: formats this evo refuses, and why
+_OLD = {1: "the log in the JSON and random.Random selection/variation streams",
+        2: "random.Random selection/variation streams"}
 JSON = "checkpoint.json"
 
 
@@ -119,8 +123,7 @@ _COMMON = {
     "lineage_mode": readback.Opt(readback.Str(("pruned", "full"))),
     "npz": readback.Str(nonempty=True), "npz_sha256": readback.Str(), "scenario_sha256": readback.Str(),
 }
-_FIELDS = {FORMAT: readback.Obj(_COMMON),
-           1: readback.Obj({**_COMMON, "log": readback.List(readback.Map(readback.Num()))})}
+_FIELDS = readback.Obj(_COMMON)
 
 
 def restore(run_dir: Path, streams: Streams, store: LineageStore | None, scenario_text: str,
@@ -144,10 +147,13 @@ def restore(run_dir: Path, streams: Streams, store: LineageStore | None, scenari
     if not digest_ok:
         raise EvoError(f"{where}: edited or corrupt (its content does not match its digest)")
     fmt = data.get("format")
-    if not isinstance(fmt, int) or isinstance(fmt, bool) or fmt not in _FIELDS:
-        readback.fail(where, "key 'format'", " or ".join(map(str, sorted(_FIELDS))),
+    if isinstance(fmt, int) and not isinstance(fmt, bool) and fmt in _OLD:
+        readback.fail(where, "key 'format'", f"checkpoint format {FORMAT}", readback.Said(
+            f"format {fmt} ({_OLD[fmt]}: written by an older evo; start the run again)"))
+    if fmt != FORMAT or isinstance(fmt, bool):
+        readback.fail(where, "key 'format'", f"checkpoint format {FORMAT}",
                       data.get("format", readback.Said("nothing")))
-    _FIELDS[fmt].check(data, where, "")
+    _FIELDS.check(data, where, "")
     if data["scenario_sha256"] != scenario_digest(scenario_text):
         raise EvoError(f"{where}: the checkpoint belongs to another scenario than "
                        f"{run_dir / 'scenario.toml'} (it was edited after the run started)")
@@ -164,8 +170,8 @@ def restore(run_dir: Path, streams: Streams, store: LineageStore | None, scenari
         raise EvoError(f"{npz}: missing or does not match {where} (a corrupt checkpoint)")
     # a resumed run is allowed the memory its scenario's runs need anyway, a crafted NPZ no more
     arrays = readback.read_npz(npz, scenarios.peak_memory(scenarios.memory_estimate(scenario)))
-    rows = _log_v1(where, data["log"]) if fmt == 1 else _log(npz, arrays)
-    _check_log(where if fmt == 1 else npz, rows, generation, _log_keys(scenario))
+    rows = _log(npz, arrays)
+    _check_log(npz, rows, generation, _log_keys(scenario))
     p = e.population
     g = agents.genome_length(scenario.agent.kind, len(scenario.features))
     genomes = readback.check_array(npz, "genomes", arrays.get("genomes"), "float", (p, g),
@@ -198,14 +204,6 @@ def restore(run_dir: Path, streams: Streams, store: LineageStore | None, scenari
         raise EvoError(f"{where}: key 'streams': expected the state of every random stream, got a corrupt "
                        f"one ({type(exc).__name__}: {str(exc)[:100]})") from None
     return EvolutionState(generation, genomes, ids, parents, next_id), rows, store
-
-
-def _log_v1(where: Path, rows: list[dict[str, Any]]) -> Log:
-    try:
-        return Log(rows)
-    except ValueError as exc:
-        raise EvoError(f"{where}: key 'log': expected rows with the columns of key 'log[0]' ({exc})"
-                       ) from None
 
 
 def _log(npz: Path, arrays: dict[str, Any]) -> Log:
