@@ -8,6 +8,7 @@ import csv
 import io
 import json
 import math
+import random
 import shutil
 import traceback
 import zipfile
@@ -524,66 +525,34 @@ def test_crafted_checkpoint_log_is_refused(defect: str, interrupted: Path, tmp_p
     assert not (out / "log.csv").exists() and json.loads((out / "meta.json").read_text())["status"] != "done"
 
 
-def _format_1(edit: Callable[[list[dict[str, Any]]], None]) -> Callable[[dict[str, Any]], None]:
-    """A format-1 checkpoint (see :func:`_as_format_1`) whose JSON log rows ``edit`` changes."""
-    def json_edit(d: dict[str, Any]) -> None:
-        _as_format_1(dict(_HELD), d)
-        edit(d["log"])
-    return json_edit
+def _random_streams(d: dict[str, Any]) -> None:
+    """The streams as evo wrote them before checkpoint format 3: selection and variation were
+    ``random.Random`` states (version, 625 words, cached Gaussian)."""
+    for name in ("selection", "variation"):
+        version, internal, gauss = random.Random(1).getstate()
+        d["streams"][name] = {"random": [version, list(internal), gauss]}
 
 
-_HELD: dict[str, np.ndarray] = {}
-
-
-def _hold_log(a: dict[str, np.ndarray]) -> None:
-    _HELD.clear()
-    _HELD.update(a)
-    for k in ("log", "log_columns", "log_int_columns"):
-        a.pop(k)
-
-
-FORMAT_1_DEFECTS = {
-    "a ragged row": (lambda rows: rows[2].pop("train_mean"), r"key 'log': expected rows with the columns"),
-    "a row missing": (lambda rows: rows.pop(), r"the log: expected 4 rows"),
-    "a wrong generation": (lambda rows: rows[1].update(gen=3),
-                           r"log row 1, column 'gen': expected generation 1"),
-    "a fraction of a generation": (lambda rows: rows[1].update(gen=1.0),
-                                   r"key 'log': expected rows with the columns .*expected an integer"),
-    "an extra column everywhere": (lambda rows: [r.update(extra=0.0) for r in rows],
-                                   r"checkpoint.json: the log it holds does not have the columns"),
-}
-
-
-@pytest.mark.parametrize("defect", list(FORMAT_1_DEFECTS))
-def test_crafted_format_1_checkpoint_log_is_refused(defect: str, interrupted: Path, tmp_path: Path) -> None:
-    edit, message = FORMAT_1_DEFECTS[defect]
-    out = _craft(interrupted, tmp_path, arrays_edit=_hold_log, json_edit=_format_1(edit))
-    with pytest.raises(EvoError, match=message) as info:
+@pytest.mark.parametrize("old", [1, 2])
+def test_a_checkpoint_of_an_older_format_is_refused_not_misread(old: int, interrupted: Path,
+                                                                 tmp_path: Path) -> None:
+    """A checkpoint whose selection/variation streams are ``random.Random`` states (formats 1 and 2)
+    cannot continue on numpy streams: one line naming the file and the format."""
+    out = _craft(interrupted, tmp_path, json_edit=lambda d: (_random_streams(d), d.update(format=old)))
+    with pytest.raises(EvoError) as info:
         api.resume(out, figures=False)
-    assert "\n" not in str(info.value)
+    message = str(info.value)
+    assert "\n" not in message and str(out / checkpoint.JSON) in message
+    assert f"key 'format': expected checkpoint format {checkpoint.FORMAT}, got format {old} (" in message
+    assert "random.Random" in message and json.loads((out / "meta.json").read_text())["status"] != "done"
 
 
-def _as_format_1(a: dict[str, np.ndarray], d: dict[str, Any]) -> None:
-    """The checkpoint as evo wrote it before format 2: the log rows in the JSON."""
-    header, ints = a.pop("log_columns").tolist(), a.pop("log_int_columns").tolist()
-    d["log"] = [{k: int(v) if i else float(v) for k, v, i in zip(header, row, ints, strict=True)}
-                for row in a.pop("log").tolist()]
-    d["format"] = 1
-
-
-def test_a_format_1_checkpoint_still_resumes_to_the_same_run(interrupted: Path, tmp_path: Path) -> None:
-    held: dict[str, np.ndarray] = {}
-    out = _craft(interrupted, tmp_path, arrays_edit=lambda a: held.update(a) or [a.pop(k) for k in
-                                                                                 ("log", "log_columns",
-                                                                                  "log_int_columns")],
-                 json_edit=lambda d: _as_format_1(dict(held), d))
-    assert "log" in json.loads((out / checkpoint.JSON).read_text())
-    api.resume(out, figures=False)
-    plain = tmp_path / "plain"
-    shutil.copytree(interrupted, plain)
-    api.resume(plain, figures=False)
-    assert (out / "log.csv").read_bytes() == (plain / "log.csv").read_bytes()
-    assert (out / "final_population.npz").read_bytes() == (plain / "final_population.npz").read_bytes()
+def test_old_streams_under_the_current_format_are_refused_as_corrupt(interrupted: Path,
+                                                                      tmp_path: Path) -> None:
+    out = _craft(interrupted, tmp_path, json_edit=_random_streams)
+    with pytest.raises(EvoError, match=r"checkpoint.json: key 'streams': expected the state of every random "
+                       r"stream, got a corrupt one \(KeyError"):
+        api.resume(out, figures=False)
 
 
 JSON_DEFECTS = {
@@ -599,9 +568,10 @@ JSON_DEFECTS = {
                 r"key 'streams': expected the state of every random stream"),
     "a stream missing": (lambda d: d["streams"].pop("variation"),
                          r"key 'streams.variation': expected an object, got nothing"),
-    "format": (lambda d: d.update(format=3), r"key 'format': expected 1 or 2, got 3"),
-    "a format-1 log that is not a list": (lambda d: d.update(format=1, log={"0": 1}),
-                                          r"key 'log': expected a list"),
+    "format": (lambda d: d.update(format=4), r"key 'format': expected checkpoint format 3, got 4"),
+    "no format": (lambda d: d.pop("format"), r"key 'format': expected checkpoint format 3, got nothing"),
+    "format as text": (lambda d: d.update(format="3"),
+                       r"key 'format': expected checkpoint format 3, got '3'"),
 }
 
 
