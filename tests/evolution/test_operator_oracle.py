@@ -51,11 +51,17 @@ def same_counts(ours: np.ndarray, theirs: np.ndarray) -> None:
     assert stat < limit, f"chi-square {stat:.1f} ≥ {limit:.1f}: ours {ours.tolist()}, DEAP {theirs.tolist()}"
 
 
+def near(share: float, p: float, n: int) -> None:
+    """A share of n Bernoulli(p) outcomes within the same level of p."""
+    assert abs(share - p) < Z * math.sqrt(p * (1 - p) / n), f"share {share:.4f} of {n}, expected {p}"
+
+
 def same_values(ours: np.ndarray, theirs: np.ndarray) -> None:
     """Two-sample Kolmogorov-Smirnov at the same level (c(α) = sqrt(−ln(α/2)/2))."""
     a, b = np.sort(np.asarray(ours, dtype=float)), np.sort(np.asarray(theirs, dtype=float))
     grid = np.concatenate([a, b])
-    d = np.abs(np.searchsorted(a, grid, side="right") / a.size - np.searchsorted(b, grid, side="right") / b.size)
+    d = np.abs(np.searchsorted(a, grid, side="right") / a.size
+               - np.searchsorted(b, grid, side="right") / b.size)
     limit = math.sqrt(-math.log(1e-4 / 2) / 2) * math.sqrt((a.size + b.size) / (a.size * b.size))
     assert d.max() < limit, f"KS distance {d.max():.4f} ≥ {limit:.4f}"
 
@@ -86,7 +92,8 @@ def population(fitness: np.ndarray, cases: np.ndarray | None = None, sizes: np.n
                ) -> list[Individual]:
     table = fitness[:, None] if cases is None else cases
     ranks = np.zeros(len(fitness), dtype=int) if sizes is None else np.unique(sizes, return_inverse=True)[1]
-    return [Individual(i, tuple(map(float, row)), int(r)) for i, (row, r) in enumerate(zip(table, ranks))]
+    return [Individual(i, tuple(map(float, row)), int(r))
+            for i, (row, r) in enumerate(zip(table, ranks, strict=True))]
 
 
 # fitness with ties (a tie must be shared alike), a NaN-free spread, 12 individuals
@@ -167,7 +174,8 @@ def test_best_is_deaps_sel_best_exactly() -> None:
     for k in (0, 1, 5, 12):
         with deap_draws_from(0):
             want = [ind.index for ind in tools.selBest(population(FITNESS), k)]
-        assert np.asarray(operators.selection.best_select(FITNESS, k, np.random.default_rng(0))).tolist() == want
+        got = operators.selection.best_select(FITNESS, k, np.random.default_rng(0))
+        assert np.asarray(got).tolist() == want
 
 
 def test_the_chi_square_test_tells_a_tournament_without_replacement_apart() -> None:
@@ -182,7 +190,7 @@ def test_the_chi_square_test_tells_a_tournament_without_replacement_apart() -> N
 # --------------------------------------------------------------------------------------------------------
 # variation: each scheme on a matrix against DEAP's function pair after pair (genome after genome)
 
-ROWS, GENES = 4000, 6
+ROWS, GENES = 10_000, 6
 
 
 def parents(seed: int = 2) -> np.ndarray:
@@ -198,7 +206,7 @@ def ours(kind: str, name: str, params: dict[str, float], seed: int = 3) -> tuple
 
 def theirs(kind: str, op: Callable[..., Any] | None, rate: float, seed: int = 3
            ) -> tuple[np.ndarray, np.ndarray]:
-    """DEAP's operator pair after pair with probability ``rate`` (``varAnd``'s rule), or genome after genome."""
+    """DEAP's operator pair after pair with probability ``rate`` (``varAnd``'s rule), or row after row."""
     rows = [row.tolist() for row in parents()]
     crossed = np.zeros(ROWS // 2, dtype=bool)
     with deap_draws_from(seed):
@@ -222,12 +230,15 @@ def _gaussian(params: dict[str, float]) -> None:
     hit_m, hit_d = mine != before, deap != before
     same_counts(np.array([hit_m.sum(), (~hit_m).sum()]), np.array([hit_d.sum(), (~hit_d).sum()]))
     same_values((mine - before)[hit_m], (deap - before)[hit_d])
-    assert abs(hit_m.mean() - params["rate"]) < Z * math.sqrt(params["rate"] * (1 - params["rate"]) / hit_m.size)
-    assert abs((mine - before)[hit_m].std() - params["sigma"]) < 0.05 * params["sigma"]
+    near(hit_m.mean(), params["rate"], hit_m.size)
+    noise = (mine - before)[hit_m]  # N(0, σ²): its mean and spread within the level of their standard errors
+    assert abs(noise.mean()) < Z * params["sigma"] / math.sqrt(noise.size)
+    assert abs(noise.std() - params["sigma"]) < Z * params["sigma"] / math.sqrt(2 * noise.size)
 
 
-def _crossed_alike(mine: np.ndarray, deap: np.ndarray) -> None:
+def _crossed_alike(mine: np.ndarray, deap: np.ndarray, rate: float) -> None:
     same_counts(np.array([mine.sum(), (~mine).sum()]), np.array([deap.sum(), (~deap).sum()]))
+    near(mine.mean(), rate, mine.size)
 
 
 def _unchanged_unless_crossed(children: np.ndarray, crossed: np.ndarray) -> None:
@@ -239,7 +250,7 @@ def _blend(params: dict[str, float]) -> None:
     alpha = params["alpha"]
     mine, cm = ours("crossover", "blend", params)
     deap, cd = theirs("crossover", lambda a, b: tools.cxBlend(a, b, alpha), params["rate"])
-    _crossed_alike(cm, cd)
+    _crossed_alike(cm, cd, params["rate"])
     p = parents()
     for children, crossed in ((mine, cm), (deap, cd)):
         _unchanged_unless_crossed(children, crossed)
@@ -256,7 +267,7 @@ def _blend(params: dict[str, float]) -> None:
 def _uniform(params: dict[str, float]) -> None:
     mine, cm = ours("crossover", "uniform", params)
     deap, cd = theirs("crossover", lambda a, b: tools.cxUniform(a, b, params["swap"]), params["rate"])
-    _crossed_alike(cm, cd)
+    _crossed_alike(cm, cd, params["rate"])
     p = parents()
     swapped = []
     for children, crossed in ((mine, cm), (deap, cd)):
@@ -267,6 +278,7 @@ def _uniform(params: dict[str, float]) -> None:
         assert (swap | ((ca == a) & (cb == b))).all()  # every gene from its own position, kept or swapped
         swapped.append(np.array([swap.sum(), (~swap).sum()]))
     same_counts(swapped[0], swapped[1])
+    near(swapped[0][0] / swapped[0].sum(), params["swap"], int(swapped[0].sum()))
 
 
 def _nothing(kind: str, name: str) -> None:
