@@ -99,11 +99,7 @@ def _select(problem: Problem, genomes: NDArray[np.float64], fitness: NDArray[np.
     if scheme.accepts("sizes"):
         w = problem.decode(genomes).w
         kwargs["sizes"] = np.abs(genomes if w is None else w).sum(axis=1)
-    chosen = np.asarray(select(fitness, k, rng, **kwargs), dtype=np.int64).reshape(-1)
-    if chosen.size != k or (k and not (0 <= chosen.min() and chosen.max() < len(fitness))):
-        raise ValueError(f"selection scheme {cfg.scheme!r} returned {chosen.size} indices, expected {k} "
-                         f"from 0 to {len(fitness) - 1}")
-    return chosen
+    return np.asarray(select(fitness, k, rng, **kwargs), dtype=np.int64).reshape(k)
 
 
 def _vary(problem: Problem, state: EvolutionState, chosen: NDArray[np.int64], streams: Streams
