@@ -1,4 +1,5 @@
-"""Layer 2: the base optimizer, and the only package that imports DEAP.
+"""Layer 3: the base optimizer, and the only package that imports DEAP.
 
-``operators`` holds the selection, mutation and crossover registries, ``replacement`` the replacement
-registry, ``loop`` the generation step and ``evolve`` with its observers. See docs/architecture.md."""
+``registry`` holds the selection, mutation and crossover registries, ``selection`` and ``variation`` the
+schemes (``operators`` registers them all), ``replacement`` the replacement registry, ``loop`` the
+generation step and ``evolve`` with its observers. See docs/architecture.md."""

@@ -5,7 +5,6 @@ line, declaring how many extra children it evaluates (for the memory estimate) a
 
 from __future__ import annotations
 
-import random
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -89,9 +88,9 @@ def _cases(episodes: Episodes) -> NDArray[np.float64]:
 
 
 def _select(problem: Problem, genomes: NDArray[np.float64], fitness: NDArray[np.float64],
-            cases: NDArray[np.float64], k: int, rng: random.Random) -> list[int]:
+            cases: NDArray[np.float64], k: int, rng: np.random.Generator) -> NDArray[np.int64]:
     """``k`` indices by the scenario's selection scheme, given the per-world ``cases`` or the objective
-    ``sizes`` if the scheme takes them (:meth:`evo.evolution.operators.Scheme.accepts`)."""
+    ``sizes`` if the scheme takes them (:meth:`evo.evolution.registry.Scheme.accepts`)."""
     cfg = problem.scenario.evolution.selection
     select, kwargs = operators.resolve(cfg, "selection")
     scheme = operators.SELECTION[cfg.scheme]
@@ -100,34 +99,23 @@ def _select(problem: Problem, genomes: NDArray[np.float64], fitness: NDArray[np.
     if scheme.accepts("sizes"):
         w = problem.decode(genomes).w
         kwargs["sizes"] = np.abs(genomes if w is None else w).sum(axis=1)
-    return [int(i) for i in select(fitness.tolist(), k, rng, **kwargs)]
+    return np.asarray(select(fitness, k, rng, **kwargs), dtype=np.int64).reshape(k)
 
 
-def _vary(problem: Problem, state: EvolutionState, chosen: list[int], streams: Streams
+def _vary(problem: Problem, state: EvolutionState, chosen: NDArray[np.int64], streams: Streams
           ) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
     """Children of the ``chosen`` rows (consecutive pairs may cross over, then each mutates) and their parent
     ids (n, 2): the first parent is the chosen one, the second the mate when they crossed."""
     e = problem.scenario.evolution
     mutate, mut_kw = operators.resolve(e.mutation, "mutation")
     cross, cx_kw = operators.resolve(e.crossover, "crossover")
-    n = len(chosen)
-    parents = np.full((n, 2), -1, dtype=np.int64)
+    parents = np.full((len(chosen), 2), -1, dtype=np.int64)
     parents[:, 0] = state.ids[chosen]
-    mutate_rows = operators.MUTATION[e.mutation.scheme].rows
-    cross_rows = operators.CROSSOVER[e.crossover.scheme].rows
-    if mutate_rows is not None and cross_rows is not None:  # the same draws and genes, on the matrix
-        genomes = state.genomes[chosen].astype(np.float64, copy=True)
-        first = 2 * np.flatnonzero(cross_rows(genomes, streams.variation, **cx_kw))
-        parents[first, 1], parents[first + 1, 1] = parents[first + 1, 0], parents[first, 0]
-        mutate_rows(genomes, streams.variation, **mut_kw)
-        return genomes, parents
-    children = [state.genomes[i].tolist() for i in chosen]
-    for j in range(0, n - 1, 2):
-        if cross(children[j], children[j + 1], streams.variation, **cx_kw):
-            parents[j, 1], parents[j + 1, 1] = parents[j + 1, 0], parents[j, 0]
-    for child in children:
-        mutate(child, streams.variation, **mut_kw)
-    return np.array(children, dtype=np.float64).reshape(n, -1), parents
+    genomes = state.genomes[chosen].astype(np.float64, copy=True)
+    first = 2 * np.flatnonzero(cross(genomes, streams.variation, **cx_kw))
+    parents[first, 1], parents[first + 1, 1] = parents[first + 1, 0], parents[first, 0]
+    mutate(genomes, streams.variation, **mut_kw)
+    return genomes, parents
 
 
 def _lam(e: EvolutionConfig) -> int:
@@ -175,7 +163,7 @@ def _breed_mu_lambda(problem: Problem, state: EvolutionState, fitness: NDArray[n
     e = problem.scenario.evolution
     mu = len(fitness)
     lam = e.offspring or mu
-    mates = operators.random_select(fitness.tolist(), lam, streams.selection)
+    mates = operators.selection.random_select(fitness, lam, streams.selection)
     children, child_parents = _vary(problem, state, mates, streams)
     offspring = problem.evaluate(children, train_batch)
     child_ids = np.arange(state.next_id, state.next_id + lam, dtype=np.int64)
@@ -197,7 +185,7 @@ def _breed_mu_lambda(problem: Problem, state: EvolutionState, fitness: NDArray[n
     ids = np.empty(mu - e.elitism, dtype=np.int64)
     parents = np.empty((mu - e.elitism, 2), dtype=np.int64)
     seen: set[int] = set()
-    for j, s in enumerate(survivors):
+    for j, s in enumerate(survivors.tolist()):
         if s not in seen:
             seen.add(s)
             ids[j], parents[j] = pool_ids[s], pool_parents[s]

@@ -33,11 +33,13 @@ if TYPE_CHECKING:
     from evo.config.schema import Scenario
 
 #: 2: the log rows moved from the JSON (one object per row, its keys repeated) into the NPZ (one table).
-#: 3: worlds are drawn from per-world keyed streams (results format 5): the random streams a checkpoint
-#: of format 1 or 2 holds would go on drawing worlds another way, so those are refused, not continued
+#: 3: worlds are drawn from per-world keyed streams and the selection and variation streams are numpy
+#: generators (were ``random.Random``), results format 5: a checkpoint of format 1 or 2 holds states this
+#: evo cannot continue, and is refused (:data:`_OLD`)
 FORMAT = 3
-#: formats written by an evo whose worlds were drawn otherwise
-_REFUSED = (1, 2)
+#: formats this evo refuses, and why
+_OLD = {1: "the log in the JSON, random.Random selection/variation streams, worlds drawn another way",
+        2: "random.Random selection/variation streams, worlds drawn another way"}
 JSON = "checkpoint.json"
 
 
@@ -122,7 +124,7 @@ _COMMON = {
     "lineage_mode": readback.Opt(readback.Str(("pruned", "full"))),
     "npz": readback.Str(nonempty=True), "npz_sha256": readback.Str(), "scenario_sha256": readback.Str(),
 }
-_FIELDS = {FORMAT: readback.Obj(_COMMON)}
+_FIELDS = readback.Obj(_COMMON)
 
 
 def restore(run_dir: Path, streams: Streams, store: LineageStore | None, scenario_text: str,
@@ -146,14 +148,13 @@ def restore(run_dir: Path, streams: Streams, store: LineageStore | None, scenari
     if not digest_ok:
         raise EvoError(f"{where}: edited or corrupt (its content does not match its digest)")
     fmt = data.get("format")
-    if fmt in _REFUSED:
-        raise EvoError(f"{where}: key 'format': checkpoint format {fmt} was written by an evo that drew "
-                       f"worlds another way (this evo writes format {FORMAT}); it cannot be continued: run "
-                       "the scenario again")
-    if not isinstance(fmt, int) or isinstance(fmt, bool) or fmt not in _FIELDS:
-        readback.fail(where, "key 'format'", " or ".join(map(str, sorted(_FIELDS))),
+    if isinstance(fmt, int) and not isinstance(fmt, bool) and fmt in _OLD:
+        readback.fail(where, "key 'format'", f"checkpoint format {FORMAT}", readback.Said(
+            f"format {fmt} ({_OLD[fmt]}: written by an older evo; start the run again)"))
+    if fmt != FORMAT or isinstance(fmt, bool):
+        readback.fail(where, "key 'format'", f"checkpoint format {FORMAT}",
                       data.get("format", readback.Said("nothing")))
-    _FIELDS[fmt].check(data, where, "")
+    _FIELDS.check(data, where, "")
     if data["scenario_sha256"] != scenario_digest(scenario_text):
         raise EvoError(f"{where}: the checkpoint belongs to another scenario than "
                        f"{run_dir / 'scenario.toml'} (it was edited after the run started)")

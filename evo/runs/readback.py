@@ -48,9 +48,10 @@ STATUSES = ("running", "interrupted", "done", "failed")
 #: ``lineage.nwk`` (:mod:`evo.lineage.formats`). 4: kinds that learn within a life (the learner) add
 #: summary.json ``lifetime`` (fitness by age of life, the life's genes, innate and learned values), log.csv
 #: per-age columns (``train_age_mean.N``, ``true_age_mean.N``, ``shift.NAME.sample_age_mean.N``), the genes'
-#: means (``learning_rate_mean``, …) and ``innate.FEATURE``, and champion_episodes.npz ``NAME.age``. 5:
-#: worlds are drawn from per-world keyed streams (evo/core/worlds/): the same files, every run's numbers
-#: changed. Files without a version are format 1 (README.md, "Results format").
+#: means (``learning_rate_mean``, …) and ``innate.FEATURE``, and champion_episodes.npz ``NAME.age``. 5: the
+#: same files, other numbers: worlds are drawn from per-world keyed streams (evo/core/worlds/) and selection
+#: and variation draw from numpy generators (were ``random.Random`` streams). Files without a version are
+#: format 1 (README.md, "Results format").
 RESULTS_FORMAT = 5
 
 

@@ -8,6 +8,7 @@ import csv
 import io
 import json
 import math
+import random
 import shutil
 import traceback
 import zipfile
@@ -524,16 +525,34 @@ def test_crafted_checkpoint_log_is_refused(defect: str, interrupted: Path, tmp_p
     assert not (out / "log.csv").exists() and json.loads((out / "meta.json").read_text())["status"] != "done"
 
 
-@pytest.mark.parametrize("fmt", [1, 2])
-def test_a_checkpoint_of_an_evo_that_drew_worlds_otherwise_is_refused(fmt: int, interrupted: Path,
-                                                                      tmp_path: Path) -> None:
-    """Formats 1 and 2 hold random streams that drew worlds another way: one line, nothing continued."""
-    out = _craft(interrupted, tmp_path, json_edit=lambda d: d.update(format=fmt))
-    with pytest.raises(EvoError, match=rf"key 'format': checkpoint format {fmt} was written by an evo that "
-                       "drew worlds another way") as info:
+def _random_streams(d: dict[str, Any]) -> None:
+    """The streams as evo wrote them before checkpoint format 3: selection and variation were
+    ``random.Random`` states (version, 625 words, cached Gaussian)."""
+    for name in ("selection", "variation"):
+        version, internal, gauss = random.Random(1).getstate()
+        d["streams"][name] = {"random": [version, list(internal), gauss]}
+
+
+@pytest.mark.parametrize("old", [1, 2])
+def test_a_checkpoint_of_an_older_format_is_refused_not_misread(old: int, interrupted: Path,
+                                                                 tmp_path: Path) -> None:
+    """A checkpoint whose selection/variation streams are ``random.Random`` states (formats 1 and 2)
+    cannot continue on numpy streams: one line naming the file and the format."""
+    out = _craft(interrupted, tmp_path, json_edit=lambda d: (_random_streams(d), d.update(format=old)))
+    with pytest.raises(EvoError) as info:
         api.resume(out, figures=False)
-    assert "\n" not in str(info.value)
-    assert not (out / "log.csv").exists()
+    message = str(info.value)
+    assert "\n" not in message and str(out / checkpoint.JSON) in message
+    assert f"key 'format': expected checkpoint format {checkpoint.FORMAT}, got format {old} (" in message
+    assert "random.Random" in message and json.loads((out / "meta.json").read_text())["status"] != "done"
+
+
+def test_old_streams_under_the_current_format_are_refused_as_corrupt(interrupted: Path,
+                                                                      tmp_path: Path) -> None:
+    out = _craft(interrupted, tmp_path, json_edit=_random_streams)
+    with pytest.raises(EvoError, match=r"checkpoint.json: key 'streams': expected the state of every random "
+                       r"stream, got a corrupt one \(KeyError"):
+        api.resume(out, figures=False)
 
 
 JSON_DEFECTS = {
@@ -549,7 +568,10 @@ JSON_DEFECTS = {
                 r"key 'streams': expected the state of every random stream"),
     "a stream missing": (lambda d: d["streams"].pop("variation"),
                          r"key 'streams.variation': expected an object, got nothing"),
-    "format": (lambda d: d.update(format=4), r"key 'format': expected 3, got 4"),
+    "format": (lambda d: d.update(format=4), r"key 'format': expected checkpoint format 3, got 4"),
+    "no format": (lambda d: d.pop("format"), r"key 'format': expected checkpoint format 3, got nothing"),
+    "format as text": (lambda d: d.update(format="3"),
+                       r"key 'format': expected checkpoint format 3, got '3'"),
 }
 
 

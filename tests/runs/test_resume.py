@@ -103,7 +103,7 @@ def test_truncated_checkpoint_npz_is_refused(tmp_path: Path, tiny_text: str) -> 
 
 @pytest.mark.parametrize("edit", [
     lambda d: d.update(generation=d["generation"] + 1),
-    lambda d: d["streams"]["selection"]["random"][1].__setitem__(3, 7),
+    lambda d: d["streams"]["selection"]["numpy"]["state"].update(state=7),
     lambda d: d.pop("npz_sha256"),
 ])
 def test_edited_checkpoint_json_is_refused(tmp_path: Path, tiny_text: str, edit) -> None:

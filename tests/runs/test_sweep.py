@@ -7,7 +7,6 @@ from __future__ import annotations
 import itertools
 import json
 import os
-import random
 import signal
 import sqlite3
 import subprocess
@@ -17,7 +16,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from deap import base, tools
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -706,63 +704,36 @@ def test_bad_sweep_results(name: str, tmp_path: Path, capsys: pytest.CaptureFixt
 # selection schemes and replacement
 
 
-def _deap_case_individuals(cases: np.ndarray) -> list:
-    class CaseFitness(base.Fitness):
-        weights = (1.0,) * cases.shape[1]
-
-    class Individual:
-        def __init__(self, i: int, values: np.ndarray) -> None:
-            self.index, self.fitness = i, CaseFitness(tuple(values))
-
-    return [Individual(i, row) for i, row in enumerate(cases)]
-
-
-@pytest.mark.parametrize(("name", "kwargs", "deap_select"), [
-    ("lexicase", {}, tools.selLexicase),
-    ("epsilon_lexicase", {"epsilon": 0.3}, lambda inds, k: tools.selEpsilonLexicase(inds, k, 0.3)),
-    ("auto_epsilon_lexicase", {}, tools.selAutomaticEpsilonLexicase),
-])
-def test_lexicase_picks_exactly_what_deap_picks(name: str, kwargs: dict, deap_select) -> None:
-    rng = np.random.default_rng(0)
-    # coarse payoffs so that ties (the heart of lexicase) are common
-    cases = rng.integers(0, 3, size=(50, 8)) * 0.5 - rng.integers(0, 3, size=(50, 1)) * 0.01
-    fn, defaults = operators.resolve(operators.OperatorConfig(scheme=name), "selection")
-    ours = fn(list(cases.mean(1)), 120, random.Random(7), cases=cases, **{**defaults, **kwargs})
-    with operators.private_random(random.Random(7)):
-        theirs = [ind.index for ind in deap_select(_deap_case_individuals(cases), 120)]
-    assert ours == theirs
-    assert len(set(ours)) > 1
-
-
 def test_lexicase_keeps_specialists_that_tournament_loses() -> None:
     # 10 specialists each perfect on one world and poor elsewhere; 10 generalists a little better on average
     cases = np.full((20, 10), 0.0)
     cases[np.arange(10), np.arange(10)] = 1.0
     cases[10:] = 0.12
-    fitness = list(cases.mean(1))
-    lex = operators.lexicase_select(fitness, 1000, random.Random(0), cases=cases)
-    tour = operators.tournament_select(fitness, 1000, random.Random(0), size=4)
+    fitness = cases.mean(1)
+    lex = operators.selection.lexicase_select(fitness, 1000, np.random.default_rng(0), cases=cases)
+    tour = operators.selection.tournament_select(fitness, 1000, np.random.default_rng(0), size=4)
     assert np.mean(np.array(lex) < 10) > 0.95 and np.mean(np.array(tour) < 10) < 0.1
 
 
 def test_double_tournament_prefers_the_smaller_objective() -> None:
-    fitness = [1.0] * 40
+    fitness = np.ones(40)
     sizes = np.arange(40, dtype=float)
-    chosen = operators.double_tournament_select(fitness, 4000, random.Random(0), size=3, parsimony=2.0,
-                                                sizes=sizes)
+    chosen = operators.selection.double_tournament_select(fitness, 4000, np.random.default_rng(0), size=3,
+                                                          parsimony=2.0, sizes=sizes)
     assert np.mean(sizes[chosen]) < 0.7 * sizes.mean()
     # and without parsimony pressure (1 = a fair coin between two) it is neutral on size
-    neutral = operators.double_tournament_select(fitness, 4000, random.Random(0), size=3, parsimony=1.0,
-                                                 sizes=sizes)
+    neutral = operators.selection.double_tournament_select(fitness, 4000, np.random.default_rng(0), size=3,
+                                                           parsimony=1.0, sizes=sizes)
     assert abs(np.mean(sizes[neutral]) - sizes.mean()) < 1.5
 
 
 def test_rank_selection_is_linear_in_rank_and_blind_to_scale() -> None:
-    fitness = [0.0, 1.0, 2.0, 1000.0]
-    counts = np.bincount(operators.rank_select(fitness, 40_000, random.Random(0), pressure=2.0), minlength=4)
+    fitness = np.array([0.0, 1.0, 2.0, 1000.0])
+    rank = operators.selection.rank_select
+    counts = np.bincount(rank(fitness, 40_000, np.random.default_rng(0), pressure=2.0), minlength=4)
     # expected shares (2 r / (n (n − 1))): 0, 1/6, 2/6, 3/6
     assert counts[0] == 0 and np.allclose(counts / 40_000, [0, 1 / 6, 2 / 6, 3 / 6], atol=0.01)
-    flat = np.bincount(operators.rank_select(fitness, 40_000, random.Random(0), pressure=1.0), minlength=4)
+    flat = np.bincount(rank(fitness, 40_000, np.random.default_rng(0), pressure=1.0), minlength=4)
     assert np.allclose(flat / 40_000, 0.25, atol=0.01)
 
 
