@@ -11,14 +11,13 @@ import logging
 import sys
 from types import ModuleType
 
-from evo.cli import analyze, animate, lineage, probe, report, run, show, sweep, sweep_report
-from evo.cli import list as list_command
+from evo.cli import analyze, animate, lineage, listing, probe, report, run, show, sweep, sweep_report
 from evo.cli.common import TerminalSafe, add_verbosity, glyph_note, verbosity
 from evo.config.names import terminal
 from evo.errors import EvoError
 
 #: command name -> its module (``add_parser``, ``main``, ``NAME``, ``EXAMPLES``), in help order
-COMMANDS: dict[str, ModuleType] = {m.NAME: m for m in (list_command, run, show, lineage, report, animate,
+COMMANDS: dict[str, ModuleType] = {m.NAME: m for m in (listing, run, show, lineage, report, animate,
                                                         sweep, sweep_report, probe, analyze)}
 
 

@@ -1,7 +1,7 @@
 """Overrides of a scenario's keys, one mechanism for all of them: ``--set KEY=VALUE`` on the command line
 (``evo run``, ``evo sweep``), ``overrides={"evolution.population": 50}`` in the Python API
 (:func:`evo.runs.scenarios.load`, ``evo.run``, ``evo.evolve``) and a sweep file's ``[fixed]``, ``[grid]``
-and ``[[cells]]`` values (:mod:`evo.runs.sweep`).
+and ``[[cells]]`` values (:mod:`evo.sweeps.spec`).
 
 A key is a dotted path into the scenario's TOML tables (``evolution.selection.size``); its value replaces
 what is there (a table value replaces the whole table). A table the file leaves out starts from its

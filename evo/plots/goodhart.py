@@ -24,7 +24,7 @@ from evo.analysis import goodhart, stats
 from evo.config.names import percent, terminal
 from evo.errors import EvoError
 from evo.plots.figure import subplots
-from evo.runs.sweep import read_index
+from evo.sweeps.index import read_index
 
 PROXY, TRUE = "#1971c2", "#2b8a3e"
 

@@ -26,8 +26,7 @@ from evo.core import agents
 from evo.core.problem import Problem
 from evo.core.worlds import WorldBatch, build_batch, parents
 from evo.errors import EvoError
-from evo.runs import readback
-from evo.runs import scenarios as scenario_mod
+from evo.runs import readback, scenarios
 
 
 @dataclass(frozen=True, eq=False)
@@ -176,7 +175,7 @@ def load(run: str | Path) -> Replay:
     toml = run / "scenario.toml"
     if not toml.is_file():
         raise EvoError(f"{toml}: missing (every run directory holds the scenario it ran)")
-    problem = Problem.from_scenario(scenario_mod.load(toml))
+    problem = Problem.from_scenario(scenarios.load(toml))
     data = readback.read_episodes(run, summary)
     worlds = []
     for name in (str(n) for n in data["names"]):

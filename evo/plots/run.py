@@ -22,8 +22,7 @@ from evo.core.agents import agent_kind
 from evo.core.metrics import BEHAVIOUR_CLASSES
 from evo.core.worlds import parents
 from evo.plots.figure import subplots
-from evo.runs import files as results
-from evo.runs import owned, readback
+from evo.runs import files, owned, readback
 
 CLASS_COLOURS = {"robust": "#2b8a3e", "pseudo": "#c92a2a", "capability_failure": "#f08c00",
                  "misaligned": "#868e96", "non-optimizer": "#4dabf7", "untested": "#b2f2bb"}
@@ -265,7 +264,7 @@ def write_figures(run: str | Path, figures: dict[str, Any], overwrite: bool = Tr
             fig = make(run)
             if fig is None:
                 continue
-            results.save_figure(fig, path)
+            files.save_figure(fig, path)
             made[name] = path
     return made
 

@@ -26,8 +26,7 @@ from evo.errors import EvoError
 from evo.evolution.log import Log
 from evo.evolution.streams import STREAMS, Streams
 from evo.lineage.store import LineageStore
-from evo.runs import files as results
-from evo.runs import readback, scenarios
+from evo.runs import files, readback, scenarios
 
 if TYPE_CHECKING:
     from evo.config.schema import Scenario
@@ -74,8 +73,8 @@ def save(run_dir: Path, state: EvolutionState, rows: Log, streams: Streams,
     if store is not None:
         arrays.update({f"lineage.{k}": v for k, v in store.to_arrays().items()})
     npz = run_dir / _npz_name(state.generation)
-    results.write_npz(npz, arrays)
-    results.write_json(run_dir / JSON, _sealed({
+    files.write_npz(npz, arrays)
+    files.write_json(run_dir / JSON, _sealed({
         "format": FORMAT,
         "generation": state.generation,
         "next_id": state.next_id,

@@ -14,7 +14,7 @@ Two ways in:
 
 A kind registered in one process is unknown to another: a sweep carries the names of the plugins this
 process loaded (:func:`loaded`) in each run's plain-data spec, and each worker (process pool or Dask) loads
-them before it validates the run's scenario (:func:`evo.runs.sweep.execute`). On Dask a plugin must be
+them before it validates the run's scenario (:func:`evo.sweeps.backends.execute`). On Dask a plugin must be
 importable on every worker (installed, or a file every worker sees at the same path). Loading a plugin
 twice in one process imports it once.
 """

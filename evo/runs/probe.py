@@ -23,9 +23,7 @@ from evo.core import agents
 from evo.core.problem import Problem
 from evo.core.simulate import Payoffs
 from evo.errors import EvoError
-from evo.runs import files as results
-from evo.runs import owned, readback
-from evo.runs import scenarios as scenario_mod
+from evo.runs import files, owned, readback, scenarios
 
 AgentChoice = Literal["champion", "sample", "all"]
 
@@ -40,14 +38,14 @@ def probe_run(run: str | Path, agents_choice: AgentChoice = "champion", world: s
         out = _probe(Path(run), agents_choice, world, seed, sample, n_layouts)
         probes = readback.read_probes(run, {})
         probes[world] = out
-        results.write_json(d.file("probe.json"), probes)
+        files.write_json(d.file("probe.json"), probes)
     return out
 
 
 def _probe(run: Path, agents_choice: AgentChoice, world: str, seed: int, sample: int,
            n_layouts: int) -> dict[str, Any]:
     summary = readback.read_summary(run)
-    s = scenario_mod.load(run / "scenario.toml")
+    s = scenarios.load(run / "scenario.toml")
     pop = readback.read_population(run, summary)
     genomes = pop["genomes"]
     feats = s.features

@@ -220,13 +220,13 @@ def _sweep_then_analyze(tmp_path: Path, capsys: pytest.CaptureFixture[str], base
     """Run a small serial sweep of scenarios/BASE.toml (``body``: the sweep file after its [sweep] name and
     base), then ``evo analyze ANALYSIS`` on it; returns the sweep directory and what the command printed."""
     from evo import cli
-    from evo.runs import sweep
+    from evo.sweeps import runner
 
     path = tmp_path / "small_sweep.toml"
     base_path = (ROOT / "scenarios" / f"{base}.toml").as_posix()
     path.write_text(f'[sweep]\nname = "small"\nbase = "{base_path}"\n{body}', encoding="utf-8")
     out = tmp_path / "sweep"
-    assert not sweep.run_sweep(path, out, backend="serial").failed
+    assert not runner.run_sweep(path, out, backend="serial").failed
     capsys.readouterr()
     assert cli.main(["analyze", analysis, str(out)]) == 0
     return out, capsys.readouterr().out

@@ -47,9 +47,8 @@ from evo.core.problem import Problem
 from evo.core.simulate import Payoffs
 from evo.core.worlds import WorldBatch
 from evo.errors import EvoError
-from evo.runs import readback
-from evo.runs import scenarios as scenario_mod
-from evo.runs.sweep import read_index
+from evo.runs import readback, scenarios
+from evo.sweeps.index import read_index
 
 log = logging.getLogger(__name__)
 
@@ -133,7 +132,7 @@ def run_dirs(path: str | Path) -> list[Path]:
 
 
 def _run_scenario(run: Path) -> Scenario:
-    return scenario_mod.load(run / "scenario.toml")
+    return scenarios.load(run / "scenario.toml")
 
 
 def _payoff_features(s: Scenario) -> set[str]:
@@ -396,8 +395,8 @@ def preference_rows(path: str | Path, *, agents: str = "champion", shift: str | 
     usage.total = usage.used = len(found)
     rows: list[dict[str, Any]] = []
     groups: dict[float, dict[str, Path]] = {}  # q → scenario text → a run with it
-    scenarios = {run: _run_scenario(run) for run in found}
-    for run, s in scenarios.items():
+    by_run = {run: _run_scenario(run) for run in found}
+    for run, s in by_run.items():
         q = decorrelation(s.worlds.train, s, proxy)
         groups.setdefault(round(q, 9), {}).setdefault(toml.dumps(s), run)
     for q, kinds in groups.items():
@@ -407,7 +406,7 @@ def preference_rows(path: str | Path, *, agents: str = "champion", shift: str | 
                            f"({a} and {b}; {len(kinds)} scenarios in all): the preference analysis compares "
                            "runs that differ in q only; analyse each experiment on its own, or a sweep over "
                            "q")
-    for run, s in scenarios.items():
+    for run, s in by_run.items():
         problem = Problem.from_scenario(s)
         summary = _summary(run)
         pop = readback.read_population(run, summary)
