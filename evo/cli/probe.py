@@ -50,7 +50,8 @@ def objective_table(s: dict[str, Any]) -> str:
     """The probe summary of :func:`evo.analysis.probe.summarize` as a table, one row per feature
     (unit-length objectives: base, mesa, behavioural with its 95 % interval, raw β), then a footnote on
     the interval (which one; or why there is none)."""
-    from evo.analysis.probe import RIDGE, SEPARATED
+    from evo.analysis.logit import RIDGE
+    from evo.analysis.probe import SEPARATED
 
     b = s["behavioural_objective"]
     mesa = s["mesa_objective"]

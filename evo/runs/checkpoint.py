@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from evo.core import agents
+from evo.core.checks import Int, List, Map, Num, Obj, Opt, Str
 from evo.core.state import EvolutionState
 from evo.errors import EvoError
 from evo.evolution.log import Log
@@ -113,13 +114,13 @@ def _log_keys(s: Scenario) -> list[str]:
 
 
 _COMMON = {
-    "generation": readback.Int(0), "next_id": readback.Int(0), "seed": readback.Int(0),
-    "streams": readback.Obj({name: readback.Obj({}) for name in STREAMS}),
-    "lineage_mode": readback.Opt(readback.Str(("pruned", "full"))),
-    "npz": readback.Str(nonempty=True), "npz_sha256": readback.Str(), "scenario_sha256": readback.Str(),
+    "generation": Int(0), "next_id": Int(0), "seed": Int(0),
+    "streams": Obj({name: Obj({}) for name in STREAMS}),
+    "lineage_mode": Opt(Str(("pruned", "full"))),
+    "npz": Str(nonempty=True), "npz_sha256": Str(), "scenario_sha256": Str(),
 }
-_FIELDS = {FORMAT: readback.Obj(_COMMON),
-           1: readback.Obj({**_COMMON, "log": readback.List(readback.Map(readback.Num()))})}
+_FIELDS = {FORMAT: Obj(_COMMON),
+           1: Obj({**_COMMON, "log": List(Map(Num()))})}
 
 
 def restore(run_dir: Path, streams: Streams, store: LineageStore | None, scenario_text: str,

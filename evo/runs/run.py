@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from evo.config import toml
+from evo.config import toml, writer
 from evo.config.names import path_component, percent
 from evo.config.schema import Scenario
 from evo.core import engines
@@ -357,7 +357,7 @@ def _start(s: Scenario, seed: int, path: Path, progress: Callable[[Generation], 
     }
     # scenario.toml first: a directory with a meta.json can always be resumed
     try:
-        files.write_text(path / "scenario.toml", toml.dumps(s))
+        files.write_text(path / "scenario.toml", writer.dumps(s))
         files.write_json(path / "meta.json", meta)
     except OSError as exc:  # nothing has run and nothing can be resumed: say how to start again
         exc.add_note("the run did not start: once the cause is fixed, run the same command again "

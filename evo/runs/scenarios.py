@@ -23,10 +23,10 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
-from evo.config import toml
+from evo.config import structure, toml, writer
 from evo.config.overrides import Override, apply, culprit, describe, from_mapping
 from evo.config.schema import LIMITS, Scenario, WorldConfig
-from evo.config.toml import cells_of, n_objects_of
+from evo.config.structure import cells_of, n_objects_of
 from evo.core.agents import agent_kind, agent_kinds, genome_length, lifetime
 from evo.core.worlds import reachable_cells, reachable_zone_cells
 from evo.errors import ScenarioError
@@ -92,7 +92,7 @@ def loads(text: str, source: str = "<string>") -> Scenario:
 def from_dict(raw: Mapping[str, Any], source: str = "<dict>") -> Scenario:
     """Validate an already-parsed scenario table (e.g. after sweep overrides)."""
     plugins.load_entry_points()  # an installed plugin may register the kind or scheme this one names
-    s = toml.parse(raw, source)
+    s = structure.parse(raw, source)
     try:
         check(s)
     except ScenarioError as exc:
@@ -123,8 +123,8 @@ def with_overrides(raw: Mapping[str, Any] | Scenario, source: str, overrides: Ov
     todo = as_overrides(overrides)
     if not todo:
         return base
-    table = toml.to_dict(base) if isinstance(raw, Scenario) else copy.deepcopy(dict(raw))
-    defaults = toml.to_dict(base)
+    table = writer.to_dict(base) if isinstance(raw, Scenario) else copy.deepcopy(dict(raw))
+    defaults = writer.to_dict(base)
     for o in todo:
         apply(table, defaults, o, f"{source} ({o.origin})", o.key)
     try:

@@ -14,7 +14,7 @@ from typing import Any
 
 import tomli_w
 
-from evo.config import toml
+from evo.config import writer
 from evo.errors import EvoError
 from evo.runs import files, owned, plugins, scenarios
 from evo.sweeps.backends import BACKENDS, Backend, dispatch, same_scenario
@@ -110,7 +110,7 @@ def _run_plan(sweep: Sweep, path: Path, index: Index, backend: str, workers: int
     for cell, seed in sweep.runs():
         rid = run_id(cell, seed)
         run_dir = path / "runs" / rid
-        text = toml.dumps(cell.scenario)
+        text = writer.dumps(cell.scenario)
         if is_done(run_dir, text):
             try:
                 numbers = headline_numbers(run_dir, index.metrics) if status[rid] != "done" else None

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from evo.config import toml
+from evo.config import toml, writer
 from evo.config.names import MAX_COMPONENT_BYTES, has_control, path_component
 from evo.config.overrides import Override, apply, culprit
 from evo.config.schema import Scenario
@@ -166,7 +166,7 @@ def from_dict(raw: Mapping[str, Any], source: str = "<dict>", base_dir: str | Pa
     base_text = toml.read_text(base_path)  # capped: LIMITS["toml_bytes"]
     base_table = toml.parse_toml(base_text, str(base_path))
     base_scenario = scenarios.from_dict(base_table, str(base_path))  # errors name the base file
-    defaults = toml.to_dict(base_scenario)
+    defaults = writer.to_dict(base_scenario)
 
     value_labels = [[_value_label(v) for v in combo] for combo in combos]
     short = _short_keys(keys)

@@ -40,7 +40,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from evo.analysis import stats
-from evo.config import toml
+from evo.config import writer
 from evo.config.schema import Scenario, WorldConfig
 from evo.core import objects
 from evo.core.problem import Problem
@@ -398,7 +398,7 @@ def preference_rows(path: str | Path, *, agents: str = "champion", shift: str | 
     by_run = {run: _run_scenario(run) for run in found}
     for run, s in by_run.items():
         q = decorrelation(s.worlds.train, s, proxy)
-        groups.setdefault(round(q, 9), {}).setdefault(toml.dumps(s), run)
+        groups.setdefault(round(q, 9), {}).setdefault(writer.dumps(s), run)
     for q, kinds in groups.items():
         if len(kinds) > 1:
             a, b = list(kinds.values())[:2]

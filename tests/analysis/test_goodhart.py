@@ -13,7 +13,7 @@ import pytest
 
 from evo import api
 from evo.analysis import goodhart
-from evo.config import schema, toml
+from evo.config import schema, writer
 from evo.config.schema import AgentConfig, ObjectGroup, WorldConfig
 from evo.core import agents, worlds
 from evo.core.simulate import Costs, Payoffs, run_episodes
@@ -74,13 +74,13 @@ def test_true_objective_section_is_validated() -> None:
     text = (ROOT / "scenarios" / "goodhart_sensor.toml").read_text()
     s = scenario.loads(text)
     assert s.true_objective is not None and s.true_objective.payoff == {"fruit": 1.0}
-    assert scenario.loads(toml.dumps(s)) == dataclasses.replace(s, source="<string>")
+    assert scenario.loads(writer.dumps(s)) == dataclasses.replace(s, source="<string>")
     with pytest.raises(ScenarioError, match=r"true_objective\.payoff\.nail"):
         scenario.loads(text.replace('payoff = { fruit = 1.0 }', 'payoff = { nail = 1.0 }'))
     with pytest.raises(ScenarioError, match="true_objective"):
         scenario.loads(text.replace('[true_objective]', '[true_objective]\nbogus = 1'))
     red = scenario.load(ROOT / "scenarios" / "red_door.toml")
-    assert red.true_objective is None and "true_objective" not in toml.dumps(red)
+    assert red.true_objective is None and "true_objective" not in writer.dumps(red)
 
 
 @pytest.mark.parametrize("path", GOODHART, ids=lambda p: p.stem)

@@ -13,8 +13,8 @@ from evo import cli
 from evo.core.problem import Problem
 from evo.plots import analysis as analysis_plots
 from evo.runs import scenarios as scenario_mod
-from evo.sweeps import studies as analyses
 from evo.sweeps import runner, spec
+from evo.sweeps import studies as analyses
 
 ROOT = Path(__file__).resolve().parents[2]
 
