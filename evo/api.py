@@ -1,19 +1,6 @@
-"""The Python API (layer 7): what ``import evo`` offers, with figures.
-
-- :func:`evolve` evolves a scenario in memory and returns an :class:`~evo.runs.run.Evolved` (nothing
-  written, no figures).
-- :func:`run` evolves and writes the run directory (:func:`evo.runs.run.run`), then draws its figures
-  unless ``figures=False``; :func:`resume` continues an interrupted run the same way. Both return a
-  :class:`RunResult`, as :func:`load_run` does for a finished directory.
-- :func:`sweep` runs a sweep file (:func:`evo.sweeps.runner.run_sweep`) and draws its comparison figures;
-  :func:`probe` measures a finished run's behavioural objective (:func:`evo.runs.probe.probe_run`).
-
-A :class:`RunResult` reads every file back through the validating readers (:mod:`evo.runs.readback`). Its
-``plot_*`` methods return a :class:`matplotlib.figure.Figure` (an :class:`evo.plots.figure.EvoFigure`, made
-without pyplot, which Jupyter shows inline) and write nothing; :meth:`RunResult.save_figures` writes every
-figure under ``figures/``. In a notebook a RunResult shows itself as a table of its headline numbers, the
-champion's objective and thumbnails of its main figures (``_repr_html_``); its ``repr`` is one line.
-"""
+"""The Python API (layer 7): what ``import evo`` offers, with figures: :func:`evolve`, :func:`run`,
+:func:`resume`, :func:`load_run`, :func:`sweep`, :func:`probe` and the :class:`RunResult` they return
+(docs/architecture.md, "The Python API")."""
 
 from __future__ import annotations
 

@@ -11,13 +11,15 @@ import logging
 import sys
 from types import ModuleType
 
-from evo.cli import analyze, animate, lineage, listing, probe, report, run, show, sweep, sweep_report
+# ``list`` is the module of ``evo list`` (named after its command, as every command's module is); importing
+# a submodule binds its name in this package's namespace anyway, so the builtin is shadowed here either way
+from evo.cli import analyze, animate, lineage, list, probe, report, run, show, sweep, sweep_report
 from evo.cli.common import TerminalSafe, add_verbosity, glyph_note, verbosity
 from evo.config.names import terminal
 from evo.errors import EvoError
 
 #: command name -> its module (``add_parser``, ``main``, ``NAME``, ``EXAMPLES``), in help order
-COMMANDS: dict[str, ModuleType] = {m.NAME: m for m in (listing, run, show, lineage, report, animate,
+COMMANDS: dict[str, ModuleType] = {m.NAME: m for m in (list, run, show, lineage, report, animate,
                                                         sweep, sweep_report, probe, analyze)}
 
 

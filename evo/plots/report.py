@@ -1,23 +1,5 @@
-"""``evo report RUN_DIR``: one self-contained HTML file (``RUN_DIR/report.html``) to watch a run in a
-browser, offline: every script, style and datum is inline, nothing is fetched.
-
-What it holds (docs/report.md):
-
-- the episode theatre: an individual's episode in the saved train world and in each saved shift world
-  (``champion_episodes.npz``), side by side, step by step (play/pause, step, slider, speed), objects in the
-  static figures' colour/shape vocabulary (:mod:`evo.plots.run`), consumed objects vanishing, the running
-  payoff (base, and true if the scenario has one), the planner's current target ringed;
-- who to watch: the champion, a sample of the final population stratified by behaviour class
-  (:data:`SAMPLE`), the champion's line of descent and the branch points of the sample's phylogeny, every
-  one re-simulated from its genome in the same worlds (:mod:`evo.plots.replay`);
-- the lineage explorer: the line of descent (generation against the inner-goal trait) and the sample's
-  phylogeny (:func:`evo.lineage.phylogeny.collapsed_tree`), one colour scale for the trait in every view;
-  clicking an individual selects it in the theatre and shows its objective against the base objective;
-- the run's curves (``log.csv``) with hover and a cursor at the selected individual's generation.
-
-The page is drawn by a small hand-written script (``evo/plots/report.js``) on SVG; docs/report.md says why
-no charting library.
-"""
+"""``evo report RUN_DIR``: one self-contained HTML file to watch a run (or a sweep) in a browser, offline
+(docs/report.md; docs/architecture.md, "Figures")."""
 
 from __future__ import annotations
 

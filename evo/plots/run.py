@@ -1,14 +1,5 @@
-"""Figures of a run, read from its results directory only (never from live objects), drawn without pyplot
-(:mod:`evo.plots.figure`).
-
-- ``fitness.png``: base fitness per generation, train (mean, best) against each shift (sample mean, elite).
-- ``objective.png``: the population's mean mesa-objective weight per feature, and its alignment with the
-  base objective, over generations.
-- ``classes.png`` (scenarios with a shift): agent classes (robust, pseudo, capability failure, misaligned,
-  non-optimizer) over generations, measured on the shift-evaluated sample.
-- ``champion.png``: the champion's path in one train world and one world of each shift, side by side.
-- ``horizon.png`` (hybrid agents): the planning horizon over generations and its final distribution.
-"""
+"""Figures of a run, read from its results directory only, drawn without pyplot: fitness, objective,
+classes, champion paths, horizon (docs/architecture.md, "Figures")."""
 
 from __future__ import annotations
 

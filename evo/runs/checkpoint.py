@@ -1,15 +1,6 @@
-"""Checkpoints: a run's exact position between two generations, saved as NPZ + JSON (never pickle).
-
-``checkpoint-gNNNNN.npz`` holds the arrays (population genomes, ids, parents; the lineage store; the log rows
-so far as one float64 table with its column names); ``checkpoint.json`` holds the rest (generation, next id,
-every random stream's state), the name and SHA-256 of its NPZ and the SHA-256 of the resolved scenario. Both
-are written atomically (temp file, fsync, rename), the new NPZ under a new name first: the JSON is the commit
-point, so a kill between the two leaves the previous JSON and the NPZ it names intact. Older NPZs are removed
-after the commit. A JSON whose digests do not match is refused, and so is one whose digests match but whose
-content does not fit the run's scenario (:func:`restore` checks population, genomes, ids, parents, generation,
-log and lineage store). Loading restores the streams and the store so that the run continues exactly as if it
-had never stopped.
-"""
+"""Checkpoints: a run's exact position between two generations, as ``checkpoint-gNNNNN.npz`` plus
+``checkpoint.json`` (never pickle); the JSON is the commit point, and a checkpoint that does not fit the
+run is refused (docs/architecture.md, "Checkpoints")."""
 
 from __future__ import annotations
 

@@ -1,14 +1,6 @@
-"""The probe on a finished run: read its agents, probe them, store the result.
-
-:func:`probe_run` is the run-directory side of :mod:`evo.analysis.probe` (which is pure numpy): it reads
-``scenario.toml``, ``summary.json`` and ``final_population.npz``, probes the chosen agents in choice worlds
-built from the train distribution or a named shift, and stores the numbers in ``probe.json → WORLD`` beside
-summary.json (rewritten atomically under the run's lock, other worlds kept; the run's own files stay as
-they were). :func:`evo.plots.probe.save_probe_figure` draws them.
-Agents of a kind that learns within a life are probed twice: at birth (``at = "birth"``) and at the end of a
-life (``end_of_life``: after one life of the scenario's ``lifetime`` episodes in worlds of the probed
-distribution, their learned values frozen into the choice worlds' first episode).
-"""
+"""The probe on a finished run: read its agents, probe them (:mod:`evo.analysis.probe`) and store the
+numbers in ``probe.json`` beside summary.json, under the run's lock (docs/architecture.md, "The probe on a
+run directory")."""
 
 from __future__ import annotations
 

@@ -1,21 +1,6 @@
-"""Reading a run directory back, validated: every file the tool reads after a run is checked on read, and
-anything malformed is one :class:`~evo.errors.EvoError` naming the file, the key (member, row, column) and
-what was expected, never a traceback and never a silently wrong number. Standard library and numpy only.
-
-- ``summary.json`` (:func:`read_summary`) and ``meta.json`` (:func:`read_meta`): JSON objects with the
-  keys, types and cross-references :func:`evo.runs.run.run` writes (finite numbers; feature maps keyed by
-  the run's features; shift maps by its shifts; the champion inside the population).
-- ``log.csv`` (:func:`read_log`), ``lineage_founders.csv`` (:func:`read_founders`) and ``lineage.csv``
-  (:func:`evo.lineage.formats.parse_csv`): rectangular CSV, every column that is read present, every
-  cell of the expected kind; in ``lineage.csv`` unique ids, parents born before their children and no
-  cycle, and the ancestry of the living population present.
-- ``final_population.npz`` (:func:`read_population`) and ``champion_episodes.npz`` (:func:`read_episodes`):
-  every member present with the expected dtype and shape. :func:`read_npz` reads an NPZ without pickle and
-  without trusting a member's declared shape (a member that claims more data than it holds is refused
-  before anything is allocated).
-
-The checks are the writers' guarantees, so a run the tool wrote always passes them.
-"""
+"""Reading a run directory back, validated: every file read after a run is checked on read, and anything
+malformed is one :class:`~evo.errors.EvoError` naming the file, the key and what was expected
+(docs/architecture.md, "Reading run files back"). The schema language is :mod:`evo.core.checks`."""
 
 from __future__ import annotations
 

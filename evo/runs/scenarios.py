@@ -1,18 +1,6 @@
-"""The one scenario loader: :mod:`evo.config.toml` (types, names, bounds, cross-field checks that need
-only the standard library), then the checks that need the rest of the package: the agent kind is
-registered and its own rules hold (:mod:`evo.core.agents`), a fixed layout's start reaches every object
-and zone (:mod:`evo.core.worlds`), the replacement, selection, mutation and crossover schemes and their
-parameters exist (:mod:`evo.evolution`; so loading a scenario through here imports DEAP, and
-:mod:`evo.config.toml` alone does not), and the run fits in ``LIMITS["memory_bytes"]``
-(:func:`memory_estimate`). Every error is one :class:`ScenarioError` line naming the file, the dotted
-key, what was expected and what came.
-
-A scenario is named by a path or by the name of a shipped one (:func:`resolve`: ``red_door`` is
-``scenarios/red_door.toml``, shipped in the wheel as package data, :func:`shipped_dir`), and may be
-loaded with overrides (:mod:`evo.config.overrides`: ``--set KEY=VALUE``, ``overrides={...}``), validated
-by the same checks; an error an override causes names the override. Before the first scenario is
-validated, the installed plugins are loaded (:func:`evo.runs.plugins.load_entry_points`).
-"""
+"""The one scenario loader: :mod:`evo.config.structure`'s checks, then those that need the rest of the
+package (agent kind, layouts, schemes, memory); shipped names and overrides (docs/architecture.md, "The
+scenario loader")."""
 
 from __future__ import annotations
 

@@ -1,30 +1,6 @@
-"""Analyses that put many seeds' results side by side, as the goal-misgeneralization literature does.
-
-- :func:`diversity_rows` / :func:`diversity_table` — the *diversity dial* (Shah et al. 2022, Langosco et
-  al. 2022): per run of a sweep, the fraction ``q`` of training objects that break the colour–target
-  correlation (read back from the run's resolved ``scenario.toml``), whether the champion ends robust, and
-  the robust and pseudo-aligned fractions of the final population; per ``q``, the fraction of seeds with a
-  robust champion (Wilson 95 % interval: a count of seeds) and the mean population robust fraction (Student
-  t 95 % interval over seeds clipped to [0, 1], the interval ``evo sweep-report`` uses;
-  :mod:`evo.analysis.stats`). A sweep whose cells do not differ in ``q`` is refused: pooling its cells as one
-  ``q`` would compare nothing.
-- :func:`preference_rows` — *preference against capability* (the colour-vs-shape study, arXiv
-  2312.03762): the saved final population of a run is re-evaluated in fresh shift worlds drawn from a fixed
-  seed, paths recorded, and for every (agent, episode) the object it went for first is classified as the
-  base-objective **target** (an object the base objective pays for), the **proxy** (an object carrying the
-  proxy feature, by default ``red``, that the base objective does not pay for), **other** or **none**.
-  Objects merely stepped on along a shortest route to an object of another kind make the episode
-  *ambiguous* (:func:`first_choice`); to see past a terminal door the paths are recorded in episodes that
-  go on after it (agents do not perceive terminality, so their paths up to it are unchanged). One row per
-  agent: capability (train fitness of the final assessment) and preference (``proxy_preference``: the
-  proxy's share of the unambiguous episodes). :func:`preference_table` summarises per ``q``: agents of one
-  run are related, so the *run* is the independent unit (mean of per-run means, t-interval over runs); the
-  agents that reached nothing unambiguously have no preference and are counted as left out.
-
-Every analysis says how many runs or agents it used and why others were left out (:class:`Usage`).
-Rows are plain dicts (tidy: one row per run, per cell or per agent); nothing here plots or prints.
-The simulator is not changed: re-evaluation goes through :class:`evo.evolution.loop.Problem` as the run did.
-"""
+"""Analyses that put many seeds' results side by side, as the goal-misgeneralization literature does: the
+diversity dial and preference against capability; rows are plain dicts, nothing here plots or prints
+(docs/architecture.md, "Multi-run studies")."""
 
 from __future__ import annotations
 
