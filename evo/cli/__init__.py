@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from collections.abc import Sequence
 from types import ModuleType
 
 # ``list`` is the module of ``evo list`` (named after its command, as every command's module is); importing
@@ -65,7 +66,7 @@ def _log_handler(level: int) -> logging.Handler:
     return handler
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     """Run ``evo`` with ``argv`` (default ``sys.argv[1:]``); returns the exit code: 0 done, 1 a failure
     of the work (a failed run of a sweep, a full disk), 2 bad input (one ``evo: error:`` line on stderr),
     130 interrupted."""
