@@ -52,8 +52,6 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
 def main(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from evo import api
-    from evo.evolution.loop import Stopped
     from evo.runs import files, scenarios
     from evo.runs.run import default_out
 
@@ -70,6 +68,9 @@ def main(args: argparse.Namespace) -> int:
     else:
         s = scenarios.load(args.scenario, set_overrides(args))
         seed_label = args.seed
+    from evo import api  # after the scenario is read: a bad file is refused before matplotlib loads
+    from evo.evolution.loop import Stopped
+
     bar = tqdm(total=s.evolution.generations, desc=f"{s.name} seed {seed_label}", unit="gen",
                disable=not show_progress(args), file=sys.stderr, dynamic_ncols=True)
 

@@ -11,7 +11,7 @@ import os
 import re
 import stat
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -134,24 +134,22 @@ def _named(layout: Layout, name: str) -> bool:
 
 def clear(path: Path, layout: Layout) -> None:
     """Remove every file evo wrote in ``path`` (after :func:`foreign` found nothing else): its files, and
-    its subdirectories' (those left empty go too, ``runs/`` of a sweep is never entered). The lock stays."""
-    for entry in _entries(path):
-        p = Path(entry.path)
-        if entry.is_symlink():
-            continue
-        if entry.is_dir(follow_symlinks=False):
-            sub = layout.subdir(entry.name)
-            if sub is not None and not layout.opaque:
-                clear(p, sub)
-                if not any(os.scandir(p)):
-                    p.rmdir()
-        elif entry.name != layout.lock and layout.owns_file(entry.name):
-            p.unlink()
+    its subdirectories' (those left empty go too; a sweep's run directories are not entered). The lock
+    stays."""
+    _remove(path, layout, lambda lay, name: name != lay.lock and lay.owns_file(name), lambda sub: True, True)
 
 
 def sweep_temporaries(path: Path, layout: Layout) -> list[Path]:
-    """Remove the temporary files an interrupted writer left in ``path`` and its subdirectories (called under
-    the lock, so no writer is using them); returns what was removed."""
+    """Remove the temporary files an interrupted writer left in ``path`` and its subdirectories that have no
+    lock of their own (called under the lock, so no writer is using them); returns what was removed."""
+    return _remove(path, layout, lambda lay, name: TEMPORARY.fullmatch(name) is not None,
+                   lambda sub: sub.lock is None, False)
+
+
+def _remove(path: Path, layout: Layout, which: Callable[[Layout, str], bool], enter: Callable[[Layout], bool],
+            prune: bool) -> list[Path]:
+    """Unlink the regular files ``which`` picks in ``path`` and the subdirectories of its layout that
+    ``enter`` allows (never through a symlink); with ``prune``, remove the subdirectories left empty."""
     gone = []
     for entry in _entries(path):
         p = Path(entry.path)
@@ -159,9 +157,11 @@ def sweep_temporaries(path: Path, layout: Layout) -> list[Path]:
             continue
         if entry.is_dir(follow_symlinks=False):
             sub = layout.subdir(entry.name)
-            if sub is not None and not layout.opaque and sub.lock is None:
-                gone += sweep_temporaries(p, sub)
-        elif TEMPORARY.fullmatch(entry.name) and entry.is_file(follow_symlinks=False):
+            if sub is not None and not layout.opaque and enter(sub):
+                gone += _remove(p, sub, which, enter, prune)
+                if prune and not any(os.scandir(p)):
+                    p.rmdir()
+        elif entry.is_file(follow_symlinks=False) and which(layout, entry.name):
             p.unlink(missing_ok=True)
             gone.append(p)
     return gone
