@@ -1,9 +1,8 @@
 """Checks of values read from files, shared by every reader: the one-line error
-(``FILE: WHERE: expected EXPECTED, got GOT``, :func:`fail`), a validated CSV table (:class:`Table`: every
-row as long as the header, every cell of the kind a column needs) and a validated array
-(:func:`check_array`: kind, shape, finiteness, range). numpy and the standard library only, so the lineage
-store can validate its checkpointed state and the run files' readers (:mod:`evo.runs.readback`) use the
-same messages."""
+(``FILE: WHERE: expected EXPECTED, got GOT``, :func:`fail`), the schema language of JSON files
+(:class:`Schema`, :class:`Obj`, :class:`Num`, …), a validated CSV table (:class:`Table`) and a validated
+array (:func:`check_array`). numpy and the standard library only, so the lineage store validates its
+checkpointed state with the same messages as the run files' readers (:mod:`evo.runs.readback`)."""
 
 from __future__ import annotations
 
