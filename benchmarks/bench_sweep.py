@@ -25,7 +25,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
 from evo.runs import files as results
-from evo.runs import sweep
+from evo.sweeps import index, runner, spec
 
 HERE = Path(__file__).resolve().parent
 
@@ -80,23 +80,23 @@ def main(argv: list[str] | None = None) -> int:
     load: dict[str, list[float]] = {label: [] for label, _, _ in configs}
     reference: dict[str, Any] | None = None
     with tempfile.TemporaryDirectory(prefix="evo-bench-sweep-") as tmp:
-        spec = Path(tmp) / "bench.toml"
-        spec.write_text(f'[sweep]\nname = "bench"\nbase = "{red_door}"\nseeds = {args.seeds}\n'
+        sweep_file = Path(tmp) / "bench.toml"
+        sweep_file.write_text(f'[sweep]\nname = "bench"\nbase = "{red_door}"\nseeds = {args.seeds}\n'
                         f'[fixed]\n"evolution.generations" = {args.generations}\n'
                         '[grid]\n"evolution.selection.size" = [2, 3, 4, 8]\n')
-        plan = sweep.load_sweep(spec)
+        plan = spec.load_sweep(sweep_file)
         n_runs = len(plan.runs())
         for r in range(args.repeats):
             for label, backend, workers in configs:
                 out = Path(tmp) / f"{backend}-{workers}-{r}"
                 load[label].append(os.getloadavg()[0])
                 started = time.perf_counter()
-                outcome = sweep.run_sweep(plan, out, backend=backend, workers=workers)  # type: ignore[arg-type]
+                outcome = runner.run_sweep(plan, out, backend=backend, workers=workers)  # type: ignore[arg-type]
                 seconds = time.perf_counter() - started
                 if outcome.failed:
                     raise SystemExit(f"{label}: runs failed: {outcome.failed}")
                 times[label].append(seconds)
-                got = sweep.run_summaries(out)
+                got = index.run_summaries(out)
                 if reference is None:
                     reference = got
                 identical = got == reference

@@ -1,19 +1,6 @@
-"""The Python API (layer 5): what ``import evo`` offers, with figures.
-
-- :func:`evolve` evolves a scenario in memory and returns an :class:`~evo.runs.run.Evolved` (nothing
-  written, no figures).
-- :func:`run` evolves and writes the run directory (:func:`evo.runs.run.run`), then draws its figures
-  unless ``figures=False``; :func:`resume` continues an interrupted run the same way. Both return a
-  :class:`RunResult`, as :func:`load_run` does for a finished directory.
-- :func:`sweep` runs a sweep file (:func:`evo.runs.sweep.run_sweep`) and draws its comparison figures;
-  :func:`probe` measures a finished run's behavioural objective (:func:`evo.runs.probe.probe_run`).
-
-A :class:`RunResult` reads every file back through the validating readers (:mod:`evo.runs.readback`). Its
-``plot_*`` methods return a :class:`matplotlib.figure.Figure` (an :class:`evo.plots.figure.EvoFigure`, made
-without pyplot, which Jupyter shows inline) and write nothing; :meth:`RunResult.save_figures` writes every
-figure under ``figures/``. In a notebook a RunResult shows itself as a table of its headline numbers, the
-champion's objective and thumbnails of its main figures (``_repr_html_``); its ``repr`` is one line.
-"""
+"""The Python API (layer 7): what ``import evo`` offers, with figures: :func:`evolve`, :func:`run`,
+:func:`resume`, :func:`load_run`, :func:`sweep`, :func:`probe` and the :class:`RunResult` they return
+(docs/architecture.md, "The Python API")."""
 
 from __future__ import annotations
 
@@ -28,20 +15,21 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 
+import evo.plots.lifetime
+import evo.plots.lineage
+import evo.plots.probe
+import evo.plots.run
+import evo.plots.sweep
+import evo.runs.run
 from evo.config.names import percent
 from evo.config.schema import Scenario
 from evo.core.state import Generation
-from evo.plots import lifetime as lifetime_plots
-from evo.plots import lineage as lineage_plots
-from evo.plots import probe as probe_plots
-from evo.plots import run as run_plots
-from evo.plots import sweep as sweep_plots
-from evo.runs import readback
-from evo.runs import run as runs
-from evo.runs import sweep as sweeps
+from evo.runs import readback, scenarios
 from evo.runs.probe import AgentChoice, probe_run
 from evo.runs.run import Evolved, evolve_scenario
-from evo.runs.scenarios import load as load_scenario
+from evo.sweeps import runner
+from evo.sweeps.backends import Backend
+from evo.sweeps.spec import Sweep
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -106,7 +94,7 @@ class RunResult:
 
     def __repr__(self) -> str:
         return (f"<RunResult {self.summary['scenario']} seed {self.summary['seed']} at {self.path}: "
-                f"{runs.headline(self.train_fitness, self.shift_fitness, self.behaviour_classes)}>")
+                f"{evo.runs.run.headline(self.train_fitness, self.shift_fitness, self.behaviour_classes)}>")
 
     def _repr_html_(self) -> str:
         """The run in a notebook: its headline numbers, the champion's objective and thumbnails of the main
@@ -180,45 +168,45 @@ class RunResult:
 
     def plot_fitness(self) -> Figure:
         """Train, shift (and true) fitness over generations."""
-        return run_plots.fitness_figure(self.path)
+        return evo.plots.run.fitness_figure(self.path)
 
     def plot_objective(self) -> Figure | None:
         """The population's mean mesa-objective weights over generations."""
-        return run_plots.objective_figure(self.path)
+        return evo.plots.run.objective_figure(self.path)
 
     def plot_classes(self) -> Figure | None:
         """Behaviour-class fractions of the shift-evaluated sample over generations."""
-        return run_plots.classes_figure(self.path)
+        return evo.plots.run.classes_figure(self.path)
 
     def plot_champion(self) -> Figure:
         """The champion's paths in a train world and in each shift world."""
-        return run_plots.champion_paths_figure(self.path)
+        return evo.plots.run.champion_paths_figure(self.path)
 
     def plot_probe(self) -> Figure:
         """The behavioural objective measured by :func:`probe` (recorded in probe.json), against the
         champion's mesa-objective."""
-        return probe_plots.probe_figure(self.path)
+        return evo.plots.probe.probe_figure(self.path)
 
     def plot_fitness_by_age(self, control: str | Path | None = None) -> Figure | None:
         """Fitness by age of life, train and shifts (agents that learn within a life; else None), against
         a ``control`` run with learning switched off when given."""
-        return lifetime_plots.fitness_by_age_figure(self.path, control)
+        return evo.plots.lifetime.fitness_by_age_figure(self.path, control)
 
     def plot_learned_values(self) -> Figure | None:
         """The champion's learned values over its life (agents that learn within a life; else None)."""
-        return lifetime_plots.learned_values_figure(self.path)
+        return evo.plots.lifetime.learned_values_figure(self.path)
 
     def plot_lineage(self, individual: int | None = None) -> Figure:
         """The line of descent of the champion (or of ``individual``), coloured by inner goal."""
-        return lineage_plots.descent_figure(self.path, individual)
+        return evo.plots.lineage.descent_figure(self.path, individual)
 
     def plot_founders(self) -> Figure:
         """Founder lineages of the living population over generations (a Muller plot)."""
-        return lineage_plots.muller_figure(self.path)
+        return evo.plots.lineage.muller_figure(self.path)
 
     def plot_phylogeny(self) -> Figure:
         """The final population's phylogeny, collapsed, coloured by inner goal."""
-        return lineage_plots.tree_figure(self.path)
+        return evo.plots.lineage.tree_figure(self.path)
 
 
 def evolve(scenario: str | Path | Scenario, seed: int = 0, *,
@@ -234,10 +222,10 @@ def save_figures(run_dir: str | Path) -> dict[str, Path]:
     """Draw every figure of a finished run under ``RUN_DIR/figures/`` (the lineage figures too when the run
     kept a lineage); returns their paths. A module-level function, so a sweep can call it in its workers."""
     path = Path(run_dir)
-    made = run_plots.make_all(path)
-    made.update(lifetime_plots.make_all(path))  # runs of a kind that learns within a life only
+    made = evo.plots.run.make_all(path)
+    made.update(evo.plots.lifetime.make_all(path))  # runs of a kind that learns within a life only
     if (path / "lineage.csv").exists():
-        made.update(lineage_plots.make_all(path))
+        made.update(evo.plots.lineage.make_all(path))
     return made
 
 
@@ -251,7 +239,7 @@ def run(scenario: str | Path | Scenario, seed: int = 0, out: str | Path | None =
     (``{"evolution.population": 50}``), validated like the file (``evo run --set``). ``should_stop`` is
     asked between generations: when it says so the run writes a checkpoint and raises
     :class:`evo.evolution.loop.Stopped` (continue with :func:`resume`)."""
-    path = runs.run(scenario, seed, out, force=force, progress=progress, should_stop=should_stop,
+    path = evo.runs.run.run(scenario, seed, out, force=force, progress=progress, should_stop=should_stop,
                     overrides=overrides)
     if figures:
         save_figures(path)
@@ -262,7 +250,7 @@ def resume(run_dir: str | Path, *, figures: bool = True, progress: Callable[[Gen
            should_stop: Callable[[], bool] | None = None) -> RunResult:
     """Continue an interrupted or killed run from its last checkpoint; the finished files are byte-identical
     to those of an uninterrupted run (``wall_time_s`` aside)."""
-    path = runs.resume(run_dir, progress=progress, should_stop=should_stop)
+    path = evo.runs.run.resume(run_dir, progress=progress, should_stop=should_stop)
     if figures:
         save_figures(path)
     return RunResult.load(path)
@@ -273,20 +261,20 @@ def load_run(run_dir: str | Path) -> RunResult:
     return RunResult.load(run_dir)
 
 
-def sweep(spec: str | Path | sweeps.Sweep, out: str | Path | None = None, *,
-          backend: sweeps.Backend = "processes", workers: int | None = None, scheduler: str | None = None,
+def sweep(spec: str | Path | Sweep, out: str | Path | None = None, *,
+          backend: Backend = "processes", workers: int | None = None, scheduler: str | None = None,
           figures: bool = True, run_figures: bool = False,
-          progress: Callable[[sweeps.Progress], None] | None = None,
-          overrides: Mapping[str, Any] | None = None) -> sweeps.SweepOutcome:
+          progress: Callable[[runner.Progress], None] | None = None,
+          overrides: Mapping[str, Any] | None = None) -> runner.SweepOutcome:
     """Run every (cell, seed) of a sweep (a file, a shipped sweep's name or a Sweep) not yet done
     (default ``results/<sweep name>``), index each as it finishes, then draw the comparison figures
     (``figures=False``: none). ``run_figures`` also draws each run's own figures, in the worker that ran
     it. ``overrides`` set scenario keys of every cell (``evo sweep --set``)."""
-    outcome = sweeps.run_sweep(spec, out, backend=backend, workers=workers, scheduler=scheduler,
+    outcome = runner.run_sweep(spec, out, backend=backend, workers=workers, scheduler=scheduler,
                                after_run=save_figures if run_figures else None, progress=progress,
                                overrides=overrides)
     if figures:
-        outcome.figures = sweep_plots.make_all(outcome.path)
+        outcome.figures = evo.plots.sweep.make_all(outcome.path)
     return outcome
 
 
@@ -296,9 +284,12 @@ def probe(run_dir: str | Path, agents: AgentChoice = "champion", world: str = "t
     ``probe.json`` and, unless ``figure=False``, draw ``figures/probe.png``; returns the probe's numbers."""
     out = probe_run(run_dir, agents, world, seed=seed, sample=sample, n_layouts=n_layouts)
     if figure:
-        probe_plots.save_probe_figure(run_dir)
+        evo.plots.probe.save_probe_figure(run_dir)
     return out
 
+
+#: ``evo.load_scenario``: read and validate a scenario (:func:`evo.runs.scenarios.load`)
+load_scenario = scenarios.load
 
 __all__ = ["Evolved", "RunResult", "evolve", "load_run", "load_scenario", "probe", "resume", "run",
            "save_figures", "sweep"]

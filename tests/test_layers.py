@@ -27,11 +27,12 @@ LAYERS: dict[str, tuple[int, tuple[str, ...]]] = {
     "evo.evolution": (3, ("numpy", "deap")),
     "evo.lineage": (3, ("numpy",)),
     "evo.analysis": (3, ("numpy",)),
-    "evo.runs": (4, ("numpy", "deap", "sqlite3", "tomli_w")),
-    "evo.plots": (5, ("numpy", "deap", "sqlite3", "tomli_w", "matplotlib")),
-    "evo.api": (6, HEAVY),
-    "evo.cli": (7, HEAVY),
-    "evo.__main__": (8, HEAVY),  # `python -m evo`: the command line
+    "evo.runs": (4, ("numpy", "deap", "tomli_w")),
+    "evo.sweeps": (5, ("numpy", "deap", "sqlite3", "tomli_w")),
+    "evo.plots": (6, ("numpy", "deap", "sqlite3", "tomli_w", "matplotlib")),
+    "evo.api": (7, HEAVY),
+    "evo.cli": (8, HEAVY),
+    "evo.__main__": (9, HEAVY),  # `python -m evo`: the command line
 }
 #: other than the layer: importing these loads less (or, for the numba kernels, numba too: a required
 #: dependency, kept out of every other module's import so that importing evo stays quick)
@@ -116,6 +117,16 @@ def test_every_import_points_down_the_layers() -> None:
             if there != here and LAYERS[there][0] >= LAYERS[here][0]:
                 wrong.append(f"{m} imports {d}")
     assert wrong == []
+
+
+def test_only_the_command_line_imports_the_package_face() -> None:
+    """``evo`` itself (the lazy face: ``__version__``, ``evo.run`` & co.) is above every layer: a module
+    below the command line that imports it (``from evo import __version__`` in ``evo.runs.run``, say)
+    imports upward."""
+    modules = _modules()
+    faces = sorted(m for m, p in modules.items() if m != "evo" and "evo" in _imports(p, m, set(modules))
+                   and LAYERS[_layer(m)][0] < LAYERS["evo.cli"][0])
+    assert faces == []
 
 
 def test_there_are_no_import_cycles() -> None:

@@ -1,14 +1,5 @@
-"""Goodhart analyses: optimization power against a proxy (docs/concepts.md §1, outer alignment). Pure numpy.
-
-- :func:`best_of_n_kl`: the KL divergence of best-of-n sampling from its base distribution,
-  ``log n − (n − 1)/n`` (Gao, Schulman & Hilton 2022, "Scaling laws for reward model overoptimization", §2;
-  Stiennon et al. 2020, appendix G.3). Truncation selection that keeps the best 1 of n is the sandbox's
-  best-of-n (``evolution.selection = { scheme = "truncation", fraction = 1/n }``).
-- :func:`fit_gao`: least-squares fit of the best-of-n gold-reward form ``R(d) = d(α − βd)``, ``d = sqrt(KL)``
-  (Gao et al. 2022, eq. 1), with R² about the mean.
-- :func:`phase_transition`: where true fitness peaks along an optimization-power axis and how sharply it
-  falls after the peak (Pan, Bhatia & Steinhardt 2022, "The effects of reward misspecification").
-"""
+"""Goodhart analyses: optimization power against a proxy (docs/concepts.md §1): best-of-n KL, the fit of
+Gao et al. 2022, and where true fitness peaks (docs/architecture.md, "Goodhart analyses"). Pure numpy."""
 
 from __future__ import annotations
 

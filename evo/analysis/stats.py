@@ -1,27 +1,5 @@
-"""Intervals, one home: every confidence interval evo prints, stores or draws comes from here.
-
-Which interval for which quantity:
-
-- :func:`wilson` — a *count* of independent successes, ``k`` of ``n`` (champions robust in ``k`` of ``n``
-  seeds): the Wilson score interval (Wilson 1927; Newcombe 1998, method 3). Always within [0, 1], sensible
-  at ``k = 0`` and ``k = n``, where the Wald interval collapses to a point.
-- :func:`mean_interval` — the *mean over independent units* (seeds, runs) of a per-unit number: Student's t
-  with ``n − 1`` degrees of freedom. For a quantity with known bounds (a population fraction in [0, 1], a
-  cosine in [−1, 1], a generation count ≥ 0) the t-interval is *clipped* to the range: the true mean lies in
-  the range, so clipping never drops it from the interval and the coverage is the t-interval's. Clipping is
-  preferred over a percentile bootstrap here because sweeps have few seeds: with 2 seeds a percentile
-  bootstrap interval is just [min, max], nominally 95 % but covering the mean about half the time.
-- :func:`bootstrap_interval` — a statistic that is neither a count nor a mean (a correlation), over
-  independent units (optionally *clusters*: all agents of one run resampled together): the percentile
-  bootstrap with a fixed seed (2 000 resamples), so the same data give the same interval; below
-  :data:`MIN_BOOTSTRAP_UNITS` units no interval is given.
-- :func:`cluster_robust_cov` — the covariance of an M-estimator whose observations are grouped in
-  dependent clusters (the choices of one agent): the sandwich ``B (Σ_g s_g s_gᵀ) B · G/(G − 1)``
-  (Liang & Zeger 1986), used with t quantiles on ``G − 1`` degrees of freedom.
-
-Shares are printed with :func:`evo.config.names.percent` (as many digits as keep a non-zero share non-zero).
-Pure Python and numpy.
-"""
+"""Intervals, one home: every confidence interval evo prints, stores or draws comes from here (which
+interval for which quantity: docs/architecture.md, "Intervals"). Pure Python and numpy."""
 
 from __future__ import annotations
 

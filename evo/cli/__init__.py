@@ -9,16 +9,18 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from collections.abc import Sequence
 from types import ModuleType
 
-from evo.cli import analyze, animate, lineage, probe, report, run, show, sweep, sweep_report
-from evo.cli import list as list_command
+# ``list`` is the module of ``evo list`` (named after its command, as every command's module is); importing
+# a submodule binds its name in this package's namespace anyway, so the builtin is shadowed here either way
+from evo.cli import analyze, animate, lineage, list, probe, report, run, show, sweep, sweep_report
 from evo.cli.common import TerminalSafe, add_verbosity, glyph_note, verbosity
 from evo.config.names import terminal
 from evo.errors import EvoError
 
 #: command name -> its module (``add_parser``, ``main``, ``NAME``, ``EXAMPLES``), in help order
-COMMANDS: dict[str, ModuleType] = {m.NAME: m for m in (list_command, run, show, lineage, report, animate,
+COMMANDS: dict[str, ModuleType] = {m.NAME: m for m in (list, run, show, lineage, report, animate,
                                                         sweep, sweep_report, probe, analyze)}
 
 
@@ -64,7 +66,7 @@ def _log_handler(level: int) -> logging.Handler:
     return handler
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     """Run ``evo`` with ``argv`` (default ``sys.argv[1:]``); returns the exit code: 0 done, 1 a failure
     of the work (a failed run of a sweep, a full disk), 2 bad input (one ``evo: error:`` line on stderr),
     130 interrupted."""

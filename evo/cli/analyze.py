@@ -1,4 +1,4 @@
-"""``evo analyze ANALYSIS DIR``: the multi-seed analyses (:mod:`evo.runs.studies`,
+"""``evo analyze ANALYSIS DIR``: the multi-seed analyses (:mod:`evo.sweeps.studies`,
 :mod:`evo.plots.goodhart`): the diversity dial, proxy preference against capability, and the Goodhart
 curves (horizon, best-of-n). Each prints its table, writes CSV rows and a figure to DIR/analysis/."""
 
@@ -69,18 +69,17 @@ Analysis = tuple[dict[str, Any], list[str], list[Path]]  # the data (--json), th
 
 
 def _goodhart(args: argparse.Namespace, target: Path, out: Owned) -> Analysis:
-    from evo.plots import analysis as analysis_plots
-    from evo.plots import goodhart as goodhart_plots
-    from evo.runs import files as results
+    from evo.plots import analysis, goodhart
+    from evo.runs import files
 
-    numbers, report, draw = goodhart_plots.ANALYSES[args.analysis]
+    numbers, report, draw = goodhart.ANALYSES[args.analysis]
     nums = numbers(target)
     r = report(nums)
     stem = "goodhart_" + args.analysis.replace("-", "_")
-    results.write_csv(out.file(f"{stem}.csv"), r["rows"], list(r["rows"][0]))
+    files.write_csv(out.file(f"{stem}.csv"), r["rows"], list(r["rows"][0]))
     written = [out.file(f"{stem}.csv")]
     if not args.no_figures:
-        written.append(analysis_plots.save(draw(nums), out.file(f"{stem}.png")))
+        written.append(analysis.save(draw(nums), out.file(f"{stem}.png")))
     columns = GOODHART_COLUMNS[args.analysis]
     table = render([h for h, _, _ in columns], [[number(row[k], spec) for _, k, spec in columns]
                                                 for row in r["rows"]], ">" * len(columns))
@@ -88,9 +87,9 @@ def _goodhart(args: argparse.Namespace, target: Path, out: Owned) -> Analysis:
 
 
 def _diversity(args: argparse.Namespace, target: Path, out: Owned) -> Analysis:
-    from evo.plots import analysis as analysis_plots
-    from evo.runs import files as results
-    from evo.runs import studies
+    from evo.plots import analysis
+    from evo.runs import files
+    from evo.sweeps import studies
 
     usage = studies.Usage("planned runs")
     rows = studies.diversity_rows(target, proxy=args.proxy, usage=usage)
@@ -100,11 +99,11 @@ def _diversity(args: argparse.Namespace, target: Path, out: Owned) -> Analysis:
     table = studies.diversity_table(rows)
     flat = [{k: v for k, v in r.items() if k != "champion_objective"} for r in rows]
     header = list(dict.fromkeys(k for r in flat for k in r))  # every column, in order of first use
-    results.write_csv(out.file("diversity_runs.csv"), flat, header)
-    results.write_csv(out.file("diversity.csv"), table, list(table[0]))
+    files.write_csv(out.file("diversity_runs.csv"), flat, header)
+    files.write_csv(out.file("diversity.csv"), table, list(table[0]))
     written = [out.file("diversity_runs.csv"), out.file("diversity.csv")]
     if not args.no_figures:
-        written.append(analysis_plots.save(analysis_plots.diversity_figure(rows, table),
+        written.append(analysis.save(analysis.diversity_figure(rows, table),
                                            out.file("diversity.png")))
     head = ["q", "decoys", "runs", "robust champions", "population robust", "population pseudo",
             "champion shift fitness", "train fitness"]
@@ -135,19 +134,19 @@ def _correlation(t: dict[str, Any]) -> str:
 
 
 def _preference(args: argparse.Namespace, target: Path, out: Owned) -> Analysis:
-    from evo.plots import analysis as analysis_plots
-    from evo.runs import files as results
-    from evo.runs import studies
+    from evo.plots import analysis
+    from evo.runs import files
+    from evo.sweeps import studies
 
     studies.check_worlds(args.worlds)
     usage = studies.Usage("finished runs")
     rows = studies.preference_rows(target, agents=args.agents, shift=args.shift, worlds=args.worlds,
                                    seed=args.seed, proxy=args.proxy, usage=usage)
     table = studies.preference_table(rows)
-    results.write_csv(out.file(f"preference_{args.agents}.csv"), rows, list(rows[0]))
+    files.write_csv(out.file(f"preference_{args.agents}.csv"), rows, list(rows[0]))
     written = [out.file(f"preference_{args.agents}.csv")]
     if not args.no_figures:
-        written.append(analysis_plots.save(analysis_plots.preference_figure(rows),
+        written.append(analysis.save(analysis.preference_figure(rows),
                                            out.file(f"preference_{args.agents}.png")))
     used = sum(t["agents"] for t in table)
     dropped = len(rows) - used
@@ -187,12 +186,12 @@ def _preference(args: argparse.Namespace, target: Path, out: Owned) -> Analysis:
 
 
 def main(args: argparse.Namespace) -> int:
-    from evo.plots import goodhart as goodhart_plots
+    from evo.plots import goodhart
 
     load_plugins(args)
     target = Path(args.dir)
     with owned.claim_new(Path(args.out) if args.out else target / "analysis", owned.ANALYSIS) as out:
-        if args.analysis in goodhart_plots.ANALYSES:
+        if args.analysis in goodhart.ANALYSES:
             data, lines, written = _goodhart(args, target, out)
         elif args.analysis == "diversity":
             data, lines, written = _diversity(args, target, out)

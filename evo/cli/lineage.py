@@ -33,10 +33,10 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
 
 def main(args: argparse.Namespace) -> int:
     from evo.lineage import phylogeny
-    from evo.plots import lineage as lineage_plots
+    from evo.plots import lineage
     from evo.plots.run import write_figures
 
-    phy, summary = lineage_plots.read_lineage(args.run)
+    phy, summary = lineage.read_lineage(args.run)
     info = summary["lineage"]
     target = info["champion"]["id"] if args.individual is None else args.individual
     if target not in phy:
@@ -62,11 +62,11 @@ def main(args: argparse.Namespace) -> int:
                           "mark": marks.get(i)})
     made: dict[str, Path] = {}
     if not args.no_figures:
-        made = lineage_plots.make_all(args.run, overwrite=False)
+        made = lineage.make_all(args.run, overwrite=False)
         if args.individual is not None:
             name = f"lineage_individual-{args.individual}.png"
             made.update(write_figures(args.run, {
-                name: lambda run: lineage_plots.descent_figure(run, individual=args.individual)}))
+                name: lambda run: lineage.descent_figure(run, individual=args.individual)}))
     mrca = info.get("mrca")
     if args.json:
         print_json({"run": args.run, "individual": target, "champion": args.individual is None,

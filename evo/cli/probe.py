@@ -50,7 +50,8 @@ def objective_table(s: dict[str, Any]) -> str:
     """The probe summary of :func:`evo.analysis.probe.summarize` as a table, one row per feature
     (unit-length objectives: base, mesa, behavioural with its 95 % interval, raw β), then a footnote on
     the interval (which one; or why there is none)."""
-    from evo.analysis.probe import RIDGE, SEPARATED
+    from evo.analysis.logit import RIDGE
+    from evo.analysis.probe import SEPARATED
 
     b = s["behavioural_objective"]
     mesa = s["mesa_objective"]
@@ -82,14 +83,14 @@ def objective_table(s: dict[str, Any]) -> str:
 
 
 def main(args: argparse.Namespace) -> int:
-    from evo.plots import probe as probe_plots
+    from evo.plots.probe import save_probe_figure
     from evo.runs.probe import probe_run
 
     load_plugins(args)
     out = probe_run(args.run, args.agents, args.world, seed=args.seed, sample=args.sample,
                     n_layouts=args.layouts)
     if not args.no_figures:
-        probe_plots.save_probe_figure(args.run)
+        save_probe_figure(args.run)
     stored = Path(args.run) / "probe.json"
     figure = Path(args.run) / "figures" / "probe.png"
     if args.json:

@@ -52,9 +52,8 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
 def main(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from evo.runs import files as results
-    from evo.runs import run as experiment
-    from evo.runs import scenarios as scenario
+    from evo.runs import files, scenarios
+    from evo.runs.run import default_out
 
     if (args.scenario is None) == (args.resume is None):
         raise EvoError("evo run: give either a SCENARIO (a file or a shipped name) or --resume RUN_DIR")
@@ -63,11 +62,11 @@ def main(args: argparse.Namespace) -> int:
                        "start a new run instead")
     load_plugins(args)
     if args.resume is not None:
-        s = scenario.load(Path(args.resume) / "scenario.toml")
-        meta = results.read_json(Path(args.resume) / "meta.json", "meta_bytes")
+        s = scenarios.load(Path(args.resume) / "scenario.toml")
+        meta = files.read_json(Path(args.resume) / "meta.json", "meta_bytes")
         seed_label = meta.get("seed", "?") if isinstance(meta, dict) else "?"  # for the progress bar only
     else:
-        s = scenario.load(args.scenario, set_overrides(args))
+        s = scenarios.load(args.scenario, set_overrides(args))
         seed_label = args.seed
     from evo import api  # after the scenario is read: a bad file is refused before matplotlib loads
     from evo.evolution.loop import Stopped
@@ -82,7 +81,7 @@ def main(args: argparse.Namespace) -> int:
         bar.set_postfix(train=f"{rec['train_mean']:.2f}", refresh=False)
         bar.update(1)
 
-    out = args.resume if args.resume is not None else (args.out or experiment.default_out(s, args.seed))
+    out = args.resume if args.resume is not None else (args.out or default_out(s, args.seed))
     try:
         with StopRequest() as stop:
             if args.resume is not None:

@@ -7,6 +7,7 @@ import argparse
 import sys
 from typing import Any
 
+from evo.cli import sweep_report
 from evo.cli.common import (
     add_json,
     add_plugin,
@@ -16,7 +17,6 @@ from evo.cli.common import (
     set_overrides,
     show_progress,
 )
-from evo.cli.sweep_report import text as report_text
 from evo.config.names import terminal
 
 NAME = "sweep"
@@ -54,13 +54,15 @@ def main(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from evo import api
-    from evo.runs import sweep
+    from evo.sweeps import estimates
+    from evo.sweeps.runner import Progress, run_sweep
+    from evo.sweeps.spec import load_sweep
 
     load_plugins(args)
-    plan = sweep.load_sweep(args.sweep, set_overrides(args))
+    plan = load_sweep(args.sweep, set_overrides(args))
     bar = None
 
-    def progress(p: sweep.Progress) -> None:
+    def progress(p: Progress) -> None:
         nonlocal bar
         if bar is None:
             bar = tqdm(total=p.total, initial=p.done, desc=f"sweep {plan.name}", unit="run",
@@ -71,7 +73,7 @@ def main(args: argparse.Namespace) -> int:
         bar.update(1)
 
     try:
-        outcome = sweep.run_sweep(plan, args.out, backend=args.backend, workers=args.workers,
+        outcome = run_sweep(plan, args.out, backend=args.backend, workers=args.workers,
                                   scheduler=args.scheduler,
                                   after_run=api.save_figures if args.run_figures else None,
                                   progress=progress)
@@ -79,21 +81,21 @@ def main(args: argparse.Namespace) -> int:
         if bar is not None:
             bar.close()
     if not args.no_figures:
-        from evo.plots import sweep as sweep_plots
+        from evo.plots.sweep import make_all
 
-        outcome.figures = sweep_plots.make_all(outcome.path)
-    report = sweep.report(outcome.path)
+        outcome.figures = make_all(outcome.path)
+    table = estimates.report(outcome.path)
     for rid, error in outcome.failed.items():
         print(f"failed: {terminal(rid)}: {terminal(error)}", file=sys.stderr)
     if args.json:
         print_json({"path": outcome.path, "total": outcome.total, "done": outcome.done,
                            "skipped": outcome.skipped, "failed": outcome.failed, "seconds": outcome.seconds,
                            "figures": outcome.figures, "index": outcome.path / "index.sqlite",
-                           "report": report})
+                           "report": table})
         return 1 if outcome.failed else 0
     print(f"sweep: {outcome.path}  ({outcome.done}/{outcome.total} runs done, {outcome.skipped} of them "
           f"before this invocation; {outcome.seconds:.0f} s)")
-    print(report_text(report))
+    print(sweep_report.text(table))
     if outcome.figures:
         print(f"figures: {outcome.path / 'figures'} ({', '.join(p.name for p in outcome.figures.values())})")
     print(f"index: {outcome.path / 'index.sqlite'}")

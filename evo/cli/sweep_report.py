@@ -32,7 +32,7 @@ def _spec(column: str) -> str:
 
 
 def text(report: dict[str, Any]) -> str:
-    """The report of :func:`evo.runs.sweep.report` as text: a heading line, the table, the footnotes."""
+    """The report of :func:`evo.sweeps.estimates.report` as text: a heading line, the table, the footnotes."""
     runs = report["runs"]
     left_out = [f"{runs[k]} {k}" for k in ("pending", "failed") if runs[k]]
     lines = [f"sweep {report['name']}: {runs['done']}/{runs['planned']} runs done"
@@ -57,14 +57,14 @@ def text(report: dict[str, Any]) -> str:
 
 
 def main(args: argparse.Namespace) -> int:
-    from evo.runs import sweep
+    from evo.sweeps import estimates
 
-    report = sweep.report(args.sweep_dir)
+    report = estimates.report(args.sweep_dir)
     made: dict[str, Path] = {}
     if args.figures:
-        from evo.plots import sweep as sweep_plots
+        from evo.plots.sweep import make_all
 
-        made = sweep_plots.make_all(args.sweep_dir)
+        made = make_all(args.sweep_dir)
     if args.json:
         print_json({**report, "figures": made} if args.figures else report)
         return 0

@@ -1,15 +1,6 @@
-"""Overrides of a scenario's keys, one mechanism for all of them: ``--set KEY=VALUE`` on the command line
-(``evo run``, ``evo sweep``), ``overrides={"evolution.population": 50}`` in the Python API
-(:func:`evo.runs.scenarios.load`, ``evo.run``, ``evo.evolve``) and a sweep file's ``[fixed]``, ``[grid]``
-and ``[[cells]]`` values (:mod:`evo.runs.sweep`).
-
-A key is a dotted path into the scenario's TOML tables (``evolution.selection.size``); its value replaces
-what is there (a table value replaces the whole table). A table the file leaves out starts from its
-resolved defaults, so ``evolution.selection.size`` works on a scenario that never names a selection
-scheme. Each override carries its *origin* (``--set evolution.population=0``, ``fixed.evolution.population``)
-so that the validator's error, which names a scenario key, can be turned into one that names the override
-the user wrote (:func:`culprit`). Standard library only, like the rest of :mod:`evo.config`.
-"""
+"""Overrides of a scenario's keys, one mechanism for ``--set KEY=VALUE``, the API's ``overrides=`` and a
+sweep's ``[fixed]``/``[grid]``/``[[cells]]``; each carries its origin, so an error names the override
+(docs/architecture.md, "Overrides"). Standard library only."""
 
 from __future__ import annotations
 

@@ -1,9 +1,8 @@
 """Checks of values read from files, shared by every reader: the one-line error
-(``FILE: WHERE: expected EXPECTED, got GOT``, :func:`fail`), a validated CSV table (:class:`Table`: every
-row as long as the header, every cell of the kind a column needs) and a validated array
-(:func:`check_array`: kind, shape, finiteness, range). numpy and the standard library only, so the lineage
-store can validate its checkpointed state and the run files' readers (:mod:`evo.runs.readback`) use the
-same messages."""
+(``FILE: WHERE: expected EXPECTED, got GOT``, :func:`fail`), the schema language of JSON files
+(:class:`Schema`, :class:`Obj`, :class:`Num`, …), a validated CSV table (:class:`Table`) and a validated
+array (:func:`check_array`). numpy and the standard library only, so the lineage store validates its
+checkpointed state with the same messages as the run files' readers (:mod:`evo.runs.readback`)."""
 
 from __future__ import annotations
 
@@ -11,7 +10,7 @@ import csv
 import io
 import math
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -61,6 +60,152 @@ def range_text(lo: float | None, hi: float | None) -> str:
     if hi is not None:
         return f" ≤ {hi:g}"
     return ""
+
+
+# --------------------------------------------------------------------------------------------------------
+# the schema language of JSON files
+
+
+def key_name(*parts: object) -> str:
+    return ".".join(str(p) for p in parts)
+
+
+class Schema:
+    """The expected shape of a JSON value; :meth:`check` returns the value or raises naming ``key``."""
+
+    expected = "a value"
+
+    def check(self, value: Any, file: str | Path, key: str) -> Any:
+        raise NotImplementedError
+
+
+class Num(Schema):
+    def __init__(self, lo: float | None = None, hi: float | None = None) -> None:
+        self.lo, self.hi = lo, hi
+        self.expected = "a finite number" + range_text(lo, hi)
+
+    def check(self, value: Any, file: str | Path, key: str) -> float:
+        ok = isinstance(value, int | float) and not isinstance(value, bool) and _finite(value)
+        if not ok or (self.lo is not None and value < self.lo) or (self.hi is not None and value > self.hi):
+            fail(file, f"key '{key}'", self.expected, value)
+        return float(value)
+
+
+class Int(Schema):
+    def __init__(self, lo: int | None = None, hi: int | None = None) -> None:
+        self.lo, self.hi = lo, hi
+        self.expected = "an integer" + range_text(lo, hi)
+
+    def check(self, value: Any, file: str | Path, key: str) -> int:
+        ok = isinstance(value, int) and not isinstance(value, bool)
+        if not ok or (self.lo is not None and value < self.lo) or (self.hi is not None and value > self.hi):
+            fail(file, f"key '{key}'", self.expected, value)
+        return int(value)
+
+
+def _finite(value: float) -> bool:
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an integer beyond the float range
+        return False
+
+
+class Str(Schema):
+    def __init__(self, choices: Sequence[str] | None = None, nonempty: bool = False) -> None:
+        self.choices, self.nonempty = choices, nonempty
+        self.expected = ("one of " + ", ".join(repr(c) for c in choices) if choices else
+                         "a non-empty string" if nonempty else "a string")
+
+    def check(self, value: Any, file: str | Path, key: str) -> str:
+        if not isinstance(value, str) or (self.choices and value not in self.choices) or (
+                self.nonempty and not value):
+            fail(file, f"key '{key}'", self.expected, value)
+        return value
+
+
+class Bool(Schema):
+    expected = "true or false"
+
+    def check(self, value: Any, file: str | Path, key: str) -> bool:
+        if not isinstance(value, bool):
+            fail(file, f"key '{key}'", self.expected, value)
+        return value
+
+
+class Opt(Schema):
+    def __init__(self, inner: Schema) -> None:
+        self.inner = inner
+        self.expected = f"{inner.expected} or null"
+
+    def check(self, value: Any, file: str | Path, key: str) -> Any:
+        return None if value is None else self.inner.check(value, file, key)
+
+
+class Obj(Schema):
+    """An object with these keys (``optional`` ones may be absent; other keys are allowed and kept)."""
+
+    expected = "an object"
+
+    def __init__(self, fields: Mapping[str, Schema], optional: Mapping[str, Schema] | None = None) -> None:
+        self.fields, self.optional = dict(fields), dict(optional or {})
+
+    def check(self, value: Any, file: str | Path, key: str) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            fail(file, f"key '{key}'" if key else "the file", self.expected, value)
+        for name, schema in self.fields.items():
+            sub = key_name(key, name) if key else name
+            if name not in value:
+                fail(file, f"key '{sub}'", schema.expected, MISSING)
+            schema.check(value[name], file, sub)
+        for name, schema in self.optional.items():
+            if name in value:
+                schema.check(value[name], file, key_name(key, name) if key else name)
+        return value
+
+
+class Map(Schema):
+    """An object with any keys and values of one schema (:func:`keys_equal` checks the keys)."""
+
+    expected = "an object"
+
+    def __init__(self, values: Schema) -> None:
+        self.values = values
+
+    def check(self, value: Any, file: str | Path, key: str) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            fail(file, f"key '{key}'", self.expected, value)
+        for name, v in value.items():
+            self.values.check(v, file, key_name(key, name))
+        return value
+
+
+class List(Schema):
+    def __init__(self, items: Schema, min_len: int = 0, length: int | None = None) -> None:
+        self.items, self.min_len, self.length = items, min_len, length
+        self.expected = (f"a list of {length} items" if length is not None else
+                         "a non-empty list" if min_len else "a list")
+
+    def check(self, value: Any, file: str | Path, key: str) -> list[Any]:
+        if not isinstance(value, list) or len(value) < self.min_len or (
+                self.length is not None and len(value) != self.length):
+            fail(file, f"key '{key}'", self.expected, value)
+        for k, v in enumerate(value):
+            self.items.check(v, file, f"{key}[{k}]")
+        return value
+
+
+def keys_equal(file: str | Path, key: str, value: Mapping[str, Any], names: Sequence[str], what: str) -> None:
+    """The keys of ``value`` are exactly ``names`` (as a set)."""
+    if set(value) != set(names):
+        missing = [n for n in names if n not in value]
+        extra = [n for n in value if n not in names]
+        got = (f"{describe(missing[0])} missing" if missing else f"unknown key {describe(extra[0])}")
+        raise EvoError(f"{file}: key '{terminal(key)}': expected one key per {what} "
+                       f"({', '.join(repr(n) for n in names) or 'none'}), got {terminal(got)}")
+
+
+# --------------------------------------------------------------------------------------------------------
+# CSV tables and arrays
 
 
 INT_RE = re.compile(r"-?[0-9]+")

@@ -1,14 +1,5 @@
-"""Figures of the multi-seed analyses of :mod:`evo.runs.studies`, drawn without pyplot
-(:mod:`evo.plots.figure`).
-
-- :func:`diversity_figure` — the diversity dial: fraction of seeds whose champion ends robust (Wilson 95 %
-  band) and the final population's robust fraction (mean over seeds, Student-t 95 % band clipped to [0, 1],
-  one dot per seed; the intervals of :func:`evo.runs.studies.diversity_table`, as ``evo sweep-report``'s)
-  against the fraction ``q`` of decorrelated training objects; a second panel the shift fitness.
-- :func:`preference_figure` — preference against capability: one point per agent (champions large, other
-  agents of the final populations small), x = train fitness, y = share of (unambiguous) shift episodes
-  that went to the proxy first, coloured by ``q``.
-"""
+"""Figures of the multi-seed analyses of :mod:`evo.sweeps.studies` (the diversity dial, preference against
+capability), drawn without pyplot (docs/architecture.md, "Figures")."""
 
 from __future__ import annotations
 
@@ -21,7 +12,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from evo.plots.figure import subplots
-from evo.runs import files as results
+from evo.runs import files
 
 COLOURS = ["#1971c2", "#e03131", "#2f9e44", "#f08c00", "#9c36b5", "#0c8599", "#5c940d", "#d6336c"]
 
@@ -124,5 +115,5 @@ def preference_figure(rows: Sequence[Mapping[str, Any]], title: str = "") -> Fig
 
 def save(fig: Figure, path: str | Path) -> Path:
     path = Path(path)
-    results.save_figure(fig, path)  # atomic: a temporary file, then a rename
+    files.save_figure(fig, path)  # atomic: a temporary file, then a rename
     return path

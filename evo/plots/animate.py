@@ -1,14 +1,5 @@
-"""``evo animate``: the champion's train and shift episodes side by side, step by step, as a GIF (Pillow)
-or an MP4 (ffmpeg, when it is installed), drawn with :mod:`matplotlib.animation` on a Figure made without
-pyplot (:mod:`evo.plots.figure`).
-
-Frame ``t`` shows every world after ``t`` steps (``t = 0`` is the start), so the animation has one frame per
-step of the longest episode plus the start; a shorter episode holds its last state (marked "ended").
-Objects use the static figures' colour and shape vocabulary (:func:`evo.plots.run.object_style`); a
-consumed object vanishes; the planner's current target is ringed; the running payoff is in each title.
-The episodes are re-simulated from the champion's genome in the run's saved worlds and checked against
-the saved paths (:mod:`evo.plots.replay`).
-"""
+"""``evo animate``: the champion's train and shift episodes side by side, step by step, as a GIF or an MP4,
+re-simulated and checked by :mod:`evo.plots.replay` (docs/architecture.md, "Figures")."""
 
 from __future__ import annotations
 

@@ -1,27 +1,5 @@
-"""The one way evo makes a figure: a :class:`matplotlib.figure.Figure` created directly, never through
-pyplot, so drawing neither needs nor changes a backend and registers nothing with pyplot's figure manager.
-
-Nothing in evo calls ``matplotlib.use`` or imports ``matplotlib.pyplot``: in a notebook the user's backend
-(``%matplotlib inline``, widgets, …) stays what it was, and the user's own ``plt.plot(...); plt.show()``
-after an evo figure still shows. Files are written with ``fig.savefig`` (:func:`evo.runs.files.save_figure`),
-which renders through Agg whatever the active backend.
-
-A Figure made without pyplot has no display hook of its own: IPython shows it as ``<Figure size ...>``
-unless pyplot's inline backend happens to be loaded. :class:`EvoFigure` is a Figure subclass whose only
-addition is ``_repr_png_``, so Jupyter shows it inline wherever it is the value of a cell. A subclass (and
-not a wrapper, and not a figure handed to pyplot when an interactive backend is active) because it stays a
-``Figure``: ``fig.savefig``, ``fig.axes``, ``isinstance(fig, Figure)`` and every other part of the Figure
-API work unchanged, and a figure is never shown twice (pyplot's inline backend shows the figures pyplot
-manages at the end of a cell; these are not among them).
-
-Every text of an evo figure is drawn as it is written: scenario, feature, shift and cell names reach
-matplotlib unchanged, and a name such as ``$x^2$`` or ``$\\undefinedmacro{$`` must be shown literally, never
-parsed as mathtext or TeX (a parse error would stop drawing after the run is done). :class:`EvoFigure` makes
-its texts literal (``Text.set_parse_math(False)``, ``set_usetex(False)``) each time it is laid out or drawn,
-whenever they were added, so no call site escapes anything and the user's rcParams are never changed. Only
-the labels of numeric tick formatters are left as the user's rcParams make them (``use_mathtext`` writes
-``$\\mathdefault{10^{3}}$``): they hold numbers, never names; evo writes no mathtext of its own.
-"""
+"""The one way evo makes a figure: a :class:`matplotlib.figure.Figure` made without pyplot, shown inline by
+Jupyter, every text drawn literally (docs/architecture.md, "Figures without pyplot")."""
 
 from __future__ import annotations
 

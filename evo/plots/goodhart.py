@@ -1,15 +1,6 @@
-"""Goodhart figures from a sweep directory (its ``index.sqlite``): proxy and true fitness against
-optimization power (docs/concepts.md §1).
-
-- :func:`horizon_sweep_figure`: a sweep over ``agent.horizon`` (capability; Pan, Bhatia & Steinhardt 2022):
-  proxy (base objective) and true fitness of the final population, mean over seeds with a 95 % t-band and
-  every seed as a dot, the peak of true fitness (the threshold) and the sharpest fall after it marked.
-- :func:`best_of_n_figure`: a sweep over ``evolution.selection.fraction = 1/n`` of one round of truncation
-  selection (best-of-n; Gao, Schulman & Hilton 2022): both against d = sqrt(KL), with the fit
-  ``true − true(n=1) = d(α − βd)``.
-
-Drawn by ``evo analyze horizon SWEEP_DIR`` and ``evo analyze best-of-n SWEEP_DIR`` (which print the numbers).
-"""
+"""Goodhart figures from a sweep directory: proxy and true fitness against optimization power (horizon;
+best-of-n against sqrt(KL)), drawn by ``evo analyze horizon|best-of-n`` (docs/architecture.md,
+"Figures")."""
 
 from __future__ import annotations
 
@@ -24,7 +15,7 @@ from evo.analysis import goodhart, stats
 from evo.config.names import percent, terminal
 from evo.errors import EvoError
 from evo.plots.figure import subplots
-from evo.runs.sweep import read_index
+from evo.sweeps.index import read_index
 
 PROXY, TRUE = "#1971c2", "#2b8a3e"
 

@@ -1,19 +1,5 @@
-"""Figures of runs whose agents learn within a life (the learner kind), read from run directories only
-(``summary.json → lifetime`` and ``log.csv``, through :mod:`evo.runs.readback`). Drawn on
-:class:`evo.plots.figure.EvoFigure` objects, without pyplot.
-
-- ``lifetime_fitness.png``: the final population's mean base fitness at each age of life (episode 1 … L) in
-  the final train worlds and under each shift; :func:`fitness_by_age_figure` also draws a control run (the
-  same scenario with learning switched off) when given one.
-- ``lifetime_learned.png``: the champion's learned values ``v`` per seen feature over its first life in the
-  final train worlds and in each shift's, from birth (``v0``) through each episode.
-- ``lifetime_genes.png``: the population means of the life's genes (learning rate α, curiosity κ) and of the
-  innate values ``v0`` over generations.
-
-Multi-run figures for the README: :func:`seeds_by_age_figure` (fitness by age over seeds, learners against
-a control) and :func:`baldwin_figure` (learning rate over generations and in the final populations of two
-sets of runs).
-"""
+"""Figures of runs whose agents learn within a life, read from run directories only: fitness by age,
+learned values, the life's genes (docs/architecture.md, "Figures")."""
 
 from __future__ import annotations
 

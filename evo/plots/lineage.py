@@ -1,14 +1,5 @@
-"""Figures of a run's lineage, read from its results directory only (``lineage.csv``,
-``lineage_founders.csv``, ``summary.json``). Figures made without pyplot (:mod:`evo.plots.figure`).
-
-- ``lineage_champion.png``: the champion's line of descent as a tree (generation down the y axis), each
-  ancestor placed and coloured by its inner-goal trait (red_door: ``w[red] − w[door]``), crossover mates
-  hanging off it, the first pseudo-aligned ancestor marked.
-- ``lineage_muller.png``: Muller-style stacked areas of founder lineages over generations, above the
-  inner-goal classes of the whole population.
-- ``lineage_tree.png``: the phylogeny (first parents) of the final population, unbranched chains collapsed,
-  leaves coloured by the inner-goal trait, the champion and the MRCA marked.
-"""
+"""Figures of a run's lineage, read from its results directory only: the champion's line of descent, Muller
+areas of founder lineages, the phylogeny (docs/architecture.md, "Figures")."""
 
 from __future__ import annotations
 

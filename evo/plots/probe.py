@@ -18,8 +18,7 @@ from matplotlib.figure import Figure
 from evo.config.names import percent
 from evo.errors import EvoError
 from evo.plots.figure import subplots
-from evo.runs import files as results
-from evo.runs import owned, readback
+from evo.runs import files, owned, readback
 
 COLOURS = {"base": "#868e96", "mesa": "#1971c2", "behavioural": "#e8590c"}
 
@@ -104,5 +103,5 @@ def save_probe_figure(run: str | Path) -> Path:
     with owned.claim(run, owned.RUN) as d:
         fig = probe_figure(run)
         path = d.file("figures/probe.png")
-        results.save_figure(fig, path)
+        files.save_figure(fig, path)
     return path

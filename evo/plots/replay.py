@@ -1,17 +1,5 @@
-"""Episodes step by step, for the animations (:mod:`evo.plots.animate`) and the HTML report
-(:mod:`evo.plots.report`), read from a run directory only.
-
-The worlds are the ones the run saved in ``champion_episodes.npz`` (one train world and one world of each
-shift, :func:`evo.runs.readback.read_episodes`). Any genome (the champion, a member of the final population,
-an ancestor from ``lineage.csv``) is re-simulated in those worlds by the evaluator the run itself used
-(:class:`evo.core.problem.Problem` from the run's ``scenario.toml``, :func:`evo.core.simulate.run_episodes`
-with recorded paths), as :mod:`evo.runs.probe` does. The recorded path is then replayed cell by cell to say
-*when* each object was consumed and what the running payoff was (base objective and, if the scenario has
-one, the true objective); the replay's final payoff is checked against the evaluator's, so the two cannot
-drift apart. For planning agents the current target at each step is the object the planner picks
-(the rule of :func:`evo.core.agents.mesa.plan_moves`: the best positive ``w·x · discount^distance``
-within the horizon, ties to the lowest index).
-"""
+"""Episodes step by step, re-simulated in a run's saved worlds and checked against its saved payoffs, for
+:mod:`evo.plots.animate` and :mod:`evo.plots.report` (docs/architecture.md, "Figures")."""
 
 from __future__ import annotations
 
@@ -26,8 +14,7 @@ from evo.core import agents
 from evo.core.problem import Problem
 from evo.core.worlds import WorldBatch, build_batch, parents
 from evo.errors import EvoError
-from evo.runs import readback
-from evo.runs import scenarios as scenario_mod
+from evo.runs import readback, scenarios
 
 
 @dataclass(frozen=True, eq=False)
@@ -176,7 +163,7 @@ def load(run: str | Path) -> Replay:
     toml = run / "scenario.toml"
     if not toml.is_file():
         raise EvoError(f"{toml}: missing (every run directory holds the scenario it ran)")
-    problem = Problem.from_scenario(scenario_mod.load(toml))
+    problem = Problem.from_scenario(scenarios.load(toml))
     data = readback.read_episodes(run, summary)
     worlds = []
     for name in (str(n) for n in data["names"]):

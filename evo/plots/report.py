@@ -1,23 +1,5 @@
-"""``evo report RUN_DIR``: one self-contained HTML file (``RUN_DIR/report.html``) to watch a run in a
-browser, offline: every script, style and datum is inline, nothing is fetched.
-
-What it holds (docs/report.md):
-
-- the episode theatre: an individual's episode in the saved train world and in each saved shift world
-  (``champion_episodes.npz``), side by side, step by step (play/pause, step, slider, speed), objects in the
-  static figures' colour/shape vocabulary (:mod:`evo.plots.run`), consumed objects vanishing, the running
-  payoff (base, and true if the scenario has one), the planner's current target ringed;
-- who to watch: the champion, a sample of the final population stratified by behaviour class
-  (:data:`SAMPLE`), the champion's line of descent and the branch points of the sample's phylogeny, every
-  one re-simulated from its genome in the same worlds (:mod:`evo.plots.replay`);
-- the lineage explorer: the line of descent (generation against the inner-goal trait) and the sample's
-  phylogeny (:func:`evo.lineage.phylogeny.collapsed_tree`), one colour scale for the trait in every view;
-  clicking an individual selects it in the theatre and shows its objective against the base objective;
-- the run's curves (``log.csv``) with hover and a cursor at the selected individual's generation.
-
-The page is drawn by a small hand-written script (``evo/plots/report.js``) on SVG; docs/report.md says why
-no charting library.
-"""
+"""``evo report RUN_DIR``: one self-contained HTML file to watch a run (or a sweep) in a browser, offline
+(docs/report.md; docs/architecture.md, "Figures")."""
 
 from __future__ import annotations
 
@@ -273,15 +255,16 @@ def _fmt_estimate(e: Any, column: str) -> str:
 
 
 def sweep_html(sweep_dir: str | Path, run_pages: dict[str, Path]) -> str:
-    """The sweep's page: the comparison table of :func:`evo.runs.sweep.report` (mean [95 % interval] over
-    seeds per cell), each cell linking to its runs' report pages (``run_pages``: run id → its report.html),
-    and the sweep's comparison figures (:mod:`evo.plots.sweep`) inline as SVG."""
-    from evo.plots import sweep as sweep_plots
-    from evo.runs import sweep
+    """The sweep's page: the comparison table of :func:`evo.sweeps.estimates.report` (mean [95 % interval]
+    over seeds per cell), each cell linking to its runs' report pages (``run_pages``: run id → its
+    report.html), and the sweep's comparison figures (:mod:`evo.plots.sweep`) inline as SVG."""
+    from evo.plots import sweep
+    from evo.sweeps import estimates
+    from evo.sweeps.index import read_index
 
     sweep_dir = Path(sweep_dir)
-    rep = sweep.report(sweep_dir)
-    meta, rows = sweep.read_index(sweep_dir)
+    rep = estimates.report(sweep_dir)
+    meta, rows = read_index(sweep_dir)
     esc = html.escape
     head = "".join(f"<th>{esc(c['head'])}</th>" for c in rep["columns"])
     body = []
@@ -302,7 +285,7 @@ def sweep_html(sweep_dir: str | Path, run_pages: dict[str, Path]) -> str:
                     f"<td class=\"runs\">{' '.join(links)}</td></tr>")
     figures = []
     if any(r["status"] == "done" for r in rows):
-        figures.append(_svg(sweep_plots.summary_figure(sweep_dir)))
+        figures.append(_svg(sweep.summary_figure(sweep_dir)))
     notes = "".join(f"<p class=\"note\">{esc(n)}</p>" for n in rep["notes"])
     runs = rep["runs"]
     title = esc(f"evo report: sweep {rep['name']}")
@@ -323,11 +306,11 @@ def sweep_html(sweep_dir: str | Path, run_pages: dict[str, Path]) -> str:
 def write_sweep_report(sweep_dir: str | Path) -> tuple[Path, list[Path]]:
     """Write every done run's report.html, then ``SWEEP_DIR/report.html`` linking to them (atomically;
     all built before anything is written over); returns the sweep page and the run pages."""
-    from evo.runs import sweep
+    from evo.sweeps.index import read_index
 
     sweep_dir = Path(sweep_dir)
     with owned.claim(sweep_dir, owned.SWEEP) as top:
-        _, rows = sweep.read_index(sweep_dir)
+        _, rows = read_index(sweep_dir)
         pages = {str(r["run_id"]): (sweep_dir / r["path"]) for r in rows if r["status"] == "done"}
         texts = {rid: report_html(run) for rid, run in pages.items()}
         page = sweep_html(sweep_dir, {rid: run / "report.html" for rid, run in pages.items()})

@@ -1,14 +1,5 @@
-"""Figures of a run, read from its results directory only (never from live objects), drawn without pyplot
-(:mod:`evo.plots.figure`).
-
-- ``fitness.png``: base fitness per generation, train (mean, best) against each shift (sample mean, elite).
-- ``objective.png``: the population's mean mesa-objective weight per feature, and its alignment with the
-  base objective, over generations.
-- ``classes.png`` (scenarios with a shift): agent classes (robust, pseudo, capability failure, misaligned,
-  non-optimizer) over generations, measured on the shift-evaluated sample.
-- ``champion.png``: the champion's path in one train world and one world of each shift, side by side.
-- ``horizon.png`` (hybrid agents): the planning horizon over generations and its final distribution.
-"""
+"""Figures of a run, read from its results directory only, drawn without pyplot: fitness, objective,
+classes, champion paths, horizon (docs/architecture.md, "Figures")."""
 
 from __future__ import annotations
 
@@ -22,8 +13,7 @@ from evo.core.agents import agent_kind
 from evo.core.metrics import BEHAVIOUR_CLASSES
 from evo.core.worlds import parents
 from evo.plots.figure import subplots
-from evo.runs import files as results
-from evo.runs import owned, readback
+from evo.runs import files, owned, readback
 
 CLASS_COLOURS = {"robust": "#2b8a3e", "pseudo": "#c92a2a", "capability_failure": "#f08c00",
                  "misaligned": "#868e96", "non-optimizer": "#4dabf7", "untested": "#b2f2bb"}
@@ -265,7 +255,7 @@ def write_figures(run: str | Path, figures: dict[str, Any], overwrite: bool = Tr
             fig = make(run)
             if fig is None:
                 continue
-            results.save_figure(fig, path)
+            files.save_figure(fig, path)
             made[name] = path
     return made
 

@@ -1,20 +1,6 @@
-"""Comparison figures of a sweep, read from its ``index.sqlite`` only, drawn without pyplot
-(:mod:`evo.plots.figure`).
-
-- One swept parameter: each headline metric against the parameter, the mean over seeds with its 95 %
-  interval as a band and every seed as a dot (``summary.png``: all metrics; ``<metric>.png``: one each). The
-  interval is the report's (:func:`evo.runs.sweep.cell_estimates`): Student t, clipped to the range of a
-  bounded metric (fractions, cosines, generation counts). File names go through
-  :func:`evo.config.names.path_component`: a metric column read from the index never leaves ``figures/``.
-  A numeric parameter spanning a factor of 8 or more gets a log₂ axis.
-- Two swept parameters: a heat map of each metric's mean, cells annotated with the mean and its interval
-  (clipped intervals are not symmetric, so both ends are shown).
-- More: each metric against the first parameter, one line per combination of the others.
-
-Headline metrics (see :data:`evo.runs.sweep.METRICS`): train fitness, shift fitness, pseudo-aligned fraction,
-alignment cosine, and generations until the champion's line of descent stays pseudo-aligned (from the
-lineage; where no run has a lineage, the first generation with a pseudo-aligned majority, from the log).
-"""
+"""Comparison figures of a sweep, read from its ``index.sqlite`` only, drawn without pyplot: one swept
+parameter gives each headline metric against it (mean over seeds, 95 % interval band, a dot per seed), two
+give heat maps, more give one line per combination of the others (docs/architecture.md, "Sweeps")."""
 
 from __future__ import annotations
 
@@ -34,9 +20,9 @@ from evo.analysis.stats import Estimate, mean_interval
 from evo.config.names import path_component
 from evo.errors import EvoError
 from evo.plots.figure import subplots
-from evo.runs import files as results
-from evo.runs import owned
-from evo.runs.sweep import metric_bounds, read_index
+from evo.runs import files, owned
+from evo.sweeps.index import read_index
+from evo.sweeps.metrics import metric_bounds
 
 FRACTIONS = {"pseudo_fraction", "robust_fraction"}
 COLOURS = ["#1971c2", "#e03131", "#2f9e44", "#f08c00", "#9c36b5", "#0c8599", "#5c940d", "#d6336c"]
@@ -263,12 +249,12 @@ def make_all(sweep_dir: str | Path) -> dict[str, Path]:
         if not any(r["status"] == "done" for r in rows):
             return {}
         made["summary"] = d.file("figures/summary.png")
-        results.save_figure(summary_figure(sweep_dir), made["summary"])
+        files.save_figure(summary_figure(sweep_dir), made["summary"])
         for metric in headline_metrics(meta, rows):
             name = path_component(metric["column"], "metric column")
             if "/" in name:  # path_component never makes a separator; this keeps it so
                 raise EvoError(f"{sweep_dir}: metric column {metric['column']!r} is not a file name")
             path = d.file(f"figures/{name}.png")
-            results.save_figure(metric_figure(sweep_dir, metric["column"]), path)
+            files.save_figure(metric_figure(sweep_dir, metric["column"]), path)
             made[metric["column"]] = path
     return made

@@ -1,15 +1,6 @@
-"""Checkpoints: a run's exact position between two generations, saved as NPZ + JSON (never pickle).
-
-``checkpoint-gNNNNN.npz`` holds the arrays (population genomes, ids, parents; the lineage store; the log rows
-so far as one float64 table with its column names); ``checkpoint.json`` holds the rest (generation, next id,
-every random stream's state), the name and SHA-256 of its NPZ and the SHA-256 of the resolved scenario. Both
-are written atomically (temp file, fsync, rename), the new NPZ under a new name first: the JSON is the commit
-point, so a kill between the two leaves the previous JSON and the NPZ it names intact. Older NPZs are removed
-after the commit. A JSON whose digests do not match is refused, and so is one whose digests match but whose
-content does not fit the run's scenario (:func:`restore` checks population, genomes, ids, parents, generation,
-log and lineage store). Loading restores the streams and the store so that the run continues exactly as if it
-had never stopped.
-"""
+"""Checkpoints: a run's exact position between two generations, as ``checkpoint-gNNNNN.npz`` plus
+``checkpoint.json`` (never pickle); the JSON is the commit point, and a checkpoint that does not fit the
+run is refused (docs/architecture.md, "Checkpoints")."""
 
 from __future__ import annotations
 
@@ -21,13 +12,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from evo.core import agents
+from evo.core.checks import Int, Obj, Opt, Str
 from evo.core.state import EvolutionState
 from evo.errors import EvoError
 from evo.evolution.log import Log
 from evo.evolution.streams import STREAMS, Streams
 from evo.lineage.store import LineageStore
-from evo.runs import files as results
-from evo.runs import readback, scenarios
+from evo.runs import files, readback, scenarios
 
 if TYPE_CHECKING:
     from evo.config.schema import Scenario
@@ -79,8 +70,8 @@ def save(run_dir: Path, state: EvolutionState, rows: Log, streams: Streams,
     if store is not None:
         arrays.update({f"lineage.{k}": v for k, v in store.to_arrays().items()})
     npz = run_dir / _npz_name(state.generation)
-    results.write_npz(npz, arrays)
-    results.write_json(run_dir / JSON, _sealed({
+    files.write_npz(npz, arrays)
+    files.write_json(run_dir / JSON, _sealed({
         "format": FORMAT,
         "generation": state.generation,
         "next_id": state.next_id,
@@ -119,12 +110,12 @@ def _log_keys(s: Scenario) -> list[str]:
 
 
 _COMMON = {
-    "generation": readback.Int(0), "next_id": readback.Int(0), "seed": readback.Int(0),
-    "streams": readback.Obj({name: readback.Obj({}) for name in STREAMS}),
-    "lineage_mode": readback.Opt(readback.Str(("pruned", "full"))),
-    "npz": readback.Str(nonempty=True), "npz_sha256": readback.Str(), "scenario_sha256": readback.Str(),
+    "generation": Int(0), "next_id": Int(0), "seed": Int(0),
+    "streams": Obj({name: Obj({}) for name in STREAMS}),
+    "lineage_mode": Opt(Str(("pruned", "full"))),
+    "npz": Str(nonempty=True), "npz_sha256": Str(), "scenario_sha256": Str(),
 }
-_FIELDS = readback.Obj(_COMMON)
+_FIELDS = Obj(_COMMON)
 
 
 def restore(run_dir: Path, streams: Streams, store: LineageStore | None, scenario_text: str,

@@ -62,7 +62,7 @@ RUN = Layout("run directory", ("scenario.toml", "meta.json", "log.csv", "final_p
              markers=(("meta.json", b"{"),))
 #: a sweep's runs/CELL/seed-N: each run directory is its own writer's (listed here, entered by no one else)
 CELL = Layout("sweep cell", dirs={"seed-*": RUN}, opaque=True)
-#: `evo sweep` (evo/runs/sweep.py), its figures, `evo report` and `evo analyze`
+#: `evo sweep` (evo/sweeps/runner.py), its figures, `evo report` and `evo analyze`
 SWEEP = Layout("sweep directory", ("sweep.toml", "index.sqlite", "index.sqlite-wal", "index.sqlite-shm",
                                    "index.sqlite-journal", "report.html"),
                {"figures": FIGURES, "analysis": ANALYSIS,

@@ -1,23 +1,6 @@
-"""Plugins: a user's module that registers agent kinds (``evo.register_agent_kind``), selection, mutation,
-crossover or replacement schemes (``evo.evolution.operators``, ``evo.evolution.replacement``) or anything
-else at import, loaded before a scenario is validated.
-
-Two ways in:
-
-- named: ``evo run --plugin MODULE`` / ``evo sweep --plugin MODULE`` (:func:`load`). MODULE is an importable
-  module name (``mypackage.kinds``; the current directory is searched too, as ``python -m`` does) or the
-  path of a ``.py`` file (``examples/custom_agent_kind.py``, imported under its file name's stem).
-- installed: every entry point of the group ``evo.plugins`` (:data:`GROUP`) of the installed distributions,
-  loaded once per process before the first scenario is validated (:func:`load_entry_points`, called by
-  :func:`evo.runs.scenarios.from_dict`). An entry point names a module (``name = "pkg.module"``), which is
-  imported, or a function (``name = "pkg.module:setup"``), which is imported and called with no arguments.
-
-A kind registered in one process is unknown to another: a sweep carries the names of the plugins this
-process loaded (:func:`loaded`) in each run's plain-data spec, and each worker (process pool or Dask) loads
-them before it validates the run's scenario (:func:`evo.runs.sweep.execute`). On Dask a plugin must be
-importable on every worker (installed, or a file every worker sees at the same path). Loading a plugin
-twice in one process imports it once.
-"""
+"""Plugins: a user's module that registers agent kinds, schemes or anything else at import, loaded before a
+scenario is validated: named (``--plugin MODULE``, :func:`load`) or installed (entry points of the group
+:data:`GROUP`) (docs/architecture.md, "Plugins")."""
 
 from __future__ import annotations
 

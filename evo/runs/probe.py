@@ -1,14 +1,6 @@
-"""The probe on a finished run: read its agents, probe them, store the result.
-
-:func:`probe_run` is the run-directory side of :mod:`evo.analysis.probe` (which is pure numpy): it reads
-``scenario.toml``, ``summary.json`` and ``final_population.npz``, probes the chosen agents in choice worlds
-built from the train distribution or a named shift, and stores the numbers in ``probe.json → WORLD`` beside
-summary.json (rewritten atomically under the run's lock, other worlds kept; the run's own files stay as
-they were). :func:`evo.plots.probe.save_probe_figure` draws them.
-Agents of a kind that learns within a life are probed twice: at birth (``at = "birth"``) and at the end of a
-life (``end_of_life``: after one life of the scenario's ``lifetime`` episodes in worlds of the probed
-distribution, their learned values frozen into the choice worlds' first episode).
-"""
+"""The probe on a finished run: read its agents, probe them (:mod:`evo.analysis.probe`) and store the
+numbers in ``probe.json`` beside summary.json, under the run's lock (docs/architecture.md, "The probe on a
+run directory")."""
 
 from __future__ import annotations
 
@@ -23,9 +15,7 @@ from evo.core import agents
 from evo.core.problem import Problem
 from evo.core.simulate import Payoffs
 from evo.errors import EvoError
-from evo.runs import files as results
-from evo.runs import owned, readback
-from evo.runs import scenarios as scenario_mod
+from evo.runs import files, owned, readback, scenarios
 
 AgentChoice = Literal["champion", "sample", "all"]
 
@@ -40,14 +30,14 @@ def probe_run(run: str | Path, agents_choice: AgentChoice = "champion", world: s
         out = _probe(Path(run), agents_choice, world, seed, sample, n_layouts)
         probes = readback.read_probes(run, {})
         probes[world] = out
-        results.write_json(d.file("probe.json"), probes)
+        files.write_json(d.file("probe.json"), probes)
     return out
 
 
 def _probe(run: Path, agents_choice: AgentChoice, world: str, seed: int, sample: int,
            n_layouts: int) -> dict[str, Any]:
     summary = readback.read_summary(run)
-    s = scenario_mod.load(run / "scenario.toml")
+    s = scenarios.load(run / "scenario.toml")
     pop = readback.read_population(run, summary)
     genomes = pop["genomes"]
     feats = s.features

@@ -1,26 +1,10 @@
-"""Reading a run directory back, validated: every file the tool reads after a run is checked on read, and
-anything malformed is one :class:`~evo.errors.EvoError` naming the file, the key (member, row, column) and
-what was expected, never a traceback and never a silently wrong number. Standard library and numpy only.
-
-- ``summary.json`` (:func:`read_summary`) and ``meta.json`` (:func:`read_meta`): JSON objects with the
-  keys, types and cross-references :func:`evo.runs.run.run` writes (finite numbers; feature maps keyed by
-  the run's features; shift maps by its shifts; the champion inside the population).
-- ``log.csv`` (:func:`read_log`), ``lineage_founders.csv`` (:func:`read_founders`) and ``lineage.csv``
-  (:func:`evo.lineage.formats.parse_csv`): rectangular CSV, every column that is read present, every
-  cell of the expected kind; in ``lineage.csv`` unique ids, parents born before their children and no
-  cycle, and the ancestry of the living population present.
-- ``final_population.npz`` (:func:`read_population`) and ``champion_episodes.npz`` (:func:`read_episodes`):
-  every member present with the expected dtype and shape. :func:`read_npz` reads an NPZ without pickle and
-  without trusting a member's declared shape (a member that claims more data than it holds is refused
-  before anything is allocated).
-
-The checks are the writers' guarantees, so a run the tool wrote always passes them.
-"""
+"""Reading a run directory back, validated: every file read after a run is checked on read, and anything
+malformed is one :class:`~evo.errors.EvoError` naming the file, the key and what was expected
+(docs/architecture.md, "Reading run files back"). The schema language is :mod:`evo.core.checks`."""
 
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -28,10 +12,25 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from evo.config.names import terminal
 from evo.config.schema import LIMITS
 from evo.core.agents import agent_kind, agent_kinds
-from evo.core.checks import MISSING, Said, Table, check_array, describe, fail, range_text
+from evo.core.checks import (
+    MISSING,
+    Int,
+    List,
+    Map,
+    Num,
+    Obj,
+    Opt,
+    Said,
+    Schema,
+    Str,
+    Table,
+    check_array,
+    fail,
+    key_name,
+    keys_equal,
+)
 from evo.core.metrics import BEHAVIOUR_CLASSES
 from evo.errors import EvoError
 from evo.lineage.store import FOUNDER_COLUMNS, MODES
@@ -56,14 +55,6 @@ RESULTS_FORMAT = 5
 
 
 # --------------------------------------------------------------------------------------------------------
-# messages
-
-
-def key_name(*parts: object) -> str:
-    return ".".join(str(p) for p in parts)
-
-
-# --------------------------------------------------------------------------------------------------------
 # JSON
 
 
@@ -84,59 +75,6 @@ def read_json_object(path: str | Path, limit: str = "json_bytes") -> dict[str, A
     return data
 
 
-class Schema:
-    """The expected shape of a JSON value; :meth:`check` returns the value or raises naming ``key``."""
-
-    expected = "a value"
-
-    def check(self, value: Any, file: str | Path, key: str) -> Any:
-        raise NotImplementedError
-
-
-class Num(Schema):
-    def __init__(self, lo: float | None = None, hi: float | None = None) -> None:
-        self.lo, self.hi = lo, hi
-        self.expected = "a finite number" + range_text(lo, hi)
-
-    def check(self, value: Any, file: str | Path, key: str) -> float:
-        ok = isinstance(value, int | float) and not isinstance(value, bool) and _finite(value)
-        if not ok or (self.lo is not None and value < self.lo) or (self.hi is not None and value > self.hi):
-            fail(file, f"key '{key}'", self.expected, value)
-        return float(value)
-
-
-class Int(Schema):
-    def __init__(self, lo: int | None = None, hi: int | None = None) -> None:
-        self.lo, self.hi = lo, hi
-        self.expected = "an integer" + range_text(lo, hi)
-
-    def check(self, value: Any, file: str | Path, key: str) -> int:
-        ok = isinstance(value, int) and not isinstance(value, bool)
-        if not ok or (self.lo is not None and value < self.lo) or (self.hi is not None and value > self.hi):
-            fail(file, f"key '{key}'", self.expected, value)
-        return int(value)
-
-
-def _finite(value: float) -> bool:
-    try:
-        return math.isfinite(value)
-    except OverflowError:  # an integer beyond the float range
-        return False
-
-
-class Str(Schema):
-    def __init__(self, choices: Sequence[str] | None = None, nonempty: bool = False) -> None:
-        self.choices, self.nonempty = choices, nonempty
-        self.expected = ("one of " + ", ".join(repr(c) for c in choices) if choices else
-                         "a non-empty string" if nonempty else "a string")
-
-    def check(self, value: Any, file: str | Path, key: str) -> str:
-        if not isinstance(value, str) or (self.choices and value not in self.choices) or (
-                self.nonempty and not value):
-            fail(file, f"key '{key}'", self.expected, value)
-        return value
-
-
 class AgentKindName(Schema):
     """The name of a registered agent kind (:func:`evo.core.agents.agent_kinds`, read when checked: a kind
     registered after this module was imported is accepted too)."""
@@ -153,87 +91,6 @@ class AgentKindName(Schema):
 
 #: agent kinds a results file may name: every registered kind
 AGENT_KINDS = AgentKindName()
-
-
-class Bool(Schema):
-    expected = "true or false"
-
-    def check(self, value: Any, file: str | Path, key: str) -> bool:
-        if not isinstance(value, bool):
-            fail(file, f"key '{key}'", self.expected, value)
-        return value
-
-
-class Opt(Schema):
-    def __init__(self, inner: Schema) -> None:
-        self.inner = inner
-        self.expected = f"{inner.expected} or null"
-
-    def check(self, value: Any, file: str | Path, key: str) -> Any:
-        return None if value is None else self.inner.check(value, file, key)
-
-
-class Obj(Schema):
-    """An object with these keys (``optional`` ones may be absent; other keys are allowed and kept)."""
-
-    expected = "an object"
-
-    def __init__(self, fields: Mapping[str, Schema], optional: Mapping[str, Schema] | None = None) -> None:
-        self.fields, self.optional = dict(fields), dict(optional or {})
-
-    def check(self, value: Any, file: str | Path, key: str) -> dict[str, Any]:
-        if not isinstance(value, dict):
-            fail(file, f"key '{key}'" if key else "the file", self.expected, value)
-        for name, schema in self.fields.items():
-            sub = key_name(key, name) if key else name
-            if name not in value:
-                fail(file, f"key '{sub}'", schema.expected, MISSING)
-            schema.check(value[name], file, sub)
-        for name, schema in self.optional.items():
-            if name in value:
-                schema.check(value[name], file, key_name(key, name) if key else name)
-        return value
-
-
-class Map(Schema):
-    """An object with any keys and values of one schema (:func:`keys_equal` checks the keys)."""
-
-    expected = "an object"
-
-    def __init__(self, values: Schema) -> None:
-        self.values = values
-
-    def check(self, value: Any, file: str | Path, key: str) -> dict[str, Any]:
-        if not isinstance(value, dict):
-            fail(file, f"key '{key}'", self.expected, value)
-        for name, v in value.items():
-            self.values.check(v, file, key_name(key, name))
-        return value
-
-
-class List(Schema):
-    def __init__(self, items: Schema, min_len: int = 0, length: int | None = None) -> None:
-        self.items, self.min_len, self.length = items, min_len, length
-        self.expected = (f"a list of {length} items" if length is not None else
-                         "a non-empty list" if min_len else "a list")
-
-    def check(self, value: Any, file: str | Path, key: str) -> list[Any]:
-        if not isinstance(value, list) or len(value) < self.min_len or (
-                self.length is not None and len(value) != self.length):
-            fail(file, f"key '{key}'", self.expected, value)
-        for k, v in enumerate(value):
-            self.items.check(v, file, f"{key}[{k}]")
-        return value
-
-
-def keys_equal(file: str | Path, key: str, value: Mapping[str, Any], names: Sequence[str], what: str) -> None:
-    """The keys of ``value`` are exactly ``names`` (as a set)."""
-    if set(value) != set(names):
-        missing = [n for n in names if n not in value]
-        extra = [n for n in value if n not in names]
-        got = (f"{describe(missing[0])} missing" if missing else f"unknown key {describe(extra[0])}")
-        raise EvoError(f"{file}: key '{terminal(key)}': expected one key per {what} "
-                       f"({', '.join(repr(n) for n in names) or 'none'}), got {terminal(got)}")
 
 
 # --------------------------------------------------------------------------------------------------------

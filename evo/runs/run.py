@@ -9,9 +9,11 @@ individual), ``champion_episodes.npz`` (the champion's paths in one train and on
 
 from __future__ import annotations
 
+import importlib.metadata
 import logging
 import platform
 import subprocess
+import sys
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -22,7 +24,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from evo.config import toml
+from evo.config import toml, writer
 from evo.config.names import path_component, percent
 from evo.config.schema import Scenario
 from evo.core import engines
@@ -37,9 +39,7 @@ from evo.evolution.loop import Checkpoint, EachGeneration, Observer, Stopped, St
 from evo.evolution.streams import Streams
 from evo.lineage import formats, phylogeny
 from evo.lineage.store import FOUNDER_COLUMNS, LineageStore, new_store
-from evo.runs import checkpoint, rundir
-from evo.runs import files as results
-from evo.runs import scenarios as scenario_mod
+from evo.runs import checkpoint, files, rundir, scenarios
 from evo.runs.readback import RESULTS_FORMAT
 
 log = logging.getLogger(__name__)
@@ -55,12 +55,12 @@ def default_out(s: Scenario, seed: int, root: str | Path = "results") -> Path:
     return Path(root) / path_component(s.name, f"{s.source}: scenario.name") / f"seed-{seed}"
 
 
-def _as_scenario(scenario: str | Path | Scenario, overrides: scenario_mod.Overrides = None) -> Scenario:
+def _as_scenario(scenario: str | Path | Scenario, overrides: scenarios.Overrides = None) -> Scenario:
     """A path, a shipped scenario's name or a :class:`Scenario`, with ``overrides`` applied
     (:func:`evo.runs.scenarios.scenario_of`)."""
     if isinstance(scenario, Scenario) and not overrides:
         return scenario
-    return scenario_mod.scenario_of(scenario, overrides)
+    return scenarios.scenario_of(scenario, overrides)
 
 
 def _git_revision() -> str | None:
@@ -73,18 +73,18 @@ def _git_revision() -> str | None:
 
 
 def _versions(engine: str) -> dict[str, str]:
-    import deap
-    import matplotlib
-
-    from evo import __version__
-
-    out = {"evo": __version__, "python": platform.python_version(), "numpy": np.__version__,
-           "deap": deap.__version__, "matplotlib": matplotlib.__version__}
-    if engine == "compiled":  # the episodes ran on numba's kernels (the same results)
-        from importlib.metadata import version
-
-        out["numba"] = version("numba")
-    return out
+    """The installed distributions' versions (importlib.metadata); where one is not installed as a
+    distribution (a bare checkout), the ``__version__`` of its module if something already imported it."""
+    names = ["evo", "numpy", "deap", "matplotlib"] + (["numba"] if engine == "compiled" else [])
+    out = {"python": platform.python_version()}
+    for name in names:
+        try:
+            out[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            found = getattr(sys.modules.get(name), "__version__", None)
+            if isinstance(found, str):
+                out[name] = found
+    return {k: out[k] for k in ("evo", "python", *names[1:]) if k in out}
 
 
 def final_worlds(problem: Problem, streams: Streams) -> tuple[WorldBatch, dict[str, WorldBatch]]:
@@ -167,7 +167,7 @@ class Evolved:
 
 def evolve_scenario(scenario: str | Path | Scenario, seed: int = 0, *,
                     progress: Callable[[Generation], None] | None = None,
-                    overrides: scenario_mod.Overrides = None) -> Evolved:
+                    overrides: scenarios.Overrides = None) -> Evolved:
     """Evolve ``scenario`` (a path, a shipped name or a :class:`Scenario`, with ``overrides``) with ``seed``
     in memory and assess the final population as :func:`run` does, writing nothing (``evo.evolve``).
     Same scenario and seed, same numbers as the run directory's."""
@@ -319,13 +319,13 @@ def prepare_out(s: Scenario, seed: int, out: str | Path | None, force: bool) -> 
     (it offers ``--resume``): see :mod:`evo.runs.rundir`."""
     path = Path(out) if out is not None else default_out(s, seed)
     rundir.check_target(path, force=force)
-    results.ensure_writable_dir(path)
+    files.ensure_writable_dir(path)
     return path
 
 
 def run(scenario: str | Path | Scenario, seed: int = 0, out: str | Path | None = None, *,
         force: bool = False, progress: Callable[[Generation], None] | None = None,
-        should_stop: Callable[[], bool] | None = None, overrides: scenario_mod.Overrides = None) -> Path:
+        should_stop: Callable[[], bool] | None = None, overrides: scenarios.Overrides = None) -> Path:
     """Run a scenario (a path, a shipped name or a :class:`Scenario`, with ``overrides``:
     :func:`evo.runs.scenarios.scenario_of`) with a seed and write its results directory (no figures;
     scenario.toml is the resolved scenario, overrides included); returns its path.
@@ -357,8 +357,8 @@ def _start(s: Scenario, seed: int, path: Path, progress: Callable[[Generation], 
     }
     # scenario.toml first: a directory with a meta.json can always be resumed
     try:
-        results.write_text(path / "scenario.toml", toml.dumps(s))
-        results.write_json(path / "meta.json", meta)
+        files.write_text(path / "scenario.toml", writer.dumps(s))
+        files.write_json(path / "meta.json", meta)
     except OSError as exc:  # nothing has run and nothing can be resumed: say how to start again
         exc.add_note("the run did not start: once the cause is fixed, run the same command again "
                      "with --force")
@@ -374,17 +374,17 @@ def resume(run_dir: str | Path, *, progress: Callable[[Generation], None] | None
     if not (path / "meta.json").exists() or not (path / "scenario.toml").exists():
         raise EvoError(f"{path}: not a run directory (needs meta.json and scenario.toml)")
     with rundir.claimed(path):
-        meta = results.read_json(path / "meta.json", "meta_bytes")
+        meta = files.read_json(path / "meta.json", "meta_bytes")
         seed = meta.get("seed") if isinstance(meta, dict) else None
         if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
             raise EvoError(f"{path / 'meta.json'}: key 'seed': expected a non-negative integer, got {seed!r}")
         if meta.get("status") == "done":
             raise EvoError(f"{path} is already finished; nothing to resume")
-        s = scenario_mod.load(path / "scenario.toml")
+        s = scenarios.load(path / "scenario.toml")
         meta.pop("error", None)
         meta.update(status="running", resumed=datetime.now(UTC).isoformat(timespec="seconds"))
-        results.ensure_writable_dir(path)
-        results.write_json(path / "meta.json", meta)
+        files.ensure_writable_dir(path)
+        files.write_json(path / "meta.json", meta)
         return _execute(s, seed, path, meta, True, progress, should_stop)
 
 
@@ -431,7 +431,7 @@ def _execute(s: Scenario, seed: int, path: Path, meta: dict[str, Any], resuming:
                                           strict=True)}
             if ep.learned is not None:
                 champion_learned[name] = ep.learned[0]
-        results.write_csv(path / "log.csv", rows, rows.header)
+        files.write_csv(path / "log.csv", rows, rows.header)
         _write_population(path, problem, state, a)
         _write_champion_episodes(path, problem, state.genomes[champ], train_batch, shift_batches)
         wall = time.perf_counter() - started
@@ -449,14 +449,14 @@ def _execute(s: Scenario, seed: int, path: Path, meta: dict[str, Any], resuming:
                 "objective": {f: float(v) for f, v in zip(problem.features, problem.true.payoff,
                                                           strict=True)}})
         summary["lineage"] = _write_lineage(path, store, state, a, champ)
-        results.write_json(path / "summary.json", summary)
+        files.write_json(path / "summary.json", summary)
         meta.update(status="done", wall_time_s=round(time.perf_counter() - started, 3),
                     finished=datetime.now(UTC).isoformat(timespec="seconds"))
-        results.write_json(path / "meta.json", meta)
+        files.write_json(path / "meta.json", meta)
         checkpoint.remove(path)
     except Stopped as exc:
         meta.update(status="interrupted", stopped_before_generation=exc.generation)
-        results.write_json(path / "meta.json", meta)  # if this fails, its OSError is the one message
+        files.write_json(path / "meta.json", meta)  # if this fails, its OSError is the one message
         raise
     except BaseException as exc:
         meta.update(status="interrupted" if isinstance(exc, KeyboardInterrupt) else "failed",
@@ -470,7 +470,7 @@ def _record(path: Path, meta: dict[str, Any], exc: BaseException) -> None:
     """Write ``meta`` (a failure) to meta.json. On an OSError (a full disk) a note on ``exc``, shown on its
     one line, says how to continue and whether meta.json could record it (else it says what it said)."""
     try:
-        results.write_json(path / "meta.json", meta)
+        files.write_json(path / "meta.json", meta)
         recorded = f"{path / 'meta.json'} says {meta['status']}"
     except OSError as err:
         recorded = f"{path / 'meta.json'} could not record it either ({err.strerror or err})"
@@ -493,7 +493,7 @@ def _write_population(path: Path, problem: Problem, state: Any, a: Assessment) -
     for name, v in a.shift_fitness.items():
         arrays[f"shift_fitness.{name}"] = v
         arrays[f"shift_reached.{name}"] = a.shift_reached[name]
-    results.write_npz(path / "final_population.npz", arrays)
+    files.write_npz(path / "final_population.npz", arrays)
 
 
 def _write_champion_episodes(path: Path, problem: Problem, genome: NDArray[np.float64], train_batch: Any,
@@ -516,7 +516,7 @@ def _write_champion_episodes(path: Path, problem: Problem, genome: NDArray[np.fl
                        f"{name}.steps": ep.steps[0, at], f"{name}.payoff": ep.payoff[0, at]})
         if n > 1:
             arrays[f"{name}.age"] = np.array(n)
-    results.write_npz(path / "champion_episodes.npz", arrays)
+    files.write_npz(path / "champion_episodes.npz", arrays)
 
 
 #: Files a run with lineage tracking (``evolution.lineage`` not ``"off"``) adds.
@@ -531,11 +531,11 @@ def _write_lineage(path: Path, store: LineageStore | None, state: Any, a: Assess
         return {"mode": "off"}
     store.finalize(state.ids, a)
     phy = store.phylogeny()
-    results.write_text(path / "lineage.csv", formats.csv_text(phy))
-    results.write_text(path / "lineage.graphml", formats.graphml_text(phy))
-    results.write_text(path / "lineage_tree.csv", formats.tree_csv_text(phy))
-    results.write_text(path / "lineage.nwk", formats.newick_text(phy))
-    results.write_csv(path / "lineage_founders.csv", store.founder_rows(), list(FOUNDER_COLUMNS))
+    files.write_text(path / "lineage.csv", formats.csv_text(phy))
+    files.write_text(path / "lineage.graphml", formats.graphml_text(phy))
+    files.write_text(path / "lineage_tree.csv", formats.tree_csv_text(phy))
+    files.write_text(path / "lineage.nwk", formats.newick_text(phy))
+    files.write_csv(path / "lineage_founders.csv", store.founder_rows(), list(FOUNDER_COLUMNS))
     return phylogeny.summarize(phy, store.lineage_counts(), int(state.ids[champ]), state.ids.tolist(),
                                store.spec, mode=store.mode, records_peak=store.peak, births=store.births)
 

@@ -1,18 +1,6 @@
-"""The one scenario loader: :mod:`evo.config.toml` (types, names, bounds, cross-field checks that need
-only the standard library), then the checks that need the rest of the package: the agent kind is
-registered and its own rules hold (:mod:`evo.core.agents`), a fixed layout's start reaches every object
-and zone (:mod:`evo.core.worlds`), the replacement, selection, mutation and crossover schemes and their
-parameters exist (:mod:`evo.evolution`; so loading a scenario through here imports DEAP, and
-:mod:`evo.config.toml` alone does not), and the run fits in ``LIMITS["memory_bytes"]``
-(:func:`memory_estimate`). Every error is one :class:`ScenarioError` line naming the file, the dotted
-key, what was expected and what came.
-
-A scenario is named by a path or by the name of a shipped one (:func:`resolve`: ``red_door`` is
-``scenarios/red_door.toml``, shipped in the wheel as package data, :func:`shipped_dir`), and may be
-loaded with overrides (:mod:`evo.config.overrides`: ``--set KEY=VALUE``, ``overrides={...}``), validated
-by the same checks; an error an override causes names the override. Before the first scenario is
-validated, the installed plugins are loaded (:func:`evo.runs.plugins.load_entry_points`).
-"""
+"""The one scenario loader: :mod:`evo.config.structure`'s checks, then those that need the rest of the
+package (agent kind, layouts, schemes, memory); shipped names and overrides (docs/architecture.md, "The
+scenario loader")."""
 
 from __future__ import annotations
 
@@ -23,10 +11,10 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
-from evo.config import toml
+from evo.config import structure, toml, writer
 from evo.config.overrides import Override, apply, culprit, describe, from_mapping
 from evo.config.schema import LIMITS, Scenario, WorldConfig
-from evo.config.toml import cells_of, n_objects_of
+from evo.config.structure import cells_of, n_objects_of
 from evo.core.agents import agent_kind, agent_kinds, genome_length, lifetime
 from evo.core.worlds import reachable_cells, reachable_zone_cells
 from evo.errors import ScenarioError
@@ -92,7 +80,7 @@ def loads(text: str, source: str = "<string>") -> Scenario:
 def from_dict(raw: Mapping[str, Any], source: str = "<dict>") -> Scenario:
     """Validate an already-parsed scenario table (e.g. after sweep overrides)."""
     plugins.load_entry_points()  # an installed plugin may register the kind or scheme this one names
-    s = toml.parse(raw, source)
+    s = structure.parse(raw, source)
     try:
         check(s)
     except ScenarioError as exc:
@@ -123,8 +111,8 @@ def with_overrides(raw: Mapping[str, Any] | Scenario, source: str, overrides: Ov
     todo = as_overrides(overrides)
     if not todo:
         return base
-    table = toml.to_dict(base) if isinstance(raw, Scenario) else copy.deepcopy(dict(raw))
-    defaults = toml.to_dict(base)
+    table = writer.to_dict(base) if isinstance(raw, Scenario) else copy.deepcopy(dict(raw))
+    defaults = writer.to_dict(base)
     for o in todo:
         apply(table, defaults, o, f"{source} ({o.origin})", o.key)
     try:

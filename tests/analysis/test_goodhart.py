@@ -13,7 +13,7 @@ import pytest
 
 from evo import api
 from evo.analysis import goodhart
-from evo.config import schema, toml
+from evo.config import schema, writer
 from evo.config.schema import AgentConfig, ObjectGroup, WorldConfig
 from evo.core import agents, worlds
 from evo.core.simulate import Costs, Payoffs, run_episodes
@@ -74,13 +74,13 @@ def test_true_objective_section_is_validated() -> None:
     text = (ROOT / "scenarios" / "goodhart_sensor.toml").read_text()
     s = scenario.loads(text)
     assert s.true_objective is not None and s.true_objective.payoff == {"fruit": 1.0}
-    assert scenario.loads(toml.dumps(s)) == dataclasses.replace(s, source="<string>")
+    assert scenario.loads(writer.dumps(s)) == dataclasses.replace(s, source="<string>")
     with pytest.raises(ScenarioError, match=r"true_objective\.payoff\.nail"):
         scenario.loads(text.replace('payoff = { fruit = 1.0 }', 'payoff = { nail = 1.0 }'))
     with pytest.raises(ScenarioError, match="true_objective"):
         scenario.loads(text.replace('[true_objective]', '[true_objective]\nbogus = 1'))
     red = scenario.load(ROOT / "scenarios" / "red_door.toml")
-    assert red.true_objective is None and "true_objective" not in toml.dumps(red)
+    assert red.true_objective is None and "true_objective" not in writer.dumps(red)
 
 
 @pytest.mark.parametrize("path", GOODHART, ids=lambda p: p.stem)
@@ -220,13 +220,13 @@ def _sweep_then_analyze(tmp_path: Path, capsys: pytest.CaptureFixture[str], base
     """Run a small serial sweep of scenarios/BASE.toml (``body``: the sweep file after its [sweep] name and
     base), then ``evo analyze ANALYSIS`` on it; returns the sweep directory and what the command printed."""
     from evo import cli
-    from evo.runs import sweep
+    from evo.sweeps import runner
 
     path = tmp_path / "small_sweep.toml"
     base_path = (ROOT / "scenarios" / f"{base}.toml").as_posix()
     path.write_text(f'[sweep]\nname = "small"\nbase = "{base_path}"\n{body}', encoding="utf-8")
     out = tmp_path / "sweep"
-    assert not sweep.run_sweep(path, out, backend="serial").failed
+    assert not runner.run_sweep(path, out, backend="serial").failed
     capsys.readouterr()
     assert cli.main(["analyze", analysis, str(out)]) == 0
     return out, capsys.readouterr().out

@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from evo import cli
-from evo.analysis import probe
+from evo.analysis import logit, probe
 from evo.cli.probe import objective_table
 from evo.config.schema import AgentConfig, ObjectGroup, Variant, WorldConfig
 from evo.core import agents, objects
@@ -99,22 +99,22 @@ def test_fit_recovers_the_weights_of_a_simulated_conditional_logit() -> None:
     u = np.concatenate([x @ beta, np.zeros((n, 1))], axis=1)  # with the outside option
     p = np.exp(u) / np.exp(u).sum(axis=1, keepdims=True)
     choice = np.array([rng.choice(k + 1, p=row) for row in p])
-    fit = probe.fit_choice_model(x, np.ones((n, k), dtype=bool), choice, ridge=1e-6)
+    fit = logit.fit_choice_model(x, np.ones((n, k), dtype=bool), choice, ridge=1e-6)
     assert fit.converged
     assert (np.abs(fit.beta - beta) < 4 * fit.se).all(), (fit.beta, fit.se)
     assert (fit.se < 0.1).all()
     # Bradley–Terry without the outside option: only the choices among objects count
-    bt = probe.fit_choice_model(x, np.ones((n, k), dtype=bool), choice, ridge=1e-6, outside=False)
+    bt = logit.fit_choice_model(x, np.ones((n, k), dtype=bool), choice, ridge=1e-6, outside=False)
     assert bt.n == int((choice < k).sum())
     assert (np.abs(bt.beta - beta) < 4 * bt.se).all()
 
 
 def test_fit_of_separable_choices_is_finite_thanks_to_the_ridge() -> None:
     x = np.array([[[1.0, 0.0], [0.0, 1.0]]] * 50)
-    fit = probe.fit_choice_model(x, np.ones((50, 2), dtype=bool), np.zeros(50, dtype=np.int64))
+    fit = logit.fit_choice_model(x, np.ones((50, 2), dtype=bool), np.zeros(50, dtype=np.int64))
     assert fit.converged and np.isfinite(fit.beta).all() and fit.beta[0] > 0 > fit.beta[1]
     with pytest.raises(EvoError):
-        probe.fit_choice_model(x, np.ones((50, 2), dtype=bool), np.zeros(50, dtype=np.int64), ridge=0.0)
+        logit.fit_choice_model(x, np.ones((50, 2), dtype=bool), np.zeros(50, dtype=np.int64), ridge=0.0)
 
 
 def test_separation_is_detected_where_the_ridge_alone_bounds_a_weight() -> None:
@@ -122,7 +122,7 @@ def test_separation_is_detected_where_the_ridge_alone_bounds_a_weight() -> None:
     by the data. Simulated logit choices: bounded. A feature no object ever carries: unbounded."""
     x = np.array([[[1.0, 0.0], [0.0, 1.0]]] * 50)
     avail = np.ones((50, 2), dtype=bool)
-    assert probe.separation(x, avail, np.zeros(50, dtype=np.int64)).all()
+    assert logit.separation(x, avail, np.zeros(50, dtype=np.int64)).all()
     rng = np.random.default_rng(5)
     n, k, f = 3000, 2, 3
     beta = np.array([1.0, -0.5, 0.0])
@@ -131,9 +131,9 @@ def test_separation_is_detected_where_the_ridge_alone_bounds_a_weight() -> None:
     u = np.concatenate([xs @ beta, np.zeros((n, 1))], axis=1)
     p = np.exp(u) / np.exp(u).sum(axis=1, keepdims=True)
     choice = np.array([rng.choice(k + 1, p=row) for row in p])
-    flags = probe.separation(xs, np.ones((n, k), dtype=bool), choice)
+    flags = logit.separation(xs, np.ones((n, k), dtype=bool), choice)
     assert flags.tolist() == [False, False, True]
-    fit = probe.with_separation(probe.fit_choice_model(xs, np.ones((n, k), dtype=bool), choice), xs,
+    fit = logit.with_separation(logit.fit_choice_model(xs, np.ones((n, k), dtype=bool), choice), xs,
                                 np.ones((n, k), dtype=bool), choice)
     lo, hi = fit.interval()
     assert fit.separated and np.isnan(lo[2]) and lo[0] < beta[0] < hi[0]
@@ -158,8 +158,8 @@ def test_cluster_robust_intervals_do_not_shrink_when_an_agent_repeats_itself() -
 
     def both(reps: int) -> tuple[np.ndarray, np.ndarray]:
         xx, cc, gg, aa = (np.repeat(v, reps, axis=0) for v in (x, c, g, avail))
-        fit = probe.fit_choice_model(xx, aa, cc, ridge=1e-6)
-        robust = probe.cluster_robust(fit, xx, aa, cc, gg)
+        fit = logit.fit_choice_model(xx, aa, cc, ridge=1e-6)
+        robust = logit.cluster_robust(fit, xx, aa, cc, gg)
         assert robust.covariance == "cluster-robust" and robust.clusters == agents_
         return fit.se, robust.se
 

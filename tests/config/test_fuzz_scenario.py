@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from evo.config import schema, toml
+from evo.config import schema, writer
 from evo.config.names import has_control
 from evo.errors import ScenarioError
 from evo.runs import scenarios as scenario_mod
@@ -111,7 +111,7 @@ def _check(raw: dict) -> None:
         return
     assert isinstance(result, schema.Scenario)
     # a valid result must survive its own round trip: TOML that parses, and the same scenario read back
-    text = toml.dumps(result)
+    text = writer.dumps(result)
     tomllib.loads(text)
     assert scenario_mod.loads(text, source="fuzz.toml") == result
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from evo.config import names, schema, toml
+from evo.config import names, schema, writer
 from evo.errors import ScenarioError
 from evo.evolution import operators
 from evo.runs import scenarios as scenario_mod
@@ -19,7 +19,7 @@ SCENARIOS = sorted((Path(__file__).resolve().parents[2] / "scenarios").glob("*.t
 def test_shipped_scenarios_load_and_round_trip(path: Path) -> None:
     s = scenario_mod.load(path)
     assert s.name == path.stem
-    again = scenario_mod.loads(toml.dumps(s), source=s.source)
+    again = scenario_mod.loads(writer.dumps(s), source=s.source)
     assert again == s
 
 
@@ -103,7 +103,7 @@ def test_missing_file_is_a_scenario_error(tmp_path: Path) -> None:
 
 
 def _tiny_dict(tiny_text: str) -> dict:
-    return toml.to_dict(scenario_mod.loads(tiny_text, source="tiny.toml"))
+    return writer.to_dict(scenario_mod.loads(tiny_text, source="tiny.toml"))
 
 
 def _error(d: dict) -> ScenarioError:
@@ -272,7 +272,7 @@ def test_from_dict_refuses_deep_and_cyclic_tables(tiny_text: str) -> None:
 
 
 def _red_door(**evolution: Any) -> dict:
-    d = toml.to_dict(scenario_mod.load(SCENARIOS[0].parent / "red_door.toml"))
+    d = writer.to_dict(scenario_mod.load(SCENARIOS[0].parent / "red_door.toml"))
     d["evolution"].update(evolution)
     return d
 

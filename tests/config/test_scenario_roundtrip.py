@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from evo.config import names, schema, toml
+from evo.config import names, schema, writer
 from evo.errors import EvoError
 from evo.runs import scenarios as scenario_mod
 
@@ -63,7 +63,7 @@ def _rename_features(d: dict[str, Any], mapping: dict[str, str]) -> None:
 def renamed(draw: st.DrawFn) -> dict[str, Any]:
     """A shipped scenario (resolved, as plain tables) with a new name, description, feature names and
     shift names."""
-    d = toml.to_dict(draw(st.sampled_from(BASES)))
+    d = writer.to_dict(draw(st.sampled_from(BASES)))
     feats = d["scenario"]["features"]
     new = draw(st.lists(name_text, min_size=len(feats), max_size=len(feats), unique=True))
     _rename_features(d, dict(zip(feats, new, strict=True)))
@@ -77,7 +77,7 @@ def renamed(draw: st.DrawFn) -> dict[str, Any]:
 
 
 def _round_trips(s: schema.Scenario) -> None:
-    text = toml.dumps(s)
+    text = writer.dumps(s)
     assert tomllib.loads(text) == tomllib.loads(text)  # parses (and deterministically)
     assert scenario_mod.loads(text, source=s.source) == s
 
@@ -96,7 +96,7 @@ def test_any_valid_names_round_trip(d: dict[str, Any]) -> None:
 def test_shift_names_the_old_writer_left_bare_round_trip(tiny_text: str, shift: str) -> None:
     """Regression: the hand-written writer wrote '²' (it passes str.isalnum) as a bare key: invalid TOML."""
     s = scenario_mod.loads(tiny_text, source="tiny.toml")
-    renamed_ = toml.to_dict(s)
+    renamed_ = writer.to_dict(s)
     renamed_["worlds"]["shift"] = {shift: renamed_["worlds"]["shift"]["blue_doors"]}
     again = scenario_mod.from_dict(renamed_, source="tiny.toml")
     _round_trips(again)
@@ -104,7 +104,7 @@ def test_shift_names_the_old_writer_left_bare_round_trip(tiny_text: str, shift: 
 
 
 def test_non_ascii_feature_names_and_descriptions_round_trip(tiny_text: str) -> None:
-    d = toml.to_dict(scenario_mod.loads(tiny_text, source="tiny.toml"))
+    d = writer.to_dict(scenario_mod.loads(tiny_text, source="tiny.toml"))
     _rename_features(d, {"red": "rot²", "blue": "Blau", "door": "Tür", "gem": "宝石"})
     d["scenario"]["name"] = "tiny ünïcode"
     d["scenario"]["description"] = 'line one\n\tline "two" \\ ends'
@@ -114,7 +114,7 @@ def test_non_ascii_feature_names_and_descriptions_round_trip(tiny_text: str) -> 
 
 
 def test_output_keeps_tables_for_sections_and_worlds(tiny_scenario: schema.Scenario) -> None:
-    text = toml.dumps(tiny_scenario)
+    text = writer.dumps(tiny_scenario)
     for header in ("[scenario]", "[base_objective]", "[agent]", "[worlds.train]", "[worlds.shift.blue_doors]",
                    "[evolution]", "[metrics]"):
         assert f"\n{header}\n" in f"\n{text}", header

@@ -18,7 +18,7 @@ from evo.config.schema import AgentConfig, ObjectGroup, Variant, WorldConfig
 from evo.core import objects, worlds
 from evo.core.traits import TraitSpec
 from evo.runs import scenarios as scenario_mod
-from evo.runs import studies
+from evo.sweeps import studies
 
 FEATS = ("a", "b", "c", "d", "e")
 

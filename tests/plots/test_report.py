@@ -190,18 +190,18 @@ seeds = 2
 
 def test_a_sweep_report_links_every_cell_to_its_runs_reports(tmp_path: Path, tiny_text: str,
                                                              capsys: pytest.CaptureFixture[str]) -> None:
-    from evo.runs import sweep
+    from evo.sweeps import index, runner
 
     (tmp_path / "tiny.toml").write_text(tiny_text)
     (tmp_path / "s.toml").write_text(SWEEP)
     out = tmp_path / "out"
-    sweep.run_sweep(tmp_path / "s.toml", out, backend="serial")
+    runner.run_sweep(tmp_path / "s.toml", out, backend="serial")
     assert cli.main(["report", str(out)]) == 0
     assert "report.html" in capsys.readouterr().out
     parser = _Tags()
     parser.feed((out / "report.html").read_text(encoding="utf-8"))
     links = [a["href"] for t, a in parser.tags if t == "a"]
-    meta, rows = sweep.read_index(out)
+    meta, rows = index.read_index(out)
     # one link per run, each to that run's own report, which exists and is a run page
     assert sorted(links) == sorted(f"{r['path']}/report.html" for r in rows)
     for link in links:

@@ -1,4 +1,4 @@
-"""Tests of the multi-seed analyses (evo.runs.studies, evo.plots.analysis, `evo analyze`)."""
+"""Tests of the multi-seed analyses (evo.sweeps.studies, evo.plots.analysis, `evo analyze`)."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from evo import cli
 from evo.core.problem import Problem
 from evo.plots import analysis as analysis_plots
 from evo.runs import scenarios as scenario_mod
-from evo.runs import studies as analyses
-from evo.runs import sweep
+from evo.sweeps import runner, spec
+from evo.sweeps import studies as analyses
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -68,7 +68,7 @@ def test_decorrelation_reads_the_diversity_of_a_distribution() -> None:
     assert analyses.decoy_rate(red_door.worlds.shift["blue_doors"], red_door) == 1.0
     assert analyses.decorrelation(diverse.worlds.train, diverse) == 0.5
     assert analyses.decoy_rate(diverse.worlds.train, diverse) == 0.0
-    dial = sweep.load_sweep(ROOT / "scenarios" / "sweeps" / "diversity_dial.toml")
+    dial = spec.load_sweep(ROOT / "scenarios" / "sweeps" / "diversity_dial.toml")
     qs = [analyses.decorrelation(c.scenario.worlds.train, c.scenario) for c in dial.cells]
     decoys = [analyses.decoy_rate(c.scenario.worlds.train, c.scenario) for c in dial.cells]
     assert qs == pytest.approx([0, 0.02, 0.05, 0.1, 0.25, 0.5]) and decoys == pytest.approx(qs)
@@ -106,7 +106,7 @@ def tiny_dial(tmp_path: Path, tiny_text: str) -> Path:
     (tmp_path / "tiny.toml").write_text(tiny_text)
     (tmp_path / "dial.toml").write_text(DIAL)
     out = tmp_path / "out"
-    sweep.run_sweep(tmp_path / "dial.toml", out, backend="serial")
+    runner.run_sweep(tmp_path / "dial.toml", out, backend="serial")
     return out
 
 
@@ -224,7 +224,7 @@ def test_diversity_and_preference_refuse_a_sweep_that_never_varies_q(tmp_path: P
     (tmp_path / "tiny.toml").write_text(tiny_text)
     (tmp_path / "no_dial.toml").write_text(NO_DIAL)
     out = tmp_path / "out"
-    sweep.run_sweep(tmp_path / "no_dial.toml", out, backend="serial")
+    runner.run_sweep(tmp_path / "no_dial.toml", out, backend="serial")
     for analysis in ("diversity", "preference"):
         capsys.readouterr()
         assert cli.main(["analyze", analysis, str(out), "--no-figures"]) == 2
@@ -254,15 +254,15 @@ def test_a_small_diversity_fraction_makes_champions_robust(tmp_path: Path) -> No
     10/10 at q = 0.05 (0.72–1.00). Tolerance: at most 3/10 at q = 0 and at least 7/10 at q = 0.05, the
     threshold tests/claims/test_claims.py uses; a true rate outside the Wilson intervals would be needed to
     break either bound by chance."""
-    dial = sweep.load_sweep(ROOT / "scenarios" / "sweeps" / "diversity_dial.toml")
+    dial = spec.load_sweep(ROOT / "scenarios" / "sweeps" / "diversity_dial.toml")
     keep = [c for c in dial.cells
             if analyses.decorrelation(c.scenario.worlds.train, c.scenario) in (0.0, pytest.approx(0.05))]
     assert len(keep) == 2
-    small = sweep.Sweep(name=dial.name, description=dial.description, source=dial.source, base=dial.base,
+    small = spec.Sweep(name=dial.name, description=dial.description, source=dial.source, base=dial.base,
                         keys=dial.keys, fixed=dial.fixed, cells=tuple(keep), seeds=tuple(range(10)),
                         labels=dial.labels)
     out = tmp_path / "dial"
-    sweep.run_sweep(small, out, backend="processes", workers=2)
+    runner.run_sweep(small, out, backend="processes", workers=2)
     table = {round(t["q"], 2): t for t in analyses.diversity_table(analyses.diversity_rows(out))}
     assert table[0.0]["runs"] == 10 and table[0.05]["runs"] == 10
     assert table[0.0]["champions_robust"] <= 3

@@ -20,7 +20,8 @@ from conftest import TINY
 from evo import cli
 from evo.config.schema import LIMITS
 from evo.errors import EvoError
-from evo.runs import files, npz, readback, rundir, sweep
+from evo.runs import files, npz, readback, rundir
+from evo.sweeps import spec
 
 MB = 2**20
 
@@ -119,13 +120,13 @@ def test_every_string_of_a_scenario_or_sweep_is_capped(tmp_path: Path) -> None:
                        r"characters \(LIMITS\['string_chars'\]\), got '10001 characters'"):
         scenarios.loads(_scenario_with_description(cap + 1))
     with pytest.raises(EvoError, match=r"key 'sweep.labels.a': expected a string of at most 10000"):
-        sweep.loads(f'[sweep]\nname = "s"\nseeds = 1\nlabels = {{ a = "{"x" * (cap + 1)}" }}\n')
+        spec.loads(f'[sweep]\nname = "s"\nseeds = 1\nlabels = {{ a = "{"x" * (cap + 1)}" }}\n')
     with pytest.raises(EvoError, match=r"key 'grid': expected keys of at most 10000 characters"):
-        sweep.loads(f'[sweep]\nname = "s"\n[grid]\n"{"k" * (cap + 1)}" = [1, 2]\n')
+        spec.loads(f'[sweep]\nname = "s"\n[grid]\n"{"k" * (cap + 1)}" = [1, 2]\n')
     big = tmp_path / "big_sweep.toml"
     big.write_text('[sweep]\nname = "s"\n' + "# padding\n" * (int(LIMITS["toml_bytes"]) // 10 + 1))
     with pytest.raises(EvoError, match=r"expected a sweep file of at most 1048576 bytes"):
-        sweep.load_sweep(big)
+        spec.load_sweep(big)
 
 
 def test_deep_or_oversize_json_is_one_error_on_every_reader(tmp_path: Path, monkeypatch) -> None:

@@ -13,7 +13,8 @@ import pytest
 import evo
 from evo import cli
 from evo.errors import ScenarioError
-from evo.runs import scenarios, sweep
+from evo.runs import scenarios
+from evo.sweeps import spec
 
 ROOT = Path(__file__).resolve().parents[2]
 SMALL = ["--set", "evolution.generations=2", "--set", "evolution.population=12",
@@ -32,7 +33,7 @@ def test_a_name_loads_the_shipped_scenario_from_any_directory(tmp_path: Path, mo
     s = evo.load_scenario("red_door")
     assert s == scenarios.load(ROOT / "scenarios" / "red_door.toml") and s.name == "red_door"
     assert s.source == str(ROOT / "scenarios" / "red_door.toml")
-    plan = sweep.load_sweep("selection_pressure")
+    plan = spec.load_sweep("selection_pressure")
     assert plan.name == "selection_pressure"
     assert Path(plan.base).resolve() == ROOT / "scenarios" / "red_door.toml"
 
@@ -131,13 +132,13 @@ def test_sweep_set_applies_to_every_cell_and_may_not_set_a_swept_key(tmp_path: P
     path = tmp_path / "s.toml"
     path.write_text('[sweep]\nname = "s"\nbase = "tiny.toml"\nseeds = 1\n'
                     '[fixed]\n"evolution.generations" = 2\n[grid]\n"evolution.selection.size" = [2, 3]\n')
-    plan = sweep.load_sweep(path, {"evolution.generations": 3, "evolution.population": 10})
+    plan = spec.load_sweep(path, {"evolution.generations": 3, "evolution.population": 10})
     assert [c.scenario.evolution.generations for c in plan.cells] == [3, 3]  # after [fixed]
     assert [c.scenario.evolution.population for c in plan.cells] == [10, 10]
     assert [dict(c.scenario.evolution.selection.params)["size"] for c in plan.cells] == [2, 3]
     with pytest.raises(ScenarioError, match=r"\(overrides\['evolution.selection'\] = .*\): key "
                                             r"'evolution.selection': expected a key the sweep does not vary"):
-        sweep.load_sweep(path, {"evolution.selection": {"scheme": "tournament", "size": 4}})
+        spec.load_sweep(path, {"evolution.selection": {"scheme": "tournament", "size": 4}})
     out = tmp_path / "out"
     assert cli.main(["sweep", str(path), "--out", str(out), "--backend", "serial", "--no-figures",
                      "--set", "evolution.population=10", "--json"]) == 0

@@ -22,6 +22,7 @@ import pytest
 from conftest import interrupted_run
 
 from evo import api, cli
+from evo.core import checks
 from evo.errors import EvoError
 from evo.lineage import formats, phylogeny
 from evo.runs import checkpoint, readback
@@ -221,7 +222,7 @@ def test_deeply_nested_and_huge_json_are_one_error(tmp_path: Path) -> None:
         readback.read_json_object(path)
     path.write_text('{"mean": 1e999}')  # parses as inf
     with pytest.raises(EvoError, match=r"key 'mean': expected a finite number, got inf"):
-        readback.Obj({"mean": readback.Num()}).check(readback.read_json_object(path), path, "")
+        checks.Obj({"mean": checks.Num()}).check(readback.read_json_object(path), path, "")
     (tmp_path / "dir.json").mkdir()
     with pytest.raises(EvoError, match="cannot be read"):
         readback.read_json_object(tmp_path / "dir.json")

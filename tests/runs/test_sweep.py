@@ -23,14 +23,14 @@ from evo import api, cli
 from evo.cli.sweep_report import text as report_text
 from evo.config import schema
 from evo.core.problem import Problem
-from evo.errors import ScenarioError
+from evo.errors import EvoError, ScenarioError
 from evo.evolution import operators
 from evo.evolution.loop import initial_state, step
 from evo.evolution.streams import Streams
 from evo.plots import sweep as sweep_plots
 from evo.runs import run as experiment
 from evo.runs import scenarios as scenario_mod
-from evo.runs import sweep
+from evo.sweeps import estimates, index, metrics, runner, spec
 
 SWEEP = """
 [sweep]
@@ -59,7 +59,7 @@ def sweep_file(tmp_path: Path, tiny_text: str) -> Path:
 
 
 def _rows(root: Path) -> list[dict]:
-    return sweep.read_index(root)[1]
+    return index.read_index(root)[1]
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -67,10 +67,10 @@ def _rows(root: Path) -> list[dict]:
 
 
 def test_sweep_file_resolves_cells_seeds_and_overrides(sweep_file: Path) -> None:
-    s = sweep.load_sweep(sweep_file)
+    s = spec.load_sweep(sweep_file)
     assert s.name == "tiny_sweep" and s.keys == ("evolution.selection.size",) and s.seeds == (0, 1)
     assert [c.label for c in s.cells] == ["size=1", "size=4"]
-    assert [sweep.run_id(c, seed) for c, seed in s.runs()] == [
+    assert [spec.run_id(c, seed) for c, seed in s.runs()] == [
         "size=1/seed-0", "size=1/seed-1", "size=4/seed-0", "size=4/seed-1"]
     for cell, size in zip(s.cells, (1, 4), strict=True):
         evo_cfg = cell.scenario.evolution
@@ -81,7 +81,7 @@ def test_sweep_file_resolves_cells_seeds_and_overrides(sweep_file: Path) -> None
 
 def test_grid_is_every_combination_and_shifts_inherit_train_overrides(tmp_path: Path, tiny_text: str) -> None:
     (tmp_path / "tiny.toml").write_text(tiny_text)
-    s = sweep.loads('[sweep]\nname = "g"\nbase = "tiny.toml"\nseeds = [3, 5]\n[grid]\n'
+    s = spec.loads('[sweep]\nname = "g"\nbase = "tiny.toml"\nseeds = [3, 5]\n[grid]\n'
                     '"worlds.train.steps" = [10, 20]\n"evolution.mutation.sigma" = [0.1, 0.2, 0.4]\n',
                     base_dir=tmp_path)
     assert len(s.cells) == 6 and s.seeds == (3, 5)
@@ -94,7 +94,7 @@ def test_grid_is_every_combination_and_shifts_inherit_train_overrides(tmp_path: 
 
 def test_a_list_of_cells_can_swap_whole_tables(tmp_path: Path, tiny_text: str) -> None:
     (tmp_path / "tiny.toml").write_text(tiny_text)
-    s = sweep.loads('[sweep]\nname = "schemes"\nbase = "tiny.toml"\nseeds = 1\n'
+    s = spec.loads('[sweep]\nname = "schemes"\nbase = "tiny.toml"\nseeds = 1\n'
                     '[[cells]]\n"evolution.selection" = { scheme = "tournament", size = 2 }\n'
                     '[[cells]]\n"evolution.selection" = { scheme = "lexicase" }\n'
                     '[[cells]]\n"evolution.selection" = { scheme = "double_tournament", parsimony = 2.0 }\n',
@@ -171,7 +171,7 @@ def test_bad_sweeps_name_file_and_key(tmp_path: Path, tiny_text: str, text: str,
                                       ) -> None:
     (tmp_path / "tiny.toml").write_text(tiny_text)
     with pytest.raises(ScenarioError) as info:
-        sweep.loads(text, source="bad_sweep.toml", base_dir=tmp_path)
+        spec.loads(text, source="bad_sweep.toml", base_dir=tmp_path)
     assert str(info.value).startswith("bad_sweep.toml: ")
     assert info.value.key == key
     assert phrase in str(info.value)
@@ -181,9 +181,9 @@ def test_shipped_sweeps_validate() -> None:
     files = sorted((Path(__file__).resolve().parents[2] / "scenarios" / "sweeps").glob("*.toml"))
     assert files
     for path in files:
-        s = sweep.load_sweep(path)
+        s = spec.load_sweep(path)
         assert s.name == path.stem
-    pressure = sweep.load_sweep(files[[p.stem for p in files].index("selection_pressure")])
+    pressure = spec.load_sweep(files[[p.stem for p in files].index("selection_pressure")])
     sizes = [dict(c.values)["evolution.selection.size"] for c in pressure.cells]
     assert min(sizes) == 1 and max(sizes) == 16 and len(pressure.seeds) >= 10
 
@@ -196,13 +196,13 @@ def test_a_run_written_by_an_older_toml_writer_still_counts_as_done(sweep_file: 
     """Finished runs are recognised by their resolved scenario, not its text: a scenario.toml laid out
     differently (an older writer; comments) with the same values is the same run, and is not run again."""
     out = tmp_path / "out"
-    sweep.run_sweep(sweep_file, out, backend="serial")
+    runner.run_sweep(sweep_file, out, backend="serial")
     stamps = {}
     for toml in (out / "runs").glob("*/seed-*/scenario.toml"):
         toml.write_text("# written by an older evo\n" + toml.read_text().replace(" = ", "="))
         stamps[toml] = (toml.parent / "summary.json").stat().st_mtime_ns
     assert len(stamps) == 4
-    outcome = sweep.run_sweep(sweep_file, out, backend="serial")
+    outcome = runner.run_sweep(sweep_file, out, backend="serial")
     assert (outcome.done, outcome.skipped) == (4, 4)
     assert all((t.parent / "summary.json").stat().st_mtime_ns == ns for t, ns in stamps.items())
 
@@ -232,7 +232,7 @@ def test_a_sweep_leaves_files_with_the_umasks_permissions_and_no_wal(tmp_path: P
 def test_serial_sweep_writes_normal_runs_an_index_a_report_and_figures(sweep_file: Path, tmp_path: Path
                                                                       ) -> None:
     out = tmp_path / "out"
-    outcome = sweep.run_sweep(sweep_file, out, backend="serial")
+    outcome = runner.run_sweep(sweep_file, out, backend="serial")
     assert (outcome.total, outcome.done, outcome.skipped, outcome.failed) == (4, 4, 0, {})
     rows = _rows(out)
     assert [(r["evolution.selection.size"], r["seed"], r["status"]) for r in rows] == [
@@ -246,14 +246,14 @@ def test_serial_sweep_writes_normal_runs_an_index_a_report_and_figures(sweep_fil
         assert r["pseudo_fraction"] == summary["behaviour_classes"]["pseudo"]
         assert r["wall_time_s"] > 0
     # a sweep run is the same as running its cell's scenario directly
-    s = sweep.load_sweep(sweep_file)
+    s = spec.load_sweep(sweep_file)
     direct = api.run(s.cells[1].scenario, seed=1, out=tmp_path / "direct")
     swept = json.loads((out / "runs/size=4/seed-1/summary.json").read_text())
     assert {k: v for k, v in swept.items() if k != "wall_time_s"} == \
         {k: v for k, v in direct.summary.items() if k != "wall_time_s"}
     with sqlite3.connect(out / "index.sqlite") as db:  # WAL while the sweep ran; one file once it ended
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
-    report = sweep.report(out)
+    report = estimates.report(out)
     assert report["runs"] == {"planned": 4, "done": 4, "pending": 0, "failed": 0}
     assert [(c["label"], c["runs"]) for c in report["cells"]] == [("size=1", 2), ("size=4", 2)]
     e = report["cells"][1]["values"]["train_fitness"]
@@ -269,7 +269,7 @@ def test_serial_sweep_writes_normal_runs_an_index_a_report_and_figures(sweep_fil
 
 def test_rerun_skips_finished_runs_and_redoes_unfinished_ones(sweep_file: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
-    sweep.run_sweep(sweep_file, out, backend="serial")
+    runner.run_sweep(sweep_file, out, backend="serial")
     before = {p: p.stat().st_mtime_ns for p in (out / "runs").glob("*/seed-*/summary.json")}
     # one run stopped half-way (its summary.json was written, meta.json still says running), one vanished
     half = out / "runs/size=4/seed-0"
@@ -279,7 +279,7 @@ def test_rerun_skips_finished_runs_and_redoes_unfinished_ones(sweep_file: Path, 
     for p in sorted(gone.rglob("*"), reverse=True):
         p.rmdir() if p.is_dir() else p.unlink()
     gone.rmdir()
-    outcome = sweep.run_sweep(sweep_file, out, backend="serial")
+    outcome = runner.run_sweep(sweep_file, out, backend="serial")
     assert (outcome.done, outcome.skipped) == (4, 2)
     after = {p: p.stat().st_mtime_ns for p in (out / "runs").glob("*/seed-*/summary.json")}
     redone = {p.parent.relative_to(out / "runs").as_posix() for p in after if before.get(p) != after[p]}
@@ -291,18 +291,18 @@ def test_rerun_skips_finished_runs_and_redoes_unfinished_ones(sweep_file: Path, 
 
 def test_a_changed_sweep_never_mixes_with_old_runs(sweep_file: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
-    sweep.run_sweep(sweep_file, out, backend="serial")
+    runner.run_sweep(sweep_file, out, backend="serial")
     sweep_file.write_text(SWEEP.replace('"evolution.generations" = 4', '"evolution.generations" = 5'))
-    with pytest.raises(sweep.EvoError, match="different scenario"):
-        sweep.run_sweep(sweep_file, out, backend="serial")
+    with pytest.raises(EvoError, match="different scenario"):
+        runner.run_sweep(sweep_file, out, backend="serial")
 
 
 def test_processes_and_dask_give_identical_runs(sweep_file: Path, tmp_path: Path) -> None:
     pytest.importorskip("distributed")
     a, b = tmp_path / "processes", tmp_path / "dask"
-    assert not sweep.run_sweep(sweep_file, a, backend="processes", workers=2).failed
-    assert not sweep.run_sweep(sweep_file, b, backend="dask", workers=2).failed
-    sa, sb = sweep.run_summaries(a), sweep.run_summaries(b)
+    assert not runner.run_sweep(sweep_file, a, backend="processes", workers=2).failed
+    assert not runner.run_sweep(sweep_file, b, backend="dask", workers=2).failed
+    sa, sb = index.run_summaries(a), index.run_summaries(b)
     assert len(sa) == 4 and sa == sb
     for rid in sa:
         assert (a / rid / "log.csv").read_bytes() == (b / rid / "log.csv").read_bytes()
@@ -344,7 +344,7 @@ def test_sigkill_mid_sweep_then_rerun_finishes_each_run_once(tmp_path: Path, tin
             if (tmp_path / "held").exists() and (out / "index.sqlite").exists():
                 try:
                     done_at_kill = [r["run_id"] for r in _rows(out) if r["status"] == "done"]
-                except (sweep.EvoError, sqlite3.Error):
+                except (EvoError, sqlite3.Error):
                     done_at_kill = []
                 if done_at_kill and _early_checkpoints(out):
                     break
@@ -379,7 +379,7 @@ def test_sigkill_mid_sweep_then_rerun_finishes_each_run_once(tmp_path: Path, tin
     # runs finished before the kill were not run again
     assert all((out / "runs" / rid / "summary.json").stat().st_mtime_ns == t for rid, t in stamps.items())
     # runs cut short continued from their checkpoint, and ended exactly as a run never interrupted
-    plan = sweep.load_sweep(path)
+    plan = spec.load_sweep(path)
     cells = {c.dirname: c for c in plan.cells}
     resumed_runs = [r for r in rows if "resumed" in json.loads((out / r["path"] / "meta.json").read_text())]
     assert resumed_runs
@@ -424,7 +424,7 @@ def _small_sweep(tmp_path: Path, tiny_text: str, out: Path, head: str = 'name = 
     (tmp_path / "tiny.toml").write_text(tiny_text, encoding="utf-8")
     path = tmp_path / "small.toml"
     path.write_text(f'[sweep]\n{head}base = "tiny.toml"\n{body}', encoding="utf-8")
-    outcome = sweep.run_sweep(path, out, backend="serial")
+    outcome = runner.run_sweep(path, out, backend="serial")
     assert not outcome.failed
     return out
 
@@ -447,10 +447,10 @@ def test_a_unicode_sweep_writes_a_sweep_toml_that_reads_back_equal(
     plan_path = tmp_path / "small.toml"
     (tmp_path / "tiny.toml").write_text(tiny_text, encoding="utf-8")
     plan_path.write_text(f"[sweep]\n{head}base = \"tiny.toml\"\n{body}", encoding="utf-8")
-    plan = sweep.load_sweep(plan_path)
-    assert sweep.default_out(plan, tmp_path) == tmp_path / path_component(name)
-    out = sweep.default_out(plan, tmp_path)
-    assert not sweep.run_sweep(plan, out, backend="serial").failed
+    plan = spec.load_sweep(plan_path)
+    assert spec.default_out(plan, tmp_path) == tmp_path / path_component(name)
+    out = spec.default_out(plan, tmp_path)
+    assert not runner.run_sweep(plan, out, backend="serial").failed
     record = tomllib.loads((out / "sweep.toml").read_text(encoding="utf-8"))["sweep"]
     assert record == {"name": name, "description": description, "source": str(plan_path),
                       "base": plan.base, "seeds": [0], "params": ["scenario.description"],
@@ -469,33 +469,33 @@ def test_cell_dirnames_keep_safe_names_and_encode_the_rest() -> None:
 
     # the run ids of existing sweeps whose labels were already safe do not change
     for label in ("size=4", "steps=10__sigma=0.2", "fraction=0.125", "horizon=12", "sigma=1e-05"):
-        assert sweep.cell_dirname(label) == label
-    assert sweep.cell_dirname("selection=tournament(size=2)") == "selection=tournament(size=2)"
+        assert spec.cell_dirname(label) == label
+    assert spec.cell_dirname("selection=tournament(size=2)") == "selection=tournament(size=2)"
     for label in ("../x", "a/b", "..", ".hidden", "a\\b", "nul\x00byte", "esc\x1b[2J"):
-        name = sweep.cell_dirname(label)
+        name = spec.cell_dirname(label)
         assert "/" not in name and "\\" not in name and name not in (".", "..") and not name.startswith(".")
         assert name == path_component(label)
     # a label too long for a file name is cut and made unique by a hash of the whole label
     a, b = "objects=" + "x" * 300 + "1", "objects=" + "x" * 300 + "2"
-    da, db = sweep.cell_dirname(a), sweep.cell_dirname(b)
-    assert da != db and "%~" in da and len(da.encode()) <= sweep.CELL_DIR_BYTES
-    assert da == sweep.cell_dirname(a)  # deterministic: a resumed sweep finds its runs
+    da, db = spec.cell_dirname(a), spec.cell_dirname(b)
+    assert da != db and "%~" in da and len(da.encode()) <= spec.CELL_DIR_BYTES
+    assert da == spec.cell_dirname(a)  # deterministic: a resumed sweep finds its runs
     # the shipped diversity dial's long labels (whole object lists) make distinct, short directories
     root = Path(__file__).resolve().parents[2]
-    dial = sweep.load_sweep(root / "scenarios" / "sweeps" / "diversity_dial.toml")
+    dial = spec.load_sweep(root / "scenarios" / "sweeps" / "diversity_dial.toml")
     names = [c.dirname for c in dial.cells]
     assert len(set(names)) == len(names)
-    assert all(len(n.encode()) <= sweep.CELL_DIR_BYTES and "/" not in n for n in names)
+    assert all(len(n.encode()) <= spec.CELL_DIR_BYTES and "/" not in n for n in names)
 
 
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.text(min_size=1, max_size=400), min_size=2, max_size=2, unique=True))
 def test_cell_dirnames_are_injective_single_components(labels: list[str]) -> None:
-    a, b = (sweep.cell_dirname(label) for label in labels)
+    a, b = (spec.cell_dirname(label) for label in labels)
     assert a != b
     for name in (a, b):
         assert name and "/" not in name and "\x00" not in name and not name.startswith(".")
-        assert len(name.encode("utf-8")) <= sweep.CELL_DIR_BYTES
+        assert len(name.encode("utf-8")) <= spec.CELL_DIR_BYTES
 
 
 @pytest.mark.parametrize("char", ["#", "?", "%"])
@@ -505,13 +505,13 @@ def test_a_sweep_directory_whose_path_holds_uri_characters_works(tmp_path: Path,
     directory's path stay part of the path."""
     out = tmp_path / f"we{char}ird{char}23 dir"
     _small_sweep(tmp_path, tiny_text, out)
-    meta, rows = sweep.read_index(out)
+    meta, rows = index.read_index(out)
     assert meta["name"] == "small" and [r["status"] for r in rows] == ["done"]
-    assert "1/1 runs done" in report_text(sweep.report(out))
+    assert "1/1 runs done" in report_text(estimates.report(out))
     from evo.plots import sweep as sweep_plots
 
     assert "summary" in sweep_plots.make_all(out)
-    assert sweep.index_uri(out / "index.sqlite").startswith("file:///")
+    assert index.index_uri(out / "index.sqlite").startswith("file:///")
 
 
 def test_sweep_report_figures_never_write_outside_the_sweep_directory(tmp_path: Path, tiny_text: str,
@@ -558,7 +558,7 @@ def test_report_intervals_stay_in_range_and_say_which_they_are(tmp_path: Path) -
         row.update(run_id="size=1/seed-1", seed=1, path="runs/size=1/seed-1", pseudo_fraction=1.0,
                    alignment=0.95, gens_to_pseudo=30, train_fitness=0.9)
         db.execute(f"INSERT INTO runs VALUES ({', '.join('?' for _ in cols)})", list(row.values()))
-    report = sweep.report(out)
+    report = estimates.report(out)
     values = report["cells"][0]["values"]
     assert (values["pseudo_fraction"].lo, values["pseudo_fraction"].hi) == (0.0, 1.0)  # clipped, as data
     assert values["pseudo_fraction"].method == "t-clipped" and values["train_fitness"].method == "t"
@@ -581,7 +581,7 @@ def test_report_intervals_stay_in_range_and_say_which_they_are(tmp_path: Path) -
         cells = json.loads(db.execute("SELECT value FROM meta WHERE key = 'cells'").fetchone()[0])
         db.execute("UPDATE meta SET value = ? WHERE key = 'cells'",
                    (json.dumps([{**c, "generations": 20} for c in cells]),))
-    table = report_text(sweep.report(out))
+    table = report_text(estimates.report(out))
     assert "15.5 [0.0, 20.0]" in next(ln for ln in table.splitlines() if ln.startswith("size=1"))
     assert "gens to pseudo: Student t over seeds (95 %), clipped to [0, generations of the cell]" in table
 
@@ -593,7 +593,7 @@ def test_a_finished_run_whose_summary_cannot_be_read_back_is_run_again(tmp_path:
     (run / "summary.json").write_text('{"train": "cut short', encoding="utf-8")
     with sqlite3.connect(out / "index.sqlite") as db:  # as if the sweep died before indexing it
         db.execute("UPDATE runs SET status = 'pending'")
-    outcome = sweep.run_sweep(tmp_path / "small.toml", out, backend="serial")
+    outcome = runner.run_sweep(tmp_path / "small.toml", out, backend="serial")
     assert (outcome.done, outcome.skipped, outcome.failed) == (1, 0, {})
     assert json.loads((run / "summary.json").read_text())["scenario"] == "tiny"
 
@@ -663,8 +663,8 @@ def test_the_bad_results_corpus_base_is_valid(tmp_path: Path, capsys: pytest.Cap
     run.mkdir(parents=True)
     (run / "summary.json").write_text((BAD_RESULTS / "_base" / "summary.json").read_text())
     (run / "meta.json").write_text(json.dumps({"seed": 0, "status": "done", "wall_time_s": 1.0}))
-    assert sweep.headline_numbers(run, sweep.METRICS)["train_fitness"] == pytest.approx(0.634272459682155)
-    assert list(sweep.run_summaries(out)) == ["runs/size=1/seed-0"]
+    assert metrics.headline_numbers(run, metrics.METRICS)["train_fitness"] == pytest.approx(0.634272459682155)
+    assert list(index.run_summaries(out)) == ["runs/size=1/seed-0"]
 
 
 @pytest.mark.parametrize("name", BAD_CASES)
@@ -692,9 +692,9 @@ def test_bad_sweep_results(name: str, tmp_path: Path, capsys: pytest.CaptureFixt
     for reader in spec.get("readers", []):
         with pytest.raises(EvoError) as info:
             if reader == "run_summaries":
-                sweep.run_summaries(out)
+                index.run_summaries(out)
             else:
-                sweep.headline_numbers(run, sweep.METRICS)
+                metrics.headline_numbers(run, metrics.METRICS)
         message = str(info.value)
         assert str(run) in message and spec["expect"] in message, (reader, message)
         assert "\n" not in message
@@ -815,9 +815,9 @@ def test_two_swept_parameters_draw_heat_maps(tmp_path: Path, tiny_text: str) -> 
     path.write_text('[sweep]\nname = "two"\nbase = "tiny.toml"\nseeds = 1\n'
                     '[fixed]\n"evolution.generations" = 2\n'
                     '[grid]\n"evolution.selection.size" = [1, 3]\n"evolution.mutation.sigma" = [0.1, 0.3]\n')
-    outcome = sweep.run_sweep(path, tmp_path / "out", backend="serial")
+    outcome = runner.run_sweep(path, tmp_path / "out", backend="serial")
     assert outcome.done == 4 and sweep_plots.make_all(tmp_path / "out")["summary"].stat().st_size > 10_000
-    meta, rows = sweep.read_index(tmp_path / "out")
+    meta, rows = index.read_index(tmp_path / "out")
     assert meta["params"] == ["evolution.selection.size", "evolution.mutation.sigma"]
     assert sorted((r["evolution.selection.size"], r["evolution.mutation.sigma"]) for r in rows) == [
         (1, 0.1), (1, 0.3), (3, 0.1), (3, 0.3)]

@@ -1,30 +1,6 @@
-"""Analyses that put many seeds' results side by side, as the goal-misgeneralization literature does.
-
-- :func:`diversity_rows` / :func:`diversity_table` — the *diversity dial* (Shah et al. 2022, Langosco et
-  al. 2022): per run of a sweep, the fraction ``q`` of training objects that break the colour–target
-  correlation (read back from the run's resolved ``scenario.toml``), whether the champion ends robust, and
-  the robust and pseudo-aligned fractions of the final population; per ``q``, the fraction of seeds with a
-  robust champion (Wilson 95 % interval: a count of seeds) and the mean population robust fraction (Student
-  t 95 % interval over seeds clipped to [0, 1], the interval ``evo sweep-report`` uses;
-  :mod:`evo.analysis.stats`). A sweep whose cells do not differ in ``q`` is refused: pooling its cells as one
-  ``q`` would compare nothing.
-- :func:`preference_rows` — *preference against capability* (the colour-vs-shape study, arXiv
-  2312.03762): the saved final population of a run is re-evaluated in fresh shift worlds drawn from a fixed
-  seed, paths recorded, and for every (agent, episode) the object it went for first is classified as the
-  base-objective **target** (an object the base objective pays for), the **proxy** (an object carrying the
-  proxy feature, by default ``red``, that the base objective does not pay for), **other** or **none**.
-  Objects merely stepped on along a shortest route to an object of another kind make the episode
-  *ambiguous* (:func:`first_choice`); to see past a terminal door the paths are recorded in episodes that
-  go on after it (agents do not perceive terminality, so their paths up to it are unchanged). One row per
-  agent: capability (train fitness of the final assessment) and preference (``proxy_preference``: the
-  proxy's share of the unambiguous episodes). :func:`preference_table` summarises per ``q``: agents of one
-  run are related, so the *run* is the independent unit (mean of per-run means, t-interval over runs); the
-  agents that reached nothing unambiguously have no preference and are counted as left out.
-
-Every analysis says how many runs or agents it used and why others were left out (:class:`Usage`).
-Rows are plain dicts (tidy: one row per run, per cell or per agent); nothing here plots or prints.
-The simulator is not changed: re-evaluation goes through :class:`evo.evolution.loop.Problem` as the run did.
-"""
+"""Analyses that put many seeds' results side by side, as the goal-misgeneralization literature does: the
+diversity dial and preference against capability; rows are plain dicts, nothing here plots or prints
+(docs/architecture.md, "Multi-run studies")."""
 
 from __future__ import annotations
 
@@ -40,16 +16,15 @@ import numpy as np
 from numpy.typing import NDArray
 
 from evo.analysis import stats
-from evo.config import toml
+from evo.config import writer
 from evo.config.schema import Scenario, WorldConfig
 from evo.core import objects
 from evo.core.problem import Problem
 from evo.core.simulate import Payoffs
 from evo.core.worlds import WorldBatch
 from evo.errors import EvoError
-from evo.runs import readback
-from evo.runs import scenarios as scenario_mod
-from evo.runs.sweep import read_index
+from evo.runs import readback, scenarios
+from evo.sweeps.index import read_index
 
 log = logging.getLogger(__name__)
 
@@ -133,7 +108,7 @@ def run_dirs(path: str | Path) -> list[Path]:
 
 
 def _run_scenario(run: Path) -> Scenario:
-    return scenario_mod.load(run / "scenario.toml")
+    return scenarios.load(run / "scenario.toml")
 
 
 def _payoff_features(s: Scenario) -> set[str]:
@@ -396,10 +371,10 @@ def preference_rows(path: str | Path, *, agents: str = "champion", shift: str | 
     usage.total = usage.used = len(found)
     rows: list[dict[str, Any]] = []
     groups: dict[float, dict[str, Path]] = {}  # q → scenario text → a run with it
-    scenarios = {run: _run_scenario(run) for run in found}
-    for run, s in scenarios.items():
+    by_run = {run: _run_scenario(run) for run in found}
+    for run, s in by_run.items():
         q = decorrelation(s.worlds.train, s, proxy)
-        groups.setdefault(round(q, 9), {}).setdefault(toml.dumps(s), run)
+        groups.setdefault(round(q, 9), {}).setdefault(writer.dumps(s), run)
     for q, kinds in groups.items():
         if len(kinds) > 1:
             a, b = list(kinds.values())[:2]
@@ -407,7 +382,7 @@ def preference_rows(path: str | Path, *, agents: str = "champion", shift: str | 
                            f"({a} and {b}; {len(kinds)} scenarios in all): the preference analysis compares "
                            "runs that differ in q only; analyse each experiment on its own, or a sweep over "
                            "q")
-    for run, s in scenarios.items():
+    for run, s in by_run.items():
         problem = Problem.from_scenario(s)
         summary = _summary(run)
         pop = readback.read_population(run, summary)
