@@ -132,8 +132,8 @@ def test_converter_reads_the_tree_with_evos_mrca_and_diversity(red_door: Path) -
     tree = apc.alife_dataframe_to_dendropy_tree(df, setup_edge_lengths=True)  # one tree: one lineage survives
     assert len(tree.nodes()) == len(df)
     m = _dendropy_mrca(tree, _alive(df))
-    assert _label(m) == info["mrca"]["id"] == 14678  # README: red_door seed 0
-    assert _length_below(m) == info["phylogenetic_diversity"] == 699.0
+    assert _label(m) == info["mrca"]["id"] == 12601  # red_door seed 0 (results format 5)
+    assert _length_below(m) == info["phylogenetic_diversity"] == 720.0
     # the converter's Newick, read back by dendropy: the same tree
     newick = apc.RosettaTree(df).to_newick()
     back = dendropy.Tree.get(data=newick, schema="newick", suppress_internal_node_taxa=False)
