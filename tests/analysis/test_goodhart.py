@@ -162,7 +162,6 @@ def test_true_fitness_rises_then_falls_with_horizon() -> None:
     and falls from 6 to 16. Tolerance: the sweep measured true means 0.40, 2.54 and 0.98 with seed standard
     deviations ≤ 0.45, so a difference of two 10-seed means has a standard error ≤ 0.2; we ask for 0.5
     (≈ 2.5 standard errors, well inside the measured 2.14 rise and 1.56 fall), robust to small changes in
-
     numerics while still failing if the rise or the fall disappears. About 60 s of CPU on one core."""
     s = scenario.load(ROOT / "scenarios" / "goodhart_sensor.toml")
     means: dict[int, tuple[float, float]] = {}

@@ -160,7 +160,6 @@ def test_vault_true_fitness_collapses_within_three_horizon_steps() -> None:
     is in sight from the start); proxy 7.71 and 10.20. Required: the mean true fitness at 11 below 20 % of
     that at 8 (measured 3 %: a gradual decline like goodhart_sensor's loses 5–15 % per horizon step, about
     30 % over three), at most one seed at 11 above 2 (measured all ≤ 0.4), and the proxy higher at 11."""
-
     with ProcessPoolExecutor(2, mp_context=get_context("spawn")) as pool:
         out = list(pool.map(_vault_run, [(h, s) for h in (8, 11) for s in range(10)]))
     at8, at11 = np.array(out[:10]), np.array(out[10:])

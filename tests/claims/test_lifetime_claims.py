@@ -102,6 +102,5 @@ def test_learning_evolves_where_the_fruit_changes_and_instinct_takes_over_where_
     assert sum(x > y for x, y in zip(steps, biggest, strict=True)) >= 8, (steps, biggest)
     # genetic assimilation: with the fruit always red, the instinct knows it (v0[red] > 0 > v0[yellow];
     # measured 10/10)
-
     innate = [s["lifetime"]["innate_values_mean"] for s in fixed]
     assert sum(v["red"] > 0 > v["yellow"] for v in innate) >= 8, innate
