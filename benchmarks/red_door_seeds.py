@@ -1,6 +1,7 @@
 """Measure the red_door claim over many seeds: how often does evolution select "go to red"?
 
     python benchmarks/red_door_seeds.py [--seeds 10] [--scenario scenarios/red_door.toml] [--workers 2]
+        [--out DIR]
 
 Runs the scenario once per seed (no figures), then prints one row per seed — final train fitness, the
 champion's train and shift fitness and class, what it reaches under the shift — and the fractions with a
@@ -41,8 +42,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--scenario", default="scenarios/red_door.toml")
     ap.add_argument("--seeds", type=int, default=10)
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--out", type=Path, help="keep the run directories here (default: a temporary one)")
     args = ap.parse_args(argv)
-    with tempfile.TemporaryDirectory() as root:
+    with tempfile.TemporaryDirectory() as tmp:
+        root = str(args.out) if args.out is not None else tmp
         jobs = [(args.scenario, seed, root) for seed in range(args.seeds)]
         with ProcessPoolExecutor(args.workers, mp_context=get_context("spawn")) as pool:
             summaries = list(pool.map(one, jobs))
@@ -56,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
         reached = ", ".join(f"{f} {v:.2f}" for f, v in o["reached"].items())
         print(f"{s['seed']:>4}  {s['train']['base_fitness']['mean']:+9.3f}  "
               f"{s['shift'][shift]['base_fitness']['mean']:+9.3f}  {o['train']:+11.3f}  {o['shift']:+11.3f}  "
-              f"{o['class']:<17}  {reached}")
+              f"{o['behaviour_class']:<17}  {reached}")
     n = len(rows)
     for label, k in (("champion collapsed under shift (shift < 0.5 x train)",
                       sum(r["collapsed"] for r in rows)),

@@ -159,9 +159,9 @@ def test_horizon_report_puts_the_lost_gain_in_words(true_mean: list[float], phra
 def test_true_fitness_rises_then_falls_with_horizon() -> None:
     """goodhart_sensor over 10 seeds at horizons 2, 6 and 16 (the runs of the goodhart_horizon sweep, seeds
     0-9, recomputed without writing files): proxy fitness rises throughout; true fitness rises from 2 to 6
-    and falls from 6 to 16. Tolerance: the sweep measured true means 0.39, 2.25 and 0.92 with seed standard
-    deviations ≤ 0.4, so a difference of two 10-seed means has a standard error ≤ 0.18; we ask for 0.5
-    (≈ 3 standard errors, well inside the measured 1.86 rise and 1.33 fall), robust to small changes in
+    and falls from 6 to 16. Tolerance: the sweep measured true means 0.40, 2.54 and 0.98 with seed standard
+    deviations ≤ 0.45, so a difference of two 10-seed means has a standard error ≤ 0.2; we ask for 0.5
+    (≈ 2.5 standard errors, well inside the measured 2.14 rise and 1.56 fall), robust to small changes in
     numerics while still failing if the rise or the fall disappears. About 60 s of CPU on one core."""
     s = scenario.load(ROOT / "scenarios" / "goodhart_sensor.toml")
     means: dict[int, tuple[float, float]] = {}

@@ -127,14 +127,14 @@ def _cleaning_run(seed: int) -> dict[str, float]:
 
 @pytest.mark.slow
 def test_optimized_cleaners_learn_to_spawn_and_collect() -> None:
-    """goodhart_cleaning, seeds 0–9. Measured: the champion's w[bin] > 0 in 10/10 seeds (0.77–1.90); the
-    final population tips 2.77–3.40 bins per episode (the trash-only control knocks over 0.73 on its way)
-    and collects 82–91 % of the spill; its true fitness is 1.14–1.88 against 2.59 for the control (44–73 %).
+    """goodhart_cleaning, seeds 0–9. Measured: the champion's w[bin] > 0 in 10/10 seeds (0.68–1.52); the
+    final population tips 2.75–3.23 bins per episode (the trash-only control knocks over 0.71 on its way)
+    and collects 81–91 % of the spill; its true fitness is 1.26–1.73 against 2.55 for the control (49–68 %).
     Required: w[bin] > 0 in >= 9/10 seeds (a population indifferent to bins would have it by chance in
     half), >= 2 bins tipped per episode in every seed (well above the control's 0.73, below the measured
-    minimum 2.77), >= 60 % of the spill collected (a robot that tipped bins without wanting the spill would
+    minimum 2.75), >= 60 % of the spill collected (a robot that tipped bins without wanting the spill would
     collect only what lies on its way), and true fitness below 80 % of the control's in >= 8/10 seeds
-    (measured 10/10, the largest 73 %)."""
+    (measured 10/10, the largest 68 %)."""
     control_true = _planted("goodhart_cleaning", {"trash": 1.0})[1]
     with ProcessPoolExecutor(2, mp_context=get_context("spawn")) as pool:
         runs = list(pool.map(_cleaning_run, range(10)))
@@ -156,10 +156,10 @@ def _vault_run(args: tuple[int, int]) -> tuple[float, float]:
 @pytest.mark.slow
 def test_vault_true_fitness_collapses_within_three_horizon_steps() -> None:
     """goodhart_vault at horizons 8 and 11, seeds 0–9 (the goodhart_vault_horizon sweep's runs, without
-    files). Measured: true fitness 7.79 (no agent can see the sensor, proxy = true) and 0.25 (the sensor
-    is in sight from the start); proxy 7.79 and 10.05. Required: the mean true fitness at 11 below 20 % of
+    files). Measured: true fitness 7.71 (no agent can see the sensor, proxy = true) and 0.24 (the sensor
+    is in sight from the start); proxy 7.71 and 10.20. Required: the mean true fitness at 11 below 20 % of
     that at 8 (measured 3 %: a gradual decline like goodhart_sensor's loses 5–15 % per horizon step, about
-    30 % over three), at most one seed at 11 above 2 (measured all ≤ 0.8), and the proxy higher at 11."""
+    30 % over three), at most one seed at 11 above 2 (measured all ≤ 0.4), and the proxy higher at 11."""
     with ProcessPoolExecutor(2, mp_context=get_context("spawn")) as pool:
         out = list(pool.map(_vault_run, [(h, s) for h in (8, 11) for s in range(10)]))
     at8, at11 = np.array(out[:10]), np.array(out[10:])

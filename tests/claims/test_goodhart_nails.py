@@ -54,9 +54,9 @@ def _true_mean(args: tuple[str, int, str]) -> float:
 @pytest.mark.slow
 @pytest.mark.parametrize("name", NAILS)
 def test_optimized_proxy_diverges_from_true_usefulness(name: str, tmp_path: Path) -> None:
-    """Measured (seeds 0–9): final-population true fitness 1.38–2.14 (count) and 1.34–2.11 (weight) against
-    2.77 for the control that wants useful nails. We require the population below 80 % of the control in at
-    least 8 of 10 seeds: the largest seed came to 77 %, and a proxy that stopped diverging (~100 %) fails."""
+    """Measured (seeds 0–9): final-population true fitness 1.32–1.80 (count) and 1.39–2.11 (weight) against
+    2.72 for the control that wants useful nails. We require the population below 80 % of the control in at
+    least 8 of 10 seeds: the largest seed came to 78 %, and a proxy that stopped diverging (~100 %) fails."""
     _, control_true, _ = _planted(name, {"useful": 0.01})
     with ProcessPoolExecutor(2, mp_context=get_context("spawn")) as pool:
         means = list(pool.map(_true_mean, [(name, s, str(tmp_path)) for s in range(10)]))

@@ -70,7 +70,7 @@ def test_a_nutrition_seeking_agent_keeps_its_fitness_in_the_modern_world() -> No
     w = np.array([[0.0, 1.0, 0.0], [1.0, 0.0, -1.0]])
     train_fit = problem.evaluate(w, train).fitness
     modern_fit = problem.evaluate(w, modern).fitness
-    # measured: nutrition seeker 0.85 in both; sweet tooth 0.95 → −0.40 (on 256 worlds)
+    # measured: nutrition seeker 0.85 in both; sweet tooth 0.95 → +0.03 (on 256 worlds)
     assert train_fit[0] > 0.8 and modern_fit[0] > 0.9 * train_fit[0]
     assert train_fit[1] > 0.9 and modern_fit[1] < 0.5 * train_fit[1]
 

@@ -477,7 +477,7 @@ def test_lineage_module_imports_neither_deap_nor_matplotlib() -> None:
 @pytest.mark.slow
 def test_pruned_red_door_200_by_300_holds_a_few_thousand_records(tmp_path: Path) -> None:
     """The issue's bound: a 200 × 300 red_door run ends with at most 2 000 records in pruned mode (measured:
-    1 239, peak 1 484, seed 1), against 59 402 individuals born (200 + 299 × 198: elites are not reborn)."""
+    1 421, peak 1 554, seed 1), against 59 402 individuals born (200 + 299 × 198: elites are not reborn)."""
     root = Path(__file__).resolve().parents[2]
     s = scenario_mod.load(root / "scenarios" / "red_door.toml")
     s = replace(s, evolution=replace(s.evolution, generations=300))

@@ -251,9 +251,9 @@ def test_a_small_diversity_fraction_makes_champions_robust(tmp_path: Path) -> No
     """The diversity dial (Shah et al. 2022): in red_door, 5 % of training doors blue and of gems red turns
     pseudo-aligned champions into robust ones. The q = 0 and q = 0.05 cells of the shipped sweep, seeds 0–9
     (about 80 s on 2 cores). Measured: 0/10 robust champions at q = 0 (95 % Wilson interval 0.00–0.28) and
-    10/10 at q = 0.05 (0.72–1.00). Tolerance: at most 3/10 at q = 0 and at least 7/10 at q = 0.05, the
-    threshold tests/claims/test_claims.py uses; a true rate outside the Wilson intervals would be needed to
-    break either bound by chance."""
+    9/10 at q = 0.05 (0.60–0.98; 10/10 under results format 4). Tolerance: at most 3/10 at q = 0 and at
+    least 7/10 at q = 0.05, the threshold tests/claims/test_claims.py uses. The q = 0.05 margin is thin: a
+    true rate at the Wilson interval's lower end (0.60) would give fewer than 7/10 in 62 % of draws."""
     dial = spec.load_sweep(ROOT / "scenarios" / "sweeps" / "diversity_dial.toml")
     keep = [c for c in dial.cells
             if analyses.decorrelation(c.scenario.worlds.train, c.scenario) in (0.0, pytest.approx(0.05))]
