@@ -179,12 +179,13 @@ def test_true_fitness_rises_then_falls_with_horizon() -> None:
 
 
 @pytest.mark.slow
-def test_best_of_n_true_fitness_rises_then_falls() -> None:
+def test_best_of_n_proxy_rises_and_true_fitness_rises_with_the_first_selection() -> None:
     """goodhart_best_of_n at n = 1, 2 and 8 over seeds 0–9 (the goodhart_best_of_n sweep's runs, without
-    files). Measured: true 1.86, 3.64, 2.19 (seed standard deviations 0.27, 0.39, 0.40); proxy 3.85, 5.84,
-    8.26. Required: the proxy rises with n, and true fitness rises by more than 0.6 from n = 1 to 2 and falls
-    by more than 0.6 from n = 2 to 8. The standard error of a difference of two 10-seed means is at most
-    0.18, so 0.6 is over 3 of them, and far inside the measured 1.78 rise and 1.45 fall. About 15 s."""
+    files). Measured (results format 5): true 1.78, 2.88, 2.29 (seed standard deviations 0.17, 1.14, 0.44);
+    proxy 3.86, 5.70, 8.38. Required: the proxy rises with n, and true fitness rises by more than 0.6 from
+    n = 1 to 2 (measured 1.10; standard error 0.37). The fall from n = 2 to 8 is not required: it measured
+    0.59 ± 0.39 here (format 4: 1.45) and −0.50 ± 1.06 on held-out seeds 3000–3009, so 10 seeds do not
+    establish it (README, goodhart_best_of_n). About 15 s."""
     s = scenario.load(ROOT / "scenarios" / "goodhart_best_of_n.toml")
     means = {}
     for n in (1, 2, 8):
@@ -194,7 +195,6 @@ def test_best_of_n_true_fitness_rises_then_falls() -> None:
         means[n] = runs.mean(axis=0)
     assert means[1][0] < means[2][0] < means[8][0], means
     assert means[2][1] - means[1][1] > 0.6, means
-    assert means[2][1] - means[8][1] > 0.6, means
 
 
 def test_evolve_and_evaluate_gives_the_numbers_of_a_run(tmp_path: Path) -> None:
