@@ -197,7 +197,11 @@ def _sources(rule: Rule) -> str:
     return h.hexdigest()
 
 
-def _make_loop(digest: str) -> Any:
+def _make_loop(rule: Rule) -> Any:
+    """The loop of ``rule``'s kind, cached on disk under a name of its own (numba names the cache index
+    by the function's qualified name: one kind's entry never asks another process to import its type)."""
+    digest = _sources(rule)
+
     def episodes(params, state, view, pay, lifetime, out):  # type: ignore[no-untyped-def]
         """Every agent lives every life (world b: age b % lifetime of life b // lifetime; lifetime 1: every
         agent in every world), the ages of one life in order."""
@@ -238,6 +242,8 @@ def _make_loop(digest: str) -> Any:
                     out.true[a, b] = tally[TRUE]
                     _kind_end(params, state, a, unit, view, b, out.learned)
 
+    tag = f"{rule.params.__module__}.{rule.params.__qualname__}"
+    episodes.__qualname__ = "episodes_" + "".join(c if c.isalnum() else "_" for c in tag)
     return njit(cache=True, nogil=True)(episodes)
 
 
@@ -255,5 +261,5 @@ def run(params: Any, state: Any, view: View, pay: Payoffs, lifetime: int, out: O
         raise TypeError(f"no compiled rule is registered for {type(params).__name__}")
     loop = _LOOPS.get(rule.params)
     if loop is None:
-        loop = _LOOPS[rule.params] = _make_loop(_sources(rule))
+        loop = _LOOPS[rule.params] = _make_loop(rule)
     loop(params, state, view, pay, lifetime, out)
