@@ -39,7 +39,6 @@ from pathlib import Path
 import numpy as np
 
 from evo.core import agents, engines, lifetimes, worlds
-from evo.core.agents import base as agents_base
 from evo.core.simulate import Costs, Episodes, Payoffs, run_episodes
 from evo.runs import scenarios as scenario
 
@@ -378,11 +377,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=2024)
     parser.add_argument("--kinds", nargs="+", default=list(agents.agent_kinds()))
     parser.add_argument("--engines", nargs="+", default=list(engines.ENGINES), choices=engines.ENGINES)
-    parser.add_argument("--no-reflex-tables", action="store_true",
-                        help="step reflexes from the proximity table, as before the per-remaining-set tables")
     args = parser.parse_args(argv)
-    if args.no_reflex_tables:
-        agents_base.REFLEX_TABLE_MAX = 0
     if numba is None:
         print("numba is not installed: pip install -e '.[bench]' (numba>=0.59)", file=sys.stderr)
         return 2
@@ -413,9 +408,6 @@ def main(argv: list[str] | None = None) -> int:
         genome_rng = np.random.default_rng(np.random.SeedSequence(args.seed).spawn(2)[1])
         genomes = agents.initial_genomes(cfg, len(features), args.population, genome_rng)
         policy = agents.decode(genomes, cfg, len(features), senses)
-        if policy.moves is not None:
-            rows.append((kind, "-", None, None, None, "own batched moves: no compiled loop"))
-            continue
         t0 = time.perf_counter()
         got = compiled_episodes(kernels, policy, batch, objective, dist)  # first call compiles
         first = time.perf_counter() - t0

@@ -141,6 +141,12 @@ def _rule_of(params: Any) -> Rule:
     return rule
 
 
+def _inlined(fn: Any) -> Any:
+    """``fn`` (a compiled function) inlined into the loop: a call per step would pass every array of the
+    records with its reference count, ten times the step's own cost."""
+    return njit(inline="always", nogil=True)(getattr(fn, "py_func", fn))
+
+
 @njit(cache=True, nogil=True, inline="always")
 def _nothing(params: Any, state: Any, a: int, unit: int, view: View, b: int, x: Any = None) -> None:
     pass
@@ -148,7 +154,7 @@ def _nothing(params: Any, state: Any, a: int, unit: int, view: View, b: int, x: 
 
 @overload(_kind_decide, inline="always")
 def _decide_of(params, state, a, unit, view, b, cell, remaining, t):  # type: ignore[no-untyped-def]
-    fn = _rule_of(params).decide
+    fn = _inlined(_rule_of(params).decide)
 
     def impl(params, state, a, unit, view, b, cell, remaining, t):  # type: ignore[no-untyped-def]
         return fn(params, state, a, unit, view, b, cell, remaining, t)
@@ -157,7 +163,7 @@ def _decide_of(params, state, a, unit, view, b, cell, remaining, t):  # type: ig
 
 @overload(_kind_begin, inline="always")
 def _begin_of(params, state, a, unit, view, b):  # type: ignore[no-untyped-def]
-    fn = _rule_of(params).begin or _nothing
+    fn = _inlined(_rule_of(params).begin or _nothing)
 
     def impl(params, state, a, unit, view, b):  # type: ignore[no-untyped-def]
         fn(params, state, a, unit, view, b)
@@ -166,7 +172,7 @@ def _begin_of(params, state, a, unit, view, b):  # type: ignore[no-untyped-def]
 
 @overload(_kind_consumed, inline="always")
 def _consumed_of(params, state, a, unit, view, b, k):  # type: ignore[no-untyped-def]
-    fn = _rule_of(params).consumed or _nothing
+    fn = _inlined(_rule_of(params).consumed or _nothing)
 
     def impl(params, state, a, unit, view, b, k):  # type: ignore[no-untyped-def]
         fn(params, state, a, unit, view, b, k)
@@ -175,7 +181,7 @@ def _consumed_of(params, state, a, unit, view, b, k):  # type: ignore[no-untyped
 
 @overload(_kind_end, inline="always")
 def _end_of(params, state, a, unit, view, b, learned):  # type: ignore[no-untyped-def]
-    fn = _rule_of(params).end or _nothing
+    fn = _inlined(_rule_of(params).end or _nothing)
 
     def impl(params, state, a, unit, view, b, learned):  # type: ignore[no-untyped-def]
         fn(params, state, a, unit, view, b, learned)
