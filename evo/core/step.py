@@ -13,11 +13,10 @@ from typing import Any, NamedTuple
 
 import numpy as np
 from numba import njit
+from numba.core.errors import NumbaError
 from numba.extending import overload
 
 STAY = 4
-#: the slots of an episode's tally (one float64 array): base payoff, true payoff, true accounting live (1.0)
-PAY, TRUE, LIVE = 0, 1, 2
 
 
 class View(NamedTuple):
@@ -66,28 +65,29 @@ class Out(NamedTuple):
 
 
 @njit(cache=True, nogil=True, inline="always")
-def step(view: View, pay: Payoffs, b: int, cell: int, move: int, remaining: np.ndarray,
-         tally: np.ndarray) -> tuple[int, int, bool]:
-    """One step of world ``b`` from ``cell`` by ``move``: the new cell, the object consumed (-1: none) and
-    whether the episode ended. Charges the step, then pays the object; releases what it spawns; the true
-    objective charges and pays alike until a true-terminal object was consumed (``tally[LIVE]``)."""
+def step(view: View, pay: Payoffs, b: int, cell: int, move: int, remaining: np.ndarray, payoff: float,
+         true: float, live: bool) -> tuple[int, int, bool, float, float, bool]:
+    """One step of world ``b`` from ``cell`` by ``move``: the new cell, the object consumed (-1: none),
+    whether the episode ended, and the episode's base and true payoffs so far and whether the true objective
+    still counts. Charges the step, then pays the object; releases what it spawns; the true objective
+    charges and pays alike until a true-terminal object was consumed (``live``)."""
     cell = view.neighbors[b, cell, move]
-    tally[PAY] = tally[PAY] - pay.step_cost
-    if pay.has_true and tally[LIVE] > 0.0:
-        tally[TRUE] = tally[TRUE] - pay.true_step
+    payoff = payoff - pay.step_cost
+    if pay.has_true and live:
+        true = true - pay.true_step
     k = view.obj_at[b, cell]
     if k < 0 or not remaining[k]:
-        return cell, -1, False
+        return cell, -1, False, payoff, true, live
     remaining[k] = False
-    tally[PAY] = tally[PAY] + pay.values[b, k]
+    payoff = payoff + pay.values[b, k]
     child = view.spawn[b, k]
     if child >= 0:
         remaining[child] = True
-    if pay.has_true and tally[LIVE] > 0.0:
-        tally[TRUE] = tally[TRUE] + pay.true_values[b, k]
+    if pay.has_true and live:
+        true = true + pay.true_values[b, k]
         if pay.true_terminal[b, k]:
-            tally[LIVE] = 0.0
-    return cell, k, bool(pay.terminal[b, k])
+            live = False
+    return cell, k, pay.terminal[b, k], payoff, true, live
 
 
 # ------------------------------------------------------------------------------------------------------
@@ -104,7 +104,10 @@ class Rule:
     - ``begin(params, state, a, unit, view, b)``: at the start of each episode (optional);
     - ``consumed(params, state, a, unit, view, b, k)``: after object ``k`` was consumed (optional);
     - ``end(params, state, a, unit, view, b, learned)``: after each episode; a learning kind writes what it
-      has learned into ``learned[a, b]`` (optional)."""
+      has learned into ``learned[a, b]`` (optional).
+
+    The functions are inlined into a loop compiled without reference counting (the records outlive the
+    call); a rule that allocates arrays runs on a counted loop, several times slower."""
 
     params: type
     decide: Any
@@ -203,19 +206,18 @@ def _sources(rule: Rule) -> str:
     return h.hexdigest()
 
 
-def _make_loop(rule: Rule) -> Any:
+def _make_loop(rule: Rule, counted: bool = False) -> Any:
     """The loop of ``rule``'s kind, cached on disk under a name of its own (numba names the cache index
-    by the function's qualified name: one kind's entry never asks another process to import its type)."""
+    by the function's qualified name: one kind's entry never asks another process to import its type).
+    Compiled without reference counting unless ``counted`` (docs/architecture.md, "Engines")."""
     digest = _sources(rule)
 
-    def episodes(params, state, view, pay, lifetime, out):  # type: ignore[no-untyped-def]
+    def episodes(params, state, view, pay, lifetime, out, remaining):  # type: ignore[no-untyped-def]
         """Every agent lives every life (world b: age b % lifetime of life b // lifetime; lifetime 1: every
         agent in every world), the ages of one life in order."""
         assert digest  # the sources' digest: part of the cache key
         p, b_all, k_all = out.payoff.shape[0], view.start.shape[0], view.hidden.shape[1]
         n_lives = b_all // lifetime
-        remaining = np.empty(k_all, dtype=np.bool_)
-        tally = np.empty(3)
         for life in range(n_lives):
             for a in range(p):
                 unit = a * n_lives + life
@@ -224,14 +226,15 @@ def _make_loop(rule: Rule) -> Any:
                     for k in range(k_all):
                         remaining[k] = not view.hidden[b, k]
                     cell = view.start[b]
-                    tally[PAY], tally[TRUE], tally[LIVE] = 0.0, 0.0, 1.0
+                    payoff, true, live = 0.0, 0.0, True
                     taken = 0
                     if out.record_paths:
                         out.paths[a, b, 0] = cell
                     _kind_begin(params, state, a, unit, view, b)
                     for t in range(view.steps):
                         move = _kind_decide(params, state, a, unit, view, b, cell, remaining, t)
-                        cell, k, ended = step(view, pay, b, cell, move, remaining, tally)
+                        cell, k, ended, payoff, true, live = step(view, pay, b, cell, move, remaining, payoff, true,
+                                                                  live)
                         taken += 1
                         if k >= 0:
                             out.reached[a, b, k] = True
@@ -243,14 +246,15 @@ def _make_loop(rule: Rule) -> Any:
                     if out.record_paths:
                         for t in range(taken + 1, view.steps + 1):
                             out.paths[a, b, t] = cell
-                    out.payoff[a, b] = tally[PAY]
+                    out.payoff[a, b] = payoff
                     out.steps[a, b] = taken
-                    out.true[a, b] = tally[TRUE]
+                    out.true[a, b] = true
                     _kind_end(params, state, a, unit, view, b, out.learned)
 
     tag = f"{rule.params.__module__}.{rule.params.__qualname__}"
-    episodes.__qualname__ = "episodes_" + "".join(c if c.isalnum() else "_" for c in tag)
-    return njit(cache=True, nogil=True)(episodes)
+    episodes.__qualname__ = ("counted_" if counted else "episodes_") + "".join(
+        c if c.isalnum() else "_" for c in tag)
+    return njit(cache=True, nogil=True, _nrt=counted)(episodes)
 
 
 def register_rule(rule: Rule) -> Rule:
@@ -261,11 +265,20 @@ def register_rule(rule: Rule) -> Rule:
 
 
 def run(params: Any, state: Any, view: View, pay: Payoffs, lifetime: int, out: Out) -> None:
-    """Run the episodes of the agents of ``params`` (the kind's record; its rule registered) into ``out``."""
+    """Run the episodes of the agents of ``params`` (the kind's record; its rule registered) into ``out``.
+    A rule the uncounted loop cannot compile (one that allocates arrays) runs on a counted loop."""
     rule = _RULES.get(type(params))
     if rule is None:
         raise TypeError(f"no compiled rule is registered for {type(params).__name__}")
+    remaining = np.empty(view.hidden.shape[1], dtype=np.bool_)
     loop = _LOOPS.get(rule.params)
     if loop is None:
-        loop = _LOOPS[rule.params] = _make_loop(rule)
-    loop(params, state, view, pay, lifetime, out)
+        loop = _make_loop(rule)
+        try:
+            loop(params, state, view, pay, lifetime, out, remaining)
+        except NumbaError:
+            loop = _make_loop(rule, counted=True)
+            loop(params, state, view, pay, lifetime, out, remaining)
+        _LOOPS[rule.params] = loop
+        return
+    loop(params, state, view, pay, lifetime, out, remaining)

@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from numba import njit
 
 from evo.config.schema import AgentConfig
 from evo.core import agents, choice, engines, step, worlds
@@ -165,3 +166,45 @@ def test_a_kind_without_a_compiled_rule_is_refused() -> None:
     objective = Payoffs(np.array([1.0, 0.0]), np.zeros(2, dtype=bool), 0.0)
     with pytest.raises(EvoError, match="without objects"):
         run_episodes(policy, empty, objective, Costs())
+
+
+class _East(NamedTuple):
+    w: np.ndarray
+
+
+class _EastAllocating(NamedTuple):
+    w: np.ndarray
+
+
+@njit(cache=False)
+def _east(params, state, a, unit, view, b, cell, remaining, t):  # type: ignore[no-untyped-def]
+    return 1
+
+
+@njit(cache=False)
+def _east_allocating(params, state, a, unit, view, b, cell, remaining, t):  # type: ignore[no-untyped-def]
+    moves = np.ones(1, dtype=np.int64)  # an allocation: the uncounted loop cannot compile it
+    return moves[0]
+
+
+def test_a_rule_that_allocates_runs_on_a_counted_loop_with_the_same_episodes() -> None:
+    """The loop is compiled without reference counting; a rule that allocates arrays gets a counted loop
+    instead, and the same episodes."""
+    step.register_rule(step.Rule(_East, _east))
+    step.register_rule(step.Rule(_EastAllocating, _east_allocating))
+    policy = agents.decode(np.zeros((2, 2)), AgentConfig(kind="mesa", horizon=2), 2)
+    batch = _batch()
+    view = engines.view_of(policy, batch)
+    values = np.ones((1, 1))
+    pay = step.Payoffs(values, np.ones((1, 1), dtype=bool), 0.5, False, values, np.ones((1, 1), dtype=bool), 0.0)
+    outs = []
+    for params in (_East(np.zeros((2, 1))), _EastAllocating(np.zeros((2, 1)))):
+        out = step.Out(np.zeros((2, 1)), np.zeros((2, 1, 1), dtype=bool), np.zeros((2, 1), dtype=np.int64),
+                       np.zeros((2, 1)), np.zeros((2, 1, 4), dtype=np.int64), np.zeros((1, 1, 2)), True)
+        step.run(params, np.zeros(1), view, pay, 1, out)
+        outs.append(out)
+    names = [step._LOOPS[t].py_func.__qualname__ for t in (_East, _EastAllocating)]
+    assert names[0].startswith("episodes_") and names[1].startswith("counted_")
+    for got, want in zip(outs[1][:-1], outs[0][:-1], strict=True):
+        np.testing.assert_array_equal(got, want)
+    assert outs[0].payoff.tolist() == [[0.5], [0.5]] and outs[0].paths[0].tolist() == [[4, 5, 5, 5]]
