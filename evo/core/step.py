@@ -233,8 +233,8 @@ def _make_loop(rule: Rule, counted: bool = False) -> Any:
                     _kind_begin(params, state, a, unit, view, b)
                     for t in range(view.steps):
                         move = _kind_decide(params, state, a, unit, view, b, cell, remaining, t)
-                        cell, k, ended, payoff, true, live = step(view, pay, b, cell, move, remaining, payoff, true,
-                                                                  live)
+                        cell, k, ended, payoff, true, live = step(view, pay, b, cell, move, remaining,
+                                                                  payoff, true, live)
                         taken += 1
                         if k >= 0:
                             out.reached[a, b, k] = True

@@ -196,7 +196,8 @@ def test_a_rule_that_allocates_runs_on_a_counted_loop_with_the_same_episodes() -
     batch = _batch()
     view = engines.view_of(policy, batch)
     values = np.ones((1, 1))
-    pay = step.Payoffs(values, np.ones((1, 1), dtype=bool), 0.5, False, values, np.ones((1, 1), dtype=bool), 0.0)
+    ends = np.ones((1, 1), dtype=bool)
+    pay = step.Payoffs(values, ends, 0.5, False, values, ends, 0.0)
     outs = []
     for params in (_East(np.zeros((2, 1))), _EastAllocating(np.zeros((2, 1)))):
         out = step.Out(np.zeros((2, 1)), np.zeros((2, 1, 1), dtype=bool), np.zeros((2, 1), dtype=np.int64),
