@@ -100,8 +100,7 @@ def smell(genes: Genes, smelled: Smell, view: View, b: int, cell: int, remaining
         keys[:] = -1
     mask = 0
     for k in range(remaining.shape[0]):
-        if remaining[k]:
-            mask |= 1 << k
+        mask |= (1 if remaining[k] else 0) << k
     slot = -1
     x = mask % keys.shape[0]
     while keys[x] != -1 and keys[x] != mask:
