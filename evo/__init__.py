@@ -10,11 +10,12 @@ and returns a :class:`evo.api.RunResult` (``evo.resume(dir)`` continues an inter
 ``evo.load_run(dir)`` reads a finished one back); ``evo.sweep(file)`` runs a sweep, ``evo.probe(dir)``
 probes a run's behavioural objective. All of them live in :mod:`evo.api`.
 ``evo.register_agent_kind(kind)`` adds an agent kind (an :class:`evo.core.agents.AgentKind`; see
-``examples/custom_agent_kind.py``) that a scenario's ``agent.kind`` can then name (``evo.check_kind(kind)`` runs the contract every kind keeps); ``evo.load_plugin(module)``
-imports a module that registers kinds or schemes, and sweeps then load it in their workers too
-(:mod:`evo.runs.plugins`). A scenario is a file, the name of a shipped one (``evo.run("red_door")``) or a
-Scenario, and ``overrides={"evolution.population": 50}`` sets keys by dotted name. Heavy modules are imported
-on first use, so ``import evo.core.worlds`` stays a pure-numpy import.
+``examples/custom_agent_kind.py``) that a scenario's ``agent.kind`` can then name (``evo.check_kind(kind)``
+runs the contract every kind keeps); ``evo.load_plugin(module)`` imports a module that registers kinds or
+schemes, and sweeps then load it in their workers too (:mod:`evo.runs.plugins`). A scenario is a file, the
+name of a shipped one (``evo.run("red_door")``) or a Scenario, and ``overrides={"evolution.population": 50}``
+sets keys by dotted name. Heavy modules are imported on first use, so ``import evo.core.worlds`` stays a
+pure-numpy import.
 """
 
 from __future__ import annotations

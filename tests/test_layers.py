@@ -34,8 +34,8 @@ LAYERS: dict[str, tuple[int, tuple[str, ...]]] = {
     "evo.__main__": (8, HEAVY),  # `python -m evo`: the command line
 }
 #: other than the layer: importing these loads less (the core modules that run no rule load no numba)
-NARROWER = {"evo.config.names": (), "evo.config.schema": (), "evo.core.choice": (), "evo.core.state": ("numpy",),
-            "evo.core.checks": ("numpy",)}
+NARROWER = {"evo.config.names": (), "evo.config.schema": (), "evo.core.choice": (),
+            "evo.core.state": ("numpy",), "evo.core.checks": ("numpy",)}
 
 
 def _modules() -> dict[str, Path]:

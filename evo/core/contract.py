@@ -36,7 +36,8 @@ def check_kind(kind: str | AgentKind) -> None:
         _expect(bool(layout), name, "the genome layout has no part")
         at = 0
         for part, (a, b) in layout.items():
-            _expect(bool(part) and a == at and b > a, name, f"part {part!r} is {a, b}, expected to start at {at}")
+            _expect(bool(part) and a == at and b > a, name,
+                    f"part {part!r} is {a, b}, expected to start at {at}")
             at = b
         _expect(genome_length(name, n_features) == at, name, "genome_length differs from the layout")
     cfg = AgentConfig(kind=name, horizon=5, init_sigma=0.7, lifetime=2)
@@ -73,12 +74,13 @@ def check_kind(kind: str | AgentKind) -> None:
     batch = build_batch(walls, np.array([0, 15]), np.array([[3, 12, 10], [0, 6, 9]]),
                         np.eye(3)[None].repeat(2, 0), 4, 4, 12)
     records = k.compiled(policy, batch, view_of(policy, batch))
-    _expect(type(records[0]) in _RULES, name, f"no compiled rule is registered for {type(records[0]).__name__}")
+    _expect(type(records[0]) in _RULES, name,
+            f"no compiled rule is registered for {type(records[0]).__name__}")
     objective = Payoffs(np.array([1.0, -0.5, 0.25]), np.zeros(3, dtype=bool), 0.01)
     runs = [run_episodes(policy, batch, objective, Costs(), record_paths=True) for _ in range(2)]
-    paths = runs[0].paths
-    assert paths is not None
+    paths, again = runs[0].paths, runs[1].paths
+    assert paths is not None and again is not None
     _expect(not walls[np.arange(2)[None, :, None], paths].any(), name, "a path enters a wall")
-    _expect(np.array_equal(paths, runs[1].paths) and np.array_equal(runs[0].payoff, runs[1].payoff), name,
+    _expect(np.array_equal(paths, again) and np.array_equal(runs[0].payoff, runs[1].payoff), name,
             "two runs of the same episodes differ")
 

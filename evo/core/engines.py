@@ -26,13 +26,14 @@ __all__ = ["ENGINES", "ENV", "available", "episode_arrays", "resolve", "view_of"
 def view_of(policy: Policy, worlds: WorldBatch) -> View:
     """What the rule of ``policy``'s kind may read of ``worlds``: its tables and perceived features."""
     seen, felt = perceived(worlds.obj_feat, policy.senses)
-    i64 = np.int64
-    return View(np.ascontiguousarray(worlds.neighbors, dtype=i64), np.ascontiguousarray(worlds.dist, dtype=i64),
-                np.ascontiguousarray(worlds.next_move, dtype=i64), np.ascontiguousarray(worlds.obj_at, dtype=i64),
-                np.ascontiguousarray(worlds.walls, dtype=np.bool_), np.ascontiguousarray(worlds.start, dtype=i64),
-                np.ascontiguousarray(worlds.hidden, dtype=np.bool_), np.ascontiguousarray(worlds.spawn, dtype=i64),
-                np.ascontiguousarray(seen, dtype=np.float64), np.ascontiguousarray(felt, dtype=np.float64),
-                int(worlds.height), int(worlds.width), int(worlds.steps))
+    def c(x: NDArray[Any], dtype: type) -> NDArray[Any]:
+        return np.ascontiguousarray(x, dtype=dtype)
+
+    i64, b8 = np.int64, np.bool_
+    return View(c(worlds.neighbors, i64), c(worlds.dist, i64), c(worlds.next_move, i64),
+                c(worlds.obj_at, i64), c(worlds.walls, b8), c(worlds.start, i64), c(worlds.hidden, b8),
+                c(worlds.spawn, i64), c(seen, np.float64), c(felt, np.float64), int(worlds.height),
+                int(worlds.width), int(worlds.steps))
 
 
 def episode_arrays(policy: Policy, worlds: WorldBatch, values: NDArray[np.float64],
@@ -53,13 +54,15 @@ def episode_arrays(policy: Policy, worlds: WorldBatch, values: NDArray[np.float6
     records = agent_kind(policy.kind).compiled(policy, worlds, view)
     has_true = true is not None
     true_values, true_terminal, true_step = true if true is not None else (values, terminal, 0.0)
-    pay = Payoffs(np.ascontiguousarray(values, dtype=np.float64), np.ascontiguousarray(terminal, dtype=np.bool_),
-                  float(step_cost), has_true, np.ascontiguousarray(true_values, dtype=np.float64),
-                  np.ascontiguousarray(true_terminal, dtype=np.bool_), float(true_step))
+    f64, b8 = np.float64, np.bool_
+    pay = Payoffs(np.ascontiguousarray(values, dtype=f64), np.ascontiguousarray(terminal, dtype=b8),
+                  float(step_cost), has_true, np.ascontiguousarray(true_values, dtype=f64),
+                  np.ascontiguousarray(true_terminal, dtype=b8), float(true_step))
     learns = policy.life is not None
+    paths = (p, b, worlds.steps + 1) if record_paths else (1, 1, 1)
     out = Out(np.zeros((p, b)), np.zeros((p, b, k), dtype=np.bool_), np.zeros((p, b), dtype=np.int64),
-              np.zeros((p, b)), np.zeros((p, b, worlds.steps + 1) if record_paths else (1, 1, 1), dtype=np.int64),
-              np.zeros((p, b, f) if learns else (1, 1, f)), bool(record_paths))
+              np.zeros((p, b)), np.zeros(paths, dtype=np.int64), np.zeros((p, b, f) if learns else (1, 1, f)),
+              bool(record_paths))
     run(records[0], records[1], view, pay, lifetime, out)
     result: dict[str, Any] = {"payoff": out.payoff, "reached": out.reached, "steps": out.steps,
                               "paths": out.paths if record_paths else None,

@@ -156,37 +156,37 @@ def _nothing(params: Any, state: Any, a: int, unit: int, view: View, b: int, x: 
 
 
 @overload(_kind_decide, inline="always")
-def _decide_of(params, state, a, unit, view, b, cell, remaining, t):  # type: ignore[no-untyped-def]
+def _decide_of(params, state, a, unit, view, b, cell, remaining, t):
     fn = _inlined(_rule_of(params).decide)
 
-    def impl(params, state, a, unit, view, b, cell, remaining, t):  # type: ignore[no-untyped-def]
+    def impl(params, state, a, unit, view, b, cell, remaining, t):
         return fn(params, state, a, unit, view, b, cell, remaining, t)
     return impl
 
 
 @overload(_kind_begin, inline="always")
-def _begin_of(params, state, a, unit, view, b):  # type: ignore[no-untyped-def]
+def _begin_of(params, state, a, unit, view, b):
     fn = _inlined(_rule_of(params).begin or _nothing)
 
-    def impl(params, state, a, unit, view, b):  # type: ignore[no-untyped-def]
+    def impl(params, state, a, unit, view, b):
         fn(params, state, a, unit, view, b)
     return impl
 
 
 @overload(_kind_consumed, inline="always")
-def _consumed_of(params, state, a, unit, view, b, k):  # type: ignore[no-untyped-def]
+def _consumed_of(params, state, a, unit, view, b, k):
     fn = _inlined(_rule_of(params).consumed or _nothing)
 
-    def impl(params, state, a, unit, view, b, k):  # type: ignore[no-untyped-def]
+    def impl(params, state, a, unit, view, b, k):
         fn(params, state, a, unit, view, b, k)
     return impl
 
 
 @overload(_kind_end, inline="always")
-def _end_of(params, state, a, unit, view, b, learned):  # type: ignore[no-untyped-def]
+def _end_of(params, state, a, unit, view, b, learned):
     fn = _inlined(_rule_of(params).end or _nothing)
 
-    def impl(params, state, a, unit, view, b, learned):  # type: ignore[no-untyped-def]
+    def impl(params, state, a, unit, view, b, learned):
         fn(params, state, a, unit, view, b, learned)
     return impl
 
@@ -212,7 +212,7 @@ def _make_loop(rule: Rule, counted: bool = False) -> Any:
     Compiled without reference counting unless ``counted`` (docs/architecture.md, "Engines")."""
     digest = _sources(rule)
 
-    def episodes(params, state, view, pay, lifetime, out, remaining):  # type: ignore[no-untyped-def]
+    def episodes(params, state, view, pay, lifetime, out, remaining):
         """Every agent lives every life (world b: age b % lifetime of life b // lifetime; lifetime 1: every
         agent in every world), the ages of one life in order."""
         assert digest  # the sources' digest: part of the cache key
@@ -254,7 +254,8 @@ def _make_loop(rule: Rule, counted: bool = False) -> Any:
     tag = f"{rule.params.__module__}.{rule.params.__qualname__}"
     episodes.__qualname__ = ("counted_" if counted else "episodes_") + "".join(
         c if c.isalnum() else "_" for c in tag)
-    return njit(cache=True, nogil=True, _nrt=counted)(episodes)
+    counting: dict[str, Any] = {"_nrt": counted}  # numba's flag: reference counting on or off
+    return njit(cache=True, nogil=True, **counting)(episodes)
 
 
 def register_rule(rule: Rule) -> Rule:

@@ -170,8 +170,9 @@ def smell_of(worlds: WorldBatch) -> Smell:
     """An empty scent table for ``worlds`` (none with more than 62 objects)."""
     c, k, f = worlds.height * worlds.width, worlds.n_objects, worlds.obj_feat.shape[-1]
     n_sets = 0 if k > 62 else min(SCENT_SETS, SCENT_FLOATS // max(c * 5 * f, 1))
+    slots = 2 * max(n_sets, 1)
     return Smell(np.empty((n_sets, c, 5, f)), np.zeros((n_sets, c), dtype=np.bool_),
-                 np.full(2 * max(n_sets, 1), -1, dtype=np.int64), np.zeros(2 * max(n_sets, 1), dtype=np.int64),
+                 np.full(slots, -1, dtype=np.int64), np.zeros(slots, dtype=np.int64),
                  np.array([-1, 0], dtype=np.int64), np.empty((5, f)))
 
 
