@@ -6,10 +6,10 @@ distance; lowest index on ties), taking the first move of a shortest path; with 
 heuristic without lookahead: it never weighs a near small gain against a far large one, so it counts as a
 non-optimizer (horizon 0) although its objective can be read from its genome.
 
-The kind gives its Policy its own batched ``moves`` function, which :func:`evo.core.simulate.run_episodes`
-calls for every live (agent, world) pair at once. Importing this module registers the kind, so it is also
-a plugin (:mod:`evo.runs.plugins`): the command line imports it before it validates the scenario, and a
-sweep's workers import it too::
+The kind ships its own compiled rule (``greedy_decide``, registered with :func:`evo.core.step.register_rule`
+for its parameter record), so it runs on the one compiled episode step (:mod:`evo.core.step`) like a
+built-in kind. Importing this module registers the kind, so it is also a plugin (:mod:`evo.runs.plugins`):
+the command line imports it before it validates the scenario, and a sweep's workers import it too::
 
     evo run red_door --plugin examples/custom_agent_kind.py --set agent.kind=greedy
     evo sweep selection_pressure --plugin examples/custom_agent_kind.py --set agent.kind=greedy
@@ -27,9 +27,10 @@ import sys
 import tempfile
 import tomllib
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
+from numba import njit
 from numpy.typing import NDArray
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -37,37 +38,48 @@ if __name__ == "__main__":
     sys.path.insert(0, str(ROOT))  # run as a script: this checkout's evo, whichever is installed
 
 import evo  # noqa: E402
-from evo.core.agents import GenomeKind, Policy, Tables, genome_parts  # noqa: E402
-from evo.core.worlds import STAY  # noqa: E402
+from evo.core.agents import GenomeKind, Policy, genome_parts  # noqa: E402
+from evo.core.step import STAY, Rule, View, register_rule  # noqa: E402
+from evo.core.worlds import WorldBatch  # noqa: E402
 from evo.runs.scenarios import from_dict  # noqa: E402
 
 if TYPE_CHECKING:
     from evo.config.schema import AgentConfig
 
 
-def greedy_moves(policy: Policy, tables: Tables, agent: NDArray[np.int64], world: NDArray[np.int64],
-                 row: NDArray[np.int64], remaining: NDArray[np.bool_]) -> NDArray[np.int64]:
-    """The move of each of ``n`` live (agent, world) pairs toward its nearest positive remaining object."""
-    assert policy.w is not None
-    w = policy.w[agent]  # (n, F)
-    feat = tables.obj_feat[world]  # (n, K, F)
-    value = np.zeros(feat.shape[:2])
-    for f in range(w.shape[1]):  # in feature order, as the shipped kinds sum
-        value = value + w[:, f, None] * feat[:, :, f]
-    n = row.shape[0]
-    best = np.full(n, -1)
-    best_dist = np.full(n, np.iinfo(np.int64).max)
-    for k in range(tables.n_objects):  # only a strictly nearer object replaces: ties go to the lowest index
-        d = tables.dist[k].take(row)
-        nearer = remaining[k] & (value[:, k] > 0) & (d < best_dist)
-        np.copyto(best_dist, d, where=nearer)
-        np.copyto(best, k, where=nearer)
-    move = tables.next_move.take(np.maximum(best, 0) * tables.dist.shape[1] + row)  # STAY if unreachable
-    return np.where(best >= 0, move, STAY)
+class GreedyParams(NamedTuple):
+    """The record its rule reads: the weights of every agent (P, F)."""
+
+    w: np.ndarray
+
+
+@njit(cache=True, nogil=True)
+def greedy_begin(params: GreedyParams, value: np.ndarray, a: int, unit: int, view: View, b: int) -> None:
+    """At an episode's start: each object's value ``Σ_f w_f·x_kf`` (in feature order) into its state."""
+    for k in range(value.shape[0]):
+        x = 0.0
+        for f in range(view.seen.shape[2]):
+            x = x + params.w[a, f] * view.seen[b, k, f]
+        value[k] = x
+
+
+@njit(cache=True, nogil=True)
+def greedy_decide(params: GreedyParams, value: np.ndarray, a: int, unit: int, view: View, b: int, cell: int,
+                  remaining: np.ndarray, t: int) -> int:
+    """The first move toward the nearest remaining object of positive value (lowest index on ties)."""
+    best, best_dist = -1, view.height * view.width + 2
+    for k in range(remaining.shape[0]):
+        d = view.dist[b, k, cell]
+        if remaining[k] and value[k] > 0.0 and d < best_dist:
+            best, best_dist = k, d
+    return STAY if best < 0 else view.next_move[b, best, cell]
+
+
+register_rule(Rule(GreedyParams, greedy_decide, begin=greedy_begin))
 
 
 class Greedy(GenomeKind):
-    """The greedy kind: genome ``w[F]``, its own batched moves, horizon 0."""
+    """The greedy kind: genome ``w[F]``, its own compiled rule, horizon 0."""
 
     name = "greedy"
     has_objective = True  # w is read back as its objective (summary, log, lineage)
@@ -79,11 +91,20 @@ class Greedy(GenomeKind):
     def decode(self, genomes: NDArray[np.float64], cfg: AgentConfig, n_features: int) -> Policy:
         w = genome_parts(genomes, self.genome_layout(n_features))["w"]
         return Policy(self.name, w, np.zeros(w.shape[0], dtype=np.int64), cfg.discount, None, None, None,
-                      None, cfg.view_radius, moves=greedy_moves)
+                      None, cfg.view_radius)
+
+    def compiled(self, policy: Policy, worlds: WorldBatch, view: View) -> tuple[GreedyParams, np.ndarray]:
+        """Its parameter record and its per-episode state (each object's value)."""
+        assert policy.w is not None
+        return GreedyParams(np.ascontiguousarray(policy.w, dtype=np.float64)), np.zeros(worlds.n_objects)
+
+    def perceives(self, policy: Policy) -> NDArray[np.float64]:
+        """It reads feature f with strength |w_f|."""
+        assert policy.w is not None
+        return np.abs(policy.w)
 
     def pair_bytes(self, n_objects: int, n_features: int) -> int:
-        # each step: the pairs' object features (n, K, F) and values, distances and masks (n, K)
-        return 8 * n_objects * n_features + 40 * n_objects
+        return 8 * n_objects
 
 
 #: registered at import: a scenario's ``agent.kind = "greedy"`` names it

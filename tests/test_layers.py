@@ -1,10 +1,10 @@
 """The layers of the package, checked (docs/architecture.md): zero import cycles (imports inside functions
 and under TYPE_CHECKING count); every import points down the layers; and what importing each layer may
 load: the standard-library layer (``evo.errors``, ``evo.config``) loads no third-party module but tomli-w;
-``evo.core`` loads numpy only (no DEAP, matplotlib, networkx or sqlite3), except the numba kernels:
-``evo.core.kernels`` (the compiled episodes) and the worlds' ``keyed``, ``paths`` and ``draw`` (evo's keyed
-stream, the one search, the draw), which load numba (and are imported at module level only by each other);
-only ``evo.evolution`` (and what builds on it) loads DEAP; nothing below ``evo.plots`` loads matplotlib."""
+``evo.core`` loads numpy and numba only (no DEAP, matplotlib, networkx or sqlite3): numba because the
+episode step and every kind's rule are compiled (evo.core.step, evo.core.agents); the modules that run no
+rule (choice, state, checks, the config layer) load no numba; only ``evo.evolution`` (and what builds on it)
+loads DEAP; nothing below ``evo.plots`` loads matplotlib."""
 
 from __future__ import annotations
 
@@ -23,22 +23,20 @@ HEAVY = ("numpy", "deap", "matplotlib", "networkx", "sqlite3", "tomli_w", "tqdm"
 LAYERS: dict[str, tuple[int, tuple[str, ...]]] = {
     "evo.errors": (0, ()),
     "evo.config": (1, ("tomli_w",)),
-    "evo.core": (2, ("numpy",)),
-    "evo.evolution": (3, ("numpy", "deap")),
-    "evo.lineage": (3, ("numpy",)),
-    "evo.analysis": (3, ("numpy",)),
-    "evo.runs": (4, ("numpy", "deap", "tomli_w")),
-    "evo.sweeps": (5, ("numpy", "deap", "sqlite3", "tomli_w")),
-    "evo.plots": (6, ("numpy", "deap", "sqlite3", "tomli_w", "matplotlib")),
+    "evo.core": (2, ("numpy", "numba")),
+    "evo.evolution": (3, ("numpy", "deap", "numba")),
+    "evo.lineage": (3, ("numpy", "numba")),
+    "evo.analysis": (3, ("numpy", "numba")),
+    "evo.runs": (4, ("numpy", "deap", "tomli_w", "numba")),
+    "evo.sweeps": (5, ("numpy", "deap", "sqlite3", "tomli_w", "numba")),
+    "evo.plots": (6, ("numpy", "deap", "sqlite3", "tomli_w", "matplotlib", "numba")),
     "evo.api": (7, HEAVY),
     "evo.cli": (8, HEAVY),
     "evo.__main__": (9, HEAVY),  # `python -m evo`: the command line
 }
-#: other than the layer: importing these loads less (or, for the numba kernels, numba too: a required
-#: dependency, kept out of every other module's import so that importing evo stays quick)
-NARROWER = {"evo.config.names": (), "evo.config.schema": (), "evo.core.kernels": ("numpy", "numba"),
-            **dict.fromkeys(("evo.core.worlds.keyed", "evo.core.worlds.paths", "evo.core.worlds.draw"),
-                            ("numpy", "numba"))}
+#: other than the layer: importing these loads less (the core modules that run no rule load no numba)
+NARROWER = {"evo.config.names": (), "evo.config.schema": (), "evo.core.choice": (),
+            "evo.core.state": ("numpy",), "evo.core.checks": ("numpy",)}
 
 
 def _modules() -> dict[str, Path]:
@@ -75,7 +73,7 @@ def test_importing_a_module_loads_only_what_its_layer_may(module: str) -> None:
 
 def test_importing_evo_core_or_evo_config_loads_no_heavy_module() -> None:
     code = ("import sys, evo.core, evo.config, evo.core.simulate, evo.core.agents, evo.config.toml\n"
-            "print(','.join(m for m in ('deap', 'matplotlib', 'networkx', 'sqlite3', 'numba')"
+            "print(','.join(m for m in ('deap', 'matplotlib', 'networkx', 'sqlite3')"
             " if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""

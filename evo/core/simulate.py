@@ -1,18 +1,6 @@
-"""Batched episodes: the whole population in the whole world batch at once (docs/concepts.md §2). Pure numpy.
-
-An episode (per agent, per world): the agent starts on the start cell; for at most ``steps`` steps it picks a
-move (see :mod:`evo.core.agents`: planning on ``w`` like a mesa agent, reflexes, or the kind's own batched
-``moves``, as the decoded Policy says), pays ``step_cost``, moves (a blocked move stays), and if a remaining
-object lies on its new cell it consumes it and earns ``Σ_f payoff_f·x_kf``; an object with a terminal feature
-ends the episode; an object that spawns another (:mod:`evo.core.worlds`) releases it as it is consumed, and
-only from then on can the released object be seen, planned for and consumed. Fitness = mean episode payoff −
-planning cost · horizon − Σ_f perception_cost_f·(|w_f| + |θ_adj_f| + |θ_scent_f|) − complexity_cost·Σ_f
-|w_f| (the reflex genes θ where the agent has them; see :class:`Costs`). A *true objective*
-(docs/concepts.md §1, Goodhart), when given, is accounted along the very same trajectories: ``true_payoff``
-pays its own ``payoff`` and ``step_cost``; its ``terminal`` features do not end the episode (the base
-objective drives it) but end the true accounting (nothing is paid or charged after the first true-terminal
-object). The loop below runs over time steps only: each step moves every agent in every world with array
-operations.
+"""Episodes of a whole population in a whole world batch, and what they are worth (docs/concepts.md §2):
+the objective as arrays (:class:`Payoffs`), the costs (:class:`Costs`), the outcome (:class:`Episodes`).
+The episode rules themselves are one compiled step (:mod:`evo.core.step`).
 """
 
 from __future__ import annotations
@@ -26,10 +14,8 @@ from numpy.typing import NDArray
 
 from evo.config.schema import Objective
 from evo.core import engines
-from evo.core.agents import Policy, Tables, discount_table, object_utility, plan_moves, reflex_moves
-from evo.core.agents.mesa import reach_table
-from evo.core.worlds import WorldBatch, parents
-from evo.errors import EvoError
+from evo.core.agents import Policy
+from evo.core.worlds import WorldBatch
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,29 +143,13 @@ class Episodes:
 def run_episodes(policy: Policy, worlds: WorldBatch, objective: Payoffs, costs: Costs,
                  record_paths: bool = False, true_objective: Payoffs | None = None,
                  engine: str | None = None) -> Episodes:
-    """Run every agent of ``policy`` in every world of ``worlds``.
-
-    The ``P·B`` (agent, world) pairs are flattened into rows; only pairs whose episode is still running are
-    stepped, and a pair that ends is written out and dropped from the working arrays. ``true_objective``
-    adds ``true_payoff``: the same trajectories, accounted under the true objective. Agents perceive the
-    seen features of ``policy.senses`` only. A policy with a life (``policy.life``, a kind that learns) lives
-    the batch as ``B / lifetime`` lives (:class:`evo.core.agents.Life`): the ages one after another, every
-    (agent, life) pair of an age at once. ``engine`` (:mod:`evo.core.engines`: ``numpy``, ``compiled`` or
-    ``auto``; None: the ``EVO_ENGINE`` environment variable) picks the code that runs the rules; every
-    engine gives the same episodes, bit for bit."""
-    if policy.life is not None and worlds.size % policy.lifetime:
-        raise EvoError(f"a batch of {worlds.size} worlds is not a whole number of lives of "
-                       f"{policy.lifetime} episodes")
-    if engines.resolve(engine) == "compiled" and engines.supports(policy, worlds):
-        return _compiled(policy, worlds, objective, costs, record_paths, true_objective)
-    if policy.life is None:
-        return _episodes(policy, worlds, objective, costs, record_paths, true_objective)
-    return _lives(policy, worlds, objective, costs, record_paths, true_objective)
-
-
-def _compiled(policy: Policy, worlds: WorldBatch, objective: Payoffs, costs: Costs, record_paths: bool,
-              true_objective: Payoffs | None) -> Episodes:
-    """The episodes on the compiled engine (:func:`evo.core.engines.episode_arrays`)."""
+    """Run every agent of ``policy`` in every world of ``worlds`` on the compiled step
+    (:mod:`evo.core.step`) with its kind's rule. ``true_objective`` adds ``true_payoff``: the same
+    trajectories, accounted under the true objective. Agents perceive the seen features of
+    ``policy.senses`` only. A policy with a life (``policy.life``, a kind that learns) lives the batch as
+    ``B / lifetime`` lives (world b: age b % lifetime of life b // lifetime). ``engine`` (or
+    ``EVO_ENGINE``) is checked for a known name only: every name runs the one compiled step."""
+    engines.resolve(engine)
     true = None
     if true_objective is not None:
         feat = worlds.obj_feat
@@ -191,154 +161,3 @@ def _compiled(policy: Policy, worlds: WorldBatch, objective: Payoffs, costs: Cos
     return Episodes(out["payoff"], out["reached"], out["steps"], out["paths"], costs.of(policy),
                     out["true_payoff"], policy.lifetime if policy.life is not None else 1, out.get("learned"),
                     out.get("life_state"))
-
-
-def _lives(policy: Policy, worlds: WorldBatch, objective: Payoffs, costs: Costs, record_paths: bool,
-           true_objective: Payoffs | None) -> Episodes:
-    """Every agent lives every life of ``worlds`` (world b: age b % L of life b // L)."""
-    life, lifetime = policy.life, policy.lifetime
-    assert life is not None
-    p, b, k, f = policy.horizon.shape[0], worlds.size, worlds.n_objects, worlds.obj_feat.shape[-1]
-    lives = b // lifetime
-    state = life.born(policy, Tables.of(worlds, None, policy.senses), lifetime)
-    payoff, steps = np.zeros((p, b)), np.zeros((p, b), dtype=np.int64)
-    reached = np.zeros((p, b, k), dtype=bool)
-    paths = np.zeros((p, b, worlds.steps + 1), dtype=np.int64) if record_paths else None
-    true = np.zeros((p, b)) if true_objective is not None else None
-    learned = np.zeros((p, b, f))
-    cost = costs.of(policy)
-    for age in range(lifetime):
-        at = np.arange(lives) * lifetime + age
-        ep = _episodes(policy, worlds.subset(at), objective, costs, record_paths, true_objective,
-                       life_of=(state, age))
-        payoff[:, at], steps[:, at], reached[:, at] = ep.payoff, ep.steps, ep.reached
-        if paths is not None and ep.paths is not None:
-            paths[:, at] = ep.paths
-        if true is not None and ep.true_payoff is not None:
-            true[:, at] = ep.true_payoff
-        learned[:, at] = life.learned(policy, state).reshape(p, lives, f)
-    return Episodes(payoff, reached, steps, paths, cost, true, lifetime, learned, state)
-
-
-def _episodes(policy: Policy, worlds: WorldBatch, objective: Payoffs, costs: Costs, record_paths: bool,
-              true_objective: Payoffs | None, life_of: tuple[dict[str, Any], int] | None = None) -> Episodes:
-    """One episode of every agent in every world; with ``life_of`` (the lives' state and the age), the
-    episodes of one age of lives (pair ``agent · B + world`` is the unit of agent and life ``world``)."""
-    p, b, k = policy.horizon.shape[0], worlds.size, worlds.n_objects
-    n, c, t_max = p * b, worlds.height * worlds.width, worlds.steps
-    # a kind's own moves may smell too: its tables get the reflexes' proximity
-    tables = Tables.of(worlds, policy.view_radius if policy.reacts or policy.moves is not None else None,
-                       policy.senses)
-    values = objective.object_values(worlds.obj_feat).reshape(-1)  # (B·K,)
-    terminal = objective.object_terminal(worlds.obj_feat).reshape(-1)
-    out_payoff = np.zeros(n)
-    out_steps = np.zeros(n, dtype=np.int64)
-    out_remaining = np.ones((n, k), dtype=bool)
-    paths = np.empty((n, t_max + 1), dtype=np.int64) if record_paths else None
-    has_true = true_objective is not None
-    if true_objective is not None:
-        true_values = true_objective.object_values(worlds.obj_feat).reshape(-1)
-        true_terminal = true_objective.object_terminal(worlds.obj_feat).reshape(-1)
-        true_step = true_objective.step_cost
-    out_true = np.zeros(n)
-    true_pay = np.zeros(n)
-    true_live = np.ones(n, dtype=bool)  # false once a true-terminal object was reached
-
-    # working arrays of the live pairs
-    pair = np.arange(n)
-    agent, world = np.repeat(np.arange(p), b), np.tile(np.arange(b), p)
-    row = world * c + worlds.start[world]
-    spawns = worlds.spawns
-    remaining = np.ascontiguousarray(~worlds.hidden.T[:, world]) if spawns else np.ones((k, n), dtype=bool)
-    spawn = worlds.spawn.reshape(-1)  # (B·K,) object index released, or -1
-    payoff = np.zeros(n)
-    every = np.arange(n)  # every[:m]: the positions of the m live pairs
-    utility = gamma = horizon = reach = None
-    life = policy.life if life_of is not None else None
-    if policy.plans:
-        if life is None:
-            assert policy.w is not None
-            utility = np.ascontiguousarray(object_utility(policy.w, tables.obj_feat).reshape(n, k).T)
-        gamma = discount_table(policy.discount, int(worlds.dist.max()))
-        horizon = policy.horizon[agent]
-        reach = reach_table(tables, gamma, policy.horizon)
-    if paths is not None:
-        paths[:, 0] = row - world * c
-
-    def finish(rows: NDArray[np.int64], t_done: int) -> None:
-        out_payoff[pair[rows]] = payoff[rows]
-        out_steps[pair[rows]] = t_done  # every live pair moves once per step
-        out_remaining[pair[rows]] = remaining[:, rows].T
-        if has_true:
-            out_true[pair[rows]] = true_pay[rows]
-        if paths is not None:
-            paths[pair[rows], t_done + 1:] = (row[rows] - world[rows] * c)[:, None]
-
-    for t in range(t_max):
-        if life is not None and life_of is not None:  # plans on what its life makes objects worth now
-            assert horizon is not None and gamma is not None
-            move, _ = plan_moves(horizon, life.utility(policy, life_of[0], life_of[1], pair, agent, world),
-                                 gamma, tables, row, remaining, reach)
-        elif policy.moves is not None:  # the kind's own batched moves, for every live pair at once
-            move = policy.moves(policy, tables, agent, world, row, remaining)
-        elif policy.plans:
-            assert horizon is not None and utility is not None and gamma is not None  # set when policy.plans
-            move, has_target = plan_moves(horizon, utility, gamma, tables, row, remaining, reach)
-            if policy.reacts:
-                lost = np.flatnonzero(~has_target)
-                move[lost] = reflex_moves(policy, tables, agent[lost], world[lost], row[lost],
-                                          remaining[:, lost])
-        else:
-            move = reflex_moves(policy, tables, agent, world, row, remaining)
-        m = row.shape[0]
-        row = tables.neighbors.take(row * 5 + move)
-        payoff = payoff - objective.step_cost
-        obj = tables.obj_at.take(row)
-        safe = np.maximum(obj, 0)
-        hit = (obj >= 0) & remaining.reshape(-1).take(safe * m + every[:m])
-        got = np.flatnonzero(hit)
-        remaining[safe[got], got] = False
-        object_row = world[got] * k + safe[got]
-        payoff[got] = payoff[got] + values.take(object_row)
-        if life is not None and life_of is not None and got.size:  # it feels what it ate, and learns
-            life.consumed(policy, life_of[0], life_of[1], pair[got], agent[got], world[got], safe[got])
-        if spawns:
-            child = spawn.take(object_row)
-            released = np.flatnonzero(child >= 0)
-            remaining[child[released], got[released]] = True
-        if has_true:
-            live = np.flatnonzero(true_live)
-            true_pay[live] = true_pay[live] - true_step
-            # charge the step first, then pay the object, as the base objective does
-            gl = got[true_live[got]]
-            gl_row = world[gl] * k + safe[gl]
-            true_pay[gl] = true_pay[gl] + true_values.take(gl_row)
-            true_live[gl[true_terminal.take(gl_row)]] = False
-        if paths is not None:
-            paths[pair, t + 1] = row - world * c
-        ended = got[terminal.take(object_row)]
-        if ended.size:
-            finish(ended, t + 1)
-            keep = np.ones(m, dtype=bool)
-            keep[ended] = False
-            idx = np.flatnonzero(keep)  # integer gathers: much faster than boolean masks on axis 1
-            pair, agent, world, row = pair.take(idx), agent.take(idx), world.take(idx), row.take(idx)
-            remaining, payoff = remaining.take(idx, axis=1), payoff.take(idx)
-            if has_true:
-                true_pay, true_live = true_pay.take(idx), true_live.take(idx)
-            if utility is not None:
-                assert horizon is not None  # set together with utility
-                utility, horizon = utility.take(idx, axis=1), horizon.take(idx)
-            elif horizon is not None:  # a life's utility is asked for afresh each step
-                horizon = horizon.take(idx)
-            if pair.size == 0:
-                break
-    finish(np.arange(pair.size), t_max)
-    reached = ~out_remaining.reshape(p, b, k)
-    if spawns:  # a hidden object still "not remaining" at the end was never released, so never reached
-        parent = parents(worlds.spawn)
-        released = np.take_along_axis(reached, np.maximum(parent, 0)[None].repeat(p, 0), axis=2)
-        reached &= (parent < 0)[None] | released
-    return Episodes(out_payoff.reshape(p, b), reached, out_steps.reshape(p, b),
-                    None if paths is None else paths.reshape(p, b, t_max + 1), costs.of(policy),
-                    out_true.reshape(p, b) if has_true else None)

@@ -178,9 +178,9 @@ def _check_reachable(f: str, key: str, w: WorldConfig) -> None:
 # memory a run needs
 
 
-# Bytes per element of the largest arrays (see evo.core.worlds.build_batch, evo.core.agents.Tables and
-# plan_moves/reflex_moves, evo.core.simulate.run_episodes), per world batch of B worlds with K objects on C
-# cells
+# Bytes per element of the largest arrays (see evo.core.worlds.build_batch, the kinds' records in
+# evo.core.engines.episode_arrays and AgentKind.pair_bytes, evo.core.simulate.run_episodes), per world batch
+# of B worlds with K objects on C cells
 # and F features, and per (agent, world) pair of an evaluation: upper bounds fitted to the peak RSS (minus
 # the RSS after imports) of short runs. Estimate / measured: mesa red_door P = 20 000: 345 / 307 MiB;
 # P = 100 000 (lineage off): 1568 / 1364; 20 objects: 804 / 719; a generation dominating (B = 64): 316 / 242;

@@ -10,18 +10,20 @@ import sys
 import tomllib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pytest
+from numba import njit
 from numpy.typing import NDArray
 
 import evo
 from evo.config import schema
 from evo.config.schema import AgentConfig
 from evo.core import agents
-from evo.core.agents import GenomeKind, Policy, Tables
-from evo.core.worlds import STAY
+from evo.core.agents import GenomeKind, Policy
+from evo.core.step import STAY, Rule, View, register_rule
+from evo.core.worlds import WorldBatch
 from evo.errors import ScenarioError
 from evo.runs import readback
 from evo.runs import scenarios as scenario
@@ -49,56 +51,17 @@ def _small(path: Path, kind: str) -> schema.Scenario:
 
 
 @pytest.mark.parametrize("kind", KINDS)
-@pytest.mark.parametrize("n_features", [1, 4])
-def test_layout_covers_the_genome_exactly(kind: str, n_features: int) -> None:
-    layout = agents.agent_kind(kind).genome_layout(n_features)
-    assert layout, "a kind has at least one part"
-    at = 0
-    for name, (a, b) in layout.items():
-        assert isinstance(name, str) and name
-        assert a == at and b > a, f"{kind}: part {name} is {a, b}, expected to start at {at}"
-        at = b
-    assert agents.genome_length(kind, n_features) == at
+def test_every_registered_kind_keeps_the_contract(kind: str) -> None:
+    """evo.check_kind: layout, initial genomes, decoding, its compiled rule, its perception strengths."""
+    evo.check_kind(kind)
 
 
-@pytest.mark.parametrize("kind", KINDS)
-def test_initial_genomes_and_decoding(kind: str) -> None:
-    k = agents.agent_kind(kind)
-    cfg = AgentConfig(kind=kind, horizon=5, init_sigma=0.7)
-    f, n = 3, 11
-    g = k.initial_genomes(cfg, f, n, np.random.default_rng(5))
-    assert g.shape == (n, agents.genome_length(kind, f)) and g.dtype == np.float64
-    assert np.array_equal(g, k.initial_genomes(cfg, f, n, np.random.default_rng(5)))  # determinism
-    assert not np.array_equal(g, k.initial_genomes(cfg, f, n, np.random.default_rng(6)))
-    assert np.array_equal(agents.initial_genomes(cfg, f, n, np.random.default_rng(5)), g)
-    policy = k.decode(g, cfg, f)
-    assert policy.kind == kind
-    assert policy.horizon.shape == (n,) and policy.horizon.dtype == np.int64
-    assert (policy.horizon >= 0).all() and (policy.horizon <= cfg.horizon).all()
-    assert (policy.w is not None) == k.has_objective
-    goal = k.inner_goal(policy)
-    assert (goal is not None) == k.has_objective
-    if goal is not None:
-        assert goal.shape == (n, f)
-    for part, width in (("w", f), ("theta_adj", f), ("theta_scent", f), ("bias", 5)):
-        value = getattr(policy, part)
-        assert value is None or value.shape == (n, width), part
-    assert policy.theta_wall is None or policy.theta_wall.shape == (n,)
-    assert policy.reacts == k.reacts or policy.moves is not None
-    if agents.lifetime(cfg) > 1:  # lives of several episodes need the rules that carry state across them
-        assert policy.life is not None
-    if policy.life is not None:  # a kind that learns within a life keeps the Life contract
-        assert policy.lifetime == agents.lifetime(cfg) and policy.plans
-        assert policy.life.innate(policy).shape == (n, f)
-        for v in policy.life.genes(policy).values():
-            assert v.shape == (n,)
-    assert k.optimizer(policy).shape == (n,)
-    if not k.plans:
-        assert not k.optimizer(policy).any()
-    sub = k.policy_rows(policy, slice(2, 5))
-    assert sub.kind == kind and sub.horizon.shape == (3,)
-    assert np.array_equal(sub.horizon, policy.horizon[2:5])
-    assert k.pair_bytes(4, 3) >= 0
+def test_check_kind_names_what_breaks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A kind whose perception strengths are negative fails the contract, and the error says so."""
+    mesa = agents.agent_kind("mesa")
+    monkeypatch.setattr(type(mesa), "perceives", lambda self, policy: -np.abs(policy.w))
+    with pytest.raises(evo.errors.EvoError, match="agent kind 'mesa': perceives gives"):
+        evo.check_kind("mesa")
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -120,13 +83,21 @@ def test_every_scenario_runs_with_every_kind(path: Path, kind: str, tmp_path: Pa
 # the registry
 
 
-def _still_moves(policy: Policy, tables: Tables, agent: NDArray[np.int64], world: NDArray[np.int64],
-                 row: NDArray[np.int64], remaining: NDArray[np.bool_]) -> NDArray[np.int64]:
-    return np.full(row.shape[0], STAY, dtype=np.int64)
+class StillParams(NamedTuple):
+    nothing: np.ndarray
+
+
+@njit(cache=True)
+def _still_decide(params: StillParams, state: np.ndarray, a: int, unit: int, view: View, b: int, cell: int,
+                  remaining: np.ndarray, t: int) -> int:
+    return STAY
+
+
+register_rule(Rule(StillParams, _still_decide))
 
 
 class Still(GenomeKind):
-    """A throwaway kind with its own batched moves: it never moves."""
+    """A throwaway kind with its own compiled rule: it never moves."""
 
     name = "still_for_tests"
 
@@ -136,7 +107,13 @@ class Still(GenomeKind):
     def decode(self, genomes: NDArray[np.float64], cfg: AgentConfig, n_features: int) -> Policy:
         g = np.asarray(genomes, dtype=np.float64)
         return Policy(self.name, None, np.zeros(g.shape[0], dtype=np.int64), cfg.discount, None, None, None,
-                      None, cfg.view_radius, moves=_still_moves, params={"nothing": g[:, 0]})
+                      None, cfg.view_radius, params={"nothing": g[:, 0]})
+
+    def compiled(self, policy: Policy, worlds: WorldBatch, view: View) -> tuple[StillParams, np.ndarray]:
+        return StillParams(np.asarray(policy.params["nothing"])), np.zeros(1)
+
+    def perceives(self, policy: Policy) -> NDArray[np.float64]:
+        return np.zeros((policy.horizon.shape[0], 1))
 
 
 @pytest.fixture
@@ -172,7 +149,7 @@ def test_unknown_kind_names_the_registered_ones(still: Still) -> None:
         agents.agent_kind("oracle")
 
 
-def test_a_kind_with_its_own_moves_runs_end_to_end(still: Still, tmp_path: Path) -> None:
+def test_a_kind_with_its_own_rule_runs_end_to_end(still: Still, tmp_path: Path) -> None:
     s = _small(ROOT / "scenarios" / "red_door.toml", still.name)
     result = evo.run(s, seed=3, out=tmp_path / "run", figures=False)
     summary = readback.read_summary(tmp_path / "run")
@@ -217,9 +194,7 @@ def test_the_custom_kind_example_keeps_the_contract(tmp_path: Path) -> None:
     kind = evo.agent_kind("greedy")
     assert kind is module.GREEDY
     try:
-        for n_features in (1, 4):
-            test_layout_covers_the_genome_exactly(kind.name, n_features)
-        test_initial_genomes_and_decoding(kind.name)
+        evo.check_kind(kind.name)
         for i, path in enumerate(SCENARIOS):
             test_every_scenario_runs_with_every_kind(path, kind.name, tmp_path / str(i))
     finally:

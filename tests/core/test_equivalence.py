@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from evo.config.schema import AgentConfig, ObjectGroup, Variant, WorldConfig
 from evo.core import agents, engines, worlds
-from evo.core.agents import base as agents_base
+from evo.core.agents import reflex
 from evo.core.simulate import Costs, Episodes, Payoffs, run_episodes
 from evo.core.worlds import paths
 from evo.errors import EvoError
@@ -402,12 +402,10 @@ REFLEX_CASES = [pytest.param(p, t, id=f"{p.stem}-{'tabulated' if t else 'from-pr
 @pytest.mark.parametrize(("path", "table"), REFLEX_CASES)
 def test_reflexes_equal_reference_with_and_without_their_tables(path: Path, kind: str, table: bool,
                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    """A reflex step reads its inputs from the per-remaining-set tables (evo.core.agents.base.reflex_tables)
-    when they are small enough, else from the proximity table: both ways equal the reference. On the
-    compiled engine, scent tables for every remaining set met, or for one set per world only (the others
-    computed at each step)."""
-    monkeypatch.setattr(agents_base, "REFLEX_TABLE_MAX", 10**9 if table else 0)
-    monkeypatch.setattr(engines, "SCENT_SETS", 64 if table else 1)
+    """A reflex step keeps what it smells per remaining set and world (evo.core.agents.reflex ``smell``):
+    scent tables for every remaining set met, or for one set per world only (the others computed at each
+    step): both ways equal the reference."""
+    monkeypatch.setattr(reflex, "SCENT_SETS", 64 if table else 1)
     s = scenario.load(path)
     cfg = replace(s.agent, kind=kind)
     sense = agents.Senses.of(s.features, s.scenario.felt, s.scenario.hidden)
@@ -416,8 +414,6 @@ def test_reflexes_equal_reference_with_and_without_their_tables(path: Path, kind
     rng = np.random.default_rng(4321)
     batch = worlds.generate(s.worlds.train, s.features, 3, rng)
     assert not table or 2**batch.n_objects <= 4096
-    tables = agents.Tables.of(batch, s.agent.view_radius, sense)
-    assert (tables.reflex_grad is not None) == table
     genomes = agents.initial_genomes(cfg, len(s.features), 16, rng)
     assert_same(batch, genomes, cfg, objective, Costs(), None, sense)
 

@@ -1,12 +1,11 @@
-"""Agent kinds: how a genome (a flat float vector) becomes behaviour (docs/concepts.md §3). Pure numpy.
+"""Agent kinds: how a genome (a flat float vector) becomes behaviour (docs/concepts.md §3).
 
 One protocol (:class:`AgentKind`) and one registry (:func:`register_agent_kind`, :func:`agent_kind`), in
 :mod:`evo.core.agents.base` with the decoded :class:`Policy` and the shared helpers; one module per shipped
 kind: :mod:`evo.core.agents.mesa`, :mod:`evo.core.agents.reflex`, :mod:`evo.core.agents.hybrid`,
-:mod:`evo.core.agents.learner` (a kind that learns within a life: :class:`Life`), registered here. The
-batched policies pick one move for every (agent, world) pair at once; their exact decision rules (in each
-kind's module docstring) are the specification the per-agent reference evaluator in
-``tests/core/reference.py`` re-implements.
+:mod:`evo.core.agents.learner` (a kind that learns within a life: :class:`Life`), registered here. Each
+kind's decision rule is one compiled function in its module (:mod:`evo.core.step`); the rules in each
+kind's module docstring are the specification ``tests/core/reference.py`` re-implements.
 """
 
 from __future__ import annotations
@@ -16,10 +15,8 @@ from evo.core.agents.base import (
     AgentKindError,
     GenomeKind,
     Life,
-    Moves,
     Policy,
     Senses,
-    Tables,
     agent_kind,
     agent_kinds,
     decode,
@@ -37,8 +34,8 @@ from evo.core.agents.base import (
 )
 from evo.core.agents.hybrid import HYBRID
 from evo.core.agents.learner import LEARNER
-from evo.core.agents.mesa import MESA, plan_moves
-from evo.core.agents.reflex import REFLEX, reflex_moves
+from evo.core.agents.mesa import MESA
+from evo.core.agents.reflex import REFLEX
 
 for _kind in (MESA, REFLEX, HYBRID, LEARNER):
     register_agent_kind(_kind)
@@ -55,10 +52,8 @@ __all__ = [
     "AgentKindError",
     "GenomeKind",
     "Life",
-    "Moves",
     "Policy",
     "Senses",
-    "Tables",
     "agent_kind",
     "agent_kinds",
     "decode",
@@ -70,9 +65,7 @@ __all__ = [
     "is_optimizer",
     "lifetime",
     "object_utility",
-    "plan_moves",
     "policy_rows",
-    "reflex_moves",
     "register_agent_kind",
     "unregister_agent_kind",
 ]

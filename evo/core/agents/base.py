@@ -1,17 +1,6 @@
 """What every agent kind shares: the :class:`AgentKind` protocol, the registry of kinds, the decoded
-:class:`Policy`, the world :class:`Tables` a batched move reads, and the numpy helpers the shipped kinds
-use (docs/concepts.md §3). Pure numpy.
-
-A kind owns its genome layout (named slices, recorded in results so any genome can be read back), its
-initial genomes, how a genome decodes to a :class:`Policy`, its validation rules, its share of the memory
-estimate and how its inner goal is read. The batched evaluator (:func:`evo.core.simulate.run_episodes`) reads
-only the Policy: its parts say what the agents do (``w`` planned for like a mesa agent, reflex genes
-reacted on, or the kind's own batched ``moves``).
-
-Kinds are registered by name (:func:`register_agent_kind`) and looked up by name (:func:`agent_kind`); a
-scenario's ``agent.kind`` must name a registered kind. mesa, reflex and hybrid (:mod:`evo.core.agents.mesa`,
-:mod:`evo.core.agents.reflex`, :mod:`evo.core.agents.hybrid`) are registered when :mod:`evo.core.agents` is
-imported. """
+:class:`Policy` and the numpy helpers the shipped kinds use (docs/concepts.md §3; a kind's compiled rule:
+:mod:`evo.core.step`, docs/architecture.md "Agent kinds")."""
 
 from __future__ import annotations
 
@@ -22,6 +11,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 import numpy as np
 from numpy.typing import NDArray
 
+from evo.core.step import View
 from evo.core.worlds import WorldBatch
 from evo.errors import EvoError, ScenarioError
 
@@ -31,14 +21,6 @@ if TYPE_CHECKING:
 
 class AgentKindError(EvoError, ValueError):
     """An agent kind registered twice, or a name no registered kind has."""
-
-
-class Moves(Protocol):
-    """A kind's own batched move function: one move (0..4: N, E, S, W, stay) for each of ``n`` live
-    (agent, world) pairs. ``agent``, ``world`` and the table ``row`` each (n,), ``remaining`` (K, n)."""
-
-    def __call__(self, policy: Policy, tables: Tables, agent: NDArray[np.int64], world: NDArray[np.int64],
-                 row: NDArray[np.int64], remaining: NDArray[np.bool_]) -> NDArray[np.int64]: ...
 
 
 @dataclass(frozen=True, eq=False)
@@ -73,25 +55,14 @@ class Life(Protocol):
     ``Policy.lifetime`` consecutive episodes of one life (docs/concepts.md §3). The evaluator
     (:func:`evo.core.simulate.run_episodes`) runs a batch of ``B = lives × lifetime`` worlds as lives: world
     ``b`` is episode ``b % lifetime`` (the age) of life ``b // lifetime``, every agent lives every life, the
-    ages one after another and every (agent, life) pair of one age at once. A *unit* is one agent's one
-    life, ``unit = agent · lives + life``. Each step a live pair plans like a mesa agent (its horizon and
-    discount) on the utility :meth:`utility` gives; after it consumes an object :meth:`consumed` updates its
-    unit's state in place."""
+    ages of one life in order. A *unit* is one agent's one life, ``unit = agent · lives + life``. The
+    kind's compiled rule (:mod:`evo.core.step`) updates the state in place; this protocol reads it."""
 
-    def born(self, policy: Policy, tables: Tables, lifetime: int) -> dict[str, Any]:
-        """The state of every unit at birth (arrays with a leading axis of units), for the batch whose
-        (perceived) ``tables`` are given; world ``b`` of the tables is age ``b % lifetime`` of life
+    def born(self, policy: Policy, seen: NDArray[np.float64], felt: NDArray[np.float64],
+             lifetime: int) -> dict[str, Any]:
+        """The state of every unit at birth (arrays with a leading axis of units), for a batch whose
+        perceived features are ``seen`` and ``felt``; world ``b`` is age ``b % lifetime`` of life
         ``b // lifetime``."""
-        ...
-
-    def utility(self, policy: Policy, state: dict[str, Any], age: int, unit: NDArray[np.int64],
-                agent: NDArray[np.int64], life: NDArray[np.int64]) -> NDArray[np.float64]:
-        """(K, n) what each object is worth to each of ``n`` live pairs now."""
-        ...
-
-    def consumed(self, policy: Policy, state: dict[str, Any], age: int, unit: NDArray[np.int64],
-                 agent: NDArray[np.int64], life: NDArray[np.int64], obj: NDArray[np.int64]) -> None:
-        """Update the state of ``unit`` (n,) (distinct units) after each consumed object ``obj`` (n,)."""
         ...
 
     def learned(self, policy: Policy, state: dict[str, Any]) -> NDArray[np.float64]:
@@ -116,10 +87,8 @@ class Life(Protocol):
 class Policy:
     """Decoded parameters of ``P`` agents of one kind. Absent parts are ``None``.
 
-    What the evaluator does with it follows from its parts: with ``moves`` the kind's own function moves
-    every pair; otherwise agents with ``w`` plan like mesa agents (within ``horizon``) and agents with
-    reflex genes react, falling back on the reflexes when planning finds nothing. ``params`` holds a
-    custom kind's own per-agent arrays (leading axis P)."""
+    The kind's :meth:`AgentKind.compiled` turns it into the record its compiled rule reads. ``params``
+    holds a kind's own per-agent arrays (leading axis P)."""
 
     kind: str
     w: NDArray[np.float64] | None  # (P, F) mesa-objective
@@ -130,7 +99,6 @@ class Policy:
     theta_scent: NDArray[np.float64] | None  # (P, F)
     bias: NDArray[np.float64] | None  # (P, 5)
     view_radius: int
-    moves: Moves | None = None
     params: Mapping[str, NDArray[Any]] = field(default_factory=dict)
     #: how features are perceived (None: every feature seen); the evaluator lets agents plan for, react on
     #: and smell seen features only
@@ -144,12 +112,12 @@ class Policy:
     @property
     def plans(self) -> bool:
         """Whether the evaluator plans for these agents (mesa planning on ``w``, or on a life's utility)."""
-        return self.moves is None and (self.w is not None or self.life is not None)
+        return self.w is not None or self.life is not None
 
     @property
     def reacts(self) -> bool:
         """Whether the evaluator steps these agents by their reflex genes."""
-        return self.moves is None and self.bias is not None
+        return self.bias is not None
 
 
 class AgentKind(Protocol):
@@ -190,7 +158,7 @@ class AgentKind(Protocol):
         ...
 
     def pair_bytes(self, n_objects: int, n_features: int) -> int:
-        """Bytes per (agent, world) pair of an evaluation that this kind's moves add to the shared ones
+        """Bytes per (agent, world) pair of an evaluation that this kind's rule adds to the shared ones
         (an upper bound, for :func:`evo.runs.scenarios.memory_estimate`)."""
         ...
 
@@ -204,6 +172,15 @@ class AgentKind(Protocol):
 
     def policy_rows(self, policy: Policy, rows: slice) -> Policy:
         """The agents ``rows`` of ``policy``, as a Policy of their own."""
+        ...
+
+    def compiled(self, policy: Policy, worlds: WorldBatch, view: View) -> tuple[Any, ...]:
+        """``(params, state)`` (or ``(params, state, life state)`` for a kind with a life): the records the
+        kind's registered compiled rule (:class:`evo.core.step.Rule`) runs on in ``worlds``."""
+        ...
+
+    def perceives(self, policy: Policy) -> NDArray[np.float64]:
+        """(P, F) how strongly each agent perceives each feature (what perception is priced on)."""
         ...
 
     # Optional (GenomeKind provides them; :func:`decode`, :func:`lifetime` fall back when a kind lacks them):
@@ -385,47 +362,6 @@ def discount_table(discount: float, max_distance: int) -> NDArray[np.float64]:
     return np.array([discount**d for d in range(max_distance + 1)])
 
 
-@dataclass(frozen=True, eq=False)
-class Tables:
-    """A world batch's tables re-laid for fast lookups: a (world, cell) pair is one row ``b·C + cell``, so
-    every per-step lookup is a one-dimensional gather on a contiguous table."""
-
-    cells: int  # C
-    n_objects: int  # K
-    neighbors: NDArray[np.int64]  # (B·C, 5) row reached by each move
-    dist: NDArray[np.int64]  # (K, B·C) path distance to each object
-    next_move: NDArray[np.int64]  # (K·B·C,) first move toward each object
-    obj_at: NDArray[np.int64]  # (B·C,) object index at a cell or -1
-    obj_feat: NDArray[np.float64]  # (B, K, F) the features agents perceive from a distance (seen)
-    proximity: NDArray[np.float64] | None  # (B·C, K) ``max(0, R − |c − o|₁)/R``, for reflex scent
-    felt: NDArray[np.float64] | None = None  # (B, K, F) the features felt when an object is consumed
-    #: what a reflex step reads for each move N, E, S, W, tabulated per set of remaining objects (row
-    #: ``mask·B·C + b·C + cell``, bit k of ``mask`` set when object k remains; see :func:`reflex_tables`):
-    #: the features of a remaining object on the cell reached and the scent gradients, (M·B·C, 4, F) each
-    reflex_adj: NDArray[np.float64] | None = None
-    reflex_grad: NDArray[np.float64] | None = None
-
-    @classmethod
-    def of(cls, worlds: WorldBatch, view_radius: int | None, senses: Senses | None = None) -> Tables:
-        """The tables of ``worlds``; with ``senses``, ``obj_feat`` holds the seen features only (the others
-        0) and ``felt`` the felt ones (without, both are the worlds' features)."""
-        b, c, k = worlds.size, worlds.height * worlds.width, worlds.n_objects
-        seen, felt = perceived(worlds.obj_feat, senses)
-        offset = (np.arange(b) * c)[:, None, None]
-        proximity = None
-        if view_radius is not None:
-            proximity = proximity_of(worlds, view_radius).reshape(b * c, k)
-        neighbors = (worlds.neighbors + offset).reshape(b * c, 5)
-        obj_at = worlds.obj_at.reshape(b * c)
-        adj = grad = None
-        if proximity is not None and k > 0 and 2**k * b * c * 4 * seen.shape[-1] <= REFLEX_TABLE_MAX:
-            adj, grad = reflex_tables(proximity, seen, neighbors, obj_at)
-        return cls(c, k, neighbors,
-                   np.ascontiguousarray(worlds.dist.transpose(1, 0, 2)).reshape(k, b * c),
-                   np.ascontiguousarray(worlds.next_move.transpose(1, 0, 2)).reshape(k * b * c),
-                   obj_at, seen, proximity, felt, adj, grad)
-
-
 def perceived(obj_feat: NDArray[np.float64], senses: Senses | None
               ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """(seen, felt) features of ``obj_feat`` (…, F): the seen features from a distance and the felt ones
@@ -440,38 +376,3 @@ def proximity_of(worlds: WorldBatch, view_radius: int) -> NDArray[np.float64]:
     radius); C-contiguous, so that it also reads as (B·C, K)."""
     r = view_radius
     return np.ascontiguousarray((np.maximum(0, r - worlds.manhattan) / r).transpose(0, 2, 1))
-
-
-#: the most values one reflex table (:func:`reflex_tables`) may hold: 2**K·B·C·4·F (16 MB of float64);
-#: a batch with more objects steps its reflexes from the proximity table instead
-REFLEX_TABLE_MAX = 2_000_000
-
-
-def reflex_tables(proximity: NDArray[np.float64], seen: NDArray[np.float64], neighbors: NDArray[np.int64],
-                  obj_at: NDArray[np.int64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """For every set of remaining objects (``mask``, bit k for object k) and every (world, cell) row, what
-    the reflex rules (:mod:`evo.core.agents.reflex`) read for the moves N, E, S, W: ``adj`` the seen features
-    of a remaining object on the cell reached (0 when blocked or none) and ``grad`` the scent there minus
-    the scent here. Each value is computed by the same operations, in the same order, as a step computes it
-    from ``proximity`` (so a table lookup is bit for bit the step's value). (M·B·C, 4, F) each, row
-    ``mask·B·C + row``."""
-    bc, k = proximity.shape
-    b, f = seen.shape[0], seen.shape[-1]
-    c = bc // b
-    masks = np.arange(2**k)
-    rem = ((masks[:, None] >> np.arange(k)[None, :]) & 1).astype(bool)  # (M, K)
-    world = np.arange(bc) // c
-    feat = seen[world]  # (B·C, K, F)
-    prox = proximity[None, :, :] * rem[:, None, :]  # (M, B·C, K)
-    scent = prox[:, :, 0, None] * feat[None, :, 0, :]  # (M, B·C, F)
-    for j in range(1, k):
-        np.maximum(scent, prox[:, :, j, None] * feat[None, :, j, :], out=scent)
-    nb = neighbors[:, :4]  # (B·C, 4)
-    grad = scent[:, nb, :] - scent[:, :, None, :]  # (M, B·C, 4, F)
-    obj = obj_at.take(nb)  # (B·C, 4)
-    safe = np.maximum(obj, 0)
-    wall = nb == np.arange(bc)[:, None]
-    present = (obj >= 0)[None] & rem[:, safe] & ~wall[None]  # (M, B·C, 4)
-    adj = seen[world[:, None], safe] * present[..., None]  # (M, B·C, 4, F)
-    m = masks.shape[0]
-    return adj.reshape(m * bc, 4, f), grad.reshape(m * bc, 4, f)

@@ -1,4 +1,4 @@
-"""The **hybrid** kind (docs/concepts.md §3). Pure numpy.
+"""The **hybrid** kind (docs/concepts.md §3).
 
 Genome ``w, reflex genes, horizon gene g``; horizon ``h = round(clip(g, 0, 1)·H)``. With ``h = 0`` it is a
 reflex agent; otherwise it plans like a mesa agent (:mod:`evo.core.agents.mesa`) with horizon ``h`` and falls
@@ -8,17 +8,58 @@ costs fitness per unit of ``h``.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
+from numba import njit
 from numpy.typing import NDArray
 
 from evo.core.agents.base import GenomeKind, Policy, genome_parts
-from evo.core.agents.mesa import plan_pair_bytes
-from evo.core.agents.reflex import reflex_pair_bytes, reflex_parts
+from evo.core.agents.mesa import MesaParams, gamma_of, plan, plan_pair_bytes, utility
+from evo.core.agents.reflex import (
+    Genes,
+    Smell,
+    genes_of,
+    react,
+    reflex_pair_bytes,
+    reflex_parts,
+    reflex_perceives,
+    smell,
+    smell_of,
+)
+from evo.core.step import Rule, View, register_rule
+from evo.core.worlds import WorldBatch
 
 if TYPE_CHECKING:
     from evo.config.schema import AgentConfig
+
+
+class HybridParams(NamedTuple):
+    plan: MesaParams
+    reflexes: Genes
+
+
+class HybridState(NamedTuple):
+    u: np.ndarray  # (K,) this episode's object utilities
+    smelled: Smell
+
+
+@njit(cache=True, nogil=True)
+def _begin(params: HybridParams, state: HybridState, a: int, unit: int, view: View, b: int) -> None:
+    utility(params.plan.w[a], view.seen, b, state.u)
+
+
+@njit(cache=True, nogil=True)
+def _decide(params: HybridParams, state: HybridState, a: int, unit: int, view: View, b: int, cell: int,
+            remaining: np.ndarray, t: int) -> int:
+    move = plan(params.plan.horizon[a], state.u, params.plan.gamma, view, b, cell, remaining)
+    if move >= 0:
+        return move
+    return react(params.reflexes, a, view, b, cell, remaining,
+                 smell(params.reflexes, state.smelled, view, b, cell, remaining))
+
+
+RULE = register_rule(Rule(HybridParams, _decide, begin=_begin))
 
 
 class Hybrid(GenomeKind):
@@ -47,6 +88,17 @@ class Hybrid(GenomeKind):
         horizon = np.rint(np.clip(gene, 0.0, 1.0) * cfg.horizon).astype(np.int64)
         return Policy(self.name, part["w"], horizon, cfg.discount, part["theta_wall"][:, 0],
                       part["theta_adj"], part["theta_scent"], part["bias"], cfg.view_radius)
+
+    def compiled(self, policy: Policy, worlds: WorldBatch, view: View) -> tuple[HybridParams, HybridState]:
+        assert policy.w is not None
+        mesa = MesaParams(np.ascontiguousarray(policy.w, dtype=np.float64),
+                          np.ascontiguousarray(policy.horizon, dtype=np.int64), gamma_of(policy, worlds))
+        return (HybridParams(mesa, genes_of(policy, worlds)),
+                HybridState(np.zeros(worlds.n_objects), smell_of(worlds)))
+
+    def perceives(self, policy: Policy) -> NDArray[np.float64]:
+        assert policy.w is not None
+        return np.abs(policy.w) + reflex_perceives(policy)
 
     def pair_bytes(self, n_objects: int, n_features: int) -> int:
         # counted as if every pair fell back on its reflexes

@@ -1,5 +1,5 @@
 """The **learner** kind: evolution installs a reward, the agent learns within its life to chase it
-(docs/concepts.md §3). Pure numpy.
+(docs/concepts.md §3).
 
 Genome ``r[F], v0[F], alpha_gene, curiosity_gene``:
 
@@ -41,13 +41,16 @@ reads.)
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
+from numba import njit
 from numpy.typing import NDArray
 
-from evo.core.agents.base import GenomeKind, Policy, Senses, Tables, genome_parts
-from evo.core.agents.mesa import plan_pair_bytes
+from evo.core.agents.base import GenomeKind, Policy, Senses, genome_parts
+from evo.core.agents.mesa import gamma_of, plan, plan_pair_bytes
+from evo.core.step import STAY, Rule, View, register_rule
+from evo.core.worlds import WorldBatch
 
 if TYPE_CHECKING:
     from evo.config.schema import AgentConfig
@@ -55,78 +58,95 @@ if TYPE_CHECKING:
 State = dict[str, Any]
 
 
-def _dot(v: NDArray[np.float64], x: NDArray[np.float64]) -> NDArray[np.float64]:
-    """``Σ_f v_f·x_f`` over the last axis of ``x``, in feature order from 0.0 (``v`` broadcast against the
-    leading axes of ``x`` without its last)."""
-    out = np.zeros(x.shape[:-1])
-    for f in range(x.shape[-1]):
-        out = out + v[..., f] * x[..., f]
-    return out
+class LearnerParams(NamedTuple):
+    r: np.ndarray  # (P, F) innate reward
+    alpha: np.ndarray  # (P,) learning rate
+    kappa: np.ndarray  # (P,) curiosity
+    horizon: np.ndarray  # (P,)
+    gamma: np.ndarray
+    shown: np.ndarray  # the features some object of the batch shows (seen), in order
+    tasted: np.ndarray  # the features some object of the batch carries felt
+    combo: np.ndarray  # (B, K) each object's seen combination
+
+
+class LifeState(NamedTuple):
+    v: np.ndarray  # (units, F) learned values
+    consumed: np.ndarray  # (units, U) seen combinations consumed in the life
+    u: np.ndarray  # (K,) the episode's utilities, recomputed when ``stale[0]``
+    stale: np.ndarray  # (1,) bool
+
+
+@njit(cache=True, nogil=True)
+def _begin(params: LearnerParams, state: LifeState, a: int, unit: int, view: View, b: int) -> None:
+    state.stale[0] = True
+
+
+@njit(cache=True, nogil=True)
+def _decide(params: LearnerParams, state: LifeState, a: int, unit: int, view: View, b: int, cell: int,
+            remaining: np.ndarray, t: int) -> int:
+    if state.stale[0]:  # u_k = Σ_f v_f·x_kf + κ·novel_k
+        shown, seen = params.shown, view.seen
+        for k in range(state.u.shape[0]):
+            x = 0.0
+            for j in range(shown.shape[0]):
+                x = x + state.v[unit, shown[j]] * seen[b, k, shown[j]]
+            state.u[k] = x + params.kappa[a] * (0.0 if state.consumed[unit, params.combo[b, k]] else 1.0)
+        state.stale[0] = False
+    move = plan(params.horizon[a], state.u, params.gamma, view, b, cell, remaining)
+    return STAY if move < 0 else move
+
+
+@njit(cache=True, nogil=True)
+def _consumed(params: LearnerParams, state: LifeState, a: int, unit: int, view: View, b: int,
+              k: int) -> None:
+    shown, tasted, seen, v = params.shown, params.tasted, view.seen, state.v
+    tastes = 0.0
+    for j in range(tasted.shape[0]):
+        tastes = tastes + params.r[a, tasted[j]] * view.felt[b, k, tasted[j]]
+    pred = 0.0
+    for j in range(shown.shape[0]):
+        pred = pred + v[unit, shown[j]] * seen[b, k, shown[j]]
+    s = params.alpha[a] * (tastes - pred)
+    for j in range(shown.shape[0]):
+        v[unit, shown[j]] = v[unit, shown[j]] + s * seen[b, k, shown[j]]
+    state.consumed[unit, params.combo[b, k]] = True
+    state.stale[0] = True
+
+
+@njit(cache=True, nogil=True)
+def _end(params: LearnerParams, state: LifeState, a: int, unit: int, view: View, b: int,
+         learned: np.ndarray) -> None:
+    for f in range(state.v.shape[1]):
+        learned[a, b, f] = state.v[unit, f]
+
+
+RULE = register_rule(Rule(LearnerParams, _decide, begin=_begin, consumed=_consumed, end=_end))
 
 
 class LearnerLife:
-    """The learner's life (rules in the module docstring), batched over every (agent, life) unit."""
+    """The learner's life: the state of every (agent, life) unit, and what it reports."""
 
-    def born(self, policy: Policy, tables: Tables, lifetime: int) -> State:
-        seen = tables.obj_feat
-        felt = tables.felt if tables.felt is not None else tables.obj_feat
+    def born(self, policy: Policy, seen: NDArray[np.float64], felt: NDArray[np.float64],
+             lifetime: int) -> State:
+        """Every unit at birth, for a batch whose perceived features are ``seen`` and ``felt``
+        (B, K, F); world ``b`` is age ``b % lifetime`` of life ``b // lifetime``."""
         b, k, f = seen.shape
         lives = b // lifetime
         p = policy.horizon.shape[0]
         combos, inverse = np.unique(seen.reshape(-1, f), axis=0, return_inverse=True)
-        by_age = (lives, lifetime, k)  # world b = life·L + age
-        # the features some object of the batch shows; any other feature's terms are exactly ±0
-        shown, tasted = np.flatnonzero(seen.any(axis=(0, 1))), np.flatnonzero(felt.any(axis=(0, 1)))
-        seen, felt = seen[..., shown], felt[..., tasted]
         consumed = np.zeros((p, combos.shape[0]), dtype=bool)
         memory = policy.params.get("memory")
         if memory is not None:  # a grown agent starts where its life left it (for the probe)
             consumed = (memory[:, :, None, :] == combos[None, None, :, :]).all(axis=-1).any(axis=1)
         return {
             "lives": lives,
-            "shown": shown, "tasted": tasted,
-            # (L, lives, K, shown) and (L, lives, K, tasted)
-            "seen": np.ascontiguousarray(seen.reshape(*by_age, shown.size).transpose(1, 0, 2, 3)),
-            "felt": np.ascontiguousarray(felt.reshape(*by_age, tasted.size).transpose(1, 0, 2, 3)),
-            "combo": np.ascontiguousarray(inverse.reshape(by_age).transpose(1, 0, 2)),  # (L, lives, K)
+            # the features some object of the batch shows; any other feature's terms are exactly ±0
+            "shown": np.flatnonzero(seen.any(axis=(0, 1))), "tasted": np.flatnonzero(felt.any(axis=(0, 1))),
+            "combo": np.ascontiguousarray(inverse.reshape(b, k), dtype=np.int64),  # (B, K)
             "combos": combos,  # (U, F) the distinct seen combinations of the batch
-            "v": np.repeat(policy.params["v0"], lives, axis=0),  # (units, F)
+            "v": np.repeat(np.asarray(policy.params["v0"], dtype=np.float64), lives, axis=0),  # (units, F)
             "consumed": np.repeat(consumed, lives, axis=0),  # (units, U)
-            "cache_age": -1,
-            # (K, units) the utility of each object, kept up to date; objects first, so that a step's
-            # (K, n) utilities are one gather
-            "u": np.zeros((k, p * lives)),
         }
-
-    def _refresh(self, policy: Policy, state: State, age: int, unit: NDArray[np.int64]) -> None:
-        lives = state["lives"]
-        life, agent = unit % lives, unit // lives
-        x = state["seen"][age][life]  # (n, K, shown)
-        u = _dot(state["v"][unit][:, None, state["shown"]], x)
-        novel = (~state["consumed"][unit[:, None], state["combo"][age][life]]).astype(np.float64)
-        state["u"][:, unit] = (u + policy.params["curiosity"][agent][:, None] * novel).T
-
-    def utility(self, policy: Policy, state: State, age: int, unit: NDArray[np.int64],
-                agent: NDArray[np.int64], life: NDArray[np.int64]) -> NDArray[np.float64]:
-        if state["cache_age"] != age:  # a new episode: every unit's objects are new
-            self._refresh(policy, state, age, np.arange(state["u"].shape[1]))
-            state["cache_age"] = age
-        return state["u"].take(unit, axis=1)
-
-    def consumed(self, policy: Policy, state: State, age: int, unit: NDArray[np.int64],
-                 agent: NDArray[np.int64], life: NDArray[np.int64], obj: NDArray[np.int64]) -> None:
-        assert policy.w is not None and policy.learning_rate is not None
-        shown = state["shown"]
-        x = state["seen"][age][life, obj]  # (n, shown)
-        felt = _dot(policy.w[agent][:, state["tasted"]], state["felt"][age][life, obj])
-        v = state["v"][unit]
-        step = policy.learning_rate[agent] * (felt - _dot(v[:, shown], x))
-        for j, f in enumerate(shown.tolist()):
-            v[:, f] = v[:, f] + step * x[:, j]
-        state["v"][unit] = v
-        state["consumed"][unit, state["combo"][age][life, obj]] = True
-        if state["cache_age"] == age:
-            self._refresh(policy, state, age, unit)
 
     def learned(self, policy: Policy, state: State) -> NDArray[np.float64]:
         return np.array(state["v"], copy=True)
@@ -187,6 +207,24 @@ class Learner(GenomeKind):
 
     def lifetime(self, cfg: AgentConfig) -> int:
         return cfg.lifetime
+
+    def compiled(self, policy: Policy, worlds: WorldBatch, view: View
+                 ) -> tuple[LearnerParams, LifeState, State]:
+        """Its parameters, and its lives' state (born now, updated in place as the lives are lived)."""
+        assert policy.w is not None and policy.learning_rate is not None
+        life = LIFE.born(policy, view.seen, view.felt, policy.lifetime)
+        f64 = np.ascontiguousarray
+        params = LearnerParams(f64(policy.w, dtype=np.float64), f64(policy.learning_rate, dtype=np.float64),
+                               f64(policy.params["curiosity"], dtype=np.float64),
+                               f64(policy.horizon, dtype=np.int64), gamma_of(policy, worlds),
+                               life["shown"].astype(np.int64), life["tasted"].astype(np.int64), life["combo"])
+        state = LifeState(life["v"], life["consumed"], np.zeros(worlds.n_objects), np.ones(1, dtype=np.bool_))
+        return params, state, life
+
+    def perceives(self, policy: Policy) -> NDArray[np.float64]:
+        """``|r_f| + |v0_f|``: its reward reads felt features, its instinct seen ones."""
+        assert policy.w is not None
+        return np.abs(policy.w) + np.abs(np.asarray(policy.params["v0"]))
 
     def pair_bytes(self, n_objects: int, n_features: int) -> int:
         # planning, and per unit its utility cache (K), values (F), consumed combinations and temporaries

@@ -1,4 +1,4 @@
-"""The **mesa** kind (a mesa-optimizer; docs/concepts.md §3). Pure numpy.
+"""The **mesa** kind (a mesa-optimizer; docs/concepts.md §3).
 
 Genome ``w`` (one weight per feature). Its mesa-objective is ``w``. Each step it scores every remaining
 object ``k`` within ``horizon`` path steps: ``value_k = (Σ_f w_f·x_kf) · γ^d_k`` (sum in feature order,
@@ -9,19 +9,21 @@ here are the specification the per-agent reference evaluator in ``tests/core/ref
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
+from numba import njit
 from numpy.typing import NDArray
 
-from evo.core.agents.base import GenomeKind, Policy, Tables, genome_parts
-from evo.core.worlds import STAY
+from evo.core.agents.base import GenomeKind, Policy, discount_table, genome_parts
+from evo.core.step import STAY, Rule, View, register_rule
+from evo.core.worlds import WorldBatch
 
 if TYPE_CHECKING:
     from evo.config.schema import AgentConfig
 
-#: bytes per (agent, world) pair and object of planning: utility (K × float64), its temporary while built,
-#: its copy when pairs end (fitted with the other constants of evo.runs.scenarios's memory estimate)
+#: bytes per (agent, world) pair and object of planning (fitted with the other constants of
+#: evo.runs.scenarios's memory estimate)
 PLAN_PER_OBJECT = 20
 
 
@@ -30,44 +32,58 @@ def plan_pair_bytes(n_objects: int, n_features: int) -> int:
     return PLAN_PER_OBJECT * n_objects
 
 
-def reach_table(tables: Tables, gamma: NDArray[np.float64], horizon: NDArray[np.int64]
-                ) -> NDArray[np.float64] | None:
-    """(K, B·C) ``γ^d`` where the distance ``d ≤ h`` and 0.0 beyond, when every agent has the same horizon
-    ``h`` (else None): one gather per object and step instead of two gathers and a comparison. An object
-    out of reach then scores ``u·0``, which never beats the best so far (a value must be positive), as the
-    horizon test says."""
-    if not horizon.size or (horizon != horizon[0]).any():
-        return None
-    within = gamma.copy()
-    within[max(int(horizon[0]), -1) + 1:] = 0.0
-    return within.take(tables.dist)
+@njit(cache=True, nogil=True, inline="always")
+def utility(w: np.ndarray, seen: np.ndarray, b: int, u: np.ndarray) -> None:
+    """``u_k = Σ_f w_f·x_kf`` of world ``b``'s objects into ``u`` (K,), summed in feature order from 0.0."""
+    for k in range(seen.shape[1]):
+        x = 0.0
+        for f in range(seen.shape[2]):
+            x = x + w[f] * seen[b, k, f]
+        u[k] = x
 
 
-def plan_moves(horizon: NDArray[np.int64], utility: NDArray[np.float64], gamma: NDArray[np.float64],
-               tables: Tables, row: NDArray[np.int64], remaining: NDArray[np.bool_],
-               reach: NDArray[np.float64] | None = None) -> tuple[NDArray[np.int64], NDArray[np.bool_]]:
-    """Mesa planning for ``n`` (agent, world) pairs standing on table rows ``row`` (n,): the move toward the
-    best positive object within the horizon, and whether one exists. ``horizon`` (n,); ``utility`` and
-    ``remaining`` (K, n); ``gamma[d]`` must exist for every distance in the tables. Objects are scanned in
-    index order and only a strictly better value replaces the best so far, so ties go to the lowest index,
-    as the rules say. ``reach`` (:func:`reach_table` of these tables) replaces the distance and horizon
-    lookups when the horizon is the same for all."""
-    n = row.shape[0]
-    best = np.full(n, -1)
-    best_value = np.zeros(n)  # a value must be positive and strictly beat every earlier object
-    for k in range(tables.n_objects):
-        if reach is not None:
-            value = utility[k] * reach[k].take(row)
-            better = remaining[k] & (value > best_value)
-        else:
-            d = tables.dist[k].take(row)
-            value = utility[k] * gamma.take(d)  # gamma covers every distance in the tables, unreachable too
-            better = remaining[k] & (d <= horizon) & (value > best_value)
-        np.copyto(best_value, value, where=better)
-        np.copyto(best, k, where=better)
-    has_target = best >= 0
-    move = tables.next_move.take(np.maximum(best, 0) * tables.dist.shape[1] + row)
-    return np.where(has_target, move, STAY), has_target
+@njit(cache=True, nogil=True, inline="always")
+def plan(h: int, u: np.ndarray, gamma: np.ndarray, view: View, b: int, cell: int,
+         remaining: np.ndarray) -> int:
+    """The mesa rule: the first move toward the remaining object of largest positive ``u_k·γ^d`` within
+    the horizon ``h`` (lowest index on ties), or -1 when there is none."""
+    best, best_value = -1, 0.0
+    for k in range(remaining.shape[0]):
+        if remaining[k]:
+            d = view.dist[b, k, cell]
+            if d <= h:
+                value = u[k] * gamma[d]
+                if value > best_value:
+                    best, best_value = k, value
+    if best < 0:
+        return -1
+    return view.next_move[b, best, cell]
+
+
+class MesaParams(NamedTuple):
+    w: np.ndarray  # (P, F)
+    horizon: np.ndarray  # (P,)
+    gamma: np.ndarray  # γ^d for every distance of the batch
+
+
+@njit(cache=True, nogil=True)
+def _begin(params: MesaParams, state: np.ndarray, a: int, unit: int, view: View, b: int) -> None:
+    utility(params.w[a], view.seen, b, state)
+
+
+@njit(cache=True, nogil=True)
+def _decide(params: MesaParams, state: np.ndarray, a: int, unit: int, view: View, b: int, cell: int,
+            remaining: np.ndarray, t: int) -> int:
+    move = plan(params.horizon[a], state, params.gamma, view, b, cell, remaining)
+    return STAY if move < 0 else move
+
+
+RULE = register_rule(Rule(MesaParams, _decide, begin=_begin))
+
+
+def gamma_of(policy: Policy, worlds: WorldBatch) -> NDArray[np.float64]:
+    """The discount table for every distance of ``worlds``."""
+    return discount_table(policy.discount, int(worlds.dist.max()))
 
 
 class Mesa(GenomeKind):
@@ -85,6 +101,16 @@ class Mesa(GenomeKind):
         part = genome_parts(genomes, self.genome_layout(n_features))
         horizon = np.full(part["w"].shape[0], cfg.horizon, dtype=np.int64)
         return Policy(self.name, part["w"], horizon, cfg.discount, None, None, None, None, cfg.view_radius)
+
+    def compiled(self, policy: Policy, worlds: WorldBatch, view: View) -> tuple[MesaParams, np.ndarray]:
+        assert policy.w is not None
+        params = MesaParams(np.ascontiguousarray(policy.w, dtype=np.float64),
+                            np.ascontiguousarray(policy.horizon, dtype=np.int64), gamma_of(policy, worlds))
+        return params, np.zeros(worlds.n_objects)
+
+    def perceives(self, policy: Policy) -> NDArray[np.float64]:
+        assert policy.w is not None
+        return np.abs(policy.w)
 
     def pair_bytes(self, n_objects: int, n_features: int) -> int:
         return plan_pair_bytes(n_objects, n_features)

@@ -1,4 +1,4 @@
-"""The **reflex** kind (a non-optimizer, a "plant"; docs/concepts.md §3). Pure numpy.
+"""The **reflex** kind (a non-optimizer, a "plant"; docs/concepts.md §3).
 
 Genome ``θ_wall, θ_adj[F], θ_scent[F], bias[5]``. For each move ``d`` in N, E, S, W with ``n_d`` the cell
 it leads to (the current cell when blocked):
@@ -12,21 +12,29 @@ The move is the first argmax. No objective is represented anywhere.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
+from numba import njit
 from numpy.typing import NDArray
 
-from evo.core.agents.base import GenomeKind, Policy, Tables, genome_parts
+from evo.core.agents.base import GenomeKind, Policy, genome_parts, proximity_of
+from evo.core.step import STAY, Rule, View, register_rule
+from evo.core.worlds import WorldBatch
 
 if TYPE_CHECKING:
     from evo.config.schema import AgentConfig
 
 # Bytes of a reflex step (fitted with the other constants of evo.runs.scenarios's memory estimate)
-REFLEX_PAIR = 120  # a reflex step's per-pair temporaries (walls, neighbours, scores)
-REFLEX_PER_OBJECT = 80  # proximity of here + 4 neighbours, and it masked by what remains
-REFLEX_PER_OBJECT_FEATURE = 8  # each pair's object features (n, K, F)
-REFLEX_PER_FEATURE = 130  # adjacent features, scents and gradients (n, 4 or 5, F)
+REFLEX_PAIR = 120
+REFLEX_PER_OBJECT = 80
+REFLEX_PER_OBJECT_FEATURE = 8
+REFLEX_PER_FEATURE = 130
+
+#: what reflexes smell depends on the world, the cell and the remaining objects only: it is kept for at
+#: most SCENT_SETS remaining sets per world (the first met), in at most SCENT_FLOATS floats
+SCENT_SETS = 64
+SCENT_FLOATS = 1 << 21
 
 
 def reflex_pair_bytes(n_objects: int, n_features: int) -> int:
@@ -40,43 +48,138 @@ def reflex_parts(n_features: int) -> dict[str, int]:
     return {"theta_wall": 1, "theta_adj": n_features, "theta_scent": n_features, "bias": 5}
 
 
-def reflex_moves(policy: Policy, tables: Tables, agent: NDArray[np.int64], world: NDArray[np.int64],
-                 row: NDArray[np.int64], remaining: NDArray[np.bool_]) -> NDArray[np.int64]:
-    """Reflex moves (rules in the module docstring) for ``n`` pairs: ``agent``, ``world`` and table ``row``
-    (n,) each, ``remaining`` (K, n)."""
-    if policy.bias is None or policy.theta_adj is None or policy.theta_scent is None or \
-            policy.theta_wall is None or tables.proximity is None:
-        raise ValueError("reflex_moves needs a policy with reflex genes and tables with proximity")
-    n = row.shape[0]
-    nb = tables.neighbors[row, :4]  # (n, 4)
-    wall = (nb == row[:, None]).astype(np.float64)
-    if tables.reflex_adj is not None and tables.reflex_grad is not None:
-        # the same values, looked up: row mask·B·C + row of the tables, bit k of mask set if k remains
-        mask = np.zeros(n, dtype=np.int64)
-        for k in range(remaining.shape[0]):
-            mask |= remaining[k].astype(np.int64) << k
-        at = mask * tables.neighbors.shape[0] + row
-        adj, grad = tables.reflex_adj[at], tables.reflex_grad[at]  # (n, 4, F) each
-    else:
-        obj = tables.obj_at.take(nb)  # (n, 4)
-        safe = np.maximum(obj, 0)
-        present = (obj >= 0) & remaining.reshape(-1).take(safe * n + np.arange(n)[:, None]) & (wall == 0)
-        feat = tables.obj_feat[world]  # (n, K, F)
-        adj = np.take_along_axis(feat, safe[..., None], axis=1) * present[..., None]  # (n, 4, F)
-        cells = np.concatenate([row[:, None], nb], axis=-1)  # (n, 5): here, N, E, S, W
-        prox = tables.proximity[cells] * remaining.T[:, None, :]  # (n, 5, K)
-        scent = prox[:, :, 0, None] * feat[:, None, 0, :]  # (n, 5, F); max over objects is exact in any order
-        for k in range(1, prox.shape[-1]):
-            np.maximum(scent, prox[:, :, k, None] * feat[:, None, k, :], out=scent)
-        grad = scent[:, 1:, :] - scent[:, :1, :]  # (n, 4, F)
-    bias = policy.bias[agent]
-    theta_adj, theta_scent = policy.theta_adj[agent], policy.theta_scent[agent]
-    score = bias[:, :4] + policy.theta_wall[agent, None] * wall
-    for f in range(adj.shape[-1]):
-        score = score + theta_adj[:, f, None] * adj[..., f]
-    for f in range(adj.shape[-1]):
-        score = score + theta_scent[:, f, None] * grad[..., f]
-    return np.concatenate([score, bias[:, 4:5]], axis=-1).argmax(axis=-1)
+class Genes(NamedTuple):
+    theta_wall: np.ndarray  # (P,)
+    theta_adj: np.ndarray  # (P, F)
+    theta_scent: np.ndarray  # (P, F)
+    bias: np.ndarray  # (P, 5)
+    proximity: np.ndarray  # (B, C, K) max(0, R − |c − o|₁)/R
+
+
+class Smell(NamedTuple):
+    """What the reflexes smelled, per world (the kind's state): ``table`` (sets, C, 5, F) for the first
+    ``sets`` remaining sets (bit masks, K ≤ 62) met in world ``at[0]``, ``known`` which cells of a set are
+    filled, an open-addressing map ``keys`` → ``number``, ``at[1]`` sets used, ``scratch`` (5, F)."""
+
+    table: np.ndarray
+    known: np.ndarray
+    keys: np.ndarray
+    number: np.ndarray
+    at: np.ndarray
+    scratch: np.ndarray
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _scent(b: int, cell: int, remaining: np.ndarray, view: View, proximity: np.ndarray,
+           scent: np.ndarray) -> None:
+    """What is smelled on ``cell`` of world ``b`` and its four neighbours, into ``scent`` (5, F): per
+    feature, the max over objects of proximity·remains·feature, from object 0."""
+    seen = view.seen
+    k_all, n_features = seen.shape[1], seen.shape[2]
+    for j in range(5):  # here, N, E, S, W
+        there = cell if j == 0 else view.neighbors[b, cell, j - 1]
+        for f in range(n_features):
+            s = (proximity[b, there, 0] * (1.0 if remaining[0] else 0.0)) * seen[b, 0, f]
+            for k in range(1, k_all):
+                x = (proximity[b, there, k] * (1.0 if remaining[k] else 0.0)) * seen[b, k, f]
+                if x > s:
+                    s = x
+            scent[j, f] = s
+
+
+@njit(cache=True, nogil=True, inline="always")
+def smell(genes: Genes, smelled: Smell, view: View, b: int, cell: int, remaining: np.ndarray) -> np.ndarray:
+    """(5, F) the scent here and at the four neighbours, from the world's table when it has one."""
+    n_sets = smelled.table.shape[0]
+    if n_sets == 0:
+        _scent(b, cell, remaining, view, genes.proximity, smelled.scratch)
+        return smelled.scratch
+    keys, number, at = smelled.keys, smelled.number, smelled.at
+    if at[0] != b:  # a new world: forget the last one's sets
+        at[0], at[1] = b, 0
+        keys[:] = -1
+    mask = 0
+    for k in range(remaining.shape[0]):
+        mask |= (1 if remaining[k] else 0) << k
+    slot = -1
+    x = mask % keys.shape[0]
+    while keys[x] != -1 and keys[x] != mask:
+        x = (x + 1) % keys.shape[0]
+    if keys[x] == mask:
+        slot = number[x]
+    elif at[1] < n_sets:
+        keys[x], number[x] = mask, at[1]
+        smelled.known[at[1]] = False
+        slot = at[1]
+        at[1] += 1
+    if slot < 0:
+        _scent(b, cell, remaining, view, genes.proximity, smelled.scratch)
+        return smelled.scratch
+    scent = smelled.table[slot, cell]
+    if not smelled.known[slot, cell]:
+        smelled.known[slot, cell] = True
+        _scent(b, cell, remaining, view, genes.proximity, scent)
+    return scent
+
+
+@njit(cache=True, nogil=True, inline="always")
+def react(genes: Genes, a: int, view: View, b: int, cell: int, remaining: np.ndarray,
+          scent: np.ndarray) -> int:
+    """The reflex rule (module docstring) for agent ``a`` on ``cell`` of world ``b``, given what it smells
+    there (:func:`smell`)."""
+    seen = view.seen
+    n_features = seen.shape[2]
+    move, best_score = 0, 0.0
+    for m in range(4):
+        there = view.neighbors[b, cell, m]
+        blocked = there == cell
+        score = genes.bias[a, m] + genes.theta_wall[a] * (1.0 if blocked else 0.0)
+        k = view.obj_at[b, there]
+        present = k >= 0 and not blocked and remaining[max(k, 0)]
+        for f in range(n_features):
+            score = score + genes.theta_adj[a, f] * (seen[b, max(k, 0), f] * (1.0 if present else 0.0))
+        for f in range(n_features):
+            score = score + genes.theta_scent[a, f] * (scent[m + 1, f] - scent[0, f])
+        if m == 0 or score > best_score:
+            move, best_score = m, score
+    if genes.bias[a, STAY] > best_score:
+        move = STAY
+    return move
+
+
+@njit(cache=True, nogil=True)
+def _decide(params: Genes, state: Smell, a: int, unit: int, view: View, b: int, cell: int,
+            remaining: np.ndarray, t: int) -> int:
+    return react(params, a, view, b, cell, remaining, smell(params, state, view, b, cell, remaining))
+
+
+RULE = register_rule(Rule(Genes, _decide))
+
+
+def genes_of(policy: Policy, worlds: WorldBatch) -> Genes:
+    """The reflex genes of ``policy`` and what they smell by in ``worlds``."""
+    assert policy.theta_wall is not None and policy.theta_adj is not None
+    assert policy.theta_scent is not None and policy.bias is not None
+    f64 = np.ascontiguousarray
+    return Genes(f64(policy.theta_wall, dtype=np.float64), f64(policy.theta_adj, dtype=np.float64),
+                 f64(policy.theta_scent, dtype=np.float64), f64(policy.bias, dtype=np.float64),
+                 proximity_of(worlds, policy.view_radius))
+
+
+def smell_of(worlds: WorldBatch) -> Smell:
+    """An empty scent table for ``worlds`` (none with more than 62 objects)."""
+    c, k, f = worlds.height * worlds.width, worlds.n_objects, worlds.obj_feat.shape[-1]
+    n_sets = 0 if k > 62 else min(SCENT_SETS, SCENT_FLOATS // max(c * 5 * f, 1))
+    slots = 2 * max(n_sets, 1)
+    return Smell(np.empty((n_sets, c, 5, f)), np.zeros((n_sets, c), dtype=np.bool_),
+                 np.full(slots, -1, dtype=np.int64), np.zeros(slots, dtype=np.int64),
+                 np.array([-1, 0], dtype=np.int64), np.empty((5, f)))
+
+
+def reflex_perceives(policy: Policy) -> NDArray[np.float64]:
+    """(P, F) how strongly reflexes read each feature: ``|θ_adj_f| + |θ_scent_f|``."""
+    assert policy.theta_adj is not None and policy.theta_scent is not None
+    return np.abs(policy.theta_adj) + np.abs(policy.theta_scent)
 
 
 class Reflex(GenomeKind):
@@ -93,6 +196,12 @@ class Reflex(GenomeKind):
         horizon = np.zeros(part["bias"].shape[0], dtype=np.int64)
         return Policy(self.name, None, horizon, cfg.discount, part["theta_wall"][:, 0], part["theta_adj"],
                       part["theta_scent"], part["bias"], cfg.view_radius)
+
+    def compiled(self, policy: Policy, worlds: WorldBatch, view: View) -> tuple[Genes, Smell]:
+        return genes_of(policy, worlds), smell_of(worlds)
+
+    def perceives(self, policy: Policy) -> NDArray[np.float64]:
+        return reflex_perceives(policy)
 
     def pair_bytes(self, n_objects: int, n_features: int) -> int:
         return reflex_pair_bytes(n_objects, n_features)
