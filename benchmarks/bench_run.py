@@ -91,7 +91,8 @@ def _start_engine() -> float:
         from evo.core import engines
     except ImportError:
         return 0.0
-    if engines.resolve(None) != "compiled":
+    resolve = getattr(engines, "resolve", None)  # trees before the one compiled step had a choice
+    if resolve is not None and resolve(None) != "compiled":
         return 0.0
     import numpy as np
 

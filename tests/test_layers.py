@@ -3,7 +3,7 @@ and under TYPE_CHECKING count); every import points down the layers; and what im
 load: the standard-library layer (``evo.errors``, ``evo.config``) loads no third-party module but tomli-w;
 ``evo.core`` loads numpy and numba only (no DEAP, matplotlib, networkx or sqlite3): numba because the
 episode step and every kind's rule are compiled (evo.core.step, evo.core.agents); the modules that run no
-rule (choice, state, checks, the config layer) load no numba; only ``evo.evolution`` (and what builds on it)
+rule (state, checks, the config layer) load no numba; only ``evo.evolution`` (and what builds on it)
 loads DEAP; nothing below ``evo.plots`` loads matplotlib."""
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ LAYERS: dict[str, tuple[int, tuple[str, ...]]] = {
     "evo.__main__": (9, HEAVY),  # `python -m evo`: the command line
 }
 #: other than the layer: importing these loads less (the core modules that run no rule load no numba)
-NARROWER = {"evo.config.names": (), "evo.config.schema": (), "evo.core.choice": (),
+NARROWER = {"evo.config.names": (), "evo.config.schema": (),
             "evo.core.state": ("numpy",), "evo.core.checks": ("numpy",)}
 
 

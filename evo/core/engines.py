@@ -1,7 +1,5 @@
 """Runs a Policy's episodes on the compiled step (:mod:`evo.core.step`) with its kind's rule: builds the
-world view, the payoff and output records and the kind's own records (docs/architecture.md, "Engines").
-numba is required; ``EVO_ENGINE`` (:mod:`evo.core.choice`) still picks the world tables' code only.
-"""
+world view, the payoff and output records and the kind's own records (docs/architecture.md, "Engines")."""
 
 from __future__ import annotations
 
@@ -12,15 +10,11 @@ from numpy.typing import NDArray
 
 from evo.core.agents import Policy, agent_kind
 from evo.core.agents.base import perceived
-from evo.core.choice import ENV, available, resolve  # the choice, re-exported
 from evo.core.step import Out, Payoffs, View, run
 from evo.core.worlds import WorldBatch
 from evo.errors import EvoError
 
-#: the code the episodes run on: one, the compiled step (a call's ``engine`` is checked, then ignored)
-ENGINES = ("compiled",)
-
-__all__ = ["ENGINES", "ENV", "available", "episode_arrays", "resolve", "view_of"]
+__all__ = ["episode_arrays", "view_of"]
 
 
 def view_of(policy: Policy, worlds: WorldBatch) -> View:

@@ -141,15 +141,12 @@ class Episodes:
 
 
 def run_episodes(policy: Policy, worlds: WorldBatch, objective: Payoffs, costs: Costs,
-                 record_paths: bool = False, true_objective: Payoffs | None = None,
-                 engine: str | None = None) -> Episodes:
+                 record_paths: bool = False, true_objective: Payoffs | None = None) -> Episodes:
     """Run every agent of ``policy`` in every world of ``worlds`` on the compiled step
     (:mod:`evo.core.step`) with its kind's rule. ``true_objective`` adds ``true_payoff``: the same
     trajectories, accounted under the true objective. Agents perceive the seen features of
     ``policy.senses`` only. A policy with a life (``policy.life``, a kind that learns) lives the batch as
-    ``B / lifetime`` lives (world b: age b % lifetime of life b // lifetime). ``engine`` (or
-    ``EVO_ENGINE``) is checked for a known name only: every name runs the one compiled step."""
-    engines.resolve(engine)
+    ``B / lifetime`` lives (world b: age b % lifetime of life b // lifetime)."""
     true = None
     if true_objective is not None:
         feat = worlds.obj_feat

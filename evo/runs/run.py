@@ -27,7 +27,6 @@ from numpy.typing import NDArray
 from evo.config import toml, writer
 from evo.config.names import path_component, percent
 from evo.config.schema import Scenario
-from evo.core import engines
 from evo.core.metrics import BEHAVIOUR_CLASSES, class_fractions, spawn_counts
 from evo.core.problem import Problem, assess
 from evo.core.simulate import Episodes
@@ -72,10 +71,10 @@ def _git_revision() -> str | None:
     return out.stdout.strip() or None if out.returncode == 0 else None
 
 
-def _versions(engine: str) -> dict[str, str]:
+def _versions() -> dict[str, str]:
     """The installed distributions' versions (importlib.metadata); where one is not installed as a
     distribution (a bare checkout), the ``__version__`` of its module if something already imported it."""
-    names = ["evo", "numpy", "deap", "matplotlib"] + (["numba"] if engine == "compiled" else [])
+    names = ["evo", "numpy", "deap", "matplotlib", "numba"]
     out = {"python": platform.python_version()}
     for name in names:
         try:
@@ -335,7 +334,6 @@ def run(scenario: str | Path | Scenario, seed: int = 0, out: str | Path | None =
     :func:`resume`)."""
     s = _as_scenario(scenario, overrides)
     _check_seed(seed)
-    engines.resolve(None)  # a bad EVO_ENGINE stops the run before it touches the disk
     path = prepare_out(s, seed, out, force)
     with rundir.claimed(path):
         rundir.check_target(path, force=force)  # again: now no other process can be writing it
@@ -346,12 +344,11 @@ def run(scenario: str | Path | Scenario, seed: int = 0, out: str | Path | None =
 
 def _start(s: Scenario, seed: int, path: Path, progress: Callable[[Generation], None] | None,
            should_stop: Callable[[], bool] | None) -> Path:
-    engine = engines.resolve(None)
     meta: dict[str, Any] = {
         "results_format": RESULTS_FORMAT, "scenario": s.name, "scenario_source": s.source, "seed": seed,
         "seed_entropy": int(np.random.SeedSequence(seed).entropy),  # type: ignore[arg-type]
-        "streams": list(Streams.__dataclass_fields__)[1:], "engine": engine,
-        "versions": _versions(engine),
+        "streams": list(Streams.__dataclass_fields__)[1:],
+        "versions": _versions(),
         "git_revision": _git_revision(), "started": datetime.now(UTC).isoformat(timespec="seconds"),
         "status": "running",
     }

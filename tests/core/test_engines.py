@@ -1,7 +1,6 @@
-"""The engine (evo/core/engines.py, evo/core/step.py): the ``EVO_ENGINE`` variable and the ``engine``
-argument (still checked; they pick the world tables' code, the episodes always run on the compiled step),
-every registered kind running its own compiled rule, a kind without one refused, and a whole run giving the
-same files under any numba thread count. (That the step gives the reference's episodes is
+"""The engine (evo/core/engines.py, evo/core/step.py): every registered kind running its own compiled rule,
+a kind without one refused, a rule that allocates on the counted loop, and a whole run giving the same
+files under any numba thread count. (That the step gives the reference's episodes is
 tests/core/test_equivalence.py's job.)"""
 
 from __future__ import annotations
@@ -18,10 +17,9 @@ import pytest
 from numba import njit
 
 from evo.config.schema import AgentConfig
-from evo.core import agents, choice, engines, step, worlds
+from evo.core import agents, engines, step, worlds
 from evo.core.simulate import Costs, Payoffs, run_episodes
 from evo.errors import EvoError
-from evo.runs import run as runs
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -30,36 +28,6 @@ def _batch() -> worlds.WorldBatch:
     """A 3×3 room, the object one step east of the start."""
     return worlds.build_batch(np.zeros((1, 9), dtype=bool), np.array([4]), np.array([[5]]),
                               np.ones((1, 1, 2)), 3, 3, 3)
-
-
-def test_auto_picks_compiled_where_numba_is_installed(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv(engines.ENV, raising=False)
-    assert engines.resolve(None) == "compiled"  # the dev install has numba
-    monkeypatch.setattr(choice, "available", lambda: False)
-    assert engines.resolve(None) == "numpy"
-    assert engines.resolve("auto") == "numpy"
-
-
-def test_the_environment_chooses_and_an_argument_overrides_it(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(engines.ENV, "numpy")
-    assert engines.resolve(None) == "numpy"
-    assert engines.resolve("compiled") == "compiled"
-
-
-@pytest.mark.parametrize("value", ["fast", "NUMPY", "numba"])
-def test_an_unknown_engine_names_the_variable_and_the_choices(monkeypatch: pytest.MonkeyPatch,
-                                                              value: str) -> None:
-    monkeypatch.setenv(engines.ENV, value)
-    with pytest.raises(EvoError, match=rf"EVO_ENGINE: expected one of auto, numpy, compiled, got '{value}'"):
-        engines.resolve(None)
-    with pytest.raises(EvoError, match=r"^engine: expected one of"):
-        engines.resolve(value)
-
-
-def test_compiled_without_numba_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(choice, "available", lambda: False)
-    with pytest.raises(EvoError, match=r"needs numba: pip install \"evo\[fast\]\""):
-        engines.resolve("compiled")
 
 
 def test_a_run_gives_the_same_files_under_any_thread_count(tmp_path: Path) -> None:
@@ -84,26 +52,18 @@ def test_a_run_gives_the_same_files_under_any_thread_count(tmp_path: Path) -> No
     assert summaries[0] == summaries[1]
 
 
-def test_a_bad_engine_stops_a_run_before_it_writes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(engines.ENV, "turbo")
-    with pytest.raises(EvoError, match="EVO_ENGINE"):
-        runs.run(ROOT / "scenarios" / "red_door.toml", 0, tmp_path / "run")
-    assert not (tmp_path / "run").exists()
-
-
 @pytest.mark.parametrize("kind", agents.agent_kinds())
 def test_every_registered_kind_runs_its_own_compiled_rule(kind: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Whatever ``engine`` a call names, a registered kind's episodes run on the one compiled loop with its
-    own registered rule (so no kind quietly runs on other code)."""
+    """A registered kind's episodes run on the one compiled loop with its own registered rule (so no kind
+    quietly runs on other code)."""
     calls: list[type] = []
     real = step.run
     monkeypatch.setattr(engines, "run", lambda params, *a: (calls.append(type(params)), real(params, *a))[1])
     cfg = AgentConfig(kind=kind, horizon=2, discount=0.9, view_radius=1, lifetime=1)
     policy = agents.decode(agents.initial_genomes(cfg, 2, 3, np.random.default_rng(0)), cfg, 2)
     objective = Payoffs(np.array([1.0, 0.0]), np.zeros(2, dtype=bool), 0.0)
-    for engine in ("compiled", "numpy", "auto"):
-        run_episodes(policy, _batch(), objective, Costs(), engine=engine)
-    assert len(calls) == 3 and all(c in step._RULES for c in calls)
+    run_episodes(policy, _batch(), objective, Costs())
+    assert len(calls) == 1 and all(c in step._RULES for c in calls)
 
 
 def test_a_kind_without_a_compiled_rule_is_refused() -> None:

@@ -1,7 +1,7 @@
 """The batched evaluator (:func:`evo.core.simulate.run_episodes`) against the per-agent reference in
 ``tests/core/reference.py``: on random small worlds, random agents of every kind and random objectives,
-payoffs, objects reached, steps, paths and fitness must be *equal*, not close, on every engine (numpy and the
-compiled kernels). Also the shared world tables against plain breadth-first search, and the solvability of
+payoffs, objects reached, steps, paths and fitness must be *equal*, not close, on the one engine (the
+compiled step). Also the shared world tables against plain breadth-first search, and the solvability of
 generated worlds."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from hypothesis import given, reject, settings
 from hypothesis import strategies as st
 
 from evo.config.schema import AgentConfig, ObjectGroup, Variant, WorldConfig
-from evo.core import agents, engines, worlds
+from evo.core import agents, worlds
 from evo.core.agents import reflex
 from evo.core.simulate import Costs, Episodes, Payoffs, run_episodes
 from evo.core.worlds import paths
@@ -188,7 +188,7 @@ def assert_same(batch: worlds.WorldBatch, genomes: np.ndarray, cfg: AgentConfig,
                 costs: Costs, true_objective: Payoffs | None = None,
                 sense: agents.Senses | None = None) -> None:
     """Batched and reference evaluation agree exactly on every output (a learner's learned values after
-    every episode included), on every engine (evo.core.engines: numpy and compiled)."""
+    every episode included)."""
     n_features = batch.obj_feat.shape[-1]
     policy = agents.decode(genomes, cfg, n_features, sense)
     masks = None if sense is None else ([bool(x) for x in sense.seen], [bool(x) for x in sense.felt])
@@ -198,10 +198,8 @@ def assert_same(batch: worlds.WorldBatch, genomes: np.ndarray, cfg: AgentConfig,
                                   batch.width, batch.steps,
                                   ref.agents_from_genomes(genomes, cfg, n_features, masks),
                                   objective, costs, true_objective, batch.spawn, masks)
-    for engine in engines.ENGINES:
-        got = run_episodes(policy, batch, objective, costs, record_paths=True, true_objective=true_objective,
-                           engine=engine)
-        assert_equal_episodes(got, want, policy, true_objective is not None, engine)
+    got = run_episodes(policy, batch, objective, costs, record_paths=True, true_objective=true_objective)
+    assert_equal_episodes(got, want, policy, true_objective is not None, "compiled")
 
 
 def assert_equal_episodes(got: Episodes, want: ref.ReferenceEpisodes, policy: agents.Policy, has_true: bool,
@@ -282,20 +280,17 @@ def test_a_grown_learner_starts_where_its_life_ended(lifetime: int, data: st.Dat
     policy = agents.decode(data.draw(genome_arrays(cfg, n_features)), cfg, n_features, sense)
     other = data.draw(world_batches(2, n_features))
     masks = None if sense is None else ([bool(x) for x in sense.seen], [bool(x) for x in sense.felt])
-    for engine in engines.ENGINES:  # the state a life ends in is the same on every engine
-        lived = run_episodes(policy, batch, objective, costs, engine=engine)
-        assert policy.life is not None and lived.life_state is not None and lived.learned is not None
-        grown = policy.life.grown(policy, lived.life_state, 0)
-        assert grown.lifetime == 1
-        np.testing.assert_array_equal(grown.params["v0"], lived.learned[:, -1])
-        want = ref.reference_episodes(other.walls, other.start, other.obj_cell, other.obj_feat, other.height,
-                                      other.width, other.steps, grown, objective, costs, None, other.spawn,
-                                      masks)
-        for second in engines.ENGINES:
-            got = run_episodes(grown, other, objective, costs, record_paths=True, engine=second)
-            np.testing.assert_array_equal(got.paths, want.paths, err_msg=f"paths ({engine}, {second})")
-            np.testing.assert_array_equal(got.payoff, want.payoff, err_msg=f"payoff ({engine}, {second})")
-            np.testing.assert_array_equal(got.learned, want.learned, err_msg=f"learned ({engine}, {second})")
+    lived = run_episodes(policy, batch, objective, costs)
+    assert policy.life is not None and lived.life_state is not None and lived.learned is not None
+    grown = policy.life.grown(policy, lived.life_state, 0)
+    assert grown.lifetime == 1
+    np.testing.assert_array_equal(grown.params["v0"], lived.learned[:, -1])
+    want = ref.reference_episodes(other.walls, other.start, other.obj_cell, other.obj_feat, other.height,
+                                  other.width, other.steps, grown, objective, costs, None, other.spawn, masks)
+    got = run_episodes(grown, other, objective, costs, record_paths=True)
+    np.testing.assert_array_equal(got.paths, want.paths, err_msg="paths")
+    np.testing.assert_array_equal(got.payoff, want.payoff, err_msg="payoff")
+    np.testing.assert_array_equal(got.learned, want.learned, err_msg="learned")
 
 
 @settings(deadline=None, max_examples=100)
