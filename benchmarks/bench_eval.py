@@ -20,7 +20,6 @@ import argparse
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 from typing import TypeVar
 
@@ -61,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     s = scenario.load(args.scenario)
-    cfg = s.agent if args.kind is None else replace(s.agent, kind=args.kind)
+    cfg = s.agent if args.kind is None else agents.agent_config(args.kind, like=s.agent)
     features = s.features
     objective = Payoffs.from_mapping(features, s.base_objective.payoff, s.base_objective.terminal,
                                      s.base_objective.step_cost)

@@ -26,7 +26,6 @@ import time
 import types
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -119,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     objective = Payoffs.of(s.base_objective, features)
     world_rng = np.random.default_rng(np.random.SeedSequence(args.seed).spawn(2)[0])
     # drawn as lives of the learner's lifetime (a batch is a batch for the kinds that carry nothing over)
-    lifetime = agents.lifetime(replace(s.agent, kind="learner"))
+    lifetime = agents.lifetime(agents.agent_config("learner", like=s.agent))
     if args.worlds % lifetime:
         print(f"--worlds {args.worlds} is not a whole number of lives of {lifetime} episodes",
               file=sys.stderr)
@@ -130,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
           f"interpreted: the first {args.check_agents} agents")
     ok, rows, rate = True, [], {}
     for kind in args.kinds or agents.agent_kinds():
-        cfg = replace(s.agent, kind=kind)
+        cfg = agents.agent_config(kind, like=s.agent)
         genome_rng = np.random.default_rng(np.random.SeedSequence(args.seed).spawn(2)[1])
         genomes = agents.initial_genomes(cfg, len(features), args.population, genome_rng)
         policy = agents.decode(genomes, cfg, len(features), senses)

@@ -105,7 +105,7 @@ def _start_engine() -> float:
                                np.ones((2, 1, 2)), 3, 3, 3)
     objective = Payoffs(np.ones(2), np.zeros(2, dtype=bool), 0.0)
     for kind in ("mesa", "reflex", "learner"):
-        cfg = AgentConfig(kind=kind, horizon=2, lifetime=2)
+        cfg = AgentConfig(kind=kind, params=dict(horizon=2, lifetime=2))
         genomes = agents.initial_genomes(cfg, 2, 2, np.random.default_rng(0))
         run_episodes(agents.decode(genomes, cfg, 2), batch, objective, Costs())
     return time.perf_counter() - t
@@ -116,6 +116,7 @@ def probe(scenario_arg: str, seed: int, generations: int | None, out: Path) -> d
     from dataclasses import replace
 
     import evo
+    from evo.core.agents import agent_config
     from evo.evolution import loop
     from evo.lineage import store as lineage
     from evo.runs import checkpoint, scenarios
@@ -124,7 +125,7 @@ def probe(scenario_arg: str, seed: int, generations: int | None, out: Path) -> d
     name, _, kind = scenario_arg.partition(":")
     s = scenarios.load(ROOT / "scenarios" / f"{name}.toml")
     if kind:
-        s = replace(s, agent=replace(s.agent, kind=kind))
+        s = replace(s, agent=agent_config(kind, like=s.agent))
     if generations:
         s = replace(s, evolution=replace(s.evolution, generations=generations))
     clock = _Clock()

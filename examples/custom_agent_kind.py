@@ -2,22 +2,31 @@
 
 **greedy**: one gene per feature, ``w[F]`` (a readable objective, like a mesa agent's). Each step it walks
 toward the *nearest* remaining object whose feature-weighted value ``Σ_f w_f·x_kf`` is positive (path
-distance; lowest index on ties), taking the first move of a shortest path; with no such object it stays. A
-heuristic without lookahead: it never weighs a near small gain against a far large one, so it counts as a
-non-optimizer (horizon 0) although its objective can be read from its genome.
+distance; lowest index on ties) and at most ``reach`` path steps away, taking the first move of a shortest
+path; with no such object it stays. A heuristic without lookahead: it never weighs a near small gain
+against a far large one, so it counts as a non-optimizer (horizon 0) although its objective can be read
+from its genome.
+
+It declares its own ``[agent]`` key, checked by the scenario loader like a built-in kind's (a bad value is
+one line naming the file, ``agent.reach``, what was expected and what came)::
+
+    [agent]
+    kind = "greedy"
+    reach = 6                   # ignores objects more than 6 path steps away (default 64)
 
 The kind ships its own compiled rule (``greedy_decide``, registered with :func:`evo.core.step.register_rule`
 for its parameter record), so it runs on the one compiled episode step (:mod:`evo.core.step`) like a
 built-in kind. Importing this module registers the kind, so it is also a plugin (:mod:`evo.runs.plugins`):
 the command line imports it before it validates the scenario, and a sweep's workers import it too::
 
-    evo run red_door --plugin examples/custom_agent_kind.py --set agent.kind=greedy
+    evo run red_door --plugin examples/custom_agent_kind.py --set agent.kind=greedy --set agent.reach=6
     evo sweep selection_pressure --plugin examples/custom_agent_kind.py --set agent.kind=greedy
 
 Run as a script, it evolves greedy agents on ``scenarios/red_door.toml`` (a small population, few
 generations) with :func:`evo.run` and prints the headline numbers.
 
-    python examples/custom_agent_kind.py [--population 40] [--generations 15] [--seed 0] [--out DIR]
+    python examples/custom_agent_kind.py [--population 40] [--generations 15] [--reach 6] [--seed 0]
+        [--out DIR]
 """
 
 from __future__ import annotations
@@ -25,8 +34,8 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
-import tomllib
 from pathlib import Path
+from types import MappingProxyType
 from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
@@ -38,19 +47,21 @@ if __name__ == "__main__":
     sys.path.insert(0, str(ROOT))  # run as a script: this checkout's evo, whichever is installed
 
 import evo  # noqa: E402
+from evo.config.params import Param  # noqa: E402
 from evo.core.agents import GenomeKind, Policy, genome_parts  # noqa: E402
 from evo.core.step import STAY, Rule, View, register_rule  # noqa: E402
 from evo.core.worlds import WorldBatch  # noqa: E402
-from evo.runs.scenarios import from_dict  # noqa: E402
+from evo.runs.scenarios import load  # noqa: E402
 
 if TYPE_CHECKING:
     from evo.config.schema import AgentConfig
 
 
 class GreedyParams(NamedTuple):
-    """The record its rule reads: the weights of every agent (P, F)."""
+    """The record its rule reads: the weights (P, F) and the reach (P,) of every agent."""
 
     w: np.ndarray
+    reach: np.ndarray
 
 
 @njit(cache=True, nogil=True)
@@ -66,8 +77,9 @@ def greedy_begin(params: GreedyParams, value: np.ndarray, a: int, unit: int, vie
 @njit(cache=True, nogil=True)
 def greedy_decide(params: GreedyParams, value: np.ndarray, a: int, unit: int, view: View, b: int, cell: int,
                   remaining: np.ndarray, t: int) -> int:
-    """The first move toward the nearest remaining object of positive value (lowest index on ties)."""
-    best, best_dist = -1, view.height * view.width + 2
+    """The first move toward the nearest remaining object of positive value within reach (lowest index on
+    ties)."""
+    best, best_dist = -1, min(params.reach[a], view.height * view.width) + 1
     for k in range(remaining.shape[0]):
         d = view.dist[b, k, cell]
         if remaining[k] and value[k] > 0.0 and d < best_dist:
@@ -82,6 +94,9 @@ class Greedy(GenomeKind):
     """The greedy kind: genome ``w[F]``, its own compiled rule, horizon 0."""
 
     name = "greedy"
+    #: its own [agent] key: the loader checks a scenario's value and fills in the default
+    parameters = MappingProxyType({"reach": Param(type=int, default=64, low=1, limit="horizon",
+                                                  doc="path steps beyond which an object is ignored")})
     has_objective = True  # w is read back as its objective (summary, log, lineage)
     objective_alone = False  # it goes to the nearest positive object, not the best: no ranking to recover
 
@@ -90,13 +105,16 @@ class Greedy(GenomeKind):
 
     def decode(self, genomes: NDArray[np.float64], cfg: AgentConfig, n_features: int) -> Policy:
         w = genome_parts(genomes, self.genome_layout(n_features))["w"]
-        return Policy(self.name, w, np.zeros(w.shape[0], dtype=np.int64), cfg.discount, None, None, None,
-                      None, cfg.view_radius)
+        reach = np.full(w.shape[0], self.values(cfg)["reach"], dtype=np.int64)
+        return Policy(self.name, w, np.zeros(w.shape[0], dtype=np.int64), 1.0, None, None, None, None, 0,
+                      params={"reach": reach})
 
     def compiled(self, policy: Policy, worlds: WorldBatch, view: View) -> tuple[GreedyParams, np.ndarray]:
         """Its parameter record and its per-episode state (each object's value)."""
         assert policy.w is not None
-        return GreedyParams(np.ascontiguousarray(policy.w, dtype=np.float64)), np.zeros(worlds.n_objects)
+        return (GreedyParams(np.ascontiguousarray(policy.w, dtype=np.float64),
+                             np.ascontiguousarray(policy.params["reach"], dtype=np.int64)),
+                np.zeros(worlds.n_objects))
 
     def perceives(self, policy: Policy) -> NDArray[np.float64]:
         """It reads feature f with strength |w_f|."""
@@ -115,15 +133,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--population", type=int, default=40)
     parser.add_argument("--generations", type=int, default=15)
+    parser.add_argument("--reach", type=int, default=6, help="agent.reach, the kind's own [agent] key")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, help="run directory (default: a temporary one, removed)")
     args = parser.parse_args(argv)
 
     path = ROOT / "scenarios" / "red_door.toml"
-    raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    raw["agent"]["kind"] = "greedy"
-    raw["evolution"].update(population=args.population, generations=args.generations)
-    s = from_dict(raw, str(path))  # validated: agent.kind names a registered kind
+    # validated: agent.kind names a registered kind, agent.reach is checked against its declaration
+    s = load(path, {"agent.kind": "greedy", "agent.reach": args.reach,
+                    "evolution.population": args.population, "evolution.generations": args.generations})
 
     with tempfile.TemporaryDirectory() as tmp:
         out = args.out if args.out is not None else Path(tmp) / "greedy"

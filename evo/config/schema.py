@@ -8,7 +8,7 @@ Defaults live in the dataclass fields and nowhere else.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 #: The documented bounds of a scenario (inclusive), one table for the validator and its messages. They are
 #: generous for research and exist so that no valid scenario hangs, overflows or exhausts memory:
@@ -170,31 +170,24 @@ class Objective:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AgentConfig:
-    """Agent kind and its costs (docs/concepts.md §3). ``horizon`` is the mesa planning horizon, and the
-    largest horizon a hybrid's horizon gene can reach (each kind checks its own rules on it).
-    ``planning_cost`` is charged per episode per unit of horizon; ``perception_cost[f]`` per unit of every
-    gene that reads feature f (|w_f|, and a reflex's |θ_adj_f| and |θ_scent_f|: see
-    :class:`evo.core.simulate.Costs`); ``complexity_cost`` per unit of ||w||_1; ``learning_cost`` per
-    unit of a learner's learning rate α. ``lifetime`` (episodes of one life) and ``max_learning_rate``
-    (the largest α a learner's gene reaches; 0 switches learning off) matter only to kinds that learn
-    within a life (:mod:`evo.core.agents.learner`).
+    """The ``[agent]`` table (docs/concepts.md §3): ``kind``, the kind's own keys (``params``: each kind
+    declares them, :class:`evo.config.params.Param`; the loader checks them and fills in their defaults,
+    :func:`evo.runs.scenarios.check`) and the prices every kind pays (kind-independent: the evaluator
+    charges them on what every Policy shows, :class:`evo.core.simulate.Costs`). ``planning_cost`` is
+    charged per episode per unit of horizon; ``perception_cost[f]`` per unit of how strongly an agent
+    perceives feature f (``AgentKind.perceives``); ``complexity_cost`` per unit of ||w||_1 (a readable
+    objective); ``learning_cost`` per unit of a learning rate. ``init_sigma``: the spread of initial genes.
     Costs and ``init_sigma`` are at most ``LIMITS["magnitude"]`` (1e6)."""
 
-    #: the name of a registered agent kind (:func:`evo.core.agents.agent_kind`): mesa, reflex, hybrid or one
-    #: registered with :func:`evo.register_agent_kind`; the validator checks it against the registry
+    #: the name of a registered agent kind (:func:`evo.core.agents.agent_kind`): mesa, reflex, hybrid,
+    #: learner or one registered with :func:`evo.register_agent_kind`; the validator checks it
     kind: str = "mesa"
-    #: at most LIMITS["horizon"] (10 000)
-    horizon: int = 12
-    discount: float = 0.9
-    #: at most LIMITS["view_radius"] (10 000)
-    view_radius: int = 5
+    #: the kind's own keys (``horizon``, ``discount``, …), in the kind's declaration order once resolved
+    params: dict[str, Any] = field(default_factory=dict)
     planning_cost: float = 0.0
     perception_cost: dict[str, float] = field(default_factory=dict)
     complexity_cost: float = 0.0
     init_sigma: float = 1.0
-    #: at most LIMITS["lifetime"] (10 000)
-    lifetime: int = 8
-    max_learning_rate: float = 1.0
     learning_cost: float = 0.0
 
 

@@ -161,6 +161,27 @@ def _build(cls: Any, raw: Mapping[str, Any], file: str, prefix: str) -> Any:
 
 
 
+def _agent(raw: Mapping[str, Any], file: str) -> AgentConfig:
+    """The ``[agent]`` table: ``kind`` and the keys every kind has typed here; every other key is the
+    kind's own (``params``), a scalar or a list of scalars, checked against the kind's declaration by
+    :func:`evo.runs.scenarios.check`."""
+    common = {f.name for f in dataclasses.fields(AgentConfig) if f.name != "params"}
+    params = {}
+    for k, v in raw.items():
+        if k in common:
+            continue
+        key = join_key("agent", str(k))
+        if not isinstance(k, str):
+            raise ScenarioError(file, key, "a string key", k)
+        if not all(isinstance(x, bool | int | float | str) for x in (v if isinstance(v, list) else [v])):
+            raise ScenarioError(file, key, "a value of the agent kind (a number, true or false, a string or "
+                                "a list of them)", v)
+        params[k] = v
+    agent: AgentConfig = _build(AgentConfig, {k: v for k, v in raw.items() if k in common}, file, "agent")
+    return dataclasses.replace(agent, params=params)
+
+
+
 def _operator(value: Any, file: str, key: str) -> OperatorConfig:
     if not isinstance(value, dict) or not isinstance(value.get("scheme"), str):
         raise ScenarioError(file, f"{key}.scheme", "a table with a 'scheme' name", value)
@@ -224,13 +245,13 @@ def _from_dict(raw: Mapping[str, Any], source: str) -> Scenario:
     for k in raw:
         if k not in known:
             raise ScenarioError(source, str(k), "one of the sections " + ", ".join(sorted(known)), k)
-    sections = {}
+    sections: dict[str, Any] = {}
     for name, cls in (("scenario", ScenarioInfo), ("base_objective", Objective), ("agent", AgentConfig),
                       ("evolution", EvolutionConfig), ("metrics", MetricsConfig)):
         value = raw.get(name, {})
         if not isinstance(value, dict):
             raise ScenarioError(source, name, "a table", value)
-        sections[name] = _build(cls, value, source, name)
+        sections[name] = _agent(value, source) if cls is AgentConfig else _build(cls, value, source, name)
     if "true_objective" in raw:
         if not isinstance(raw["true_objective"], dict):
             raise ScenarioError(source, "true_objective", "a table", raw["true_objective"])
@@ -376,18 +397,9 @@ def _check(s: Scenario) -> None:
     for k, v in a.perception_cost.items():
         known_feature(f"agent.perception_cost.{k}", k)
         _positive(f, f"agent.perception_cost.{k}", v, allow_zero=True)
-    _at_most(f, "agent.horizon", a.horizon, "horizon")
-    if not 0.0 < a.discount <= 1.0:
-        raise ScenarioError(f, "agent.discount", "a number in (0, 1]", a.discount)
-    _positive(f, "agent.view_radius", a.view_radius)
-    _at_most(f, "agent.view_radius", a.view_radius, "view_radius")
-    _positive(f, "agent.planning_cost", a.planning_cost, allow_zero=True)
-    _positive(f, "agent.complexity_cost", a.complexity_cost, allow_zero=True)
+    for key in ("planning_cost", "complexity_cost", "learning_cost"):
+        _positive(f, f"agent.{key}", getattr(a, key), allow_zero=True)
     _positive(f, "agent.init_sigma", a.init_sigma)
-    _positive(f, "agent.lifetime", a.lifetime)
-    _at_most(f, "agent.lifetime", a.lifetime, "lifetime")
-    _probability(f, "agent.max_learning_rate", a.max_learning_rate)
-    _positive(f, "agent.learning_cost", a.learning_cost, allow_zero=True)
 
     for name, w in [("train", s.worlds.train), *((f"shift.{n}", w) for n, w in s.worlds.shift.items())]:
         _check_world(f, f"worlds.{name}", w, known_feature)

@@ -1,5 +1,6 @@
-"""The resolved scenario written back: plain tables with every default filled in, and TOML text by
-tomli-w that reads back to an equal scenario."""
+"""The resolved scenario written back: plain tables with every default filled in (``[agent]``: kind, the
+kind's own keys, then the keys every kind has), and TOML text by tomli-w that reads back to an equal
+scenario."""
 
 from __future__ import annotations
 
@@ -27,6 +28,8 @@ def to_dict(s: Scenario) -> dict[str, Any]:
         return obj
 
     d = plain(s)
+    agent = d["agent"]  # the kind's own keys sit beside the ones every kind has, after kind
+    d["agent"] = {"kind": agent.pop("kind"), **agent.pop("params"), **agent}
     for sense in ("felt", "hidden"):  # like an empty layout: no declaration, every feature seen
         if not d["scenario"][sense]:
             del d["scenario"][sense]

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from evo.config.schema import AgentConfig
-from evo.core.agents.base import AgentKind, agent_kind, genome_length, initial_genomes, lifetime
+from evo.config.params import Param
+from evo.core.agents.base import AgentKind, agent_config, agent_kind, genome_length, initial_genomes, lifetime
 from evo.core.engines import view_of
 from evo.core.simulate import Costs, Payoffs, run_episodes
 from evo.core.step import _RULES
@@ -40,7 +40,18 @@ def check_kind(kind: str | AgentKind) -> None:
                     f"part {part!r} is {a, b}, expected to start at {at}")
             at = b
         _expect(genome_length(name, n_features) == at, name, "genome_length differs from the layout")
-    cfg = AgentConfig(kind=name, horizon=5, init_sigma=0.7, lifetime=2)
+    declared = getattr(k, "parameters", {})
+    for key, p in declared.items():
+        _expect(isinstance(key, str) and isinstance(p, Param), name, f"[agent] key {key!r} is not declared "
+                "by a Param")
+        try:
+            p.check(p.default, "<default>", f"agent.{key}")
+        except EvoError as exc:
+            raise KindContractError(f"agent kind {name!r}: the default of agent.{key} fails its own "
+                                    f"declaration ({exc})") from None
+    given: dict[str, float] = {key: v for key, v in (("horizon", 5), ("lifetime", 2)) if key in declared}
+    cfg = agent_config(name, None, init_sigma=0.7, **given)
+    horizon = cfg.params.get("horizon", 0)
     f, n = 3, 11
     g = k.initial_genomes(cfg, f, n, np.random.default_rng(5))
     _expect(g.shape == (n, genome_length(name, f)) and g.dtype == np.float64, name,
@@ -52,7 +63,7 @@ def check_kind(kind: str | AgentKind) -> None:
     policy = k.decode(g, cfg, f)
     _expect(policy.kind == name, name, f"decodes to a Policy of kind {policy.kind!r}")
     _expect(policy.horizon.shape == (n,) and policy.horizon.dtype == np.int64, name, "horizon not (P,) int64")
-    _expect(bool((policy.horizon >= 0).all() and (policy.horizon <= cfg.horizon).all()), name,
+    _expect(bool((policy.horizon >= 0).all() and (policy.horizon <= horizon).all()), name,
             "a horizon outside 0..agent.horizon")
     _expect((policy.w is not None) == k.has_objective, name, "has_objective disagrees with Policy.w")
     goal = k.inner_goal(policy)

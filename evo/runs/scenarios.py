@@ -5,6 +5,7 @@ scenario loader")."""
 from __future__ import annotations
 
 import copy
+import dataclasses
 import importlib.resources
 import math
 from collections.abc import Mapping, Sequence
@@ -16,6 +17,7 @@ from evo.config.overrides import Override, apply, culprit, describe, from_mappin
 from evo.config.schema import LIMITS, Scenario, WorldConfig
 from evo.config.structure import cells_of, n_objects_of
 from evo.core.agents import agent_kind, agent_kinds, genome_length, lifetime
+from evo.core.agents.base import COMMON_KEYS, parameters_of, resolve_params
 from evo.core.worlds import reachable_cells, reachable_zone_cells
 from evo.errors import ScenarioError
 from evo.evolution import operators, replacement
@@ -82,10 +84,9 @@ def from_dict(raw: Mapping[str, Any], source: str = "<dict>") -> Scenario:
     plugins.load_entry_points()  # an installed plugin may register the kind or scheme this one names
     s = structure.parse(raw, source)
     try:
-        check(s)
+        return check(s)
     except ScenarioError as exc:
         raise toml.one_line(exc) from None
-    return s
 
 
 def as_overrides(overrides: Overrides) -> list[Override]:
@@ -115,12 +116,27 @@ def with_overrides(raw: Mapping[str, Any] | Scenario, source: str, overrides: Ov
     defaults = writer.to_dict(base)
     for o in todo:
         apply(table, defaults, o, f"{source} ({o.origin})", o.key)
+    _switch_kind(table, base.agent.kind, todo)
     try:
         return from_dict(table, f"{source} ({describe(todo)})")
     except ScenarioError as exc:
         hit = culprit(exc.key, todo)
         where = f"{source} ({describe([hit] if hit is not None else todo)})"
         raise toml.one_line(ScenarioError(where, exc.key, exc.expected, exc.got)) from None
+
+
+def _switch_kind(table: dict[str, Any], was: str, todo: list[Override]) -> None:
+    """An override that changes ``agent.kind`` keeps the ``[agent]`` keys the new kind declares too and
+    leaves out the old kind's others (a reflex agent has no horizon); a key an override sets stays (and is
+    checked against the new kind)."""
+    agent = table.get("agent")
+    if not isinstance(agent, dict) or agent.get("kind", "mesa") in (was, None) \
+            or agent.get("kind") not in agent_kinds():
+        return
+    own = parameters_of(agent["kind"])
+    given = {o.key.split(".", 2)[1] for o in todo if o.key.startswith("agent.")}
+    for key in [k for k in agent if k not in COMMON_KEYS and k not in own and k not in given]:
+        del agent[key]
 
 
 def scenario_of(scenario: str | Path | Scenario, overrides: Overrides = None) -> Scenario:
@@ -130,13 +146,17 @@ def scenario_of(scenario: str | Path | Scenario, overrides: Overrides = None) ->
     return load(scenario, overrides)
 
 
-def check(s: Scenario) -> None:
-    """The checks :mod:`evo.config.toml` cannot make: agent kind, layouts, schemes, memory."""
-    f, a, e = s.source, s.agent, s.evolution
-    if a.kind not in agent_kinds():
+def check(s: Scenario) -> Scenario:
+    """The checks :mod:`evo.config.structure` cannot make: agent kind and its own keys (declared by the
+    kind, :class:`evo.config.params.Param`), layouts, schemes, memory; returns ``s`` with the kind's keys
+    resolved (every default filled in, in the kind's order)."""
+    f, e = s.source, s.evolution
+    if s.agent.kind not in agent_kinds():
         raise ScenarioError(f, "agent.kind", "a registered agent kind (one of "
-                            + ", ".join(repr(k) for k in agent_kinds()) + ")", a.kind)
-    agent_kind(a.kind).check(a, f)  # the kind's own rules (a kind that plans needs a positive horizon)
+                            + ", ".join(repr(k) for k in agent_kinds()) + ")", s.agent.kind)
+    a = resolve_params(s.agent, f)
+    s = dataclasses.replace(s, agent=a)
+    agent_kind(a.kind).check(a, f)  # the kind's rules beyond each key's type and bounds
     life = lifetime(a)
     if life > 1:  # every batch is lived as whole lives
         for key in ("worlds_per_generation", "eval_worlds"):
@@ -155,6 +175,7 @@ def check(s: Scenario) -> None:
     for kind in ("selection", "mutation", "crossover"):
         operators.check(getattr(e, kind), kind, f, f"evolution.{kind}", population=e.population)
     _check_memory(s)
+    return s
 
 
 def _check_reachable(f: str, key: str, w: WorldConfig) -> None:

@@ -33,7 +33,7 @@ def _batch(seed: int = 0) -> worlds.WorldBatch:
 
 
 def _policy(n: int = 12) -> agents.Policy:
-    cfg = AgentConfig(kind="mesa", horizon=8)
+    cfg = AgentConfig(kind="mesa", params=dict(horizon=8))
     return agents.decode(agents.initial_genomes(cfg, 2, n, np.random.default_rng(1)), cfg, 2)
 
 
@@ -166,7 +166,8 @@ def test_true_fitness_rises_then_falls_with_horizon() -> None:
     s = scenario.load(ROOT / "scenarios" / "goodhart_sensor.toml")
     means: dict[int, tuple[float, float]] = {}
     for h in (2, 6, 16):
-        sh = dataclasses.replace(s, agent=dataclasses.replace(s.agent, horizon=h))
+        sh = dataclasses.replace(s, agent=dataclasses.replace(
+            s.agent, params={**s.agent.params, "horizon": h}))
         proxy, true = [], []
         for seed in range(10):
             p, t = _quiet_run(sh, seed)

@@ -20,7 +20,7 @@ from evo.config.schema import AgentConfig, ObjectGroup, Variant, WorldConfig
 from evo.core import agents, objects
 from evo.errors import EvoError
 
-MESA = AgentConfig(kind="mesa", horizon=10, discount=0.9)
+MESA = AgentConfig(kind="mesa", params=dict(horizon=10, discount=0.9))
 
 
 def test_probe_core_imports_no_deap_or_matplotlib() -> None:
@@ -295,7 +295,7 @@ def test_reflex_agents_get_a_fitted_behavioural_objective() -> None:
     feats = ("red", "blue", "door", "gem")
     cfg = WorldConfig(wall_density=0.1, objects=(ObjectGroup(features={"door": 1.0, "red": 1.0}),
                                                  ObjectGroup(features={"gem": 1.0, "blue": 1.0}, count=2)))
-    reflex = AgentConfig(kind="reflex", view_radius=5)
+    reflex = AgentConfig(kind="reflex", params=dict(view_radius=5))
     layout = agents.genome_layout("reflex", 4)
     genomes = np.zeros((2, agents.genome_length("reflex", 4)))
     scent = layout["theta_scent"][0]
@@ -320,7 +320,7 @@ def test_reflex_agents_get_a_fitted_behavioural_objective() -> None:
 def test_hybrids_without_planning_have_no_mesa_objective_to_compare() -> None:
     feats = ("a", "b")
     cfg = WorldConfig(objects=(ObjectGroup(features={"a": 1.0}), ObjectGroup(features={"b": 1.0})))
-    hybrid = AgentConfig(kind="hybrid", horizon=6)
+    hybrid = AgentConfig(kind="hybrid", params=dict(horizon=6))
     n = agents.genome_length("hybrid", 2)
     genomes = np.zeros((2, n))
     genomes[:, 0] = 1.0  # w_a

@@ -33,7 +33,7 @@ def _corridor(spawn: bool = True) -> worlds.WorldBatch:
 
 
 def _mesa(*w: float) -> agents.Policy:
-    cfg = AgentConfig(kind="mesa", horizon=6, discount=0.9)
+    cfg = AgentConfig(kind="mesa", params=dict(horizon=6, discount=0.9))
     return agents.decode(np.array([w]), cfg, 2)
 
 
@@ -147,7 +147,8 @@ def test_optimized_cleaners_learn_to_spawn_and_collect() -> None:
 def _vault_run(args: tuple[int, int]) -> tuple[float, float]:
     horizon, seed = args
     s = scenario.load(ROOT / "scenarios" / "goodhart_vault.toml")
-    s = dataclasses.replace(s, agent=dataclasses.replace(s.agent, horizon=horizon))
+    s = dataclasses.replace(s, agent=dataclasses.replace(
+        s.agent, params={**s.agent.params, "horizon": horizon}))
     _, _, _, ep = evolve_and_evaluate(s, seed)
     assert ep.true_fitness is not None
     return float(ep.fitness.mean()), float(ep.true_fitness.mean())

@@ -178,16 +178,19 @@ def agents_from_genomes(genomes: NDArray[np.float64], cfg: AgentConfig, n_featur
         genes = [float(x) for x in genome]
         w = theta_wall = theta_adj = theta_scent = bias = None
         at = 0
+        # the kinds' documented [agent] defaults, then the configuration's own keys
+        p = {"horizon": 12, "discount": 0.9, "view_radius": 5, "lifetime": 8, "max_learning_rate": 1.0,
+             **cfg.params}
         if cfg.kind == "learner":
             r, at = genes[at:at + f], at + f
             v0, at = genes[at:at + f], at + f
-            alpha, at = min(max(genes[at], 0.0), 1.0) * cfg.max_learning_rate, at + 1
+            alpha, at = min(max(genes[at], 0.0), 1.0) * p["max_learning_rate"], at + 1
             kappa, at = max(genes[at], 0.0), at + 1
             assert at == len(genes), "genome length does not match the layout"
             felt_r = [x if m else 0.0 for x, m in zip(r, felt, strict=True)]
             seen_v0 = [x if m else 0.0 for x, m in zip(v0, seen, strict=True)]
-            agents.append(Agent("learner", cfg.horizon, float(cfg.discount), cfg.view_radius, felt_r, None,
-                                None, None, None, seen_v0, alpha, kappa, cfg.lifetime, []))
+            agents.append(Agent("learner", p["horizon"], float(p["discount"]), p["view_radius"], felt_r, None,
+                                None, None, None, seen_v0, alpha, kappa, p["lifetime"], []))
             continue
         if cfg.kind in ("mesa", "hybrid"):
             w, at = genes[at:at + f], at + f
@@ -197,14 +200,14 @@ def agents_from_genomes(genomes: NDArray[np.float64], cfg: AgentConfig, n_featur
             theta_scent, at = genes[at:at + f], at + f
             bias, at = genes[at:at + 5], at + 5
         if cfg.kind == "mesa":
-            horizon = cfg.horizon
+            horizon = p["horizon"]
         elif cfg.kind == "reflex":
             horizon = 0
         else:
             g, at = genes[at], at + 1
-            horizon = round(min(max(g, 0.0), 1.0) * cfg.horizon)  # round half to even, like numpy's rint
+            horizon = round(min(max(g, 0.0), 1.0) * p["horizon"])  # round half to even, like numpy's rint
         assert at == len(genes), "genome length does not match the layout"
-        agents.append(Agent(cfg.kind, horizon, float(cfg.discount), cfg.view_radius, w, theta_wall,
+        agents.append(Agent(cfg.kind, horizon, float(p["discount"]), p["view_radius"], w, theta_wall,
                             theta_adj, theta_scent, bias))
     return agents
 

@@ -36,14 +36,15 @@ KINDS = agents.agent_kinds()
 def _small(path: Path, kind: str) -> schema.Scenario:
     """The scenario of ``path`` with ``kind`` agents, two generations of a small population."""
     raw: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
-    raw["agent"]["kind"] = kind
-    raw["agent"]["lifetime"] = 2  # a learner lives the worlds of a generation as one life of 2 episodes
-    e = raw.setdefault("evolution", {})
-    e.update(generations=2, population=8, worlds_per_generation=2, eval_worlds=4, shift_sample=2,
-             elitism=min(int(e.get("elitism", 2)), 2))
-    if "offspring" in e:
-        e["offspring"] = 0
-    return scenario.from_dict(raw, str(path))
+    e = raw.get("evolution", {})
+    overrides: dict[str, Any] = {
+        "agent.kind": kind,  # keeps the [agent] keys the kind declares too
+        **{f"evolution.{k}": v for k, v in dict(
+            generations=2, population=8, worlds_per_generation=2, eval_worlds=4, shift_sample=2,
+            elitism=min(int(e.get("elitism", 2)), 2), **({"offspring": 0} if "offspring" in e else {})).items()}}
+    if "lifetime" in agents.agent_kind(kind).parameters:
+        overrides["agent.lifetime"] = 2  # a learner lives the worlds of a generation as one life of 2
+    return scenario.with_overrides(raw, str(path), overrides)
 
 
 # ------------------------------------------------------------------------------------------------------
@@ -106,8 +107,8 @@ class Still(GenomeKind):
 
     def decode(self, genomes: NDArray[np.float64], cfg: AgentConfig, n_features: int) -> Policy:
         g = np.asarray(genomes, dtype=np.float64)
-        return Policy(self.name, None, np.zeros(g.shape[0], dtype=np.int64), cfg.discount, None, None, None,
-                      None, cfg.view_radius, params={"nothing": g[:, 0]})
+        return Policy(self.name, None, np.zeros(g.shape[0], dtype=np.int64), 1.0, None, None, None,
+                      None, 0, params={"nothing": g[:, 0]})
 
     def compiled(self, policy: Policy, worlds: WorldBatch, view: View) -> tuple[StillParams, np.ndarray]:
         return StillParams(np.asarray(policy.params["nothing"])), np.zeros(1)
@@ -172,14 +173,18 @@ def test_a_results_file_of_an_unregistered_kind_is_refused(still: Still, tmp_pat
 
 
 def test_the_horizon_rule_is_the_kinds() -> None:
+    """A kind declares its own [agent] keys: mesa and hybrid a horizon of at least 1, reflex none."""
     raw = tomllib.loads((ROOT / "scenarios" / "red_door.toml").read_text(encoding="utf-8"))
     raw["agent"]["horizon"] = 0
     for kind in ("mesa", "hybrid"):
         raw["agent"]["kind"] = kind
-        with pytest.raises(ScenarioError, match="expected a positive value"):
+        with pytest.raises(ScenarioError, match=r"key 'agent.horizon': expected an integer in \[1, 10_000\]"):
             scenario.from_dict(raw, "red_door.toml")
     raw["agent"]["kind"] = "reflex"
-    assert scenario.from_dict(raw, "red_door.toml").agent.horizon == 0
+    with pytest.raises(ScenarioError, match=r"key 'agent\.horizon': expected a key of agent kind 'reflex'"):
+        scenario.from_dict(raw, "red_door.toml")
+    del raw["agent"]["horizon"], raw["agent"]["discount"]
+    assert scenario.from_dict(raw, "red_door.toml").agent.params == {"view_radius": 5}
 
 
 def test_the_custom_kind_example_keeps_the_contract(tmp_path: Path) -> None:
@@ -199,6 +204,34 @@ def test_the_custom_kind_example_keeps_the_contract(tmp_path: Path) -> None:
             test_every_scenario_runs_with_every_kind(path, kind.name, tmp_path / str(i))
     finally:
         agents.unregister_agent_kind(kind.name)
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    (0, "expected an integer in [1, 10_000] (the bound LIMITS['horizon'] in evo.config.schema), got 0"),
+    (2.5, "expected an integer in [1, 10_000]"),
+    ("far", "expected an integer in [1, 10_000]"),
+])
+def test_the_custom_kind_examples_own_key_is_checked(value: Any, expected: str) -> None:
+    """The example's kind declares ``agent.reach``: a bad value is one line naming the file and override,
+    the key, what was expected and what came; a good one reaches the kind."""
+    example = ROOT / "examples" / "custom_agent_kind.py"
+    spec = importlib.util.spec_from_file_location("custom_agent_kind_own_key", example)
+    assert spec is not None and spec.loader is not None
+    spec.loader.exec_module(importlib.util.module_from_spec(spec))
+    red_door = ROOT / "scenarios" / "red_door.toml"
+    try:
+        with pytest.raises(ScenarioError) as info:
+            scenario.load(red_door, {"agent.kind": "greedy", "agent.reach": value})
+        message = str(info.value)
+        assert "\n" not in message
+        assert message.startswith(f"{red_door} (overrides['agent.reach'] = {value!r}): key 'agent.reach': ")
+        assert expected in message and message.endswith(f"got {value!r}")
+        s = scenario.load(red_door, {"agent.kind": "greedy", "agent.reach": 3})
+        assert s.agent.params == {"reach": 3}
+        policy = agents.decode(np.zeros((2, len(s.features))), s.agent, len(s.features))
+        assert policy.params["reach"].tolist() == [3, 3]
+    finally:
+        agents.unregister_agent_kind("greedy")
 
 
 def test_the_custom_kind_example_runs() -> None:

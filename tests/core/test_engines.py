@@ -59,7 +59,7 @@ def test_every_registered_kind_runs_its_own_compiled_rule(kind: str, monkeypatch
     calls: list[type] = []
     real = step.run
     monkeypatch.setattr(engines, "run", lambda params, *a: (calls.append(type(params)), real(params, *a))[1])
-    cfg = AgentConfig(kind=kind, horizon=2, discount=0.9, view_radius=1, lifetime=1)
+    cfg = AgentConfig(kind=kind, params=dict(horizon=2, discount=0.9, view_radius=1, lifetime=1))
     policy = agents.decode(agents.initial_genomes(cfg, 2, 3, np.random.default_rng(0)), cfg, 2)
     objective = Payoffs(np.array([1.0, 0.0]), np.zeros(2, dtype=bool), 0.0)
     run_episodes(policy, _batch(), objective, Costs())
@@ -69,7 +69,7 @@ def test_every_registered_kind_runs_its_own_compiled_rule(kind: str, monkeypatch
 def test_a_kind_without_a_compiled_rule_is_refused() -> None:
     """Records of a type no rule is registered for: one error naming the type; a batch without objects
     too."""
-    cfg = AgentConfig(kind="mesa", horizon=2)
+    cfg = AgentConfig(kind="mesa", params=dict(horizon=2))
     policy = agents.decode(np.zeros((1, 2)), cfg, 2)
 
     class Stranger(NamedTuple):
@@ -108,7 +108,7 @@ def test_a_rule_that_allocates_runs_on_a_counted_loop_with_the_same_episodes() -
     instead, and the same episodes."""
     step.register_rule(step.Rule(_East, _east))
     step.register_rule(step.Rule(_EastAllocating, _east_allocating))
-    policy = agents.decode(np.zeros((2, 2)), AgentConfig(kind="mesa", horizon=2), 2)
+    policy = agents.decode(np.zeros((2, 2)), AgentConfig(kind="mesa", params=dict(horizon=2)), 2)
     batch = _batch()
     view = engines.view_of(policy, batch)
     values = np.ones((1, 1))

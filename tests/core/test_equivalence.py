@@ -129,10 +129,11 @@ def world_configs(draw: st.DrawFn, n_features: int) -> WorldConfig:
 def agent_configs(draw: st.DrawFn, kinds: tuple[str, ...] = agents.KINDS, lifetime: int = 1) -> AgentConfig:
     """An agent configuration; a learner lives ``lifetime`` episodes, with learning switched off
     (``max_learning_rate = 0``) now and then."""
-    return AgentConfig(kind=draw(st.sampled_from(kinds)), horizon=draw(st.integers(0, 8)),
-                       discount=draw(st.one_of(st.sampled_from([0.5, 0.7, 0.9, 1.0]), st.floats(0.05, 1.0))),
-                       view_radius=draw(st.integers(1, 6)), lifetime=lifetime,
-                       max_learning_rate=draw(st.sampled_from([1.0, 1.0, 0.5, 0.0])))
+    return AgentConfig(kind=draw(st.sampled_from(kinds)), params=dict(
+        horizon=draw(st.integers(0, 8)),
+        discount=draw(st.one_of(st.sampled_from([0.5, 0.7, 0.9, 1.0]), st.floats(0.05, 1.0))),
+        view_radius=draw(st.integers(1, 6)), lifetime=lifetime,
+        max_learning_rate=draw(st.sampled_from([1.0, 1.0, 0.5, 0.0]))))
 
 
 @st.composite
@@ -154,7 +155,7 @@ def genome_arrays(draw: st.DrawFn, cfg: AgentConfig, n_features: int) -> np.ndar
     n = draw(st.integers(1, 6))
     g = np.array(draw(st.lists(st.lists(genes, min_size=length, max_size=length), min_size=n, max_size=n)))
     if "horizon_gene" in layout:
-        h = max(cfg.horizon, 1)
+        h = max(cfg.params["horizon"], 1)
         special = [-0.5, 0.0, 1.0, 1.5] + [(i + 0.5) / h for i in range(h)] + [i / h for i in range(h + 1)]
         gene = st.one_of(st.sampled_from(special), st.floats(-0.5, 1.5))
         g[:, layout["horizon_gene"][0]] = draw(st.lists(gene, min_size=n, max_size=n))
@@ -366,7 +367,8 @@ def test_generate_redraws_grids_that_are_all_wall() -> None:
 def test_batched_equals_reference_on_scenarios(path: Path, kind: str) -> None:
     """Every bundled scenario's training and shift distributions, with every agent kind."""
     s = scenario.load(path)
-    cfg = replace(s.agent, kind=kind, lifetime=2)  # a learner lives the 4 worlds as 2 lives
+    # a learner lives the 4 worlds as 2 lives
+    cfg = replace(s.agent, kind=kind, params={**s.agent.params, "lifetime": 2})
     sense = agents.Senses.of(s.features, s.scenario.felt, s.scenario.hidden)
     objective = Payoffs.from_mapping(s.features, s.base_objective.payoff, s.base_objective.terminal,
                                      s.base_objective.step_cost)
@@ -430,7 +432,7 @@ def test_sums_run_in_feature_order(kind: str, part: str, horizon_gene: float | N
     genome[0, a:b] = weights
     if horizon_gene is not None:
         genome[0, layout["horizon_gene"][0]] = horizon_gene
-    cfg = AgentConfig(kind=kind, horizon=2, discount=1.0, view_radius=1)
+    cfg = AgentConfig(kind=kind, params=dict(horizon=2, discount=1.0, view_radius=1))
     objective = Payoffs(np.array([1.0, 0.0, 0.0]), np.zeros(3, dtype=bool), 0.0)
     assert_same(batch, genome, cfg, objective, Costs())
     episodes = run_episodes(agents.decode(genome, cfg, 3), batch, objective, Costs())
@@ -443,7 +445,7 @@ def test_reflexes_smell_spawned_objects(kind: str) -> None:
     meet the same cells with and without the spilled trash, so a step that smelled the wrong remaining set
     (the compiled engine keeps what it smells per remaining set and world) would move differently."""
     s = scenario.load(Path(__file__).parents[2] / "scenarios" / "goodhart_cleaning.toml")
-    cfg = replace(s.agent, kind=kind, horizon=1)
+    cfg = replace(s.agent, kind=kind, params={**s.agent.params, "horizon": 1})
     sense = agents.Senses.of(s.features, s.scenario.felt, s.scenario.hidden)
     objective = Payoffs.from_mapping(s.features, s.base_objective.payoff, s.base_objective.terminal,
                                      s.base_objective.step_cost)

@@ -30,7 +30,7 @@ def _corridor(feats: list[list[float]], n: int = 1) -> worlds.WorldBatch:
 
 
 def test_decode_reads_the_reward_on_felt_and_the_instinct_on_seen_features() -> None:
-    cfg = AgentConfig(kind="learner", horizon=6, max_learning_rate=0.5)
+    cfg = AgentConfig(kind="learner", params=dict(horizon=6, max_learning_rate=0.5))
     policy = agents.decode(_genome([2.0, 3.0, 4.0, 5.0], [1.0, 1.0, -1.0, 0.5], 0.8, 0.3), cfg, 4, SENSES)
     assert policy.w is not None and policy.w.tolist() == [[2.0, 0.0, 0.0, 0.0]]
     assert policy.params["v0"].tolist() == [[0.0, 0.0, -1.0, 0.5]]
@@ -48,7 +48,7 @@ def test_one_taste_teaches_the_reward_and_it_is_forgotten_at_the_next_birth() ->
     over the red one on its way (consuming it), tastes sweetness and, with α = 1, values red at exactly
     r[sweet]; then it eats yellow, feels nothing, and values yellow at 0. In episode 2 it eats red and
     stops: yellow is worth nothing now. A new life starts from v0 again."""
-    cfg = AgentConfig(kind="learner", horizon=6, discount=1.0, lifetime=2)
+    cfg = AgentConfig(kind="learner", params=dict(horizon=6, discount=1.0, lifetime=2))
     genome = _genome([3.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.1, 0.2], 1.0)
     policy = agents.decode(genome, cfg, 4, SENSES)
     batch = _corridor([[1.0, 0.0, 1.0, 0.0], [0.0, 0.0, 0.0, 1.0]], n=4)  # 2 lives of 2 episodes
@@ -61,7 +61,7 @@ def test_one_taste_teaches_the_reward_and_it_is_forgotten_at_the_next_birth() ->
 
 
 def test_learning_switched_off_keeps_the_instinct_for_life() -> None:
-    cfg = AgentConfig(kind="learner", horizon=6, lifetime=3, max_learning_rate=0.0)
+    cfg = AgentConfig(kind="learner", params=dict(horizon=6, lifetime=3, max_learning_rate=0.0))
     policy = agents.decode(_genome([3.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.1, 0.2], 1.0), cfg, 4, SENSES)
     ep = run_episodes(policy, _corridor([[1.0, 0.0, 1.0, 0.0], [0.0, 1.0, 0.0, 1.0]], n=3), PAY, Costs())
     assert ep.learned is not None and (ep.learned[0] == [0.0, 0.0, 0.1, 0.2]).all()
@@ -71,7 +71,7 @@ def test_curiosity_draws_the_agent_to_what_it_has_not_eaten_this_life() -> None:
     """Instinct 0 and learning off: only curiosity moves it. In episode 1 every object is novel: it eats
     red, then yellow. In episode 2 neither is novel any more, so nothing is worth a step and it stays;
     without curiosity it never moves."""
-    cfg = AgentConfig(kind="learner", horizon=6, discount=0.9, lifetime=2, max_learning_rate=0.0)
+    cfg = AgentConfig(kind="learner", params=dict(horizon=6, discount=0.9, lifetime=2, max_learning_rate=0.0))
     policy = agents.decode(_genome([0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0], 0.0, 0.5), cfg, 4, SENSES)
     batch = _corridor([[0.0, 0.0, 1.0, 0.0], [0.0, 0.0, 0.0, 1.0]], n=2)
     ep = run_episodes(policy, batch, PAY, Costs(), record_paths=True)
@@ -98,4 +98,4 @@ def test_the_lifetime_scenarios_declare_their_senses(name: str) -> None:
     s = scenario_mod.load(f"scenarios/{name}.toml")
     assert s.agent.kind == "learner" and s.scenario.felt == ("sweet", "bitter")
     assert "nutritious" in s.scenario.hidden
-    assert s.evolution.worlds_per_generation % s.agent.lifetime == 0
+    assert s.evolution.worlds_per_generation % s.agent.params["lifetime"] == 0

@@ -6,17 +6,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from types import MappingProxyType
+from typing import Any, Protocol, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
 
+from evo.config.params import Param, resolve
+from evo.config.schema import AgentConfig
 from evo.core.step import View
 from evo.core.worlds import WorldBatch
-from evo.errors import EvoError, ScenarioError
-
-if TYPE_CHECKING:
-    from evo.config.schema import AgentConfig
+from evo.errors import EvoError
 
 
 class AgentKindError(EvoError, ValueError):
@@ -124,6 +124,9 @@ class AgentKind(Protocol):
     """An agent kind: everything the rest of the package asks of one (docs/concepts.md §3).
 
     - ``name``: the value of a scenario's ``agent.kind``.
+    - ``parameters``: its own ``[agent]`` keys, name -> :class:`evo.config.params.Param` (type, default,
+      bounds, doc), in the order the resolved ``scenario.toml`` writes them; the loader checks a scenario's
+      ``[agent]`` against them and fills in their defaults (``AgentConfig.params``).
     - ``plans``: some agents of the kind search over plans (mesa planning), so ``agent.horizon`` matters.
     - ``reacts``: the kind has reflex genes.
     - ``has_objective``: a decoded Policy has a readable objective ``w`` (the mesa-objective): summaries,
@@ -140,6 +143,11 @@ class AgentKind(Protocol):
     evolves_horizon: bool
     objective_alone: bool
 
+    @property
+    def parameters(self) -> Mapping[str, Param]:
+        """The kind's own ``[agent]`` keys, in order."""
+        ...
+
     def genome_layout(self, n_features: int) -> dict[str, tuple[int, int]]:
         """Named ``[start, stop)`` slices that cover a genome exactly, in order."""
         ...
@@ -154,7 +162,8 @@ class AgentKind(Protocol):
         ...
 
     def check(self, cfg: AgentConfig, file: str) -> None:
-        """The kind's own rules on ``[agent]``; raises :class:`evo.errors.ScenarioError`."""
+        """The kind's rules on ``[agent]`` beyond each key's declared type and bounds (checked before);
+        raises :class:`evo.errors.ScenarioError`."""
         ...
 
     def pair_bytes(self, n_objects: int, n_features: int) -> int:
@@ -190,10 +199,11 @@ class AgentKind(Protocol):
 
 class GenomeKind:
     """A convenient base for kinds whose genome is a sequence of named parts (:meth:`parts`): the layout,
-    Gaussian initial genomes, the horizon rule, no extra memory, optimizers by horizon and the cut of a
-    Policy are provided; a kind sets its flags and implements :meth:`parts` and :meth:`decode`."""
+    Gaussian initial genomes, no extra memory, optimizers by horizon and the cut of a Policy are
+    provided; a kind sets its flags and ``parameters`` and implements :meth:`parts` and :meth:`decode`."""
 
     name: str = ""
+    parameters: Mapping[str, Param] = MappingProxyType({})
     plans: bool = False
     reacts: bool = False
     has_objective: bool = False
@@ -220,11 +230,12 @@ class GenomeKind:
     def decode(self, genomes: NDArray[np.float64], cfg: AgentConfig, n_features: int) -> Policy:
         raise NotImplementedError
 
+    def values(self, cfg: AgentConfig) -> dict[str, Any]:
+        """The kind's ``[agent]`` keys of ``cfg``, every default filled in."""
+        return {name: cfg.params.get(name, p.default) for name, p in self.parameters.items()}
+
     def check(self, cfg: AgentConfig, file: str) -> None:
-        """A kind that plans needs a positive horizon; any other a non-negative one."""
-        if cfg.horizon < 0 or (cfg.horizon == 0 and self.plans):
-            raise ScenarioError(file, "agent.horizon", "a positive value" if self.plans else
-                                "a non-negative value", cfg.horizon)
+        """No rule beyond each key's declared type and bounds."""
 
     def pair_bytes(self, n_objects: int, n_features: int) -> int:
         return 0
@@ -299,6 +310,35 @@ def agent_kind(name: str) -> AgentKind:
         return _REGISTRY[name]
     except (KeyError, TypeError):
         raise AgentKindError(f"unknown agent kind {name!r}; registered: {', '.join(_REGISTRY)}") from None
+
+
+#: the ``[agent]`` keys every kind has (:class:`evo.config.schema.AgentConfig`'s fields but the kind's own)
+COMMON_KEYS = ("kind", "planning_cost", "perception_cost", "complexity_cost", "init_sigma", "learning_cost")
+
+
+def parameters_of(kind: str) -> Mapping[str, Param]:
+    """The ``[agent]`` keys the registered kind ``kind`` declares (none if it declares none)."""
+    return getattr(agent_kind(kind), "parameters", {})
+
+
+def resolve_params(cfg: AgentConfig, file: str) -> AgentConfig:
+    """``cfg`` with its kind's own keys checked against the kind's declaration and every default filled
+    in; an unknown key, a wrong type or a value out of bounds is one :class:`evo.errors.ScenarioError`."""
+    params = resolve(parameters_of(cfg.kind), cfg.params, file, "agent", f"agent kind {cfg.kind!r}",
+                     COMMON_KEYS)
+    return replace(cfg, params=params)
+
+
+def agent_config(kind: str, like: AgentConfig | None = None, **values: Any) -> AgentConfig:
+    """The checked ``[agent]`` of a ``kind`` agent: the keys ``values`` (the kind's own or common ones);
+    with ``like``, its common keys and those of its kind's keys that ``kind`` declares too, unless given."""
+    own = parameters_of(kind)
+    common = {k: v for k, v in values.items() if k in COMMON_KEYS and k != "kind"}
+    params = {k: v for k, v in values.items() if k not in COMMON_KEYS}
+    if like is not None:
+        params = {**{k: v for k, v in like.params.items() if k in own}, **params}
+        common = {**{k: getattr(like, k) for k in COMMON_KEYS if k != "kind"}, **common}
+    return resolve_params(AgentConfig(kind=kind, params=params, **common), "<agent_config>")
 
 
 def genome_layout(kind: str, n_features: int) -> dict[str, tuple[int, int]]:

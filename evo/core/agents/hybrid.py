@@ -8,6 +8,7 @@ costs fitness per unit of ``h``.
 
 from __future__ import annotations
 
+from types import MappingProxyType
 from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
@@ -15,8 +16,9 @@ from numba import njit
 from numpy.typing import NDArray
 
 from evo.core.agents.base import GenomeKind, Policy, genome_parts
-from evo.core.agents.mesa import MesaParams, gamma_of, plan, plan_pair_bytes, utility
+from evo.core.agents.mesa import PLANNING, MesaParams, gamma_of, plan, plan_pair_bytes, utility
 from evo.core.agents.reflex import (
+    SMELL,
     Genes,
     Smell,
     genes_of,
@@ -66,6 +68,7 @@ class Hybrid(GenomeKind):
     """The hybrid kind: ``w``, the reflex genes and a horizon gene ~ U(0, 1) initially."""
 
     name = "hybrid"
+    parameters = MappingProxyType({**PLANNING, **SMELL})
     plans = True
     reacts = True
     has_objective = True
@@ -85,9 +88,10 @@ class Hybrid(GenomeKind):
     def decode(self, genomes: NDArray[np.float64], cfg: AgentConfig, n_features: int) -> Policy:
         part = genome_parts(genomes, self.genome_layout(n_features))
         gene = part["horizon_gene"][:, 0]
-        horizon = np.rint(np.clip(gene, 0.0, 1.0) * cfg.horizon).astype(np.int64)
-        return Policy(self.name, part["w"], horizon, cfg.discount, part["theta_wall"][:, 0],
-                      part["theta_adj"], part["theta_scent"], part["bias"], cfg.view_radius)
+        v = self.values(cfg)
+        horizon = np.rint(np.clip(gene, 0.0, 1.0) * v["horizon"]).astype(np.int64)
+        return Policy(self.name, part["w"], horizon, v["discount"], part["theta_wall"][:, 0],
+                      part["theta_adj"], part["theta_scent"], part["bias"], v["view_radius"])
 
     def compiled(self, policy: Policy, worlds: WorldBatch, view: View) -> tuple[HybridParams, HybridState]:
         assert policy.w is not None

@@ -41,14 +41,16 @@ reads.)
 from __future__ import annotations
 
 from dataclasses import replace
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
+from evo.config.params import Param
 from evo.core.agents.base import GenomeKind, Policy, Senses, genome_parts
-from evo.core.agents.mesa import gamma_of, plan, plan_pair_bytes
+from evo.core.agents.mesa import PLANNING, gamma_of, plan, plan_pair_bytes
 from evo.core.step import STAY, Rule, View, register_rule
 from evo.core.worlds import WorldBatch
 
@@ -175,6 +177,13 @@ class Learner(GenomeKind):
     initially (``r`` and ``v0`` ~ N(0, σ²))."""
 
     name = "learner"
+    parameters = MappingProxyType({
+        **PLANNING,
+        "lifetime": Param(type=int, default=8, low=1, limit="lifetime",
+                          doc="episodes of one life; learned values carry across them, nothing is inherited"),
+        "max_learning_rate": Param(type=float, default=1.0, low=0.0, high=1.0,
+                                   doc="the largest learning rate α the gene reaches (0: learning off)"),
+    })
     plans = True
     has_objective = True  # w is the innate reward r, its mesa-objective
 
@@ -191,12 +200,13 @@ class Learner(GenomeKind):
     def decode(self, genomes: NDArray[np.float64], cfg: AgentConfig, n_features: int) -> Policy:
         part = genome_parts(genomes, self.genome_layout(n_features))
         n = part["r"].shape[0]
-        alpha = np.clip(part["alpha_gene"][:, 0], 0.0, 1.0) * cfg.max_learning_rate
+        v = self.values(cfg)
+        alpha = np.clip(part["alpha_gene"][:, 0], 0.0, 1.0) * v["max_learning_rate"]
         params = {"r_gene": part["r"], "v0_gene": part["v0"],
                   "curiosity": np.maximum(part["curiosity_gene"][:, 0], 0.0)}
-        policy = Policy(self.name, part["r"], np.full(n, cfg.horizon, dtype=np.int64), cfg.discount, None,
-                        None, None, None, cfg.view_radius, params={**params, "v0": part["v0"]}, life=LIFE,
-                        lifetime=cfg.lifetime, learning_rate=alpha)
+        policy = Policy(self.name, part["r"], np.full(n, v["horizon"], dtype=np.int64), v["discount"], None,
+                        None, None, None, 0, params={**params, "v0": part["v0"]}, life=LIFE,
+                        lifetime=v["lifetime"], learning_rate=alpha)
         return policy
 
     def sense(self, policy: Policy, senses: Senses) -> Policy:
@@ -206,7 +216,7 @@ class Learner(GenomeKind):
         return replace(policy, w=r, params={**policy.params, "v0": v0}, senses=senses)
 
     def lifetime(self, cfg: AgentConfig) -> int:
-        return cfg.lifetime
+        return int(self.values(cfg)["lifetime"])
 
     def compiled(self, policy: Policy, worlds: WorldBatch, view: View
                  ) -> tuple[LearnerParams, LifeState, State]:

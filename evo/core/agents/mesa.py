@@ -9,18 +9,28 @@ here are the specification the per-agent reference evaluator in ``tests/core/ref
 
 from __future__ import annotations
 
+from types import MappingProxyType
 from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
+from evo.config.params import Param
 from evo.core.agents.base import GenomeKind, Policy, discount_table, genome_parts
 from evo.core.step import STAY, Rule, View, register_rule
 from evo.core.worlds import WorldBatch
 
 if TYPE_CHECKING:
     from evo.config.schema import AgentConfig
+
+#: the ``[agent]`` keys of a kind that plans like a mesa agent (mesa, hybrid, learner)
+PLANNING = MappingProxyType({
+    "horizon": Param(type=int, default=12, low=1, limit="horizon",
+                     doc="path steps the agent searches (a hybrid: the largest its horizon gene reaches)"),
+    "discount": Param(type=float, default=0.9, low=0.0, low_open=True, high=1.0,
+                      doc="γ: an object d path steps away is worth γ^d of its utility"),
+})
 
 #: bytes per (agent, world) pair and object of planning (fitted with the other constants of
 #: evo.runs.scenarios's memory estimate)
@@ -90,6 +100,7 @@ class Mesa(GenomeKind):
     """The mesa kind: genome ``w[F]``; horizon and discount come from ``[agent]``."""
 
     name = "mesa"
+    parameters = PLANNING
     plans = True
     has_objective = True
     objective_alone = True
@@ -99,8 +110,9 @@ class Mesa(GenomeKind):
 
     def decode(self, genomes: NDArray[np.float64], cfg: AgentConfig, n_features: int) -> Policy:
         part = genome_parts(genomes, self.genome_layout(n_features))
-        horizon = np.full(part["w"].shape[0], cfg.horizon, dtype=np.int64)
-        return Policy(self.name, part["w"], horizon, cfg.discount, None, None, None, None, cfg.view_radius)
+        v = self.values(cfg)
+        horizon = np.full(part["w"].shape[0], v["horizon"], dtype=np.int64)
+        return Policy(self.name, part["w"], horizon, v["discount"], None, None, None, None, 0)
 
     def compiled(self, policy: Policy, worlds: WorldBatch, view: View) -> tuple[MesaParams, np.ndarray]:
         assert policy.w is not None

@@ -12,18 +12,26 @@ The move is the first argmax. No objective is represented anywhere.
 
 from __future__ import annotations
 
+from types import MappingProxyType
 from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
+from evo.config.params import Param
 from evo.core.agents.base import GenomeKind, Policy, genome_parts, proximity_of
 from evo.core.step import STAY, Rule, View, register_rule
 from evo.core.worlds import WorldBatch
 
 if TYPE_CHECKING:
     from evo.config.schema import AgentConfig
+
+#: the ``[agent]`` key of a kind with reflexes (reflex, hybrid)
+SMELL = MappingProxyType({
+    "view_radius": Param(type=int, default=5, low=1, limit="view_radius",
+                         doc="R: reflexes smell an object up to R cells away (Manhattan, through walls)"),
+})
 
 # Bytes of a reflex step (fitted with the other constants of evo.runs.scenarios's memory estimate)
 REFLEX_PAIR = 120
@@ -186,6 +194,7 @@ class Reflex(GenomeKind):
     """The reflex kind: reflex genes only, horizon 0, no objective."""
 
     name = "reflex"
+    parameters = SMELL
     reacts = True
 
     def parts(self, n_features: int) -> dict[str, int]:
@@ -194,8 +203,8 @@ class Reflex(GenomeKind):
     def decode(self, genomes: NDArray[np.float64], cfg: AgentConfig, n_features: int) -> Policy:
         part = genome_parts(genomes, self.genome_layout(n_features))
         horizon = np.zeros(part["bias"].shape[0], dtype=np.int64)
-        return Policy(self.name, None, horizon, cfg.discount, part["theta_wall"][:, 0], part["theta_adj"],
-                      part["theta_scent"], part["bias"], cfg.view_radius)
+        return Policy(self.name, None, horizon, 1.0, part["theta_wall"][:, 0], part["theta_adj"],
+                      part["theta_scent"], part["bias"], self.values(cfg)["view_radius"])
 
     def compiled(self, policy: Policy, worlds: WorldBatch, view: View) -> tuple[Genes, Smell]:
         return genes_of(policy, worlds), smell_of(worlds)
