@@ -37,11 +37,10 @@ def _small(path: Path, kind: str) -> schema.Scenario:
     """The scenario of ``path`` with ``kind`` agents, two generations of a small population."""
     raw: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
     e = raw.get("evolution", {})
-    overrides: dict[str, Any] = {
-        "agent.kind": kind,  # keeps the [agent] keys the kind declares too
-        **{f"evolution.{k}": v for k, v in dict(
-            generations=2, population=8, worlds_per_generation=2, eval_worlds=4, shift_sample=2,
-            elitism=min(int(e.get("elitism", 2)), 2), **({"offspring": 0} if "offspring" in e else {})).items()}}
+    small = dict(generations=2, population=8, worlds_per_generation=2, eval_worlds=4, shift_sample=2,
+                 elitism=min(int(e.get("elitism", 2)), 2), **({"offspring": 0} if "offspring" in e else {}))
+    overrides: dict[str, Any] = {"agent.kind": kind,  # keeps the [agent] keys the kind declares too
+                                 **{f"evolution.{k}": v for k, v in small.items()}}
     if "lifetime" in agents.agent_kind(kind).parameters:
         overrides["agent.lifetime"] = 2  # a learner lives the worlds of a generation as one life of 2
     return scenario.with_overrides(raw, str(path), overrides)
