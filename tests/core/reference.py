@@ -179,8 +179,14 @@ def agents_from_genomes(genomes: NDArray[np.float64], cfg: AgentConfig, n_featur
         w = theta_wall = theta_adj = theta_scent = bias = None
         at = 0
         # the kinds' documented [agent] defaults, then the configuration's own keys
+        # (a key the kind does not declare does not apply to it: a reflex plans nothing, so no discount;
+        # only reflexes smell, so only they have a view radius)
         p = {"horizon": 12, "discount": 0.9, "view_radius": 5, "lifetime": 8, "max_learning_rate": 1.0,
              **cfg.params}
+        if cfg.kind not in ("reflex", "hybrid"):
+            p["view_radius"] = 0
+        if cfg.kind == "reflex":
+            p["discount"] = 1.0
         if cfg.kind == "learner":
             r, at = genes[at:at + f], at + f
             v0, at = genes[at:at + f], at + f
