@@ -116,7 +116,7 @@ def with_overrides(raw: Mapping[str, Any] | Scenario, source: str, overrides: Ov
     defaults = writer.to_dict(base)
     for o in todo:
         apply(table, defaults, o, f"{source} ({o.origin})", o.key)
-    _switch_kind(table, base.agent.kind, todo)
+    switch_kind(table, base.agent.kind, todo)
     try:
         return from_dict(table, f"{source} ({describe(todo)})")
     except ScenarioError as exc:
@@ -125,7 +125,7 @@ def with_overrides(raw: Mapping[str, Any] | Scenario, source: str, overrides: Ov
         raise toml.one_line(ScenarioError(where, exc.key, exc.expected, exc.got)) from None
 
 
-def _switch_kind(table: dict[str, Any], was: str, todo: list[Override]) -> None:
+def switch_kind(table: dict[str, Any], was: str, todo: list[Override]) -> None:
     """An override that changes ``agent.kind`` keeps the ``[agent]`` keys the new kind declares too and
     leaves out the old kind's others (a reflex agent has no horizon); a key an override sets stays (and is
     checked against the new kind)."""

@@ -184,6 +184,7 @@ def from_dict(raw: Mapping[str, Any], source: str = "<dict>", base_dir: str | Pa
         for o in cell:
             at = (f"{f} ({o.origin})", o.key) if o in extra else (f, o.origin)
             apply(table, defaults, o, *at)
+        scenarios.switch_kind(table, base_scenario.agent.kind, cell)  # as a run's --set does
         cell_source = f"{base_path} [sweep {name}: {label}]"
         try:
             cell_scenario = scenarios.from_dict(table, cell_source)

@@ -279,7 +279,8 @@ def test_every_kind_of_run_reads_back_and_draws(variant: str, tmp_path: Path, ca
     from conftest import TINY
 
     head, evolution = TINY.split("[evolution]")
-    text = {"reflex": TINY.replace('kind = "mesa"', 'kind = "reflex"'),
+    text = {"reflex": TINY.replace('kind = "mesa"', 'kind = "reflex"').replace(  # a reflex plans nothing
+                "horizon = 8\ndiscount = 0.7\n", ""),
             "hybrid": TINY.replace('kind = "mesa"', 'kind = "hybrid"'),
             "no shift": head.split("[worlds.shift.blue_doors]")[0] + "[evolution]" + evolution,
             "mu_comma_lambda": TINY.replace("eval_worlds = 8", "eval_worlds = 8\n"
