@@ -48,7 +48,7 @@ if __name__ == "__main__":
 
 import evo  # noqa: E402
 from evo.config.params import Param  # noqa: E402
-from evo.core.agents import GenomeKind, Policy, genome_parts  # noqa: E402
+from evo.core.agents import GenomeKind, Policy  # noqa: E402
 from evo.core.step import STAY, Rule, View, register_rule  # noqa: E402
 from evo.core.worlds import WorldBatch  # noqa: E402
 from evo.runs.scenarios import load  # noqa: E402
@@ -97,29 +97,21 @@ class Greedy(GenomeKind):
     #: its own [agent] key: the loader checks a scenario's value and fills in the default
     parameters = MappingProxyType({"reach": Param(type=int, default=64, low=1, limit="horizon",
                                                   doc="path steps beyond which an object is ignored")})
-    has_objective = True  # w is read back as its objective (summary, log, lineage)
+    has_objective = True
+    objective_gene = "w"  # read back as its objective (summary, log, lineage) and charged perception on
     objective_alone = False  # it goes to the nearest positive object, not the best: no ranking to recover
 
     def parts(self, n_features: int) -> dict[str, int]:
         return {"w": n_features}
 
     def decode(self, genomes: NDArray[np.float64], cfg: AgentConfig, n_features: int) -> Policy:
-        w = genome_parts(genomes, self.genome_layout(n_features))["w"]
-        reach = np.full(w.shape[0], self.values(cfg)["reach"], dtype=np.int64)
-        return Policy(self.name, w, np.zeros(w.shape[0], dtype=np.int64), 1.0, None, None, None, None, 0,
-                      params={"reach": reach})
+        return self.policy(genomes, cfg, n_features)  # genes {"w"}, values {"reach"}, horizon 0
 
     def compiled(self, policy: Policy, worlds: WorldBatch, view: View) -> tuple[GreedyParams, np.ndarray]:
         """Its parameter record and its per-episode state (each object's value)."""
-        assert policy.w is not None
-        return (GreedyParams(np.ascontiguousarray(policy.w, dtype=np.float64),
-                             np.ascontiguousarray(policy.params["reach"], dtype=np.int64)),
+        w = np.ascontiguousarray(policy.genes["w"], dtype=np.float64)
+        return (GreedyParams(w, np.full(w.shape[0], policy.values["reach"], dtype=np.int64)),
                 np.zeros(worlds.n_objects))
-
-    def perceives(self, policy: Policy) -> NDArray[np.float64]:
-        """It reads feature f with strength |w_f|."""
-        assert policy.w is not None
-        return np.abs(policy.w)
 
     def pair_bytes(self, n_objects: int, n_features: int) -> int:
         return 8 * n_objects

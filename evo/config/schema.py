@@ -175,8 +175,9 @@ class AgentConfig:
     :func:`evo.runs.scenarios.check`) and the prices every kind pays (kind-independent: the evaluator
     charges them on what every Policy shows, :class:`evo.core.simulate.Costs`). ``planning_cost`` is
     charged per episode per unit of horizon; ``perception_cost[f]`` per unit of how strongly an agent
-    perceives feature f (``AgentKind.perceives``); ``complexity_cost`` per unit of ||w||_1 (a readable
-    objective); ``learning_cost`` per unit of a learning rate. ``init_sigma``: the spread of initial genes.
+    perceives feature f (``|w_f|`` of its objective, then ``AgentKind.perceives``); ``complexity_cost``
+    per unit of ||w||_1 (a readable objective); ``learning_cost`` per unit of a learning rate.
+    ``init_sigma``: the spread of initial genes.
     Costs and ``init_sigma`` are at most ``LIMITS["magnitude"]`` (1e6)."""
 
     #: the name of a registered agent kind (:func:`evo.core.agents.agent_kind`): mesa, reflex, hybrid,

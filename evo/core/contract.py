@@ -27,8 +27,9 @@ def check_kind(kind: str | AgentKind) -> None:
     """Check the kind ``kind`` (a registered name, or a kind object registered under its name): its genome
     layout covers a genome exactly; initial genomes are deterministic in the generator and decode to a
     Policy of the right shapes; its compiled rule is registered and runs episodes in a small world batch
-    (moves 0..4, paths on free cells, the same episodes twice); it says how strongly it perceives each
-    feature (P, F) ≥ 0. Raises :class:`KindContractError` naming the part that fails."""
+    (moves 0..4, paths on free cells, the same episodes twice); its objective agrees with
+    ``has_objective`` and each part it says perceives features is (P, F) ≥ 0. Raises
+    :class:`KindContractError` naming the part that fails."""
     k = agent_kind(kind if isinstance(kind, str) else kind.name)
     name = k.name
     for n_features in (1, 4):
@@ -65,10 +66,9 @@ def check_kind(kind: str | AgentKind) -> None:
     _expect(policy.horizon.shape == (n,) and policy.horizon.dtype == np.int64, name, "horizon not (P,) int64")
     _expect(bool((policy.horizon >= 0).all() and (policy.horizon <= horizon).all()), name,
             "a horizon outside 0..agent.horizon")
-    _expect((policy.w is not None) == k.has_objective, name, "has_objective disagrees with Policy.w")
-    goal = k.inner_goal(policy)
+    goal = k.objective(policy)
     _expect((goal is not None) == k.has_objective and (goal is None or goal.shape == (n, f)), name,
-            "inner_goal disagrees with has_objective or is not (P, F)")
+            "objective disagrees with has_objective or is not (P, F)")
     if lifetime(cfg) > 1:
         _expect(policy.life is not None and policy.lifetime == lifetime(cfg), name,
                 "lives of several episodes without a Life")
@@ -76,9 +76,9 @@ def check_kind(kind: str | AgentKind) -> None:
     sub = k.policy_rows(policy, slice(2, 5))
     _expect(sub.kind == name and np.array_equal(sub.horizon, policy.horizon[2:5]), name, "policy_rows")
     _expect(k.pair_bytes(4, 3) >= 0, name, "negative pair_bytes")
-    strength = np.asarray(k.perceives(policy))
-    _expect(strength.shape == (n, f) and bool((strength >= 0).all()), name,
-            f"perceives gives {strength.shape}, expected ({n}, {f}) of values ≥ 0")
+    for strength in map(np.asarray, k.perceives(policy)):
+        _expect(strength.shape == (n, f) and bool((strength >= 0).all()), name,
+                f"perceives gives {strength.shape}, expected ({n}, {f}) of values ≥ 0")
     # its compiled rule, in two 4×4 rooms with a wall and three objects
     walls = np.zeros((2, 16), dtype=bool)
     walls[:, 5] = True

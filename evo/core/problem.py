@@ -88,5 +88,6 @@ def assess(problem: Problem, genomes: NDArray[np.float64], train_fitness: NDArra
     optimizer = agents.is_optimizer(policy)
     classes = metrics.classify(train_fitness, shift_fit, shift_reached, optimizer, best, m.robust_threshold,
                                m.pseudo_threshold, m.reach_threshold)
-    align = None if policy.w is None else metrics.alignment(policy.w, problem.base.payoff)
+    goal = policy.objective
+    align = None if goal is None else metrics.alignment(goal, problem.base.payoff)
     return Assessment(train_fitness, shift_fit, shift_reached, classes, align, optimizer, by_age, true_by_age)

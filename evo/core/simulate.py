@@ -14,7 +14,7 @@ from numpy.typing import NDArray
 
 from evo.config.schema import Objective
 from evo.core import engines
-from evo.core.agents import Policy
+from evo.core.agents import Policy, agent_kind
 from evo.core.worlds import WorldBatch
 
 
@@ -53,10 +53,10 @@ class Payoffs:
 @dataclass(frozen=True, slots=True)
 class Costs:
     """Fitness costs that do not depend on the world (docs/concepts.md §2). Perception is charged for every
-    gene that reads a feature: the mesa-objective weight ``w_f`` and, for reflex and hybrid agents, the
-    reflex weights on the adjacent feature ``θ_adj_f`` and on its scent ``θ_scent_f``, and a learner's innate
-    value ``v0_f`` — seeing "door" costs whoever reacts to it. Complexity is charged on the mesa-objective
-    only."""
+    gene that reads a feature: the mesa-objective weight ``w_f`` (:meth:`AgentKind.objective`) and each
+    other part the kind says reads features (:meth:`AgentKind.perceives`: a reflex's ``θ_adj_f`` and
+    ``θ_scent_f``, a learner's innate value ``v0_f``) — seeing "door" costs whoever reacts to it.
+    Complexity is charged on the mesa-objective only."""
 
     planning: float = 0.0
     perception: NDArray[np.float64] | None = None  # (F,) per unit |w_f|, |θ_adj_f|, |θ_scent_f|
@@ -65,12 +65,13 @@ class Costs:
 
     def of(self, policy: Policy) -> NDArray[np.float64]:
         """(P,) total cost of each agent: planning·horizon + Σ_f perception_f·|w_f| + complexity·Σ_f |w_f|
-        + Σ_f perception_f·|θ_adj_f| + Σ_f perception_f·|θ_scent_f| + Σ_f perception_f·|v0_f| + learning·α
-        (the last two for agents that learn within a life: their innate values, their learning rate), added
-        in this order."""
+        + Σ_f perception_f·s_f for each strength ``s`` of the kind's ``perceives`` (θ_adj then θ_scent;
+        a learner's v0) + learning·α (an agent that learns within a life), added in this order."""
+        kind = agent_kind(policy.kind)
         cost = self.planning * policy.horizon.astype(np.float64)
-        if policy.w is not None:
-            absw = np.abs(policy.w)
+        goal = kind.objective(policy)
+        if goal is not None:
+            absw = np.abs(goal)
             if self.perception is not None:
                 for f in range(absw.shape[1]):
                     cost = cost + self.perception[f] * absw[:, f]
@@ -79,14 +80,9 @@ class Costs:
                 total = total + absw[:, f]
             cost = cost + self.complexity * total
         if self.perception is not None:
-            for genes in (policy.theta_adj, policy.theta_scent):
-                if genes is not None:
-                    for f in range(genes.shape[1]):
-                        cost = cost + self.perception[f] * np.abs(genes[:, f])
-        if policy.life is not None and self.perception is not None:  # innate values read features too
-            innate = policy.life.innate(policy)
-            for f in range(innate.shape[1]):
-                cost = cost + self.perception[f] * np.abs(innate[:, f])
+            for strength in kind.perceives(policy):
+                for f in range(strength.shape[1]):
+                    cost = cost + self.perception[f] * strength[:, f]
         if policy.learning_rate is not None:
             cost = cost + self.learning * policy.learning_rate
         return cost

@@ -124,7 +124,7 @@ class TraitSpec:
         policy = self.policy(genomes) if policy is None else policy
         n = policy.horizon.shape[0]
         kind = agents.agent_kind(policy.kind)
-        goal = kind.inner_goal(policy)
+        goal = kind.objective(policy)
         if goal is None:
             return np.full(n, "non-optimizer", dtype="U13")
         train_ok = _agrees(goal, self.base_payoff, self.train_types)
@@ -140,7 +140,7 @@ class TraitSpec:
         ``horizon``."""
         policy = self.policy(genomes) if policy is None else policy
         out: dict[str, NDArray[np.float64]] = {}
-        goal = agents.agent_kind(policy.kind).inner_goal(policy)
+        goal = policy.objective
         if goal is not None:
             for i, f in enumerate(self.features):
                 out[f"w_{f}"] = goal[:, i].copy()
@@ -157,7 +157,7 @@ class TraitSpec:
         if col is None:
             return None
         policy = self.policy(genomes) if policy is None else policy
-        goal = agents.agent_kind(policy.kind).inner_goal(policy)
+        goal = policy.objective
         assert goal is not None  # trait_column is None for agents without an objective
         if col == "proxy_margin" and self.proxy is not None:
             p, t = self.proxy

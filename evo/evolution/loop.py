@@ -56,10 +56,11 @@ def _record(problem: Problem, state: EvolutionState, fitness: NDArray[np.float64
         rec[f"shift.{name}.sample_best"] = float(sample_assessment.shift_fitness[name].max())
         rec[f"shift.{name}.elite"] = float(elite_shift[name])
     policy = problem.decode(state.genomes)
-    if policy.w is not None:
+    goal = policy.objective
+    if goal is not None:
         for i, f in enumerate(problem.features):
-            rec[f"w.{f}"] = float(policy.w[:, i].mean())
-        align = metrics.alignment(policy.w, problem.base.payoff)
+            rec[f"w.{f}"] = float(goal[:, i].mean())
+        align = metrics.alignment(goal, problem.base.payoff)
         rec["alignment_mean"] = float(align.mean())
     rec["horizon_mean"] = float(policy.horizon.mean())
     rec["optimizer_fraction"] = float(agents.is_optimizer(policy).mean())

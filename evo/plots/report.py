@@ -163,10 +163,11 @@ def report_data(run: str | Path) -> dict[str, Any]:
     order = sorted(people)
     eps = rep.episodes(np.array([genomes[i] for i in order]))
     policy = rep.problem.decode(np.array([genomes[i] for i in order]))
+    goal = policy.objective
     for n, pid in enumerate(order):
         entry = people[pid]
-        if "w" not in entry and policy.w is not None:
-            entry["w"] = [float(v) for v in policy.w[n]]
+        if "w" not in entry and goal is not None:
+            entry["w"] = [float(v) for v in goal[n]]
         entry["horizon"] = int(policy.horizon[n])
         entry["episodes"] = {name: _episode_json(ep) for name, ep in eps[n].items()}
         entry.setdefault("generation", None)  # without lineage.csv the birth generation is not known

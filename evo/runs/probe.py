@@ -73,7 +73,7 @@ def _probe(run: Path, agents_choice: AgentChoice, world: str, seed: int, sample:
     if life is not None:  # at birth: every choice world is the first episode of a life
         policy = replace(policy, lifetime=1)
     result = probe.probe(policy, cfg, feats, rng, n_layouts=n_layouts)
-    out = probe.summarize(result, feats, base, policy.w, plans)
+    out = probe.summarize(result, feats, base, policy.objective, plans)
     out = {"world": world, "agents": agents_choice, "agent_kind": s.agent.kind,
            "agent_indices": [int(i) for i in index], "seed": seed, "n_layouts": n_layouts,
            "horizon": [int(h) for h in policy.horizon], **out}
@@ -85,7 +85,7 @@ def _probe(run: Path, agents_choice: AgentChoice, world: str, seed: int, sample:
         assert lived.life_state is not None
         grown = life.grown(policy, lived.life_state, 0)
         end = probe.summarize(probe.probe(grown, cfg, feats, rng, n_layouts=n_layouts), feats, base,
-                              policy.w, plans)
+                              policy.objective, plans)
         out["at"] = "birth"
         out["end_of_life"] = {"at": f"after a life of {problem.lifetime} episodes in '{world}' worlds",
                               "lifetime": problem.lifetime, **end}

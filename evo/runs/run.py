@@ -200,12 +200,13 @@ def _summary(problem: Problem, seed: int, genomes: NDArray[np.float64], a: Asses
     policy = problem.decode(genomes[champ:champ + 1])
     population = problem.decode(genomes)
     layout = problem.genome_layout
+    goal = policy.objective
     champion: dict[str, Any] = {
         "index": champ,
         "genome_layout": {k: list(v) for k, v in layout.items()},
         "genome": [float(x) for x in genomes[champ]],
-        "objective": ({f: float(policy.w[0, i]) for i, f in enumerate(problem.features)}
-                      if policy.w is not None else None),
+        "objective": ({f: float(goal[0, i]) for i, f in enumerate(problem.features)}
+                      if goal is not None else None),
         "horizon": int(policy.horizon[0]),
         "behaviour_class": str(a.classes[champ]),
         "alignment": None if a.alignment is None else float(a.alignment[champ]),

@@ -303,7 +303,7 @@ def test_reflex_agents_get_a_fitted_behavioural_objective() -> None:
     genomes[1, scent + 2], genomes[1, scent + 1] = 3.0, -3.0  # climbs door, flees blue
     genomes[:, layout["bias"][0] + 4] = 0.5  # stays unless a smell pulls it
     policy = agents.decode(genomes, reflex, 4)
-    assert policy.w is None  # no objective in the genome
+    assert policy.objective is None  # no objective in the genome
     result = probe.probe(policy, cfg, feats, np.random.default_rng(1))
     red_lover, door_lover = result.per_agent
     lo, _ = red_lover.interval()
@@ -329,9 +329,9 @@ def test_hybrids_without_planning_have_no_mesa_objective_to_compare() -> None:
     result = probe.probe(policy, cfg, feats, np.random.default_rng(0), n_layouts=2)
     only_reflex = probe.summarize(probe.ProbeResult(result.design, result.choices, result.per_agent[0],
                                                     result.per_agent[:1]),
-                                  feats, np.array([1.0, 0.0]), policy.w[:1], policy.horizon[:1] > 0)
+                                  feats, np.array([1.0, 0.0]), policy.genes["w"][:1], policy.horizon[:1] > 0)
     assert only_reflex["mesa_objective"] is None
-    both = probe.summarize(result, feats, np.array([1.0, 0.0]), policy.w, policy.horizon > 0)
+    both = probe.summarize(result, feats, np.array([1.0, 0.0]), policy.genes["w"], policy.horizon > 0)
     assert both["mesa_objective"]["n_agents"] == 1
 
 

@@ -227,17 +227,20 @@ def agents_from_policy(policy: Policy) -> list[Agent]:
     def memory(p: int) -> list[tuple[float, ...]] | None:
         if policy.life is None:
             return None
-        m = policy.params.get("memory")
+        m = policy.genes.get("memory")
         return [] if m is None else [tuple(float(x) for x in v) for v in m[p] if not np.isnan(v).any()]
 
     def scalar(a: NDArray[np.float64] | None, p: int) -> float | None:
         return None if a is None else float(a[p])
 
-    return [Agent(policy.kind, int(policy.horizon[p]), float(policy.discount), int(policy.view_radius),
-                  row(policy.w, p), None if policy.theta_wall is None else float(policy.theta_wall[p]),
-                  row(policy.theta_adj, p), row(policy.theta_scent, p), row(policy.bias, p),
-                  row(policy.params.get("v0"), p), scalar(policy.learning_rate, p),
-                  scalar(policy.params.get("curiosity"), p), policy.lifetime, memory(p))
+    genes, values = policy.genes, policy.values
+    wall = genes.get("theta_wall")
+    curiosity = None if policy.life is None else policy.life.genes(policy)["curiosity"]
+    return [Agent(policy.kind, int(policy.horizon[p]), float(values.get("discount", 1.0)),
+                  int(values.get("view_radius", 0)), row(policy.objective, p),
+                  None if wall is None else float(wall[p, 0]), row(genes.get("theta_adj"), p),
+                  row(genes.get("theta_scent"), p), row(genes.get("bias"), p), row(genes.get("v0"), p),
+                  scalar(policy.learning_rate, p), scalar(curiosity, p), policy.lifetime, memory(p))
             for p in range(policy.horizon.shape[0])]
 
 

@@ -59,7 +59,7 @@ def test_every_registered_kind_keeps_the_contract(kind: str) -> None:
 def test_check_kind_names_what_breaks(monkeypatch: pytest.MonkeyPatch) -> None:
     """A kind whose perception strengths are negative fails the contract, and the error says so."""
     mesa = agents.agent_kind("mesa")
-    monkeypatch.setattr(type(mesa), "perceives", lambda self, policy: -np.abs(policy.w))
+    monkeypatch.setattr(type(mesa), "perceives", lambda self, policy: (-np.abs(policy.genes["w"]),))
     with pytest.raises(evo.errors.EvoError, match="agent kind 'mesa': perceives gives"):
         evo.check_kind("mesa")
 
@@ -105,15 +105,10 @@ class Still(GenomeKind):
         return {"nothing": 1}
 
     def decode(self, genomes: NDArray[np.float64], cfg: AgentConfig, n_features: int) -> Policy:
-        g = np.asarray(genomes, dtype=np.float64)
-        return Policy(self.name, None, np.zeros(g.shape[0], dtype=np.int64), 1.0, None, None, None,
-                      None, 0, params={"nothing": g[:, 0]})
+        return self.policy(genomes, cfg, n_features)
 
     def compiled(self, policy: Policy, worlds: WorldBatch, view: View) -> tuple[StillParams, np.ndarray]:
-        return StillParams(np.asarray(policy.params["nothing"])), np.zeros(1)
-
-    def perceives(self, policy: Policy) -> NDArray[np.float64]:
-        return np.zeros((policy.horizon.shape[0], 1))
+        return StillParams(np.ascontiguousarray(policy.genes["nothing"][:, 0])), np.zeros(1)
 
 
 @pytest.fixture
@@ -228,7 +223,7 @@ def test_the_custom_kind_examples_own_key_is_checked(value: Any, expected: str) 
         s = scenario.load(red_door, {"agent.kind": "greedy", "agent.reach": 3})
         assert s.agent.params == {"reach": 3}
         policy = agents.decode(np.zeros((2, len(s.features))), s.agent, len(s.features))
-        assert policy.params["reach"].tolist() == [3, 3]
+        assert policy.values["reach"] == 3 and set(policy.genes) == {"w"}
     finally:
         agents.unregister_agent_kind("greedy")
 

@@ -287,7 +287,7 @@ def test_a_grown_learner_starts_where_its_life_ended(lifetime: int, data: st.Dat
     assert policy.life is not None and lived.life_state is not None and lived.learned is not None
     grown = policy.life.grown(policy, lived.life_state, 0)
     assert grown.lifetime == 1
-    np.testing.assert_array_equal(grown.params["v0"], lived.learned[:, -1])
+    np.testing.assert_array_equal(grown.genes["v0"], lived.learned[:, -1])
     want = ref.reference_episodes(other.walls, other.start, other.obj_cell, other.obj_feat, other.height,
                                   other.width, other.steps, grown, objective, costs, None, other.spawn, masks)
     got = run_episodes(grown, other, objective, costs, record_paths=True)

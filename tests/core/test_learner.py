@@ -32,15 +32,15 @@ def _corridor(feats: list[list[float]], n: int = 1) -> worlds.WorldBatch:
 def test_decode_reads_the_reward_on_felt_and_the_instinct_on_seen_features() -> None:
     cfg = AgentConfig(kind="learner", params=dict(horizon=6, max_learning_rate=0.5))
     policy = agents.decode(_genome([2.0, 3.0, 4.0, 5.0], [1.0, 1.0, -1.0, 0.5], 0.8, 0.3), cfg, 4, SENSES)
-    assert policy.w is not None and policy.w.tolist() == [[2.0, 0.0, 0.0, 0.0]]
-    assert policy.params["v0"].tolist() == [[0.0, 0.0, -1.0, 0.5]]
+    assert policy.objective is not None and policy.objective.tolist() == [[2.0, 0.0, 0.0, 0.0]]
+    assert policy.genes["v0"].tolist() == [[0.0, 0.0, -1.0, 0.5]]
     assert policy.learning_rate is not None and policy.learning_rate.tolist() == [0.4]  # 0.8 · 0.5
-    assert policy.params["curiosity"].tolist() == [0.3]
+    assert policy.life is not None and policy.life.genes(policy)["curiosity"].tolist() == [0.3]
     # without a sense declaration the learner feels and sees every feature
     bare = agents.decode(_genome([2.0, 3.0, 4.0, 5.0], [1.0, 1.0, -1.0, 0.5], 1.7, -2.0), cfg, 4)
-    assert bare.w is not None and bare.w.tolist() == [[2.0, 3.0, 4.0, 5.0]]
+    assert bare.objective is not None and bare.objective.tolist() == [[2.0, 3.0, 4.0, 5.0]]
     assert bare.learning_rate is not None and bare.learning_rate.tolist() == [0.5]  # clip(1.7) · 0.5
-    assert bare.params["curiosity"].tolist() == [0.0]
+    assert bare.life is not None and bare.life.genes(bare)["curiosity"].tolist() == [0.0]
 
 
 def test_one_taste_teaches_the_reward_and_it_is_forgotten_at_the_next_birth() -> None:

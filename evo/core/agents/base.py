@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from types import MappingProxyType
 from typing import Any, Protocol, TypeVar
 
@@ -85,21 +85,20 @@ class Life(Protocol):
 
 @dataclass(frozen=True, eq=False)
 class Policy:
-    """Decoded parameters of ``P`` agents of one kind. Absent parts are ``None``.
+    """Decoded parameters of ``P`` agents of one kind: the kind's own genes and ``[agent]`` values by name,
+    and what the evaluator charges or runs every kind by (docs/concepts.md §3).
 
-    The kind's :meth:`AgentKind.compiled` turns it into the record its compiled rule reads. ``params``
-    holds a kind's own per-agent arrays (leading axis P)."""
+    The kind's :meth:`AgentKind.compiled` turns it into the record its compiled rule reads; everything else
+    asks the kind (:meth:`AgentKind.objective`, :meth:`AgentKind.perceives`) rather than a gene's name."""
 
     kind: str
-    w: NDArray[np.float64] | None  # (P, F) mesa-objective
-    horizon: NDArray[np.int64]  # (P,) planning horizon; 0 for reflex
-    discount: float
-    theta_wall: NDArray[np.float64] | None  # (P,)
-    theta_adj: NDArray[np.float64] | None  # (P, F)
-    theta_scent: NDArray[np.float64] | None  # (P, F)
-    bias: NDArray[np.float64] | None  # (P, 5)
-    view_radius: int
-    params: Mapping[str, NDArray[Any]] = field(default_factory=dict)
+    #: the kind's per-agent arrays by name (leading axis P): its genome parts (``genome_layout``'s names),
+    #: as its senses read them, and whatever else it carries per agent
+    genes: Mapping[str, NDArray[Any]]
+    #: the kind's own ``[agent]`` values by name (:meth:`GenomeKind.values`)
+    values: Mapping[str, Any]
+    #: (P,) the planning horizon, charged ``planning_cost`` per step (0: the agent does not plan)
+    horizon: NDArray[np.int64]
     #: how features are perceived (None: every feature seen); the evaluator lets agents plan for, react on
     #: and smell seen features only
     senses: Senses | None = None
@@ -110,14 +109,24 @@ class Policy:
     learning_rate: NDArray[np.float64] | None = None
 
     @property
-    def plans(self) -> bool:
-        """Whether the evaluator plans for these agents (mesa planning on ``w``, or on a life's utility)."""
-        return self.w is not None or self.life is not None
+    def objective(self) -> NDArray[np.float64] | None:
+        """(P, F) the agents' mesa-objective, or None (the kind has none): :meth:`AgentKind.objective`."""
+        return agent_kind(self.kind).objective(self)
 
     @property
-    def reacts(self) -> bool:
-        """Whether the evaluator steps these agents by their reflex genes."""
-        return self.bias is not None
+    def w(self) -> NDArray[np.float64] | None:
+        """:attr:`objective` (the name the episode replay reads)."""
+        return self.objective
+
+    @property
+    def discount(self) -> float:
+        """γ of a kind that plans (``agent.discount``), 1.0 for one without."""
+        return float(self.values.get("discount", 1.0))
+
+    @property
+    def plans(self) -> bool:
+        """Whether the evaluator plans for these agents (on an objective, or on a life's utility)."""
+        return self.life is not None or self.objective is not None
 
 
 class AgentKind(Protocol):
@@ -129,8 +138,8 @@ class AgentKind(Protocol):
       ``[agent]`` against them and fills in their defaults (``AgentConfig.params``).
     - ``plans``: some agents of the kind search over plans (mesa planning), so ``agent.horizon`` matters.
     - ``reacts``: the kind has reflex genes.
-    - ``has_objective``: a decoded Policy has a readable objective ``w`` (the mesa-objective): summaries,
-      logs and lineage report it, and :meth:`inner_goal` returns it.
+    - ``has_objective``: a decoded Policy has a readable mesa-objective (:meth:`objective`): summaries,
+      logs and lineage report it, and perception and complexity are charged on it.
     - ``evolves_horizon``: the planning horizon is a gene (so its distribution is worth drawing).
     - ``objective_alone``: the objective alone decides every move (no reflexes), so a probe may ask
       whether behaviour recovers its ranking.
@@ -175,8 +184,9 @@ class AgentKind(Protocol):
         """(P,) True where the agent searches over plans."""
         ...
 
-    def inner_goal(self, policy: Policy) -> NDArray[np.float64] | None:
-        """(P, F) the objective the lineage reads as the inner goal, or None (the kind has none)."""
+    def objective(self, policy: Policy) -> NDArray[np.float64] | None:
+        """(P, F) the mesa-objective (what summaries, logs, alignment and the lineage's inner goal read),
+        or None (the kind has none)."""
         ...
 
     def policy_rows(self, policy: Policy, rows: slice) -> Policy:
@@ -188,8 +198,10 @@ class AgentKind(Protocol):
         kind's registered compiled rule (:class:`evo.core.step.Rule`) runs on in ``worlds``."""
         ...
 
-    def perceives(self, policy: Policy) -> NDArray[np.float64]:
-        """(P, F) how strongly each agent perceives each feature (what perception is priced on)."""
+    def perceives(self, policy: Policy) -> tuple[NDArray[np.float64], ...]:
+        """How strongly each of the agents' genes other than the objective reads each feature, one (P, F)
+        array of values ≥ 0 per such part, in order: ``perception_cost`` is charged on the objective's
+        ``|w_f|`` and then on each of these."""
         ...
 
     # Optional (GenomeKind provides them; :func:`decode`, :func:`lifetime` fall back when a kind lacks them):
@@ -199,8 +211,10 @@ class AgentKind(Protocol):
 
 class GenomeKind:
     """A convenient base for kinds whose genome is a sequence of named parts (:meth:`parts`): the layout,
-    Gaussian initial genomes, no extra memory, optimizers by horizon and the cut of a Policy are
-    provided; a kind sets its flags and ``parameters`` and implements :meth:`parts` and :meth:`decode`."""
+    Gaussian initial genomes, the Policy of the parts by name (:meth:`policy`), no extra memory, optimizers
+    by horizon, the objective as the gene ``objective_gene`` and the cut of a Policy are provided; a kind
+    sets its flags and ``parameters`` and implements :meth:`parts`, :meth:`decode` (usually one call of
+    :meth:`policy`), :meth:`compiled` and :meth:`perceives`."""
 
     name: str = ""
     parameters: Mapping[str, Param] = MappingProxyType({})
@@ -209,6 +223,8 @@ class GenomeKind:
     has_objective: bool = False
     evolves_horizon: bool = False
     objective_alone: bool = False
+    #: the gene that is the kind's mesa-objective (None: it has none; set with ``has_objective``)
+    objective_gene: str | None = None
 
     def parts(self, n_features: int) -> dict[str, int]:
         """Part name -> number of genes, in genome order."""
@@ -230,6 +246,15 @@ class GenomeKind:
     def decode(self, genomes: NDArray[np.float64], cfg: AgentConfig, n_features: int) -> Policy:
         raise NotImplementedError
 
+    def policy(self, genomes: NDArray[np.float64], cfg: AgentConfig, n_features: int,
+               horizon: NDArray[np.int64] | None = None, **fields: Any) -> Policy:
+        """The Policy of ``genomes``: every genome part by name, the kind's ``[agent]`` values, the
+        ``horizon`` (default 0: no planning) and any other of :class:`Policy`'s ``fields``."""
+        genes = genome_parts(genomes, self.genome_layout(n_features))
+        n = np.asarray(genomes).shape[0]
+        horizon = np.zeros(n, dtype=np.int64) if horizon is None else horizon
+        return Policy(self.name, genes, self.values(cfg), horizon, **fields)
+
     def values(self, cfg: AgentConfig) -> dict[str, Any]:
         """The kind's ``[agent]`` keys of ``cfg``, every default filled in."""
         return {name: cfg.params.get(name, p.default) for name, p in self.parameters.items()}
@@ -249,20 +274,19 @@ class GenomeKind:
         return 1
 
     def optimizer(self, policy: Policy) -> NDArray[np.bool_]:
-        return (policy.horizon > 0) if policy.plans else np.zeros(policy.horizon.shape[0], dtype=bool)
+        return (policy.horizon > 0) if self.plans else np.zeros(policy.horizon.shape[0], dtype=bool)
 
-    def inner_goal(self, policy: Policy) -> NDArray[np.float64] | None:
-        return policy.w
+    def objective(self, policy: Policy) -> NDArray[np.float64] | None:
+        return None if self.objective_gene is None else policy.genes[self.objective_gene]
+
+    def perceives(self, policy: Policy) -> tuple[NDArray[np.float64], ...]:
+        """No gene but the objective reads a feature."""
+        return ()
 
     def policy_rows(self, policy: Policy, rows: slice) -> Policy:
-        def cut(x: Any) -> Any:
-            return None if x is None else x[rows]
-
-        return replace(policy, w=cut(policy.w), horizon=policy.horizon[rows],
-                       theta_wall=cut(policy.theta_wall), theta_adj=cut(policy.theta_adj),
-                       theta_scent=cut(policy.theta_scent), bias=cut(policy.bias),
-                       params={k: v[rows] for k, v in policy.params.items()},
-                       learning_rate=cut(policy.learning_rate))
+        return replace(policy, genes={k: v[rows] for k, v in policy.genes.items()},
+                       horizon=policy.horizon[rows],
+                       learning_rate=None if policy.learning_rate is None else policy.learning_rate[rows])
 
     def __repr__(self) -> str:
         return f"<agent kind {self.name!r}>"

@@ -15,8 +15,8 @@ import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
-from evo.core.agents.base import GenomeKind, Policy, genome_parts
-from evo.core.agents.mesa import PLANNING, MesaParams, gamma_of, plan, plan_pair_bytes, utility
+from evo.core.agents.base import GenomeKind, Policy
+from evo.core.agents.mesa import PLANNING, MesaParams, mesa_params, plan, plan_pair_bytes, utility
 from evo.core.agents.reflex import (
     SMELL,
     Genes,
@@ -73,6 +73,7 @@ class Hybrid(GenomeKind):
     reacts = True
     has_objective = True
     evolves_horizon = True
+    objective_gene = "w"
 
     def parts(self, n_features: int) -> dict[str, int]:
         return {"w": n_features, **reflex_parts(n_features), "horizon_gene": 1}
@@ -86,23 +87,17 @@ class Hybrid(GenomeKind):
         return g
 
     def decode(self, genomes: NDArray[np.float64], cfg: AgentConfig, n_features: int) -> Policy:
-        part = genome_parts(genomes, self.genome_layout(n_features))
-        gene = part["horizon_gene"][:, 0]
-        v = self.values(cfg)
-        horizon = np.rint(np.clip(gene, 0.0, 1.0) * v["horizon"]).astype(np.int64)
-        return Policy(self.name, part["w"], horizon, v["discount"], part["theta_wall"][:, 0],
-                      part["theta_adj"], part["theta_scent"], part["bias"], v["view_radius"])
+        a = self.genome_layout(n_features)["horizon_gene"][0]
+        gene = np.asarray(genomes, dtype=np.float64)[:, a]
+        horizon = np.rint(np.clip(gene, 0.0, 1.0) * self.values(cfg)["horizon"]).astype(np.int64)
+        return self.policy(genomes, cfg, n_features, horizon)
 
     def compiled(self, policy: Policy, worlds: WorldBatch, view: View) -> tuple[HybridParams, HybridState]:
-        assert policy.w is not None
-        mesa = MesaParams(np.ascontiguousarray(policy.w, dtype=np.float64),
-                          np.ascontiguousarray(policy.horizon, dtype=np.int64), gamma_of(policy, worlds))
-        return (HybridParams(mesa, genes_of(policy, worlds)),
+        return (HybridParams(mesa_params(policy, worlds), genes_of(policy, worlds)),
                 HybridState(np.zeros(worlds.n_objects), smell_of(worlds)))
 
-    def perceives(self, policy: Policy) -> NDArray[np.float64]:
-        assert policy.w is not None
-        return np.abs(policy.w) + reflex_perceives(policy)
+    def perceives(self, policy: Policy) -> tuple[NDArray[np.float64], ...]:
+        return reflex_perceives(policy)
 
     def pair_bytes(self, n_objects: int, n_features: int) -> int:
         # counted as if every pair fell back on its reflexes

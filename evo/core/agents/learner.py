@@ -5,8 +5,8 @@ Genome ``r[F], v0[F], alpha_gene, curiosity_gene``:
 
 - ``r`` is the innate *reward* over felt features (its mesa-objective: what feels good). Only felt
   features count: ``r_f`` is read as 0 for a feature that is not felt (:class:`evo.core.agents.Senses`;
-  a scenario without a sense declaration lets the learner feel every feature). ``Policy.w`` is this
-  ``r``, so summaries, logs, alignment, lineage traits and goal classes read ``r``.
+  a scenario without a sense declaration lets the learner feel every feature). ``r`` is its objective
+  (:meth:`Learner.objective`), so summaries, logs, alignment, lineage traits and goal classes read it.
 - ``v0`` is its *instinct*: innate values over seen features (read as 0 for a feature that is not seen).
 - the learning rate ``α = clip(alpha_gene, 0, 1) · agent.max_learning_rate`` (``max_learning_rate = 0``
   switches learning off) and the curiosity ``κ = max(curiosity_gene, 0)``.
@@ -49,7 +49,7 @@ from numba import njit
 from numpy.typing import NDArray
 
 from evo.config.params import Param
-from evo.core.agents.base import GenomeKind, Policy, Senses, genome_parts
+from evo.core.agents.base import GenomeKind, Policy, Senses
 from evo.core.agents.mesa import PLANNING, gamma_of, plan, plan_pair_bytes
 from evo.core.step import STAY, Rule, View, register_rule
 from evo.core.worlds import WorldBatch
@@ -137,7 +137,7 @@ class LearnerLife:
         p = policy.horizon.shape[0]
         combos, inverse = np.unique(seen.reshape(-1, f), axis=0, return_inverse=True)
         consumed = np.zeros((p, combos.shape[0]), dtype=bool)
-        memory = policy.params.get("memory")
+        memory = policy.genes.get("memory")
         if memory is not None:  # a grown agent starts where its life left it (for the probe)
             consumed = (memory[:, :, None, :] == combos[None, None, :, :]).all(axis=-1).any(axis=1)
         return {
@@ -146,7 +146,7 @@ class LearnerLife:
             "shown": np.flatnonzero(seen.any(axis=(0, 1))), "tasted": np.flatnonzero(felt.any(axis=(0, 1))),
             "combo": np.ascontiguousarray(inverse.reshape(b, k), dtype=np.int64),  # (B, K)
             "combos": combos,  # (U, F) the distinct seen combinations of the batch
-            "v": np.repeat(np.asarray(policy.params["v0"], dtype=np.float64), lives, axis=0),  # (units, F)
+            "v": np.repeat(np.asarray(policy.genes["v0"], dtype=np.float64), lives, axis=0),  # (units, F)
             "consumed": np.repeat(consumed, lives, axis=0),  # (units, U)
         }
 
@@ -158,18 +158,23 @@ class LearnerLife:
         units = np.arange(policy.horizon.shape[0]) * lives + life
         consumed = state["consumed"][units]  # (P, U)
         memory = np.where(consumed[:, :, None], state["combos"][None], np.nan)  # NaN equals nothing
-        return replace(policy, params={**policy.params, "v0": state["v"][units].copy(), "memory": memory},
+        return replace(policy, genes={**policy.genes, "v0": state["v"][units].copy(), "memory": memory},
                        lifetime=1)
 
     def genes(self, policy: Policy) -> dict[str, NDArray[np.float64]]:
         assert policy.learning_rate is not None
-        return {"learning_rate": policy.learning_rate, "curiosity": policy.params["curiosity"]}
+        return {"learning_rate": policy.learning_rate, "curiosity": curiosity(policy)}
 
     def innate(self, policy: Policy) -> NDArray[np.float64]:
-        return np.asarray(policy.params["v0"])
+        return np.asarray(policy.genes["v0"])
 
 
 LIFE = LearnerLife()
+
+
+def curiosity(policy: Policy) -> NDArray[np.float64]:
+    """(P,) the curiosity ``κ = max(curiosity_gene, 0)``."""
+    return np.maximum(policy.genes["curiosity_gene"][:, 0], 0.0)
 
 
 class Learner(GenomeKind):
@@ -185,7 +190,8 @@ class Learner(GenomeKind):
                                    doc="the largest learning rate α the gene reaches (0: learning off)"),
     })
     plans = True
-    has_objective = True  # w is the innate reward r, its mesa-objective
+    has_objective = True
+    objective_gene = "r"  # the innate reward, its mesa-objective
 
     def parts(self, n_features: int) -> dict[str, int]:
         return {"r": n_features, "v0": n_features, "alpha_gene": 1, "curiosity_gene": 1}
@@ -198,22 +204,18 @@ class Learner(GenomeKind):
         return g
 
     def decode(self, genomes: NDArray[np.float64], cfg: AgentConfig, n_features: int) -> Policy:
-        part = genome_parts(genomes, self.genome_layout(n_features))
-        n = part["r"].shape[0]
+        g = np.asarray(genomes, dtype=np.float64)
         v = self.values(cfg)
-        alpha = np.clip(part["alpha_gene"][:, 0], 0.0, 1.0) * v["max_learning_rate"]
-        params = {"r_gene": part["r"], "v0_gene": part["v0"],
-                  "curiosity": np.maximum(part["curiosity_gene"][:, 0], 0.0)}
-        policy = Policy(self.name, part["r"], np.full(n, v["horizon"], dtype=np.int64), v["discount"], None,
-                        None, None, None, 0, params={**params, "v0": part["v0"]}, life=LIFE,
-                        lifetime=v["lifetime"], learning_rate=alpha)
-        return policy
+        a = self.genome_layout(n_features)["alpha_gene"][0]
+        alpha = np.clip(g[:, a], 0.0, 1.0) * v["max_learning_rate"]
+        return self.policy(g, cfg, n_features, np.full(g.shape[0], v["horizon"], dtype=np.int64), life=LIFE,
+                           lifetime=v["lifetime"], learning_rate=alpha)
 
     def sense(self, policy: Policy, senses: Senses) -> Policy:
-        """``r`` read on felt features only, ``v0`` on seen features only."""
-        r = np.where(senses.felt, policy.params["r_gene"], 0.0)
-        v0 = np.where(senses.seen, policy.params["v0_gene"], 0.0)
-        return replace(policy, w=r, params={**policy.params, "v0": v0}, senses=senses)
+        """``r`` read on felt features only, ``v0`` on seen features only (of a Policy just decoded)."""
+        r = np.where(senses.felt, policy.genes["r"], 0.0)
+        v0 = np.where(senses.seen, policy.genes["v0"], 0.0)
+        return replace(policy, genes={**policy.genes, "r": r, "v0": v0}, senses=senses)
 
     def lifetime(self, cfg: AgentConfig) -> int:
         return int(self.values(cfg)["lifetime"])
@@ -221,20 +223,20 @@ class Learner(GenomeKind):
     def compiled(self, policy: Policy, worlds: WorldBatch, view: View
                  ) -> tuple[LearnerParams, LifeState, State]:
         """Its parameters, and its lives' state (born now, updated in place as the lives are lived)."""
-        assert policy.w is not None and policy.learning_rate is not None
+        assert policy.learning_rate is not None
         life = LIFE.born(policy, view.seen, view.felt, policy.lifetime)
         f64 = np.ascontiguousarray
-        params = LearnerParams(f64(policy.w, dtype=np.float64), f64(policy.learning_rate, dtype=np.float64),
-                               f64(policy.params["curiosity"], dtype=np.float64),
+        params = LearnerParams(f64(policy.genes["r"], dtype=np.float64),
+                               f64(policy.learning_rate, dtype=np.float64),
+                               f64(curiosity(policy), dtype=np.float64),
                                f64(policy.horizon, dtype=np.int64), gamma_of(policy, worlds),
                                life["shown"].astype(np.int64), life["tasted"].astype(np.int64), life["combo"])
         state = LifeState(life["v"], life["consumed"], np.zeros(worlds.n_objects), np.ones(1, dtype=np.bool_))
         return params, state, life
 
-    def perceives(self, policy: Policy) -> NDArray[np.float64]:
-        """``|r_f| + |v0_f|``: its reward reads felt features, its instinct seen ones."""
-        assert policy.w is not None
-        return np.abs(policy.w) + np.abs(np.asarray(policy.params["v0"]))
+    def perceives(self, policy: Policy) -> tuple[NDArray[np.float64], ...]:
+        """``|v0_f|``: besides its reward (felt features), its instinct reads seen ones."""
+        return (np.abs(np.asarray(policy.genes["v0"])),)
 
     def pair_bytes(self, n_objects: int, n_features: int) -> int:
         # planning, and per unit its utility cache (K), values (F), consumed combinations and temporaries

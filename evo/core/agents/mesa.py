@@ -17,7 +17,7 @@ from numba import njit
 from numpy.typing import NDArray
 
 from evo.config.params import Param
-from evo.core.agents.base import GenomeKind, Policy, discount_table, genome_parts
+from evo.core.agents.base import GenomeKind, Policy, discount_table
 from evo.core.step import STAY, Rule, View, register_rule
 from evo.core.worlds import WorldBatch
 
@@ -93,7 +93,13 @@ RULE = register_rule(Rule(MesaParams, _decide, begin=_begin))
 
 def gamma_of(policy: Policy, worlds: WorldBatch) -> NDArray[np.float64]:
     """The discount table for every distance of ``worlds``."""
-    return discount_table(policy.discount, int(worlds.dist.max()))
+    return discount_table(policy.values["discount"], int(worlds.dist.max()))
+
+
+def mesa_params(policy: Policy, worlds: WorldBatch) -> MesaParams:
+    """The planning record of ``policy`` (its gene ``w``, horizon and discount) in ``worlds``."""
+    return MesaParams(np.ascontiguousarray(policy.genes["w"], dtype=np.float64),
+                      np.ascontiguousarray(policy.horizon, dtype=np.int64), gamma_of(policy, worlds))
 
 
 class Mesa(GenomeKind):
@@ -104,25 +110,17 @@ class Mesa(GenomeKind):
     plans = True
     has_objective = True
     objective_alone = True
+    objective_gene = "w"
 
     def parts(self, n_features: int) -> dict[str, int]:
         return {"w": n_features}
 
     def decode(self, genomes: NDArray[np.float64], cfg: AgentConfig, n_features: int) -> Policy:
-        part = genome_parts(genomes, self.genome_layout(n_features))
-        v = self.values(cfg)
-        horizon = np.full(part["w"].shape[0], v["horizon"], dtype=np.int64)
-        return Policy(self.name, part["w"], horizon, v["discount"], None, None, None, None, 0)
+        horizon = np.full(np.asarray(genomes).shape[0], self.values(cfg)["horizon"], dtype=np.int64)
+        return self.policy(genomes, cfg, n_features, horizon)
 
     def compiled(self, policy: Policy, worlds: WorldBatch, view: View) -> tuple[MesaParams, np.ndarray]:
-        assert policy.w is not None
-        params = MesaParams(np.ascontiguousarray(policy.w, dtype=np.float64),
-                            np.ascontiguousarray(policy.horizon, dtype=np.int64), gamma_of(policy, worlds))
-        return params, np.zeros(worlds.n_objects)
-
-    def perceives(self, policy: Policy) -> NDArray[np.float64]:
-        assert policy.w is not None
-        return np.abs(policy.w)
+        return mesa_params(policy, worlds), np.zeros(worlds.n_objects)
 
     def pair_bytes(self, n_objects: int, n_features: int) -> int:
         return plan_pair_bytes(n_objects, n_features)

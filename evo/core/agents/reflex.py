@@ -20,7 +20,7 @@ from numba import njit
 from numpy.typing import NDArray
 
 from evo.config.params import Param
-from evo.core.agents.base import GenomeKind, Policy, genome_parts, proximity_of
+from evo.core.agents.base import GenomeKind, Policy, proximity_of
 from evo.core.step import STAY, Rule, View, register_rule
 from evo.core.worlds import WorldBatch
 
@@ -166,12 +166,10 @@ RULE = register_rule(Rule(Genes, _decide))
 
 def genes_of(policy: Policy, worlds: WorldBatch) -> Genes:
     """The reflex genes of ``policy`` and what they smell by in ``worlds``."""
-    assert policy.theta_wall is not None and policy.theta_adj is not None
-    assert policy.theta_scent is not None and policy.bias is not None
-    f64 = np.ascontiguousarray
-    return Genes(f64(policy.theta_wall, dtype=np.float64), f64(policy.theta_adj, dtype=np.float64),
-                 f64(policy.theta_scent, dtype=np.float64), f64(policy.bias, dtype=np.float64),
-                 proximity_of(worlds, policy.view_radius))
+    f64, g = np.ascontiguousarray, policy.genes
+    return Genes(f64(g["theta_wall"][:, 0], dtype=np.float64), f64(g["theta_adj"], dtype=np.float64),
+                 f64(g["theta_scent"], dtype=np.float64), f64(g["bias"], dtype=np.float64),
+                 proximity_of(worlds, policy.values["view_radius"]))
 
 
 def smell_of(worlds: WorldBatch) -> Smell:
@@ -184,10 +182,9 @@ def smell_of(worlds: WorldBatch) -> Smell:
                  np.array([-1, 0], dtype=np.int64), np.empty((5, f)))
 
 
-def reflex_perceives(policy: Policy) -> NDArray[np.float64]:
-    """(P, F) how strongly reflexes read each feature: ``|θ_adj_f| + |θ_scent_f|``."""
-    assert policy.theta_adj is not None and policy.theta_scent is not None
-    return np.abs(policy.theta_adj) + np.abs(policy.theta_scent)
+def reflex_perceives(policy: Policy) -> tuple[NDArray[np.float64], ...]:
+    """How strongly reflexes read each feature: ``|θ_adj_f|``, then ``|θ_scent_f|``, each (P, F)."""
+    return np.abs(policy.genes["theta_adj"]), np.abs(policy.genes["theta_scent"])
 
 
 class Reflex(GenomeKind):
@@ -201,15 +198,12 @@ class Reflex(GenomeKind):
         return reflex_parts(n_features)
 
     def decode(self, genomes: NDArray[np.float64], cfg: AgentConfig, n_features: int) -> Policy:
-        part = genome_parts(genomes, self.genome_layout(n_features))
-        horizon = np.zeros(part["bias"].shape[0], dtype=np.int64)
-        return Policy(self.name, None, horizon, 1.0, part["theta_wall"][:, 0], part["theta_adj"],
-                      part["theta_scent"], part["bias"], self.values(cfg)["view_radius"])
+        return self.policy(genomes, cfg, n_features)
 
     def compiled(self, policy: Policy, worlds: WorldBatch, view: View) -> tuple[Genes, Smell]:
         return genes_of(policy, worlds), smell_of(worlds)
 
-    def perceives(self, policy: Policy) -> NDArray[np.float64]:
+    def perceives(self, policy: Policy) -> tuple[NDArray[np.float64], ...]:
         return reflex_perceives(policy)
 
     def pair_bytes(self, n_objects: int, n_features: int) -> int:
