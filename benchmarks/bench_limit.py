@@ -46,6 +46,10 @@ def _skip(*args: Any) -> None:
     return None
 
 
+def _nowhere(*args: Any) -> int:
+    return -1
+
+
 def as_python(fn: Any, modules: dict[str, dict[str, Any]]) -> Any:
     """The Python source of ``fn`` (a compiled function, else ``fn`` itself), calling the Python sources of
     the compiled functions it names; ``modules``: each module's names with compiled functions so replaced."""
@@ -67,6 +71,7 @@ def interpreted(rule: step.Rule) -> Callable[..., None]:
     modules: dict[str, dict[str, Any]] = {}
     loop = as_python(step._make_loop(rule), modules)
     loop.__globals__.update(_kind_decide=as_python(rule.decide, modules),
+                            _kind_aim=as_python(rule.aim, modules) or _nowhere,
                             **{f"_kind_{part}": as_python(getattr(rule, part), modules) or _skip
                                for part in ("begin", "consumed", "end")})
     return loop  # type: ignore[no-any-return]
