@@ -128,7 +128,7 @@ class Rule:
 
 
 _RULES: dict[type, Rule] = {}
-_LOOPS: dict[type, Any] = {}
+_LOOPS: dict[tuple[type, bool], Any] = {}
 
 
 def _kind_begin(params: Any, state: Any, a: int, unit: int, view: View, b: int) -> None:
@@ -237,10 +237,12 @@ def _sources(rule: Rule) -> str:
     return h.hexdigest()
 
 
-def _make_loop(rule: Rule, counted: bool = False) -> Any:
+def _make_loop(rule: Rule, counted: bool = False, recording: bool = True) -> Any:
     """The loop of ``rule``'s kind, cached on disk under a name of its own (numba names the cache index
     by the function's qualified name: one kind's entry never asks another process to import its type).
-    Compiled without reference counting unless ``counted`` (docs/architecture.md, "Engines")."""
+    Compiled without reference counting unless ``counted`` (docs/architecture.md, "Engines"). A loop
+    that is not ``recording`` (a constant to the compiler) leaves out recording the paths (``out.paths``
+    and the arrays that follow an episode step by step) and runs faster."""
     digest = _sources(rule)
 
     def episodes(params, state, view, pay, lifetime, out, remaining):
@@ -259,7 +261,7 @@ def _make_loop(rule: Rule, counted: bool = False) -> Any:
                     cell = view.start[b]
                     payoff, true, live = 0.0, 0.0, True
                     taken = 0
-                    if out.record_paths:
+                    if recording:
                         out.paths[a, b, 0] = cell
                         out.payoffs[a, b, 0] = payoff
                         out.trues[a, b, 0] = true
@@ -268,7 +270,7 @@ def _make_loop(rule: Rule, counted: bool = False) -> Any:
                     _kind_begin(params, state, a, unit, view, b)
                     for t in range(view.steps):
                         move = _kind_decide(params, state, a, unit, view, b, cell, remaining, t)
-                        if out.record_paths:
+                        if recording:
                             out.aims[a, b, t] = _kind_aim(params, state, a, unit, view, b, cell, remaining, t)
                         cell, k, ended, payoff, true, live = step(view, pay, b, cell, move, remaining,
                                                                   payoff, true, live)
@@ -276,7 +278,7 @@ def _make_loop(rule: Rule, counted: bool = False) -> Any:
                         if k >= 0:
                             out.reached[a, b, k] = True
                             _kind_consumed(params, state, a, unit, view, b, k)
-                        if out.record_paths:
+                        if recording:
                             out.paths[a, b, taken] = cell
                             out.payoffs[a, b, taken] = payoff
                             out.trues[a, b, taken] = true
@@ -284,7 +286,7 @@ def _make_loop(rule: Rule, counted: bool = False) -> Any:
                                 out.consumed_at[a, b, k] = taken
                         if ended:
                             break
-                    if out.record_paths:
+                    if recording:
                         for t in range(taken + 1, view.steps + 1):
                             out.paths[a, b, t] = cell
                             out.payoffs[a, b, t] = payoff
@@ -296,8 +298,8 @@ def _make_loop(rule: Rule, counted: bool = False) -> Any:
                     _kind_end(params, state, a, unit, view, b, out.learned)
 
     tag = f"{rule.params.__module__}.{rule.params.__qualname__}"
-    episodes.__qualname__ = ("counted_" if counted else "episodes_") + "".join(
-        c if c.isalnum() else "_" for c in tag)
+    prefix = ("counted_" if counted else "episodes_") + ("recorded_" if recording else "")
+    episodes.__qualname__ = prefix + "".join(c if c.isalnum() else "_" for c in tag)
     counting: dict[str, Any] = {"_nrt": counted}  # numba's flag: reference counting on or off
     return njit(cache=True, nogil=True, **counting)(episodes)
 
@@ -305,7 +307,8 @@ def _make_loop(rule: Rule, counted: bool = False) -> Any:
 def register_rule(rule: Rule) -> Rule:
     """Make ``rule`` the compiled rule of parameter records of type ``rule.params``."""
     _RULES[rule.params] = rule
-    _LOOPS.pop(rule.params, None)
+    for recording in (False, True):
+        _LOOPS.pop((rule.params, recording), None)
     return rule
 
 
@@ -316,14 +319,15 @@ def run(params: Any, state: Any, view: View, pay: Payoffs, lifetime: int, out: O
     if rule is None:
         raise TypeError(f"no compiled rule is registered for {type(params).__name__}")
     remaining = np.empty(view.hidden.shape[1], dtype=np.bool_)
-    loop = _LOOPS.get(rule.params)
+    key = (rule.params, bool(out.record_paths))
+    loop = _LOOPS.get(key)
     if loop is None:
-        loop = _make_loop(rule)
+        loop = _make_loop(rule, recording=key[1])
         try:
             loop(params, state, view, pay, lifetime, out, remaining)
         except NumbaError:
-            loop = _make_loop(rule, counted=True)
+            loop = _make_loop(rule, counted=True, recording=key[1])
             loop(params, state, view, pay, lifetime, out, remaining)
-        _LOOPS[rule.params] = loop
+        _LOOPS[key] = loop
         return
     loop(params, state, view, pay, lifetime, out, remaining)

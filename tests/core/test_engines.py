@@ -122,7 +122,7 @@ def test_a_rule_that_allocates_runs_on_a_counted_loop_with_the_same_episodes() -
                        np.zeros((2, 1, 3), dtype=np.int64))
         step.run(params, np.zeros(1), view, pay, 1, out)
         outs.append(out)
-    names = [step._LOOPS[t].py_func.__qualname__ for t in (_East, _EastAllocating)]
+    names = [step._LOOPS[t, True].py_func.__qualname__ for t in (_East, _EastAllocating)]
     assert names[0].startswith("episodes_") and names[1].startswith("counted_")
     for name in step.Out._fields:
         np.testing.assert_array_equal(getattr(outs[1], name), getattr(outs[0], name))
