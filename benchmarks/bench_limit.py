@@ -46,6 +46,10 @@ def _skip(*args: Any) -> None:
     return None
 
 
+def _nowhere(*args: Any) -> int:
+    return -1
+
+
 def as_python(fn: Any, modules: dict[str, dict[str, Any]]) -> Any:
     """The Python source of ``fn`` (a compiled function, else ``fn`` itself), calling the Python sources of
     the compiled functions it names; ``modules``: each module's names with compiled functions so replaced."""
@@ -61,12 +65,13 @@ def as_python(fn: Any, modules: dict[str, dict[str, Any]]) -> Any:
                               source.__closure__)
 
 
-def interpreted(rule: step.Rule) -> Callable[..., None]:
+def interpreted(rule: step.Rule, recording: bool) -> Callable[..., None]:
     """The loop of :mod:`evo.core.step` as Python, calling the Python sources of ``rule``, of the step and of
     every compiled function they call."""
     modules: dict[str, dict[str, Any]] = {}
-    loop = as_python(step._make_loop(rule), modules)
+    loop = as_python(step._make_loop(rule, recording=recording), modules)
     loop.__globals__.update(_kind_decide=as_python(rule.decide, modules),
+                            _kind_aim=as_python(rule.aim, modules) or _nowhere,
                             **{f"_kind_{part}": as_python(getattr(rule, part), modules) or _skip
                                for part in ("begin", "consumed", "end")})
     return loop  # type: ignore[no-any-return]
@@ -79,7 +84,7 @@ def python_rules() -> Iterator[None]:
 
     def run(params: Any, state: Any, view: step.View, pay: step.Payoffs, lifetime: int,
             out: step.Out) -> None:
-        loop = interpreted(step._RULES[type(params)])
+        loop = interpreted(step._RULES[type(params)], out.record_paths)
         loop(params, state, view, pay, lifetime, out, np.empty(view.hidden.shape[1], dtype=np.bool_))
 
     engines.run = run

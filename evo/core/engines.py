@@ -37,7 +37,9 @@ def episode_arrays(policy: Policy, worlds: WorldBatch, values: NDArray[np.float6
     """Run ``policy`` in ``worlds``. ``values``, ``terminal`` (B, K): each object's payoff and whether it
     ends the episode under the base objective; ``true`` the same and the step cost under the true objective,
     or None. Returns ``payoff``, ``reached``, ``steps``, ``paths`` (None unless recorded), ``true_payoff``
-    (None without a true objective) and, for a kind with a life, ``learned`` and ``life_state``."""
+    (None without a true objective), when recorded the arrays of :class:`evo.core.step.Out` that follow an
+    episode step by step (``payoffs``, ``trues``: None without a true objective, ``consumed_at``, ``aims``)
+    and, for a kind with a life, ``learned`` and ``life_state``."""
     if worlds.n_objects == 0:
         raise EvoError("a world batch without objects: an episode needs at least one object")
     p, b, k, f = policy.horizon.shape[0], worlds.size, worlds.n_objects, worlds.obj_feat.shape[-1]
@@ -53,14 +55,20 @@ def episode_arrays(policy: Policy, worlds: WorldBatch, values: NDArray[np.float6
                   float(step_cost), has_true, np.ascontiguousarray(true_values, dtype=f64),
                   np.ascontiguousarray(true_terminal, dtype=b8), float(true_step))
     learns = policy.life is not None
-    paths = (p, b, worlds.steps + 1) if record_paths else (1, 1, 1)
-    out = Out(np.zeros((p, b)), np.zeros((p, b, k), dtype=np.bool_), np.zeros((p, b), dtype=np.int64),
-              np.zeros((p, b)), np.zeros(paths, dtype=np.int64), np.zeros((p, b, f) if learns else (1, 1, f)),
-              bool(record_paths))
+    t = worlds.steps
+    paths, objects, steps = ((p, b, t + 1), (p, b, k), (p, b, t)) if record_paths else ((1, 1, 1),) * 3
+    i64 = np.int64
+    out = Out(np.zeros((p, b)), np.zeros((p, b, k), dtype=np.bool_), np.zeros((p, b), dtype=i64),
+              np.zeros((p, b)), np.zeros(paths, dtype=i64), np.zeros((p, b, f) if learns else (1, 1, f)),
+              bool(record_paths), np.zeros(paths), np.zeros(paths), np.zeros(objects, dtype=i64),
+              np.zeros(steps, dtype=i64))
     run(records[0], records[1], view, pay, lifetime, out)
     result: dict[str, Any] = {"payoff": out.payoff, "reached": out.reached, "steps": out.steps,
                               "paths": out.paths if record_paths else None,
                               "true_payoff": out.true if has_true else None}
+    if record_paths:
+        result.update(payoffs=out.payoffs, trues=out.trues if has_true else None,
+                      consumed_at=out.consumed_at, aims=out.aims)
     if learns:
         result["learned"], result["life_state"] = out.learned, records[2] if len(records) > 2 else None
     return result

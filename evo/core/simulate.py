@@ -89,10 +89,24 @@ class Costs:
 
 
 @dataclass(frozen=True, eq=False)
+class Recorded:
+    """Every episode step by step (recorded with the paths): the running base payoff after each time step
+    (P, B, T + 1; step costs included), the same under the true objective (None without one), the time step
+    at which each object was consumed (P, B, K; -1: never) and the object the agent headed for at each step
+    (P, B, T; -1: none, or a kind without targets). Entries after an episode's end repeat its last values
+    (targets: -1)."""
+
+    payoff: NDArray[np.float64]
+    true_payoff: NDArray[np.float64] | None
+    consumed: NDArray[np.int64]
+    target: NDArray[np.int64]
+
+
+@dataclass(frozen=True, eq=False)
 class Episodes:
     """Outcome of every (agent, world) episode. ``payoff`` (P, B) includes step costs; ``reached`` (P, B, K)
     objects consumed (a hidden object that was never released is not reached); ``steps`` (P, B) steps
-    taken; ``paths`` (P, B, T + 1) cells visited, if recorded."""
+    taken; ``paths`` (P, B, T + 1) cells visited, and ``recorded``, if recorded."""
 
     payoff: NDArray[np.float64]
     reached: NDArray[np.bool_]
@@ -105,6 +119,8 @@ class Episodes:
     lifetime: int = 1
     learned: NDArray[np.float64] | None = None
     life_state: dict[str, Any] | None = None
+    #: each episode step by step, when the paths are recorded
+    recorded: Recorded | None = None
 
     @property
     def fitness(self) -> NDArray[np.float64]:
@@ -151,6 +167,8 @@ def run_episodes(policy: Policy, worlds: WorldBatch, objective: Payoffs, costs: 
     out = engines.episode_arrays(policy, worlds, objective.object_values(worlds.obj_feat),
                                  objective.object_terminal(worlds.obj_feat), objective.step_cost, true,
                                  record_paths)
+    recorded = None if not record_paths else Recorded(out["payoffs"], out["trues"], out["consumed_at"],
+                                                      out["aims"])
     return Episodes(out["payoff"], out["reached"], out["steps"], out["paths"], costs.of(policy),
                     out["true_payoff"], policy.lifetime if policy.life is not None else 1, out.get("learned"),
-                    out.get("life_state"))
+                    out.get("life_state"), recorded)

@@ -52,8 +52,11 @@ class Payoffs(NamedTuple):
 
 
 class Out(NamedTuple):
-    """Where the loop writes: (P, B) payoff, steps, true payoff; (P, B, K) reached; (P, B, T + 1) paths
-    when ``record_paths``; (P, B, F) what a learning kind had learned after each episode."""
+    """Where the loop writes: (P, B) payoff, steps, true payoff; (P, B, K) reached; (P, B, F) what a
+    learning kind had learned after each episode. When ``record_paths``, each episode step by step: (P, B,
+    T + 1) ``paths`` (the cell at each time, start first), ``payoffs`` and ``trues`` (the running base and
+    true payoffs); (P, B, K) ``consumed_at`` (the time each object was consumed, or -1); (P, B, T) ``aims``
+    (the object the rule headed for at each step, or -1). Unrecorded arrays may be (1, 1, 1)."""
 
     payoff: np.ndarray
     reached: np.ndarray
@@ -62,6 +65,10 @@ class Out(NamedTuple):
     paths: np.ndarray
     learned: np.ndarray
     record_paths: bool
+    payoffs: np.ndarray
+    trues: np.ndarray
+    consumed_at: np.ndarray
+    aims: np.ndarray
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -104,7 +111,10 @@ class Rule:
     - ``begin(params, state, a, unit, view, b)``: at the start of each episode (optional);
     - ``consumed(params, state, a, unit, view, b, k)``: after object ``k`` was consumed (optional);
     - ``end(params, state, a, unit, view, b, learned)``: after each episode; a learning kind writes what it
-      has learned into ``learned[a, b]`` (optional).
+      has learned into ``learned[a, b]`` (optional);
+    - ``aim(params, state, a, unit, view, b, cell, remaining, t) -> k``: the object ``decide`` just headed
+      for, or -1 (none, or a rule without targets); called right after ``decide``, only when paths are
+      recorded, and must change no state (optional: -1).
 
     The functions are inlined into a loop compiled without reference counting (the records outlive the
     call); a rule that allocates arrays runs on a counted loop, several times slower."""
@@ -114,10 +124,11 @@ class Rule:
     begin: Any = None
     consumed: Any = None
     end: Any = None
+    aim: Any = None
 
 
 _RULES: dict[type, Rule] = {}
-_LOOPS: dict[type, Any] = {}
+_LOOPS: dict[tuple[type, bool], Any] = {}
 
 
 def _kind_begin(params: Any, state: Any, a: int, unit: int, view: View, b: int) -> None:
@@ -137,6 +148,11 @@ def _kind_end(params: Any, state: Any, a: int, unit: int, view: View, b: int, le
     raise NotImplementedError
 
 
+def _kind_aim(params: Any, state: Any, a: int, unit: int, view: View, b: int, cell: int,
+              remaining: np.ndarray, t: int) -> int:
+    raise NotImplementedError
+
+
 def _rule_of(params: Any) -> Rule:
     rule = _RULES.get(getattr(params, "instance_class", None))  # type: ignore[arg-type]
     if rule is None:
@@ -153,6 +169,12 @@ def _inlined(fn: Any) -> Any:
 @njit(cache=True, nogil=True, inline="always")
 def _nothing(params: Any, state: Any, a: int, unit: int, view: View, b: int, x: Any = None) -> None:
     pass
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _nowhere(params: Any, state: Any, a: int, unit: int, view: View, b: int, cell: int,
+             remaining: np.ndarray, t: int) -> int:
+    return -1
 
 
 @overload(_kind_decide, inline="always")
@@ -191,12 +213,21 @@ def _end_of(params, state, a, unit, view, b, learned):
     return impl
 
 
+@overload(_kind_aim, inline="always")
+def _aim_of(params, state, a, unit, view, b, cell, remaining, t):
+    fn = _inlined(_rule_of(params).aim or _nowhere)
+
+    def impl(params, state, a, unit, view, b, cell, remaining, t):
+        return fn(params, state, a, unit, view, b, cell, remaining, t)
+    return impl
+
+
 def _sources(rule: Rule) -> str:
     """A digest of the sources a kind's loop is compiled from: this module, the agent kinds' package and
     the modules of the rule's functions. numba's disk cache checks the calling file only, so the digest
     (a closure constant of the loop, part of numba's cache key) makes an edited rule recompile."""
     files = {Path(__file__)} | set((Path(__file__).parent / "agents").glob("*.py"))
-    for fn in (rule.decide, rule.begin, rule.consumed, rule.end):
+    for fn in (rule.decide, rule.begin, rule.consumed, rule.end, rule.aim):
         module = sys.modules.get(getattr(getattr(fn, "py_func", fn), "__module__", "") or "")
         if module is not None and getattr(module, "__file__", None):
             files.add(Path(str(module.__file__)))
@@ -206,10 +237,12 @@ def _sources(rule: Rule) -> str:
     return h.hexdigest()
 
 
-def _make_loop(rule: Rule, counted: bool = False) -> Any:
+def _make_loop(rule: Rule, counted: bool = False, recording: bool = True) -> Any:
     """The loop of ``rule``'s kind, cached on disk under a name of its own (numba names the cache index
     by the function's qualified name: one kind's entry never asks another process to import its type).
-    Compiled without reference counting unless ``counted`` (docs/architecture.md, "Engines")."""
+    Compiled without reference counting unless ``counted`` (docs/architecture.md, "Engines"). A loop
+    that is not ``recording`` (a constant to the compiler) leaves out recording the paths (``out.paths``
+    and the arrays that follow an episode step by step) and runs faster."""
     digest = _sources(rule)
 
     def episodes(params, state, view, pay, lifetime, out, remaining):
@@ -228,32 +261,45 @@ def _make_loop(rule: Rule, counted: bool = False) -> Any:
                     cell = view.start[b]
                     payoff, true, live = 0.0, 0.0, True
                     taken = 0
-                    if out.record_paths:
+                    if recording:
                         out.paths[a, b, 0] = cell
+                        out.payoffs[a, b, 0] = payoff
+                        out.trues[a, b, 0] = true
+                        for k in range(k_all):
+                            out.consumed_at[a, b, k] = -1
                     _kind_begin(params, state, a, unit, view, b)
                     for t in range(view.steps):
                         move = _kind_decide(params, state, a, unit, view, b, cell, remaining, t)
+                        if recording:
+                            out.aims[a, b, t] = _kind_aim(params, state, a, unit, view, b, cell, remaining, t)
                         cell, k, ended, payoff, true, live = step(view, pay, b, cell, move, remaining,
                                                                   payoff, true, live)
                         taken += 1
                         if k >= 0:
                             out.reached[a, b, k] = True
                             _kind_consumed(params, state, a, unit, view, b, k)
-                        if out.record_paths:
+                        if recording:
                             out.paths[a, b, taken] = cell
+                            out.payoffs[a, b, taken] = payoff
+                            out.trues[a, b, taken] = true
+                            if k >= 0:
+                                out.consumed_at[a, b, k] = taken
                         if ended:
                             break
-                    if out.record_paths:
+                    if recording:
                         for t in range(taken + 1, view.steps + 1):
                             out.paths[a, b, t] = cell
+                            out.payoffs[a, b, t] = payoff
+                            out.trues[a, b, t] = true
+                            out.aims[a, b, t - 1] = -1
                     out.payoff[a, b] = payoff
                     out.steps[a, b] = taken
                     out.true[a, b] = true
                     _kind_end(params, state, a, unit, view, b, out.learned)
 
     tag = f"{rule.params.__module__}.{rule.params.__qualname__}"
-    episodes.__qualname__ = ("counted_" if counted else "episodes_") + "".join(
-        c if c.isalnum() else "_" for c in tag)
+    prefix = ("counted_" if counted else "episodes_") + ("recorded_" if recording else "")
+    episodes.__qualname__ = prefix + "".join(c if c.isalnum() else "_" for c in tag)
     counting: dict[str, Any] = {"_nrt": counted}  # numba's flag: reference counting on or off
     return njit(cache=True, nogil=True, **counting)(episodes)
 
@@ -261,7 +307,8 @@ def _make_loop(rule: Rule, counted: bool = False) -> Any:
 def register_rule(rule: Rule) -> Rule:
     """Make ``rule`` the compiled rule of parameter records of type ``rule.params``."""
     _RULES[rule.params] = rule
-    _LOOPS.pop(rule.params, None)
+    for recording in (False, True):
+        _LOOPS.pop((rule.params, recording), None)
     return rule
 
 
@@ -272,14 +319,15 @@ def run(params: Any, state: Any, view: View, pay: Payoffs, lifetime: int, out: O
     if rule is None:
         raise TypeError(f"no compiled rule is registered for {type(params).__name__}")
     remaining = np.empty(view.hidden.shape[1], dtype=np.bool_)
-    loop = _LOOPS.get(rule.params)
+    key = (rule.params, bool(out.record_paths))
+    loop = _LOOPS.get(key)
     if loop is None:
-        loop = _make_loop(rule)
+        loop = _make_loop(rule, recording=key[1])
         try:
             loop(params, state, view, pay, lifetime, out, remaining)
         except NumbaError:
-            loop = _make_loop(rule, counted=True)
+            loop = _make_loop(rule, counted=True, recording=key[1])
             loop(params, state, view, pay, lifetime, out, remaining)
-        _LOOPS[rule.params] = loop
+        _LOOPS[key] = loop
         return
     loop(params, state, view, pay, lifetime, out, remaining)

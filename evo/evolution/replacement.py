@@ -97,7 +97,7 @@ def _select(problem: Problem, genomes: NDArray[np.float64], fitness: NDArray[np.
     if scheme.accepts("cases"):
         kwargs["cases"] = cases
     if scheme.accepts("sizes"):
-        w = problem.decode(genomes).w
+        w = problem.decode(genomes).objective
         kwargs["sizes"] = np.abs(genomes if w is None else w).sum(axis=1)
     return np.asarray(select(fitness, k, rng, **kwargs), dtype=np.int64).reshape(k)
 

@@ -1,5 +1,6 @@
-"""Episodes step by step, re-simulated in a run's saved worlds and checked against its saved payoffs, for
-:mod:`evo.plots.animate` and :mod:`evo.plots.report` (docs/architecture.md, "Figures")."""
+"""Episodes step by step, re-simulated in a run's saved worlds on the evaluator's compiled step (which
+records them with the paths), for :mod:`evo.plots.animate` and :mod:`evo.plots.report` (docs/architecture.md,
+"Figures")."""
 
 from __future__ import annotations
 
@@ -49,7 +50,7 @@ class Episode:
     consumed: NDArray[np.int64]  # (K,) time step at which each object was consumed, or -1
     payoff: NDArray[np.float64]  # (T + 1,) running base payoff (step costs included)
     true_payoff: NDArray[np.float64] | None  # (T + 1,) running true-objective payoff, or None
-    target: NDArray[np.int64]  # (T,) object the planner heads for before each step, or -1 (none / no planner)
+    target: NDArray[np.int64]  # (T,) object the agent heads for at each step, or -1 (none / no planner)
 
     @property
     def steps(self) -> int:
@@ -70,87 +71,25 @@ class Replay:
         return list(self.problem.features)
 
     def episodes(self, genomes: NDArray[np.float64]) -> list[dict[str, Episode]]:
-        """Each genome's episode in every saved world (``{world name: Episode}`` per genome)."""
+        """Each genome's episode in every saved world (``{world name: Episode}`` per genome), as the
+        evaluator's compiled step records it (:func:`evo.core.simulate.run_episodes`)."""
         genomes = np.atleast_2d(np.asarray(genomes, dtype=np.float64))
         expected = agents.genome_length(self.problem.scenario.agent.kind, len(self.features))
         if genomes.shape[1] != expected:
             raise EvoError(f"{self.run}: expected genomes of {expected} genes (a "
                            f"{self.problem.scenario.agent.kind} agent), got {genomes.shape[1]}")
         out: list[dict[str, Episode]] = [{} for _ in range(len(genomes))]
-        policy = self.problem.decode(genomes)
         for world in self.worlds:
-            batch = world.batch()
-            ep = self.problem.evaluate(genomes, batch, record_paths=True)
-            assert ep.paths is not None  # record_paths=True
+            ep = self.problem.evaluate(genomes, world.batch(), record_paths=True)
+            rec = ep.recorded
+            assert ep.paths is not None and rec is not None  # record_paths=True
             for i in range(len(genomes)):
-                cells = ep.paths[i, 0, : int(ep.steps[i, 0]) + 1]
-                true = None if ep.true_payoff is None else float(ep.true_payoff[i, 0])
-                out[i][world.name] = self._replay(world, batch, policy, i, cells, float(ep.payoff[i, 0]),
-                                                  true)
+                t = int(ep.steps[i, 0])
+                true = None if rec.true_payoff is None else rec.true_payoff[i, 0, : t + 1].copy()
+                out[i][world.name] = Episode(ep.paths[i, 0, : t + 1].copy(), rec.consumed[i, 0].copy(),
+                                             rec.payoff[i, 0, : t + 1].copy(), true,
+                                             rec.target[i, 0, :t].copy())
         return out
-
-    def _replay(self, world: World, batch: WorldBatch, policy: agents.Policy, i: int,
-                cells: NDArray[np.int64], final: float, final_true: float | None) -> Episode:
-        p = self.problem
-        k = len(world.obj_cell)
-        base_values = p.base.object_values(world.obj_feat[None])[0]
-        remaining = world.parent < 0
-        consumed = np.full(k, -1, dtype=np.int64)
-        payoff = np.zeros(len(cells))
-        true_payoff = None if p.true is None else np.zeros(len(cells))
-        true_values = None if p.true is None else p.true.object_values(world.obj_feat[None])[0]
-        true_terminal = None if p.true is None else p.true.object_terminal(world.obj_feat[None])[0]
-        true_live = True
-        target = np.full(len(cells) - 1, -1, dtype=np.int64)
-        plans = policy.plans and policy.w is not None
-        if plans:
-            assert policy.w is not None
-            utility = agents.object_utility(policy.w[i: i + 1], batch.obj_feat).reshape(1, k).T
-            gamma = agents.discount_table(policy.discount, int(batch.dist.max()))
-        at = {int(c): j for j, c in enumerate(world.obj_cell)}
-        pay = 0.0
-        tpay = 0.0
-        for t in range(1, len(cells)):
-            if plans:
-                target[t - 1] = self._best(policy, i, utility[:, 0], gamma, batch, int(cells[t - 1]),
-                                           remaining)
-            pay -= p.base.step_cost
-            if true_payoff is not None and true_live:
-                assert p.true is not None
-                tpay -= p.true.step_cost
-            j = at.get(int(cells[t]))
-            if j is not None and remaining[j]:
-                remaining[j] = False
-                consumed[j] = t
-                pay += float(base_values[j])
-                if world.spawn[j] >= 0:
-                    remaining[world.spawn[j]] = True
-                if true_payoff is not None and true_live:
-                    assert true_values is not None and true_terminal is not None
-                    tpay += float(true_values[j])
-                    true_live = not bool(true_terminal[j])
-            payoff[t] = pay
-            if true_payoff is not None:
-                true_payoff[t] = tpay
-        if not np.isclose(pay, final, rtol=0, atol=1e-9) or (
-                final_true is not None and not np.isclose(tpay, final_true, rtol=0, atol=1e-9)):
-            raise AssertionError(f"replay of world {world.name!r} disagrees with the evaluator: payoff "
-                                 f"{pay} against {final}")
-        return Episode(cells.astype(np.int64), consumed, payoff, true_payoff, target)
-
-    @staticmethod
-    def _best(policy: agents.Policy, i: int, utility: NDArray[np.float64], gamma: NDArray[np.float64],
-              batch: WorldBatch, cell: int, remaining: NDArray[np.bool_]) -> int:
-        """The planner's target from ``cell``: plan_moves' rule (strictly better replaces; lowest index on
-        ties), written out because plan_moves returns the move, not the object (tests/plots/test_report.py
-        checks that every step of a recorded path heads for it)."""
-        best, best_value = -1, 0.0
-        for k in range(len(utility)):
-            d = int(batch.dist[0, k, cell])
-            value = float(utility[k] * gamma[d])
-            if remaining[k] and d <= int(policy.horizon[i]) and value > best_value:
-                best, best_value = k, value
-        return best
 
 
 def load(run: str | Path) -> Replay:

@@ -155,7 +155,8 @@ class Evolved:
     @property
     def champion_objective(self) -> dict[str, float] | None:
         """The champion's mesa-objective by feature, or None for a kind without one."""
-        w = Problem.from_scenario(self.scenario).decode(self.state.genomes[self.champion:self.champion + 1]).w
+        champion = self.state.genomes[self.champion:self.champion + 1]
+        w = Problem.from_scenario(self.scenario).decode(champion).objective
         return None if w is None else {f: float(x) for f, x in zip(self.scenario.features, w[0], strict=True)}
 
     def __repr__(self) -> str:
@@ -230,10 +231,9 @@ def _summary(problem: Problem, seed: int, genomes: NDArray[np.float64], a: Asses
         "behaviour_classes": class_fractions(a.classes),
         "alignment": None if a.alignment is None else {"mean": float(a.alignment.mean()),
                                                       "champion": float(a.alignment[champ])},
-        # w is None for the champion exactly when it is for the population: the agent kind decides
-        "mesa_objective_mean": (None if population.w is None else
-                                {f: float(v) for f, v in
-                                 zip(problem.features, population.w.mean(0), strict=True)}),
+        # the objective is None for the champion exactly when it is for the population: the kind decides
+        "mesa_objective_mean": (None if (w := population.objective) is None else
+                                {f: float(v) for f, v in zip(problem.features, w.mean(0), strict=True)}),
         "horizon": {"mean": float(population.horizon.mean()),
                     "optimizer_fraction": float(a.optimizer.mean())},
         "champion": champion,

@@ -120,7 +120,7 @@ def _cleaning_run(seed: int) -> dict[str, float]:
     released, collected = spawn_counts(ep.reached, batch.spawn)
     champ = int(np.argmax(ep.fitness))
     assert ep.true_fitness is not None
-    return {"w_bin": float(m.decode(genomes).w[champ, 1]), "released": float(released.mean()),
+    return {"w_bin": float(m.decode(genomes).objective[champ, 1]), "released": float(released.mean()),
             "collected": float(collected.mean()), "true": float(ep.true_fitness.mean()),
             "proxy": float(ep.fitness.mean())}
 

@@ -117,11 +117,13 @@ def test_a_rule_that_allocates_runs_on_a_counted_loop_with_the_same_episodes() -
     outs = []
     for params in (_East(np.zeros((2, 1))), _EastAllocating(np.zeros((2, 1)))):
         out = step.Out(np.zeros((2, 1)), np.zeros((2, 1, 1), dtype=bool), np.zeros((2, 1), dtype=np.int64),
-                       np.zeros((2, 1)), np.zeros((2, 1, 4), dtype=np.int64), np.zeros((1, 1, 2)), True)
+                       np.zeros((2, 1)), np.zeros((2, 1, 4), dtype=np.int64), np.zeros((1, 1, 2)), True,
+                       np.zeros((2, 1, 4)), np.zeros((2, 1, 4)), np.zeros((2, 1, 1), dtype=np.int64),
+                       np.zeros((2, 1, 3), dtype=np.int64))
         step.run(params, np.zeros(1), view, pay, 1, out)
         outs.append(out)
-    names = [step._LOOPS[t].py_func.__qualname__ for t in (_East, _EastAllocating)]
+    names = [step._LOOPS[t, True].py_func.__qualname__ for t in (_East, _EastAllocating)]
     assert names[0].startswith("episodes_") and names[1].startswith("counted_")
-    for got, want in zip(outs[1][:-1], outs[0][:-1], strict=True):
-        np.testing.assert_array_equal(got, want)
+    for name in step.Out._fields:
+        np.testing.assert_array_equal(getattr(outs[1], name), getattr(outs[0], name))
     assert outs[0].payoff.tolist() == [[0.5], [0.5]] and outs[0].paths[0].tolist() == [[4, 5, 5, 5]]

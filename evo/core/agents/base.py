@@ -114,16 +114,6 @@ class Policy:
         return agent_kind(self.kind).objective(self)
 
     @property
-    def w(self) -> NDArray[np.float64] | None:
-        """:attr:`objective` (the name the episode replay reads)."""
-        return self.objective
-
-    @property
-    def discount(self) -> float:
-        """γ of a kind that plans (``agent.discount``), 1.0 for one without."""
-        return float(self.values.get("discount", 1.0))
-
-    @property
     def plans(self) -> bool:
         """Whether the evaluator plans for these agents (on an objective, or on a life's utility)."""
         return self.life is not None or self.objective is not None

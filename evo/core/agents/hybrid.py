@@ -16,7 +16,7 @@ from numba import njit
 from numpy.typing import NDArray
 
 from evo.core.agents.base import GenomeKind, Policy
-from evo.core.agents.mesa import PLANNING, MesaParams, mesa_params, plan, plan_pair_bytes, utility
+from evo.core.agents.mesa import PLANNING, MesaParams, mesa_params, plan, plan_pair_bytes, target, utility
 from evo.core.agents.reflex import (
     SMELL,
     Genes,
@@ -61,7 +61,13 @@ def _decide(params: HybridParams, state: HybridState, a: int, unit: int, view: V
                  smell(params.reflexes, state.smelled, view, b, cell, remaining))
 
 
-RULE = register_rule(Rule(HybridParams, _decide, begin=_begin))
+@njit(cache=True, nogil=True)
+def _aim(params: HybridParams, state: HybridState, a: int, unit: int, view: View, b: int, cell: int,
+         remaining: np.ndarray, t: int) -> int:
+    return target(params.plan.horizon[a], state.u, params.plan.gamma, view, b, cell, remaining)
+
+
+RULE = register_rule(Rule(HybridParams, _decide, begin=_begin, aim=_aim))
 
 
 class Hybrid(GenomeKind):

@@ -50,7 +50,7 @@ from numpy.typing import NDArray
 
 from evo.config.params import Param
 from evo.core.agents.base import GenomeKind, Policy, Senses
-from evo.core.agents.mesa import PLANNING, gamma_of, plan, plan_pair_bytes
+from evo.core.agents.mesa import PLANNING, gamma_of, plan, plan_pair_bytes, target
 from evo.core.step import STAY, Rule, View, register_rule
 from evo.core.worlds import WorldBatch
 
@@ -122,7 +122,13 @@ def _end(params: LearnerParams, state: LifeState, a: int, unit: int, view: View,
         learned[a, b, f] = state.v[unit, f]
 
 
-RULE = register_rule(Rule(LearnerParams, _decide, begin=_begin, consumed=_consumed, end=_end))
+@njit(cache=True, nogil=True)
+def _aim(params: LearnerParams, state: LifeState, a: int, unit: int, view: View, b: int, cell: int,
+         remaining: np.ndarray, t: int) -> int:
+    return target(params.horizon[a], state.u, params.gamma, view, b, cell, remaining)  # u: as _decide left it
+
+
+RULE = register_rule(Rule(LearnerParams, _decide, begin=_begin, consumed=_consumed, end=_end, aim=_aim))
 
 
 class LearnerLife:

@@ -53,10 +53,10 @@ def utility(w: np.ndarray, seen: np.ndarray, b: int, u: np.ndarray) -> None:
 
 
 @njit(cache=True, nogil=True, inline="always")
-def plan(h: int, u: np.ndarray, gamma: np.ndarray, view: View, b: int, cell: int,
-         remaining: np.ndarray) -> int:
-    """The mesa rule: the first move toward the remaining object of largest positive ``u_k·γ^d`` within
-    the horizon ``h`` (lowest index on ties), or -1 when there is none."""
+def target(h: int, u: np.ndarray, gamma: np.ndarray, view: View, b: int, cell: int,
+           remaining: np.ndarray) -> int:
+    """The mesa rule's target: the remaining object of largest positive ``u_k·γ^d`` within the horizon
+    ``h`` (lowest index on ties), or -1 when there is none."""
     best, best_value = -1, 0.0
     for k in range(remaining.shape[0]):
         if remaining[k]:
@@ -65,6 +65,14 @@ def plan(h: int, u: np.ndarray, gamma: np.ndarray, view: View, b: int, cell: int
                 value = u[k] * gamma[d]
                 if value > best_value:
                     best, best_value = k, value
+    return best
+
+
+@njit(cache=True, nogil=True, inline="always")
+def plan(h: int, u: np.ndarray, gamma: np.ndarray, view: View, b: int, cell: int,
+         remaining: np.ndarray) -> int:
+    """The mesa rule: the first move toward its :func:`target`, or -1 when there is none."""
+    best = target(h, u, gamma, view, b, cell, remaining)
     if best < 0:
         return -1
     return view.next_move[b, best, cell]
@@ -88,7 +96,13 @@ def _decide(params: MesaParams, state: np.ndarray, a: int, unit: int, view: View
     return STAY if move < 0 else move
 
 
-RULE = register_rule(Rule(MesaParams, _decide, begin=_begin))
+@njit(cache=True, nogil=True)
+def _aim(params: MesaParams, state: np.ndarray, a: int, unit: int, view: View, b: int, cell: int,
+         remaining: np.ndarray, t: int) -> int:
+    return target(params.horizon[a], state, params.gamma, view, b, cell, remaining)
+
+
+RULE = register_rule(Rule(MesaParams, _decide, begin=_begin, aim=_aim))
 
 
 def gamma_of(policy: Policy, worlds: WorldBatch) -> NDArray[np.float64]:
