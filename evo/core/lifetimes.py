@@ -1,16 +1,7 @@
 """World batches drawn as lifetimes (docs/concepts.md §2). Pure numpy; a thin wrapper around
 :func:`evo.core.worlds.generate`, whose internals it leaves alone.
 
-An object group with ``variant_per = "lifetime"`` draws its variant once per life: the ``lifetime``
-consecutive worlds ``l·L … l·L + L − 1`` of a batch (the episodes of life ``l``) share it. One with
-``variant_per = "world"`` draws it once per world, shared by the group's objects in that world. The groups of
-one level share one draw (variant ``j`` of each, ``j`` drawn with the first such group's probabilities), so
-"this season the ripe fruit is yellow and the unripe one red" is two groups with their variants in the same
-order. Each life's (and each world's) draw is resolved into a :class:`evo.config.schema.WorldConfig` whose
-groups hold only the variant drawn, and :func:`evo.core.worlds.generate` draws the worlds of it; the batches
-are then joined. A distribution without such groups is drawn by :func:`evo.core.worlds.generate` alone,
-exactly as before. For agents that carry nothing between episodes the lifetime is 1, so a lifetime-level
-group varies per world.
+Rationale: docs/architecture.md, "Notes on modules" → Lifetimes.
 """
 
 from __future__ import annotations

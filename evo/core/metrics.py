@@ -1,23 +1,6 @@
 """Alignment metrics and agent classes (docs/concepts.md §4, §5). Pure numpy.
 
-Classes of an agent after a shift, following Hubinger et al. (2019, "Risks from Learned Optimization",
-§1.3 and §3), with thresholds from ``[metrics]`` (defaults in brackets):
-
-- ``non-optimizer``: a reflex agent, or a hybrid with planning horizon 0. It has no mesa-objective to be
-  aligned or not (its behavioural objective is what ``evo probe`` measures).
-- ``misaligned``: poor in training: train fitness below the best train fitness of its population by more
-  than ``1 − pseudo_threshold`` [20 %] of |best|.
-- ``robust``: good in training and keeps its fitness under every shift: shift fitness ≥ train fitness −
-  ``(1 − robust_threshold)`` [20 %] of |train fitness|.
-- ``pseudo``: good in training, loses more than that under some shift *while competently pursuing
-  something else*: in that shift it reaches on average at least ``reach_threshold`` [0.5] objects per episode.
-- ``capability_failure``: good in training, loses fitness under a shift and reaches fewer objects than that:
-  Hubinger's "no generalization".
-- ``untested``: good in training, in a scenario with no shift distribution: robustness is not measured, so
-  it is not claimed (Goodhart scenarios compare a proxy with a true objective in the training worlds).
-
-The alignment of a mesa-objective ``w`` with the base objective's payoff vector ``b`` is their cosine
-``w·b / (|w||b|)`` (1: same direction; 0: unrelated; −1: opposed; 0 for ``w = 0``).
+Rationale: docs/architecture.md, "Notes on modules" → Behaviour classes.
 """
 
 from __future__ import annotations

@@ -1,48 +1,7 @@
 """What a world distribution's object groups mean: the one reader of ``evo.config.schema.ObjectGroup``
 (docs/concepts.md §2, "Object types"). numpy only; nothing here draws.
 
-A group holds ``count`` objects per world. With ``features`` (feature → probability) each listed feature is
-present independently with its probability: ``p = 1`` always, ``p = 0`` never, ``0 < p < 1`` *optional*.
-With ``variants`` each object is exactly one variant's feature set, drawn with probability ``p`` (divided
-by the sum of the group's ``p``, as ``evo/core/worlds.py`` draws them). With ``spawns`` each of the
-``count`` objects releases, when consumed, one object with exactly the ``spawns`` features; the world
-allocates these as hidden objects when it is drawn (``evo/core/worlds.py``), so they are objects of the
-distribution too, each present with probability 1.
-
-**Object types** (:func:`object_types`): the distinct feature sets an object of the distribution can have,
-each with its share of the world's objects (the expected number of objects of that type per world divided
-by the number of objects, hidden spawned ones included). Decisions, made here once for every reader (the
-goal class of ``evo/core/traits.py``, the probe's choice design in ``evo/analysis/probe.py``, the studies of
-``evo/runs/studies.py``):
-
-1. **The empty feature set is an object type.** An object whose optional features all failed (or a variant
-   with no features) exists in the world and can be reached and chosen, so it is kept. It changes no goal
-   class: both objectives value it 0, and agreement (``evo/core/traits.py``) only compares the types an
-   objective values *positively* — a planner never walks to an object it values at 0 or less — so a type
-   valued 0 is never among "what ``w`` values most", and a 0 does not decide whether an objective values
-   anything positively. ``tests/core/test_objects.py`` checks the invariance on random objectives.
-2. **A cap on enumeration.** A ``features`` group with ``n`` optional features has ``2**n`` feature sets. Up
-   to :data:`MAX_COMBINATIONS` (256, i.e. ``n ≤ 8``) all of them are types. Above it the group contributes
-   its *likely* set (the always-present features and every optional one with ``p ≥ 0.5``: the most
-   probable set) followed by the ``n`` sets that differ from it in one optional feature, in the order the
-   features are listed; :attr:`ObjectTypes.complete` is then false and the shares sum to less than 1.
-   Co-occurrence, decorrelation and the decoy rate are computed from the feature probabilities in closed
-   form, so they stay exact above the cap.
-3. **Order.** Types appear in order of first appearance: groups in the order the scenario lists them, a
-   group's spawned type after every drawn type (hidden objects follow the drawn ones in a world); within a
-   ``variants`` group the variants in their order; within a ``features`` group the presence patterns of its
-   optional features in binary counting order, the first listed optional feature the most significant bit
-   and the all-absent pattern first (above the cap: as in 2). A type met again keeps its first place and
-   adds to its share.
-
-**Co-occurrence** (:func:`co_occurrence`): the expected number of objects per world carrying both of two
-features. **The proxy/target pair** (:func:`proxy_target`): the target is the feature the base objective
-pays most; the proxy is the feature it does not pay that co-occurs with the target most on train objects
-(red_door: red and door). **Decorrelation** (:func:`decorrelation`): the probability that a *target
-object* (one carrying a feature the base objective pays for) lacks the proxy feature — the diversity dial's
-``q``. **Decoy rate** (:func:`decoy_rate`): the probability that a non-target object carries the proxy
-feature. Both are exact probabilities over the distribution's objects (spawned ones included), so they lie
-in [0, 1], and are NaN when there is no object of the conditioning kind.
+Rationale: docs/architecture.md, "Notes on modules" → Object groups.
 """
 
 from __future__ import annotations

@@ -2,36 +2,7 @@
 from its mesa-objective alone, with no episode run. numpy only. The lineage store records them for every
 individual; figures colour by them.
 
-**Inner-goal class of an ancestor** (column ``class``). Only the final population and each generation's
-shift-evaluated sample have a *measured* (behavioural) class (column ``measured_class``, see
-:mod:`evo.core.metrics`). For every individual the class of its *mesa-objective* ``w`` is read from the
-genome, following Hubinger et al.'s definitions of robust and pseudo-alignment applied to the objective
-itself:
-
-- an *object type* is a feature set an object of a world distribution can have, the empty set included
-  (:func:`evo.core.objects.object_types`, the one reader of object groups); the agent values a type ``x``
-  at ``w·x``, the base objective at ``b·x`` (``b`` its payoff vector); distances, step costs and which
-  types share a world are ignored (so the class is about what the objective ranks first, not a prediction
-  of behaviour);
-- ``w`` *agrees with the base objective on a distribution* when, among that distribution's object types,
-  both value none positively (neither would move), or both value some type positively and every type ``w``
-  values most is one the base objective values most — "most" among the positively valued types only (a
-  planner never walks to an object worth 0 or less, ``evo/core/agents/mesa.py``), so a tie within the
-  tolerance never reaches across zero and the empty type, worth 0 to both, never changes a class;
-- ``non-optimizer``: no mesa-objective (reflex, or hybrid with horizon 0); ``misaligned``: ``w`` does not
-  agree on the train distribution; ``robust``: agrees on train and on every shift distribution;
-  ``pseudo``: agrees on train but not on some shift — it would behave like the base objective in training
-  and pursue something else after the shift.
-
-In red_door (train: red doors and blue gems; shift: blue doors and red gems) an agent is ``pseudo`` when
-``w_door + w_red`` beats ``max(0, w_gem + w_blue)`` and ``w_gem + w_red ≥ w_door + w_blue``: it ranks the
-proxy feature red above the door once the correlation breaks. The measured class can differ: a "go to red"
-champion that also values blue a little collects the red gems and then still walks to the blue door.
-
-**Inner-goal trait** (column ``proxy_margin``, used to colour figures): ``w[proxy] − w[target]`` where the
-target is the feature the base objective pays most and the proxy the unpaid feature that co-occurs with it
-most often on train objects (:func:`evo.core.objects.proxy_target`; red_door: ``w_red − w_door``; > 0: the
-proxy is preferred). Without such a feature the trait is the alignment cosine (column ``alignment``).
+Rationale: docs/architecture.md, "Notes on modules" → Inner goals read from genomes.
 """
 
 from __future__ import annotations

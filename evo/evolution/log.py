@@ -1,14 +1,7 @@
 """The run's log, held compactly: one row per generation (the loop's records; ``log.csv``, README "Results
 format").
 
-A generation's record is a flat mapping of column name to number (``gen`` an ``int``, the rest floats).
-Kept as a list of dicts, a long run's log grew by 1-2 KB per generation (the dict, its keys, one boxed
-float per value, DEAP ``Logbook``'s copy of each row); :class:`Log` keeps the header once and the values in
-one contiguous float64 buffer, 8 bytes per value, so a 5 000-generation run's log stays a few hundred KB.
-Rows read back are the dicts that were appended (same keys in the same order, ``int`` columns as ``int``),
-and the values are exact: a Python float is a float64, and the integer columns stay below 2⁵³.
-
-DEAP users get DEAP's own ``Logbook`` with :meth:`Log.logbook`.
+Rationale: docs/architecture.md, "Notes on modules" → The run log.
 """
 
 from __future__ import annotations

@@ -1,14 +1,6 @@
 """The evolution loop: the base optimizer (docs/concepts.md §1, §7).
 
-A loop we own, with DEAP's operators re-stated on arrays (:mod:`evo.evolution.operators`); the log is a
-compact :class:`evo.evolution.log.Log` (``Log.logbook()`` gives DEAP's ``Logbook``). The population is a
-matrix of genomes; :func:`step` takes an immutable :class:`EvolutionState` and returns the next one and the
-generation's record. Each generation: draw the train world batch (shared by all agents:
-common random numbers), evaluate everyone in one batched call, evaluate the elite and a random sample under
-every shift (recorded, never used for selection), select, vary, keep the elite.
-
-Randomness: one ``SeedSequence(seed)`` per run, spawned into named numpy streams (:class:`Streams`). No
-global random state is read or written.
+Rationale: docs/architecture.md, "Notes on modules" → The evolution loop.
 """
 
 from __future__ import annotations

@@ -2,30 +2,7 @@
 first-parent tree exports ``lineage_tree.csv`` and ``lineage.nwk``, and the phylogeny as a networkx graph
 (networkx is imported only by :func:`to_networkx`).
 
-**Exports.** ``lineage.csv`` follows the ALife data standard's phylogeny format: ``id``, ``ancestor_list``
-(``[12,40]``: first parent then second, only those present in the file, comma-separated without spaces;
-``[none]`` for none), ``origin_time``, ``destruction_time`` (first generation no longer alive; ``inf`` while
-alive), then trait columns. ``first_parent`` and ``second_parent`` always hold the recorded parent ids (-1:
-none), even when pruning removed that parent. ``lineage.graphml`` is the same as a networkx ``DiGraph``
-(edges parent → child, attribute ``role`` = ``first`` or ``second``; ``generation`` = ``origin_time``;
-``destruction_time`` -1 while alive). ``lineage_founders.csv`` is a tidy table, one row per generation and
-founder lineage: living members and their inner-goal classes.
-
-The spellings are those the standard's tools read as written: alifedata-phyloinformatics-convert refuses
-an ancestor list holding whitespace and reads ``[none]`` as no ancestor; phylotrackpy
-(``Systematics.load_from_file``) reads ``[none]`` as a root and only ``inf`` as "still alive".
-
-**Tree exports.** ``lineage.csv`` is a genealogy, not a tree: a child of crossover has two parents, and in
-``pruned`` mode a crossover mate is kept while its own ancestry is not, so it has no ancestor in the file.
-The tree converters refuse two-parent rows, and first parents alone would leave every such mate an orphaned
-root. ``lineage_tree.csv`` (:func:`tree_csv_text`) is the first-parent tree of the final population
-(:func:`tree_rows`): every living individual and its line of descent back to its founder, and nothing
-else, so it is one connected forest with a tree per surviving founder lineage (one tree when a single
-founder lineage survives), each rooted at a founder of generation 0. Same standard columns, one ancestor per
-row, ``taxon_label`` (the id: the label alifedata-phyloinformatics-convert gives each node), then the trait
-columns. ``lineage.nwk`` (:func:`newick_text`) is the same forest in Newick, one tree per line, every node
-labelled with its id, branch lengths in generations (child's ``origin_time`` − parent's). The crossover
-mates stay in ``lineage.csv`` and ``lineage.graphml``.
+Rationale: docs/architecture.md, "Notes on modules" → Lineage formats.
 """
 
 from __future__ import annotations

@@ -1,29 +1,7 @@
 """The lineage store: a bounded genealogy of a run, fed by an observer of the evolution loop
 (docs/concepts.md §4.2, §5). numpy only.
 
-**Individuals and parents.** Every individual has a unique id. Its *first parent* is the individual the
-selection scheme picked, whose copy it began as; a crossover child also has a *second parent*, the mate
-whose genes were blended in (blend crossover mixes both about equally, so which one is "first" is a
-convention, the same one MABE's line-of-descent archivist and mitochondrial genealogies use). A child whose
-two parents are the same individual has one parent. Elites keep their id: an individual can be alive over
-several generations. ``origin_time`` is the generation in which an individual was first evaluated.
-
-**Modes** (``evolution.lineage`` in a scenario):
-
-- ``full`` keeps a record of every individual ever born (``population + (generations − 1) × (population −
-  elitism)`` records: elites are not reborn).
-- ``pruned`` (default) keeps (1) every record on the line of descent of a living individual — the living
-  population and its first-parent ancestors, as Empirical's systematics manager keeps the ancestors of
-  living taxa — and (2) the second parent of every record in (1), so both parents of each such record stay
-  in the exports. A record leaves (1) when it is dead and has no child in (1); it is then deleted unless
-  (2) still holds it. So the store holds at most twice as many records as (1), which is bounded by the
-  live ancestry: the living population, the recent bushy part of its tree, and one trunk record per
-  generation (at most) before the MRCA. Both modes give the same line of descent for every record in (1).
-  Why not keep every ancestor through both parents: with crossover the two-parent pedigree of a population
-  never coalesces (Chang 1999, "Recent common ancestors of all present-day individuals"): a steady share of
-  each generation stays an ancestor of someone living, so such a store grows with the run (in red_door
-  about 30 records per generation), while the first-parent tree coalesces within tens of generations.
-- ``off``: no store, no lineage files.
+Rationale: docs/architecture.md, "Notes on modules" → The lineage store.
 """
 
 from __future__ import annotations

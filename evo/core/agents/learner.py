@@ -1,41 +1,7 @@
 """The **learner** kind: evolution installs a reward, the agent learns within its life to chase it
 (docs/concepts.md §3).
 
-Genome ``r[F], v0[F], alpha_gene, curiosity_gene``:
-
-- ``r`` is the innate *reward* over felt features (its mesa-objective: what feels good). Only felt
-  features count: ``r_f`` is read as 0 for a feature that is not felt (:class:`evo.core.agents.Senses`;
-  a scenario without a sense declaration lets the learner feel every feature). ``r`` is its objective
-  (:meth:`Learner.objective`), so summaries, logs, alignment, lineage traits and goal classes read it.
-- ``v0`` is its *instinct*: innate values over seen features (read as 0 for a feature that is not seen).
-- the learning rate ``α = clip(alpha_gene, 0, 1) · agent.max_learning_rate`` (``max_learning_rate = 0``
-  switches learning off) and the curiosity ``κ = max(curiosity_gene, 0)``.
-- horizon ``H`` and discount ``γ`` come from ``[agent]``, as for mesa.
-
-A *life* is ``agent.lifetime`` (L) consecutive episodes: in a batch of ``lives × L`` worlds, world ``b`` is
-episode ``b % L`` of life ``b // L`` (:class:`evo.core.agents.Life`). Nothing learned is inherited: at birth
-(the start of every life) the learned values are ``v = v0`` and nothing has been consumed. Then, for each
-episode of the life in order, each step:
-
-1. **Plan** like a mesa agent on the utility ``u_k = (Σ_f v_f·x_kf) + κ·novel_k`` of each remaining object
-   ``k``: ``x_k`` its seen features (the others read 0), the sum taken in feature order from 0.0 and then
-   ``κ·novel_k`` added, where ``novel_k`` is 1.0 if no object with exactly ``x_k``'s seen features has been
-   consumed earlier in this life, else 0.0. Among remaining objects within ``H`` path steps it takes the
-   largest positive ``u_k·γ^d_k`` (lowest index on ties; ``γ^d`` from the table ``[γ**d …]``) and makes
-   the first move of a shortest path; no positive value: stay.
-2. **Feel and learn** on consuming object ``k``: ``felt = Σ_f r_f·φ_kf`` (``φ_k`` its felt features; the
-   sum in feature order from 0.0), ``pred = Σ_f v_f·x_kf`` (the same order), ``δ = felt − pred``,
-   ``s = α·δ`` and, for every feature, ``v_f ← v_f + s·x_kf`` — the delta rule
-   ``v ← v + α (felt − v·x) x`` — and ``x_k``'s seen combination is marked consumed (no longer novel). The
-   next step plans with the new ``v``, in this episode and the rest of the life.
-
-Fitness costs (:class:`evo.core.simulate.Costs`): ``planning_cost·H`` and the perception and complexity
-costs on ``w = r`` as for mesa, then ``perception_cost_f·|v0_f|`` (an innate value reads a feature too, so
-seeing it costs) and ``learning_cost·α``. Selection sees the mean over every episode of
-every life. The exact rules here are the specification the per-agent reference evaluator in
-``tests/core/reference.py`` re-implements. (The batched sums leave out the terms of features that no object
-of the batch shows: each is exactly ±0, so a result can differ only in the sign of a zero, which no decision
-reads.)
+Rationale: docs/architecture.md, "Notes on modules" → The learner kind.
 """
 
 from __future__ import annotations
