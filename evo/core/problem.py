@@ -54,7 +54,7 @@ class Problem:
 
     @property
     def genome_layout(self) -> dict[str, tuple[int, int]]:
-        return agents.genome_layout(self.scenario.agent.kind, len(self.features))
+        return agents.genome_layout(self.scenario.agent, len(self.features))
 
     def decode(self, genomes: NDArray[np.float64]) -> agents.Policy:
         return agents.decode(genomes, self.scenario.agent, len(self.features), self.senses)

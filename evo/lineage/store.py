@@ -84,7 +84,7 @@ class _StoreArrays:
 
         ids = get("rec.id", "int", (None,), lo=0)
         n = len(ids)
-        width = agents.genome_length(spec.agent.kind, len(spec.features))
+        width = agents.genome_length(spec.agent, len(spec.features))
         per = "(one per record of 'rec.id')"
         a = {k: get(f"rec.{k}", "int", (n,), lo=-1 if k in ("first", "second") else 0, what=per)
              for k in self._INTS[1:]}
@@ -409,7 +409,7 @@ class LineageStore:
         """The whole store as plain arrays (no objects, no pickle), for a checkpoint; see
         :meth:`from_arrays`."""
         recs = list(self._records.values())
-        width = agents.genome_length(self.spec.agent.kind, len(self.spec.features))
+        width = agents.genome_length(self.spec.agent, len(self.spec.features))
         ints = ("id", "first", "second", "origin", "last_seen", "founder", "tree_refs", "mate_refs")
         out: dict[str, NDArray[Any]] = {f"rec.{k}": np.array([getattr(r, k) for r in recs], dtype=np.int64)
                                         for k in ints}
@@ -512,7 +512,7 @@ class LineageStore:
         """A column snapshot of every record held (sorted by id)."""
         recs = sorted(self._records.values(), key=lambda r: r.id)
         n = len(recs)
-        width = agents.genome_length(self.spec.agent.kind, len(self.spec.features))
+        width = agents.genome_length(self.spec.agent, len(self.spec.features))
         genomes = np.array([r.genome for r in recs], dtype=np.float64).reshape(n, width)
         ids = np.array([r.id for r in recs], dtype=np.int64)
         columns: dict[str, NDArray[Any]] = {

@@ -74,7 +74,7 @@ class Replay:
         """Each genome's episode in every saved world (``{world name: Episode}`` per genome), as the
         evaluator's compiled step records it (:func:`evo.core.simulate.run_episodes`)."""
         genomes = np.atleast_2d(np.asarray(genomes, dtype=np.float64))
-        expected = agents.genome_length(self.problem.scenario.agent.kind, len(self.features))
+        expected = agents.genome_length(self.problem.scenario.agent, len(self.features))
         if genomes.shape[1] != expected:
             raise EvoError(f"{self.run}: expected genomes of {expected} genes (a "
                            f"{self.problem.scenario.agent.kind} agent), got {genomes.shape[1]}")

@@ -165,7 +165,7 @@ def restore(run_dir: Path, streams: Streams, store: LineageStore | None, scenari
     rows = _log(npz, arrays)
     _check_log(npz, rows, generation, _log_keys(scenario))
     p = e.population
-    g = agents.genome_length(scenario.agent.kind, len(scenario.features))
+    g = agents.genome_length(scenario.agent, len(scenario.features))
     genomes = readback.check_array(npz, "genomes", arrays.get("genomes"), "float", (p, g),
                                    what="(evolution.population × the genome length of a "
                                    f"{scenario.agent.kind} agent with {len(scenario.features)} features)")

@@ -41,9 +41,9 @@ def _probe(run: Path, agents_choice: AgentChoice, world: str, seed: int, sample:
     pop = readback.read_population(run, summary)
     genomes = pop["genomes"]
     feats = s.features
-    if genomes.shape[1] != agents.genome_length(s.agent.kind, len(feats)):
+    if genomes.shape[1] != agents.genome_length(s.agent, len(feats)):
         raise EvoError(f"{run / 'final_population.npz'}: member 'genomes': expected "
-                       f"{agents.genome_length(s.agent.kind, len(feats))} genes per agent (a {s.agent.kind} "
+                       f"{agents.genome_length(s.agent, len(feats))} genes per agent (a {s.agent.kind} "
                        f"agent of {run / 'scenario.toml'}), got {genomes.shape[1]}")
     if world == "train":
         cfg = s.worlds.train

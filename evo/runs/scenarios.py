@@ -269,7 +269,7 @@ def memory_estimate(s: Scenario) -> dict[str, tuple[int, tuple[str, ...]]]:
     fin_pairs = max([p * e_train * _pair_bytes(a.kind, k_train, f)] + [
         p * e.eval_worlds * _pair_bytes(a.kind, n_objects_of(w), f) for w in shifts]) + (
         p * e_train * (_KEPT + _KEPT_PER_OBJECT * k_train))
-    g = genome_length(a.kind, f)
+    g = genome_length(a, f)
     genomes = (p + lam) * g * _GENE
     log = e.generations * (30 + 3 * len(shifts) + f) * _LOG_VALUE
     record = _LINEAGE_RECORD + 32 * g

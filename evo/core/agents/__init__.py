@@ -3,7 +3,8 @@
 One protocol (:class:`AgentKind`) and one registry (:func:`register_agent_kind`, :func:`agent_kind`), in
 :mod:`evo.core.agents.base` with the decoded :class:`Policy` and the shared helpers; one module per shipped
 kind: :mod:`evo.core.agents.mesa`, :mod:`evo.core.agents.reflex`, :mod:`evo.core.agents.hybrid`,
-:mod:`evo.core.agents.learner` (a kind that learns within a life: :class:`Life`), registered here. Each
+:mod:`evo.core.agents.learner` (a kind that learns within a life: :class:`Life`),
+:mod:`evo.core.agents.neural` (a recurrent network, no objective), registered here. Each
 kind's decision rule is one compiled function in its module (:mod:`evo.core.step`); the rules in each
 kind's module docstring are the specification ``tests/core/reference.py`` re-implements.
 """
@@ -36,9 +37,10 @@ from evo.core.agents.base import (
 from evo.core.agents.hybrid import HYBRID
 from evo.core.agents.learner import LEARNER
 from evo.core.agents.mesa import MESA
+from evo.core.agents.neural import NEURAL
 from evo.core.agents.reflex import REFLEX
 
-for _kind in (MESA, REFLEX, HYBRID, LEARNER):
+for _kind in (MESA, REFLEX, HYBRID, LEARNER, NEURAL):
     register_agent_kind(_kind)
 
 #: the kinds shipped with evo (the ones ``tests/core/reference.py`` re-implements); :func:`agent_kinds` lists

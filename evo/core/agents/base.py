@@ -147,8 +147,9 @@ class AgentKind(Protocol):
         """The kind's own ``[agent]`` keys, in order."""
         ...
 
-    def genome_layout(self, n_features: int) -> dict[str, tuple[int, int]]:
-        """Named ``[start, stop)`` slices that cover a genome exactly, in order."""
+    def genome_layout(self, n_features: int, cfg: AgentConfig | None = None) -> dict[str, tuple[int, int]]:
+        """Named ``[start, stop)`` slices that cover a genome exactly, in order, for agents of ``[agent]``
+        ``cfg`` (None: the kind's defaults)."""
         ...
 
     def initial_genomes(self, cfg: AgentConfig, n_features: int, n: int,
@@ -220,7 +221,9 @@ class GenomeKind:
         """Part name -> number of genes, in genome order."""
         raise NotImplementedError
 
-    def genome_layout(self, n_features: int) -> dict[str, tuple[int, int]]:
+    def genome_layout(self, n_features: int, cfg: AgentConfig | None = None) -> dict[str, tuple[int, int]]:
+        """The layout of :meth:`parts`; a kind whose genome depends on its ``[agent]`` keys reads ``cfg``
+        (None: their defaults)."""
         layout, at = {}, 0
         for name, n in self.parts(n_features).items():
             layout[name] = (at, at + n)
@@ -230,7 +233,7 @@ class GenomeKind:
     def initial_genomes(self, cfg: AgentConfig, n_features: int, n: int,
                         rng: np.random.Generator) -> NDArray[np.float64]:
         """Every gene ~ N(0, init_sigma²)."""
-        length = max(stop for _, stop in self.genome_layout(n_features).values())
+        length = max(stop for _, stop in self.genome_layout(n_features, cfg).values())
         return rng.normal(0.0, cfg.init_sigma, size=(n, length))
 
     def decode(self, genomes: NDArray[np.float64], cfg: AgentConfig, n_features: int) -> Policy:
@@ -240,7 +243,7 @@ class GenomeKind:
                horizon: NDArray[np.int64] | None = None, **fields: Any) -> Policy:
         """The Policy of ``genomes``: every genome part by name, the kind's ``[agent]`` values, the
         ``horizon`` (default 0: no planning) and any other of :class:`Policy`'s ``fields``."""
-        genes = genome_parts(genomes, self.genome_layout(n_features))
+        genes = genome_parts(genomes, self.genome_layout(n_features, cfg))
         n = np.asarray(genomes).shape[0]
         horizon = np.zeros(n, dtype=np.int64) if horizon is None else horizon
         return Policy(self.name, genes, self.values(cfg), horizon, **fields)
@@ -355,12 +358,15 @@ def agent_config(kind: str, like: AgentConfig | None = None, **values: Any) -> A
     return resolve_params(AgentConfig(kind=kind, params=params, **common), "<agent_config>")
 
 
-def genome_layout(kind: str, n_features: int) -> dict[str, tuple[int, int]]:
-    """Named ``[start, stop)`` slices of a genome of the registered kind ``kind``."""
+def genome_layout(kind: str | AgentConfig, n_features: int) -> dict[str, tuple[int, int]]:
+    """Named ``[start, stop)`` slices of a genome of the registered kind ``kind`` (a name: its ``[agent]``
+    defaults; an AgentConfig: its kind and keys)."""
+    if isinstance(kind, AgentConfig):
+        return agent_kind(kind.kind).genome_layout(n_features, kind)
     return agent_kind(kind).genome_layout(n_features)
 
 
-def genome_length(kind: str, n_features: int) -> int:
+def genome_length(kind: str | AgentConfig, n_features: int) -> int:
     return max(stop for _, stop in genome_layout(kind, n_features).values())
 
 
