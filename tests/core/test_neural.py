@@ -102,8 +102,8 @@ def _oracle_move(g: list[float], h: list[float], hidden: int, radius: int, n_fea
         nonlocal at
         at += n
         return g[at - n:at]
-    w_in, w_h, b_h, w_out, b_out = take(hidden * n_in), take(hidden * hidden), take(hidden), take(5 * hidden), \
-        take(5)
+    w_in, w_h, b_h = take(hidden * n_in), take(hidden * hidden), take(hidden)
+    w_out, b_out = take(5 * hidden), take(5)
     new = []
     for i in range(hidden):
         s = b_h[i]
@@ -163,7 +163,8 @@ def test_the_compiled_network_moves_as_the_oracle_on_random_worlds_and_genomes(s
             g, h = genomes[p].tolist(), [0.0] * hidden
             cell, remaining = start, {int(c): feats[k].tolist() for k, c in enumerate(cells)}
             for t in range(steps):
-                move, h = _oracle_move(g, h, hidden, radius, f, walls.tolist(), remaining, height, width, cell)
+                move, h = _oracle_move(g, h, hidden, radius, f, walls.tolist(), remaining, height, width,
+                                       cell)
                 row, col = divmod(cell, width)
                 y, z = (row - 1, col) if move == N else (row, col + 1) if move == E else \
                     (row + 1, col) if move == S else (row, col - 1) if move == W else (row, col)
