@@ -138,9 +138,9 @@ def test_unknown_kind_names_the_registered_ones(still: Still) -> None:
         scenario.from_dict(raw, "red_door.toml")
     assert err.value.key == "agent.kind" and err.value.got == "oracle"
     assert err.value.expected == ("a registered agent kind (one of 'mesa', 'reflex', 'hybrid', 'learner', "
-                                  "'still_for_tests')")
+                                  "'neural', 'still_for_tests')")
     with pytest.raises(agents.AgentKindError,
-                       match="registered: mesa, reflex, hybrid, learner, still_for_tests"):
+                       match="registered: mesa, reflex, hybrid, learner, neural, still_for_tests"):
         agents.agent_kind("oracle")
 
 
