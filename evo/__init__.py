@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from evo.api import Evolved, RunResult, evolve, load_run, load_scenario, probe, resume, run, sweep
     from evo.core.agents import AgentKind, GenomeKind, Policy, agent_kind, agent_kinds, register_agent_kind
     from evo.core.contract import check_kind
-    from evo.runs.plugins import load as load_plugin
+    from evo.runs.plugins import load_plugin
 
 _AGENTS = ("AgentKind", "GenomeKind", "Policy", "agent_kind", "agent_kinds", "register_agent_kind")
 
@@ -55,5 +55,5 @@ def __getattr__(name: str) -> Any:
     if name == "load_plugin":
         from evo.runs import plugins
 
-        return plugins.load
+        return plugins.load_plugin
     raise AttributeError(f"module 'evo' has no attribute {name!r}")

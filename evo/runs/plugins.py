@@ -103,7 +103,7 @@ def _from_name(spec: str) -> tuple[str, ModuleType]:
     return spec, module
 
 
-def load(spec: str) -> ModuleType:
+def load_plugin(spec: str) -> ModuleType:
     """Import the plugin ``spec`` (a module name or a ``.py`` file's path) unless this process already has,
     and remember it for :func:`loaded`. Any failure is one :class:`EvoError` naming the plugin."""
     if not isinstance(spec, str) or not spec.strip():
@@ -117,7 +117,7 @@ def load_all(specs: Iterable[str]) -> None:
     """:func:`load` each of ``specs``, in order (the installed entry points first)."""
     load_entry_points()
     for spec in specs:
-        load(spec)
+        load_plugin(spec)
 
 
 def loaded() -> tuple[str, ...]:

@@ -122,19 +122,19 @@ def test_installed_entry_points_are_loaded_without_being_named(tmp_path: Path, t
 
 def test_plugin_errors_are_one_line(tmp_path: Path) -> None:
     with pytest.raises(EvoError, match="got no such file"):
-        plugins.load(str(tmp_path / "absent.py"))
+        plugins.load_plugin(str(tmp_path / "absent.py"))
     (tmp_path / "bad-name.py").write_text("")
     with pytest.raises(EvoError, match="whose name is a Python identifier"):
-        plugins.load(str(tmp_path / "bad-name.py"))
+        plugins.load_plugin(str(tmp_path / "bad-name.py"))
     (tmp_path / "raises_here.py").write_text("1 / 0\n")
     with pytest.raises(EvoError, match="importing it failed: ZeroDivisionError"):
-        plugins.load(str(tmp_path / "raises_here.py"))
+        plugins.load_plugin(str(tmp_path / "raises_here.py"))
     assert "raises_here" not in sys.modules
     (tmp_path / "imports_missing.py").write_text("import no_such_dependency_xyz\n")
     with pytest.raises(EvoError, match="importing it failed: ModuleNotFoundError"):
-        plugins.load(str(tmp_path / "imports_missing.py"))
+        plugins.load_plugin(str(tmp_path / "imports_missing.py"))
     with pytest.raises(EvoError, match="expected an importable module name"):
-        plugins.load("not a module")
+        plugins.load_plugin("not a module")
 
 
 def test_a_file_plugin_is_imported_once_and_recorded_for_the_workers(tmp_path: Path) -> None:
@@ -144,8 +144,8 @@ def test_a_file_plugin_is_imported_once_and_recorded_for_the_workers(tmp_path: P
     import builtins
 
     try:
-        plugins.load(str(path))
-        plugins.load(str(path))
+        plugins.load_plugin(str(path))
+        plugins.load_plugin(str(path))
         assert builtins.evo_test_imports == 1  # type: ignore[attr-defined]
         assert str(path.resolve()) in plugins.loaded()
     finally:
